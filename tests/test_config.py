@@ -1,0 +1,191 @@
+"""calibrate.toml: defaults, a full file, and every problem reported at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from calibrate.config import (
+    AREA_RULE_FIELDS,
+    DEFAULT_DONE,
+    DEFAULT_IN_PROGRESS,
+    DEFAULT_NOT_FINISHED,
+    AreaRule,
+    Config,
+    config_from_dict,
+    load_config,
+)
+from calibrate.durations import WorkCalendar
+from calibrate.errors import InputError
+
+
+def test_defaults():
+    config = load_config(None)
+    assert config == Config()
+    assert config.calendar == WorkCalendar()
+    assert config.calendar.weekend == ("Sat", "Sun")
+    assert config.calendar.timezone == "UTC"
+    assert config.calendar.country is None
+    assert config.area_column is None
+    assert config.area_default == "general"
+    assert config.area_rules == ()
+    assert config.points_scale == {}
+    assert config.points_column is None
+    assert config.start_column is None
+    assert config.columns == {}
+    assert config.in_progress_statuses == DEFAULT_IN_PROGRESS
+    assert config.done_statuses == DEFAULT_DONE
+    assert config.not_finished_resolutions == DEFAULT_NOT_FINISHED
+    assert config.minimum_duration_days == pytest.approx(1 / 24, rel=0, abs=1e-15)
+
+
+def test_empty_file_gives_the_defaults(tmp_path):
+    path = tmp_path / "calibrate.toml"
+    path.write_text("# nothing set\n", encoding="utf-8")
+    config = load_config(path)
+    assert config.with_changes(source=None) == Config()
+    assert config.source == str(path)
+
+
+def test_full_file_parses(fixtures):
+    path = fixtures / "config_full.toml"
+    config = load_config(path)
+    assert config.calendar == WorkCalendar(
+        country="DE", subdivision="BY", weekend=("Sat", "Sun"),
+        extra_holidays=(dt.date(2024, 12, 24), dt.date(2024, 12, 31)),
+        timezone="Europe/Berlin",
+    )
+    assert config.area_column == "Custom field (Team)"
+    assert config.area_default == "ml-engineering"
+    assert config.area_rules == (
+        AreaRule("research", ("research", "spike", "experiment"), ("labels", "title")),
+        AreaRule("data", ("^etl$",), ("components",)),
+    )
+    # Size names are folded to lower case.
+    assert config.points_scale == {"xs": 1.0, "s": 2.0, "m": 3.0, "l": 5.0, "xl": 8.5}
+    assert config.points_column == "Custom field (Effort)"
+    assert config.in_progress_statuses == ("Doing", "Reviewing")
+    assert config.done_statuses == ("Shipped",)
+    assert config.not_finished_resolutions == ("Nope",)
+    assert config.start_column == "Custom field (Actual start)"
+    assert config.columns == {"ticket_id": "Key", "engineer": "Owner"}
+    assert config.minimum_duration_days == 0.01
+    assert config.source == str(path)
+
+
+def test_rule_fields_default_to_all_fields():
+    config = config_from_dict({"areas": {"rules": [{"area": "r", "patterns": ["x"]}]}})
+    assert config.area_rules[0].fields == AREA_RULE_FIELDS
+
+
+def test_area_rule_regex_is_case_insensitive_and_unanchored():
+    rule = AreaRule("research", ("research", "^spike$"))
+    assert rule.regex.search("ML-RESEARCH")
+    assert rule.regex.search("Spike")
+    assert not rule.regex.search("spiked")
+
+
+@pytest.mark.parametrize(
+    "resolution", ["Won't Do", "won't do", "WONT DO", "Cannot  Reproduce", "duplicate"]
+)
+def test_not_finished_resolutions_are_matched_loosely(resolution):
+    assert Config().is_not_finished_resolution(resolution)
+
+
+@pytest.mark.parametrize("resolution", ["Done", "Fixed", ""])
+def test_finished_resolutions(resolution):
+    assert not Config().is_not_finished_resolution(resolution)
+
+
+def _problem_keys(error: InputError) -> set[str]:
+    return {p.column for p in error.problems}
+
+
+def test_bad_file_reports_every_problem_with_file_and_key(fixtures):
+    path = fixtures / "config_bad.toml"
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    error = caught.value
+    assert _problem_keys(error) == {
+        "calendr",                    # unknown section
+        "areas.colour",               # unknown key
+        "areas.rules[1]",             # bad regular expression
+        "points.scale.S",             # not a number
+        "calendar.extra_holidays",    # not a date
+    }
+    assert all(p.file == str(path) for p in error.problems)
+    text = str(error)
+    assert str(path) in text
+    assert "(unclosed" in text and "2024-13-45" in text and "small" in text
+
+
+def test_bad_country_and_time_zone_are_reported_with_file(fixtures):
+    path = fixtures / "config_bad_country.toml"
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    assert _problem_keys(caught.value) == {"calendar.country", "calendar.timezone"}
+    assert all(p.file == str(path) for p in caught.value.problems)
+
+
+def test_bad_country_is_listed_with_the_other_problems():
+    raw = {
+        "calendar": {"country": "XX", "extra_holidays": ["not a date"]},
+        "points": {"scale": {"S": "small"}},
+    }
+    with pytest.raises(InputError) as caught:
+        config_from_dict(raw, origin="calibrate.toml")
+    assert _problem_keys(caught.value) == {
+        "calendar.country", "calendar.extra_holidays", "points.scale.S"
+    }
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ({"calendar": {"weekend": ["Sat", "Sonntag"]}}, "calendar.weekend"),
+        ({"calendar": {"weekend": "Sat"}}, "calendar.weekend"),
+        ({"calendar": {"country": 49}}, "calendar.country"),
+        ({"areas": {"rules": [{"area": "x", "patterns": []}]}}, "areas.rules[1]"),
+        ({"areas": {"rules": [{"patterns": ["x"]}]}}, "areas.rules[1]"),
+        ({"areas": {"rules": [{"area": "x", "patterns": ["x"], "fields": ["body"]}]}},
+         "areas.rules[1]"),
+        ({"areas": {"rules": [{"area": "x", "patterns": ["x"], "colour": 1}]}},
+         "areas.rules[1]"),
+        ({"points": {"scale": {"S": -1}}}, "points.scale.S"),
+        ({"points": {"scale": {"S": True}}}, "points.scale.S"),
+        ({"statuses": {"done": "Done"}}, "statuses.done"),
+        ({"statuses": {"in_progress": [1, 2]}}, "statuses.in_progress"),
+        ({"columns": {"ticket_id": 3}}, "columns"),
+        ({"durations": {"minimum_days": 0}}, "durations.minimum_days"),
+        ({"durations": {"minimum_days": 1.5}}, "durations.minimum_days"),
+        ({"durations": {"minimum_days": "1h"}}, "durations.minimum_days"),
+        ({"calendar": 3}, "calendar"),
+    ],
+)
+def test_each_bad_setting_is_an_input_error(raw, key):
+    with pytest.raises(InputError) as caught:
+        config_from_dict(raw, origin="calibrate.toml")
+    assert key in _problem_keys(caught.value)
+    assert all(p.file == "calibrate.toml" for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [{"points": 3}, {"statuses": "Done"}, {"durations": 1}, {"points": {"scale": "XS"}}],
+)
+def test_non_table_section_is_an_input_error(raw):
+    with pytest.raises(InputError):
+        config_from_dict(raw, origin="calibrate.toml")
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_invalid_toml_is_an_input_error(tmp_path):
+    path = tmp_path / "calibrate.toml"
+    path.write_text("[calendar\ncountry = ", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_config(path)
