@@ -1,0 +1,373 @@
+"""From a reader's staging table to the canonical ticket table.
+
+Each reader only translates its export into a *staging table* with the
+columns below (any it cannot fill may be missing); everything that must be
+the same for every tracker — points scales, areas, working-day durations,
+censoring, the as-of time and the accounting of excluded rows — happens
+here, once.
+
+Staging columns
+---------------
+source_row (int, required), ticket_id, title, engineer, issue_type, labels,
+components, epic, team, sprints, status, resolution, area_raw (str: the area
+when an export names it), points_raw (str: the estimate cell),
+points_at_start (float: replayed from history, NaN when unknown), repointed
+(bool), created_at, started_at, finished_at, updated_at (timestamps, naive
+local or UTC-aware), finished_has_time (bool: False for date-only cells),
+state (``done`` / ``open`` / ``not_done``), work_started (bool: for open
+tickets, whether work has begun), problem_reason / problem_detail (str: a row
+the reader already knows is unusable, e.g. an unreadable date).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from calibrate.config import Config
+from calibrate.durations import to_team_time
+from calibrate.errors import InputError
+from calibrate.io._dates import parse_timestamps
+from calibrate.tickets import (
+    EXCLUSION_COLUMNS,
+    EXCLUSION_REASONS,
+    TICKET_COLUMNS,
+    TicketTable,
+    validate_tickets,
+)
+
+__all__ = ["assemble_tickets", "mark_problem", "parse_date_columns"]
+
+_TEXT_COLUMNS = (
+    "ticket_id", "title", "engineer", "issue_type", "labels", "components", "epic", "team",
+    "sprints", "status", "resolution", "area_raw", "points_raw",
+)
+_TIME_COLUMNS = ("created_at", "started_at", "finished_at", "updated_at")
+_NUMBER = re.compile(r"^\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)\s*$")
+
+
+def mark_problem(staging: pd.DataFrame, mask: np.ndarray | pd.Series, reason: str,
+                 detail: pd.Series | str) -> None:
+    """Record ``reason`` on the rows in ``mask`` that have no problem yet."""
+    if reason not in EXCLUSION_REASONS:
+        raise ValueError(f"unknown exclusion reason {reason!r}")
+    if "problem_reason" not in staging:
+        staging["problem_reason"] = pd.Series(None, index=staging.index, dtype="object")
+        staging["problem_detail"] = pd.Series(None, index=staging.index, dtype="object")
+    mask = np.asarray(mask, dtype=bool) & staging["problem_reason"].isna().to_numpy()
+    if not mask.any():
+        return
+    staging.loc[mask, "problem_reason"] = reason
+    if isinstance(detail, pd.Series):
+        staging.loc[mask, "problem_detail"] = detail[mask].astype(str)
+    else:
+        staging.loc[mask, "problem_detail"] = detail
+
+
+def parse_date_columns(
+    staging: pd.DataFrame,
+    cells: Mapping[str, pd.Series],
+    *,
+    file: str,
+    assume_utc: bool = False,
+) -> list[str]:
+    """Parse raw date cells into staging columns, marking unreadable cells.
+
+    Parameters
+    ----------
+    staging : DataFrame
+        The staging table; gets one column per entry of ``cells``, plus
+        ``finished_has_time`` when ``finished_at`` is among them.
+    cells : mapping of staging column -> (export column name, raw cells)
+        Keyed by staging name (``created_at`` ...); values are Series whose
+        ``name`` is the export's column name.
+    file : str
+        The export, for messages.
+    assume_utc : bool
+        Naive cells are UTC (GitLab) rather than local (Jira).
+
+    Returns
+    -------
+    list of str
+        Notes on the formats found.
+    """
+    notes = []
+    rows = staging["source_row"].to_numpy()
+    for target, raw in cells.items():
+        column = str(raw.name)
+        parsed = parse_timestamps(raw, column=column, file=file, rows=rows, assume_utc=assume_utc)
+        staging[target] = parsed.values.to_numpy()
+        if target == "finished_at":
+            staging["finished_has_time"] = parsed.has_time
+        if parsed.unreadable.any():
+            detail = pd.Series(
+                [f"column {column!r}: {value!r} is not a date in the column's format "
+                 f"({parsed.format})" for value in raw.astype(str).to_numpy()],
+                index=staging.index,
+            )
+            mark_problem(staging, parsed.unreadable, "unparseable date", detail)
+        if parsed.format and parsed.format != "ISO 8601":
+            notes.append(f"dates in {column!r} read as {parsed.format}")
+    return notes
+
+
+def assemble_tickets(
+    staging: pd.DataFrame,
+    *,
+    config: Config,
+    source_format: str,
+    path: str,
+    as_of: pd.Timestamp | str | None = None,
+    notes: list[str] | None = None,
+) -> TicketTable:
+    """Turn a reader's staging table into a validated :class:`TicketTable`.
+
+    Every staging row ends up either in ``tickets`` or in ``excluded`` with
+    one reason from :data:`calibrate.tickets.EXCLUSION_REASONS`.
+    """
+    notes = list(notes or [])
+    frame = _complete(staging)
+    calendar = config.calendar
+    for column in _TIME_COLUMNS:
+        frame[column] = to_team_time(frame[column], calendar.timezone)
+
+    as_of = _resolve_as_of(frame, as_of, calendar.timezone, path)
+    reason = frame["problem_reason"].astype("object")
+    detail = frame["problem_detail"].astype("object")
+
+    def exclude(mask: pd.Series | np.ndarray, why: str, text: pd.Series | str) -> None:
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=frame.index) & reason.isna()
+        reason[mask] = why
+        detail[mask] = text[mask] if isinstance(text, pd.Series) else text
+
+    ticket_id = frame["ticket_id"]
+    exclude(ticket_id.isna(), "no ticket id", "empty key column")
+    first_row = frame.groupby("ticket_id", sort=False)["source_row"].transform("first")
+    repeated = ticket_id.notna() & ticket_id.duplicated(keep="first")
+    exclude(repeated, "duplicate ticket id",
+            "ticket " + ticket_id.astype(str) + " first seen at row "
+            + first_row.astype("Int64").astype(str))
+
+    # Work done after the as-of time is not known yet: such tickets are open
+    # at as-of (lets a backtest cut history at any time).
+    finished_later = (frame["state"] == "done") & (frame["finished_at"] > as_of)
+    finished = frame["finished_at"].where(~finished_later)
+    created_late = frame["created_at"] > as_of
+    state = frame["state"].where(~finished_later, "open")
+    started = frame["started_at"].where(frame["started_at"] <= as_of)
+    # Work had started by as-of when a start before it is known; without a
+    # recorded start (lead clock), when the reader saw the ticket in progress
+    # or it was finished only after as-of.
+    no_start = frame["started_at"].isna()
+    work_started = started.notna() | (no_start & (
+        frame["work_started"].fillna(False).astype(bool) | finished_later))
+
+    resolution = frame["resolution"].fillna("")
+    exclude(state == "not_done", "not finished work",
+            "closed as " + resolution.where(resolution != "", frame["status"].fillna("?")))
+    exclude(created_late, "not started", f"created after the as-of time {as_of}")
+    exclude((state == "open") & ~work_started, "not started",
+            "open, status " + frame["status"].fillna("?").astype(str))
+    exclude(frame["engineer"].isna(), "unassigned", "no assignee")
+
+    points, points_reason, points_detail = _read_points(frame, config)
+    exclude(points_reason == "no points", "no points", points_detail)
+    exclude(points_reason == "invalid points", "invalid points", points_detail)
+
+    # The clock: start of work when known ("cycle"), else creation ("lead").
+    clock = pd.Series(np.where(started.notna(), "cycle", "lead"), index=frame.index)
+    start = started.where(started.notna(), frame["created_at"])
+    missing_start = start.isna()
+    exclude(missing_start, "missing date", "neither a start of work nor a creation time")
+    missing_finish = (state == "done") & finished.isna()
+    exclude(missing_finish, "missing date", "done, but no resolution/completion time")
+
+    # A date-only finish means "some time that day": count the whole day.
+    finish = finished.where(
+        frame["finished_has_time"].fillna(True).astype(bool), finished + pd.Timedelta(days=1)
+    )
+    censored = state == "open"
+    finish = finish.where(~censored, as_of)
+    duration = pd.Series(calendar.working_days_between(start, finish), index=frame.index)
+    # Compare the times, not the working days: a finish before the start on a
+    # weekend is 0 working days but still backwards.
+    exclude((finish < start) | (duration < 0), "negative duration",
+            "from " + start.astype(str) + " to " + finish.astype(str))
+
+    kept = reason.isna()
+    short = kept & (duration < config.minimum_duration_days)
+    if short.any():
+        notes.append(
+            f"{int(short.sum())} tickets took less than {config.minimum_duration_days:.3g} "
+            "working days (e.g. closed at the moment they were opened, or only on a "
+            "weekend); their duration was raised to that minimum"
+        )
+    duration = duration.clip(lower=config.minimum_duration_days)
+    lead = kept & (clock == "lead")
+    if lead.any():
+        notes.append(
+            f"{int(lead.sum())} of {int(kept.sum())} tickets have no start-of-work time in "
+            "the export: their duration is lead time (created to done), labelled clock=lead"
+        )
+    repointed = frame["repointed"].fillna(False).astype(bool)
+    if (kept & repointed).any():
+        notes.append(f"{int((kept & repointed).sum())} tickets were re-pointed after work "
+                     "started; the estimate at the start of work is used")
+
+    canonical = pd.DataFrame(
+        {
+            "ticket_id": ticket_id,
+            "title": frame["title"],
+            "engineer": frame["engineer"],
+            "area": _assign_areas(frame, config),
+            "points": points,
+            "repointed": repointed,
+            "issue_type": frame["issue_type"],
+            "labels": frame["labels"],
+            "components": frame["components"],
+            "epic": frame["epic"],
+            "sprints": frame["sprints"],
+            "status": frame["status"],
+            "created_at": frame["created_at"],
+            "started_at": start,
+            "finished_at": finish.where(~censored),
+            "duration_days": duration,
+            "censored": censored,
+            "clock": clock,
+            "source_row": frame["source_row"].astype("int64"),
+        }
+    )
+    tickets = _typed(canonical[kept.to_numpy()], TICKET_COLUMNS)
+    tickets = tickets.sort_values("source_row", kind="stable").reset_index(drop=True)
+    excluded = canonical[~kept.to_numpy()].assign(
+        reason=reason[~kept], detail=detail[~kept]
+    )
+    # Excluded rows keep what could be read; values that made no sense stay empty.
+    excluded.loc[excluded["reason"].isin(["negative duration", "missing date"]),
+                 "duration_days"] = np.nan
+    excluded = _typed(excluded, EXCLUSION_COLUMNS).sort_values(
+        "source_row", kind="stable").reset_index(drop=True)
+    validate_tickets(tickets, origin=f"ticket table read from {path}")
+    return TicketTable(
+        tickets=tickets,
+        excluded=excluded,
+        rows_read=len(staging),
+        source_format=source_format,
+        path=str(path),
+        as_of=as_of,
+        notes=notes,
+        calendar=calendar,
+    )
+
+
+def _complete(staging: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every staging column present and text cleaned."""
+    frame = staging.reset_index(drop=True).copy()
+    for column in _TEXT_COLUMNS + ("state", "problem_reason", "problem_detail"):
+        if column not in frame:
+            frame[column] = None
+        values = frame[column].astype("object")
+        values = values.where(values.notna(), None)
+        stripped = values.map(lambda v: None if v is None else str(v).strip())
+        frame[column] = stripped.where(stripped != "", None).astype("object")
+    for column in _TIME_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    for column, default in (("points_at_start", np.nan), ("repointed", False),
+                            ("finished_has_time", True), ("work_started", False)):
+        if column not in frame:
+            frame[column] = default
+    if frame["state"].isna().any() or not frame["state"].dropna().isin(
+            ["done", "open", "not_done"]).all():
+        raise ValueError("reader bug: staging 'state' must be done/open/not_done on every row")
+    return frame
+
+
+def _resolve_as_of(frame: pd.DataFrame, as_of, timezone: str, path: str) -> pd.Timestamp:
+    if as_of is not None:
+        try:
+            stamp = pd.Timestamp(as_of)
+        except (ValueError, TypeError):
+            raise InputError(
+                f"--as-of {as_of!r} is not a time",
+                hint="Give a time like 2024-06-30 or 2024-06-30T18:00.",
+            ) from None
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert(timezone).tz_localize(None)
+        return stamp
+    latest = pd.concat([frame[c] for c in _TIME_COLUMNS]).max()
+    if pd.isna(latest):
+        raise InputError(f"{path} has no readable dates at all, so no as-of time can be set",
+                         hint="Check the export's date columns, or pass --as-of.")
+    return pd.Timestamp(latest)
+
+
+def _read_points(frame: pd.DataFrame, config: Config) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Points per row, and the reason/detail where there are none usable."""
+    raw = frame["points_raw"]
+    replayed = pd.to_numeric(frame["points_at_start"], errors="coerce")
+    text = raw.fillna("").astype(str).str.strip()
+    numeric = text.str.match(_NUMBER)
+    values = pd.to_numeric(text.where(numeric).str.replace(",", ".", regex=False),
+                           errors="coerce")
+    scale = config.points_scale
+    if scale:
+        mapped = text.str.lower().map(scale)
+        values = values.where(values.notna(), mapped)
+    values = replayed.where(replayed.notna(), values)
+    reason = pd.Series(None, index=frame.index, dtype="object")
+    detail = pd.Series(None, index=frame.index, dtype="object")
+    empty = (text == "") & replayed.isna()
+    reason[empty] = "no points"
+    detail[empty] = "estimate is empty"
+    invalid = ~empty & (values.isna() | (values < 0) | ~np.isfinite(values.fillna(0)))
+    reason[invalid] = "invalid points"
+    hint = (f"a number >= 0 or one of {', '.join(scale)}" if scale
+            else "a number >= 0 (map sizes like S/M/L in [points] scale)")
+    detail[invalid] = "estimate " + text[invalid].map(repr) + " is not " + hint
+    return values.astype(float), reason, detail
+
+
+def _assign_areas(frame: pd.DataFrame, config: Config) -> pd.Series:
+    """Area per ticket: an explicit column, else the first matching rule, else the default."""
+    area = frame["area_raw"].astype("object")
+    for rule in config.area_rules:
+        open_rows = area.isna()
+        if not open_rows.any():
+            break
+        matched = pd.Series(False, index=frame.index)
+        for field in rule.fields:
+            matched |= _any_value_matches(frame[field], rule.regex)
+        area = area.where(~(open_rows & matched), rule.area)
+    return area.fillna(config.area_default)
+
+
+def _any_value_matches(values: pd.Series, pattern: re.Pattern) -> pd.Series:
+    """Whether any of a cell's values (multi-values are joined with "; ")
+    matches, so an anchored pattern matches one label among several."""
+    text = values.fillna("").astype(str)
+    multi = text.str.contains("; ", regex=False)
+    matched = text.str.contains(pattern)
+    if multi.any():
+        parts = text[multi].str.split("; ").explode()
+        matched[multi] = parts.str.contains(pattern).groupby(level=0).any()
+    return matched
+
+
+def _typed(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:
+    result = {}
+    for name, dtype in columns.items():
+        values = frame[name]
+        if dtype == "bool":
+            values = values.fillna(False).astype(bool)
+        elif dtype == "int64":
+            values = values.astype("int64")
+        elif isinstance(dtype, pd.StringDtype):
+            values = values.astype("object").where(values.notna(), None).astype(dtype)
+        else:
+            values = values.astype(dtype)
+        result[name] = values
+    return pd.DataFrame(result, index=frame.index)

@@ -1,0 +1,159 @@
+"""Jira's CSV export (Cloud and Data Center), as Jira really writes it.
+
+What the reader expects, and why:
+
+- Multi-value fields (Labels, Sprint, Components, ...) repeat one identical
+  header per value; their cells are joined. The number of filled Sprint cells
+  is how many sprints the ticket was carried through.
+- Story points sit in ``Custom field (Story Points)`` (company-managed
+  projects) or ``Custom field (Story point estimate)`` (team-managed), often
+  both columns with one empty; the first filled one is used
+  (``[points] column`` in the config names another field).
+- Dates follow the exporting user's profile (``14/Mar/24 3:07 PM`` by
+  default), without a time zone: they are taken as the team's local time.
+- The CSV holds no status history, so the start of work is unknown: the
+  duration is *lead time*, Created to Resolved, labelled ``clock=lead``
+  (``[statuses] start_column`` can name a field that records the start of
+  work, such as ``Custom field (Actual start)``). For the cycle time, export
+  the issue history (see :mod:`calibrate.io.jira_json`).
+- Resolutions such as Won't Do, Duplicate and Cannot Reproduce are closed but
+  not finished work. A done ticket without a Resolved date (workflows that
+  set no resolution) finishes at ``Status Category Changed``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibrate.config import Config
+from calibrate.errors import InputError
+from calibrate.io._assemble import assemble_tickets, parse_date_columns
+from calibrate.io._csv import read_csv_export
+from calibrate.tickets import TicketTable
+
+__all__ = ["read_jira_csv", "looks_like_jira_csv"]
+
+POINTS_COLUMNS = ("Custom field (Story Points)", "Custom field (Story point estimate)")
+_EPIC_COLUMNS = ("Parent summary", "Custom field (Epic Link)", "Custom field (Epic Name)",
+                 "Parent key", "Parent")
+_UNRESOLVED = {"", "unresolved", "нерешенные", "nicht erledigt", "non résolu"}
+
+
+def looks_like_jira_csv(header: list[str]) -> bool:
+    """Whether a CSV header is a Jira issue export."""
+    names = {h.casefold() for h in header}
+    return "issue key" in names and "summary" in names
+
+
+def read_jira_csv(
+    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+) -> TicketTable:
+    """Read a Jira CSV export into the canonical ticket table.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export ("Export > CSV (all fields)" in Jira's issue search).
+    config : Config, optional
+        Settings (areas, calendar, statuses, points column).
+    as_of : str or Timestamp, optional
+        When the export was taken; open tickets are censored there. Defaults
+        to the latest date in the file.
+
+    Returns
+    -------
+    TicketTable
+
+    Raises
+    ------
+    InputError
+        If required columns are missing or a date column is unreadable.
+
+    Examples
+    --------
+    >>> from calibrate.io import read_jira_csv
+    >>> table = read_jira_csv("data/sample/jira_export.csv")
+    >>> sorted(table.tickets["clock"].unique())
+    ['lead']
+    """
+    config = config or Config()
+    export = read_csv_export(path)
+    points_columns = [config.points_column] if config.points_column else list(POINTS_COLUMNS)
+    required: list[str | tuple[str, ...]] = [
+        "Issue key", "Assignee", "Created", "Resolved", ("Status Category", "Status"),
+        tuple(points_columns),
+    ]
+    if config.start_column:
+        required.append(config.start_column)
+    if config.area_column:
+        required.append(config.area_column)
+    problems = export.missing(required)
+    if problems:
+        raise InputError(
+            f"{path} is not a Jira CSV export calibrate can use", problems,
+            hint="Export with 'CSV (all fields)'; if your points live in another custom field, "
+                 "name it in calibrate.toml under [points] column.",
+        )
+
+    resolution = export.column("Resolution")
+    status = export.column("Status")
+    category = export.column("Status Category").str.casefold()
+    not_finished = resolution.map(config.is_not_finished_resolution).astype(bool)
+    done_status = status.str.casefold().isin({s.casefold() for s in config.done_statuses})
+    resolved = export.column("Resolved") != ""
+    has_category = export.has("Status Category")
+    is_done = resolved | (category == "done") if has_category else resolved | done_status
+    state = np.where(not_finished & (resolved | is_done), "not_done",
+                     np.where(is_done, "done", "open"))
+    in_progress = {s.casefold() for s in config.in_progress_statuses}
+    work_started = (category == "in progress") | status.str.casefold().isin(in_progress)
+
+    # Finish: Resolved, else (done without a resolution) the move into Done.
+    category_changed = export.column("Status Category Changed")
+    finish_cells = export.column("Resolved").where(
+        resolved | (category != "done"), category_changed
+    ).rename("Resolved")
+
+    points = export.first_filled(points_columns)
+    both_filled = sum(
+        (export.column(name) != "").astype(int) for name in points_columns if export.has(name)
+    )
+    notes = list(export.notes)
+    if len(points_columns) > 1 and (both_filled > 1).any():
+        notes.append(f"{int((both_filled > 1).sum())} rows have both story-point fields "
+                     f"filled; {points_columns[0]!r} was used")
+
+    epic = export.first_filled([c for c in _EPIC_COLUMNS if export.has(c)])
+    staging = pd.DataFrame(
+        {
+            "source_row": export.rows,
+            "ticket_id": export.column("Issue key"),
+            "title": export.column("Summary"),
+            "engineer": export.column("Assignee"),
+            "issue_type": export.column("Issue Type"),
+            "labels": export.values("Labels"),
+            "components": export.values("Components"),
+            "epic": epic if len(epic) else "",
+            "team": export.column("Custom field (Team)"),
+            "sprints": export.values("Sprint"),
+            "status": status,
+            "resolution": resolution.where(~resolution.str.casefold().isin(_UNRESOLVED), ""),
+            "area_raw": export.column(config.area_column) if config.area_column else "",
+            "points_raw": points,
+            "state": state,
+            "work_started": work_started,
+        }
+    )
+    dates = {
+        "created_at": export.column("Created"),
+        "finished_at": finish_cells,
+        "updated_at": export.column("Updated"),
+    }
+    if config.start_column:
+        dates["started_at"] = export.column(config.start_column)
+    notes += parse_date_columns(staging, dates, file=str(path))
+    return assemble_tickets(staging, config=config, source_format="jira_csv", path=str(path),
+                            as_of=as_of, notes=notes)

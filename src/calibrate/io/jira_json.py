@@ -1,0 +1,765 @@
+"""Jira issue history: REST ``search`` results saved with ``expand=changelog``.
+
+What the reader accepts, and the rules it applies:
+
+- Shapes. One search response (``{"startAt", "maxResults", "total",
+  "issues": [...]}``, also the newer ``/search/jql`` response with
+  ``nextPageToken``), a list of such pages, a bare list of issue objects
+  (each with ``key`` and ``fields``), one issue object, or several of these
+  JSON documents written one after another. Fields the reader does not use
+  are ignored. ``source_row`` is the *record number*: the position of the
+  issue in the file, counted from 1 across pages.
+- Story points. The response's ``names`` map (``expand=names``) names the
+  field: ``Story Points`` (company-managed projects) or ``Story point
+  estimate`` (team-managed; ``customfield_10016`` on Jira Cloud), the first
+  filled one is used. Without the map, the common ids ``customfield_10016``,
+  ``customfield_10026``, ``customfield_10002``, ``customfield_10004`` and
+  ``customfield_10106`` are tried, keeping those whose values are numbers in
+  every issue (and filled in at least one). ``[points] column`` in the
+  config names another field, by id (``customfield_10042``), by name
+  (``Effort``, needs the ``names`` map) or as the CSV export calls it
+  (``Custom field (Effort)``). A file without any points field is an error.
+- Other fields. The engineer is the assignee's display name (else e-mail,
+  account id, user name); the epic is the parent's summary (else its key, or
+  the ``Epic Link``); sprints come from the ``Sprint`` field
+  (``customfield_10020`` on Cloud; Data Center's
+  ``com.atlassian.greenhopper.service.sprint.Sprint@...[...,name=...,...]``
+  strings are recognised in any custom field), joined with ``"; "`` like
+  labels and components; ``[areas] column`` names a field like ``[points]
+  column`` does.
+- Start of work is the *first* move into an in-progress status: a status in
+  ``[statuses] in_progress``, or any status that is neither a to-do status
+  (:data:`TODO_STATUSES`), nor a done status, nor a not-finished resolution
+  name (status categories are not in the changelog, so statuses are judged
+  by name). A ticket created directly in an in-progress status (the first
+  status change moves *from* an in-progress status, or there is no status
+  change at all and the current status category is In Progress or Done)
+  starts at its creation.
+- Finish is the *last* move into a done status (in ``[statuses] done``, or
+  the ticket's current status when its category is Done); a move between two
+  done statuses (Done to Closed) does not move it. A move back out of done
+  reopens the ticket: it is open unless its current status category is
+  Done. Without such a move (a workflow without history, a truncated
+  changelog) the finish is ``resolutiondate``, else
+  ``statuscategorychangedate``.
+- Pauses (moves back to a to-do status) are *not* subtracted: the clock runs
+  on working days from the first start to the last done.
+- State: a resolution (or a done status) named in ``[statuses]
+  not_finished_resolutions`` (Won't Do, Duplicate, ...) is not finished
+  work; otherwise a ticket whose current status category is Done (or, when
+  the category is missing, whose status is a done status) is done, and all
+  others are open. An open ticket has started work when it has a start of
+  work.
+- Points at the start of work: the changelog's changes of the points field
+  are replayed in time order; the value in force at the start of work is the
+  ticket's estimate, and a later change to another number marks it
+  ``repointed``. Without such changes (or without a start of work) the
+  field's current value is the estimate.
+- Clock: tickets with a start of work are measured from it (``cycle``);
+  tickets without one, and every issue saved *without* a changelog, from
+  creation (``lead``).
+- Times carry their UTC offset (``2024-03-14T15:07:12.345+0100``) and are
+  converted to the calendar's time zone. An unreadable time (a field or a
+  changelog entry used for the clock) excludes the ticket as ``unparseable
+  date``; a finish before the start (or, on the lead clock, before the
+  creation) as ``negative duration``.
+- ``as_of`` cuts at the given time (see :func:`calibrate.io._assemble.
+  assemble_tickets`): a ticket whose last done is later is open at ``as_of``.
+  The changelog is not replayed up to ``as_of`` itself, so a ticket done
+  before ``as_of`` and reopened and done again after it counts as open.
+- A search response may embed only part of a long changelog
+  (``changelog.total`` larger than the entries given); such issues are
+  counted in a note, as their start or finish may be missing.
+
+Malformed input — not JSON, JSON that is not a search result, issues without
+``key`` or ``fields`` — raises :class:`~calibrate.errors.InputError` listing
+every problem with its record number and field. An individual issue without
+an assignee or points is an excluded row, not an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibrate.config import Config
+from calibrate.errors import InputError, Problem
+from calibrate.io._assemble import assemble_tickets, mark_problem, parse_date_columns
+from calibrate.io._json import read_json_documents
+from calibrate.tickets import TicketTable
+
+__all__ = ["TODO_STATUSES", "looks_like_jira_json", "read_jira_json"]
+
+#: Status names that mean "not started" (Jira's To Do category, by name).
+TODO_STATUSES = (
+    "To Do",
+    "Todo",
+    "Backlog",
+    "Open",
+    "New",
+    "Reopened",
+    "Selected for Development",
+    "Ready",
+    "Ready for Development",
+)
+
+#: Field ids story points often have when the response has no ``names`` map.
+COMMON_POINTS_IDS = (
+    "customfield_10016",
+    "customfield_10026",
+    "customfield_10002",
+    "customfield_10004",
+    "customfield_10106",
+)
+_POINTS_NAMES = ("story points", "story point estimate")
+_SPRINT_ID = "customfield_10020"
+_DC_SPRINT = "greenhopper.service.sprint.Sprint"
+_CSV_NAME = re.compile(r"^\s*custom field \((.*)\)\s*$", re.IGNORECASE)
+_DC_SPRINT_NAME = re.compile(
+    r"name=(.*?),(?:goal|startDate|endDate|completeDate|activatedDate|sequence|state|"
+    r"rapidViewId|autoStartStop|synced|incompleteIssuesDestinationId)="
+)
+_DC_SPRINT_NAME_LOOSE = re.compile(r"name=([^,\]]*)")
+_HINT = ("Save the response of Jira's /rest/api/3/search (or /search/jql) with "
+         "expand=changelog,names: one response, a list of pages, or a list of issues.")
+
+
+def looks_like_jira_json(data: Any) -> bool:
+    """Whether parsed JSON is a Jira search result (or a list of pages or issues).
+
+    Examples
+    --------
+    >>> from calibrate.io.jira_json import looks_like_jira_json
+    >>> looks_like_jira_json({"startAt": 0, "total": 1,
+    ...                       "issues": [{"key": "ML-1", "fields": {}}]})
+    True
+    >>> looks_like_jira_json([{"number": 1, "state": "open"}])
+    False
+    """
+    if isinstance(data, dict):
+        return _is_page(data) or _is_issue(data)
+    if isinstance(data, list) and data:
+        first = data[0]
+        if isinstance(first, list) and first:
+            first = first[0]
+        return isinstance(first, dict) and (_is_page(first) or _is_issue(first))
+    return False
+
+
+def read_jira_json(
+    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+) -> TicketTable:
+    """Read Jira REST search results with changelogs into the canonical ticket table.
+
+    Parameters
+    ----------
+    path : str or Path
+        The saved response(s) of ``/rest/api/3/search?expand=changelog,names``
+        (or ``/rest/api/2/search`` on Data Center).
+    config : Config, optional
+        Settings (statuses, points field, areas, calendar).
+    as_of : str or Timestamp, optional
+        When the export was taken; open tickets are censored there. Defaults
+        to the latest time in the file.
+
+    Returns
+    -------
+    TicketTable
+        Tickets with a start of work have ``clock == "cycle"``.
+
+    Raises
+    ------
+    InputError
+        If the file is not JSON, not a Jira search result, has issues
+        without ``key`` or ``fields`` (all listed, with record numbers), or
+        has no story-points field.
+
+    Examples
+    --------
+    >>> from calibrate.io import read_jira_json
+    >>> table = read_jira_json("tests/fixtures/jira_search_changelog.json")
+    >>> table.rows_read == len(table.tickets) + len(table.excluded)
+    True
+    >>> ticket = table.tickets.set_index("ticket_id").loc["ML-101"]
+    >>> str(ticket["clock"]), float(ticket["points"]), round(float(ticket["duration_days"]), 3)
+    ('cycle', 3.0, 3.083)
+    """
+    config = config or Config()
+    path_text = str(path)
+    data, documents = read_json_documents(path)
+    export = _collect_issues(data, path_text)
+    notes = []
+    if documents > 1:
+        notes.append(f"{documents} JSON documents written one after another were read as pages")
+
+    points = _resolve_field(config.points_column, export, "[points] column") \
+        if config.points_column else _default_points_field(export, path_text)
+    area = _resolve_field(config.area_column, export, "[areas] column") \
+        if config.area_column else None
+    notes.append("story points read from " + ", ".join(
+        f"{fid} ({export.names[fid]!r})" if fid in export.names else fid for fid in points.ids))
+    sprint_ids = export.ids_named("sprint") or _sprint_ids(export)
+    team_ids = export.ids_named("team")
+    epic_link_ids = export.ids_named("epic link")
+
+    times = _TimeCache(_all_times(export.issues))
+    rules = _StatusRules(config)
+    records = []
+    history_problems: list[tuple[int, str, str]] = []
+    no_changelog = truncated = 0
+    for number, issue in export.issues:
+        fields = issue["fields"]
+        status = _text(_get(fields, "status", "name"))
+        category = (_text(_get(fields, "status", "statusCategory", "key")) or "").casefold()
+        resolution = _text(_get(fields, "resolution", "name"))
+        final_done = category == "done" or (not category and rules.is_done_name(status))
+        not_finished = (resolution is not None and rules.is_not_finished(resolution)) or (
+            final_done and status is not None and rules.is_not_finished(status))
+        state = "not_done" if not_finished else ("done" if final_done else "open")
+
+        changelog = issue.get("changelog")
+        histories = _histories(changelog)
+        if changelog is None:
+            no_changelog += 1
+        elif isinstance(changelog, dict) and isinstance(changelog.get("total"), int) \
+                and changelog["total"] > len(histories):
+            truncated += 1
+        replay = _replay(
+            histories, fields, status if final_done else None, rules, points, times,
+            has_changelog=changelog is not None, category=category,
+        )
+        for reason, detail in replay.problems:
+            history_problems.append((number, reason, detail))
+        finish_raw = None
+        if state != "open":
+            finish_raw = (replay.finished or _text(fields.get("resolutiondate"))
+                          or _text(fields.get("statuscategorychangedate")))
+        records.append(
+            {
+                "source_row": number,
+                "ticket_id": _text(issue.get("key")),
+                "title": _text(fields.get("summary")),
+                "engineer": _person(fields.get("assignee")),
+                "issue_type": _text(_get(fields, "issuetype", "name")),
+                "labels": _join(fields.get("labels")),
+                "components": _join(fields.get("components")),
+                "epic": _epic(fields, epic_link_ids),
+                "team": _first_value(fields, team_ids),
+                "sprints": _sprints(fields, sprint_ids),
+                "status": status,
+                "resolution": resolution,
+                "area_raw": _first_value(fields, area.ids) if area else None,
+                "points_raw": _first_value(fields, points.ids),
+                "points_at_start": replay.points_at_start,
+                "repointed": replay.repointed,
+                "state": state,
+                "work_started": replay.started is not None
+                or (changelog is None and rules.is_working(status, category)),
+                "_created": fields.get("created"),
+                "_started": replay.started,
+                "_finished": finish_raw,
+                "_updated": fields.get("updated"),
+            }
+        )
+
+    staging = pd.DataFrame.from_records(records)
+    dates = {
+        "created_at": _cells(staging.pop("_created"), "fields.created"),
+        "started_at": _cells(staging.pop("_started"), "changelog: first move to in progress"),
+        "finished_at": _cells(staging.pop("_finished"),
+                              "changelog: last move to done / fields.resolutiondate"),
+        "updated_at": _cells(staging.pop("_updated"), "fields.updated"),
+    }
+    # An unreadable changelog time is the first problem of its ticket: without
+    # it, the start and finish found may be wrong in any way.
+    record_numbers = staging["source_row"].to_numpy()
+    for number, reason, detail in history_problems:
+        mark_problem(staging, record_numbers == number, reason, detail)
+    notes += parse_date_columns(staging, dates, file=path_text)
+    if no_changelog:
+        notes.append(f"{no_changelog} issues were saved without a changelog (search without "
+                     "expand=changelog): their start of work is unknown, lead time is used")
+    if truncated:
+        notes.append(f"{truncated} issues have more changelog entries (changelog.total) than "
+                     "the file holds: their start of work or finish may be missing; add their "
+                     "full changelog (/rest/api/3/issue/KEY/changelog) to 'histories'")
+    return assemble_tickets(staging, config=config, source_format="jira_json", path=path_text,
+                            as_of=as_of, notes=notes)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class _Export:
+    issues: list[tuple[int, dict]]
+    names: dict[str, str]
+    keys: set[str] = field(default_factory=set)
+
+    def ids_named(self, name: str) -> list[str]:
+        wanted = name.casefold()
+        return [fid for fid, n in self.names.items() if n.casefold() == wanted]
+
+    def values(self, field_id: str) -> Iterator[Any]:
+        for _, issue in self.issues:
+            yield issue["fields"].get(field_id)
+
+
+def _is_page(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("issues"), list) and (
+        not value["issues"] or _is_issue(value["issues"][0])
+    )
+
+
+def _is_issue(value: Any) -> bool:
+    return isinstance(value, dict) and "key" in value and isinstance(value.get("fields"), dict)
+
+
+def _collect_issues(data: Any, path: str) -> _Export:
+    """The issues of every page, numbered from 1, with all problems listed together."""
+    problems: list[Problem] = []
+    if isinstance(data, dict) and isinstance(data.get("errorMessages"), list):
+        raise InputError(
+            f"{path} holds a Jira error response, not search results: "
+            + "; ".join(str(m) for m in data["errorMessages"]),
+            hint=_HINT,
+        )
+    if isinstance(data, dict):
+        elements = [data]
+    elif isinstance(data, list):
+        elements = data
+    else:
+        elements = []
+    if not any(isinstance(e, dict) and ("issues" in e or "key" in e or "fields" in e)
+               for e in _flatten_lists(elements)):
+        raise InputError(
+            f"{path} is JSON, but not a Jira search result",
+            [Problem("no Jira issues found", file=path, value=_shape(data),
+                     expected='{"issues": [{"key": ..., "fields": {...}}, ...]}')],
+            hint=_HINT,
+        )
+    names: dict[str, str] = {}
+    raw_issues: list[Any] = []
+    for page_number, element in enumerate(elements, start=1):
+        if isinstance(element, dict) and "issues" in element:
+            if isinstance(element.get("names"), dict):
+                names.update({str(k): str(v) for k, v in element["names"].items()})
+            if not isinstance(element["issues"], list):
+                problems.append(Problem(f"page {page_number}: 'issues' is not a list",
+                                        file=path, column="issues",
+                                        value=_shape(element["issues"])))
+                continue
+            raw_issues.extend(element["issues"])
+        elif isinstance(element, list):
+            raw_issues.extend(element)
+        else:
+            raw_issues.append(element)
+
+    issues: list[tuple[int, dict]] = []
+    keys: set[str] = set()
+    for number, issue in enumerate(raw_issues, start=1):
+        if not isinstance(issue, dict):
+            problems.append(Problem("record is not an issue object", file=path, row=number,
+                                    value=_shape(issue), expected='{"key": ..., "fields": {...}}'))
+            continue
+        key = issue.get("key")
+        if "key" not in issue:
+            problems.append(Problem("issue has no key", file=path, row=number, column="key"))
+        elif not isinstance(key, str) or not key.strip():
+            problems.append(Problem("issue key is not a text", file=path, row=number,
+                                    column="key", value=repr(key), expected="a key like ML-101"))
+        if not isinstance(issue.get("fields"), dict):
+            problems.append(Problem("issue has no fields object", file=path, row=number,
+                                    column="fields", value=_shape(issue.get("fields")),
+                                    expected='"fields": {...}'))
+        changelog = issue.get("changelog")
+        if changelog is not None and not (isinstance(changelog, dict) and isinstance(
+                changelog.get("histories", []), list)):
+            problems.append(Problem("changelog is not an object with a 'histories' list",
+                                    file=path, row=number, column="changelog",
+                                    value=_shape(changelog)))
+        if isinstance(issue.get("fields"), dict):
+            keys.update(issue["fields"])
+        issues.append((number, issue))
+    if problems:
+        raise InputError(f"{path} is not a Jira search result calibrate can read "
+                         f"({len(problems)} problems)", problems, hint=_HINT)
+    if not issues:
+        raise InputError(f"{path} holds no issues",
+                         hint="Check the JQL of the search: it matched nothing.")
+    return _Export(issues=issues, names=names, keys=keys)
+
+
+def _flatten_lists(elements: list) -> Iterator[Any]:
+    for element in elements:
+        if isinstance(element, list):
+            yield from element
+        else:
+            yield element
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, dict):
+        keys = list(value)[:6]
+        return "an object with keys " + ", ".join(map(str, keys)) + (" ..." if len(value) > 6
+                                                                     else "")
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    return f"{type(value).__name__} {str(value)[:40]!r}"
+
+
+# --------------------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True)
+class _Field:
+    ids: tuple[str, ...]
+    names: frozenset[str]  # lower-case names the changelog uses for it
+
+
+def _resolve_field(wanted: str, export: _Export, setting: str) -> _Field:
+    """A field named by id, by name, or as the CSV export calls it."""
+    match = _CSV_NAME.match(wanted)
+    name = match.group(1) if match else wanted
+    if name in export.keys:
+        label = export.names.get(name, "")
+        return _Field((name,), frozenset({label.casefold()} - {""}))
+    ids = export.ids_named(name)
+    if ids:
+        return _Field(tuple(ids), frozenset({name.casefold()}))
+    raise InputError(
+        f"{setting} {wanted!r} is not a field of the issues in this file",
+        [Problem("field not found", column=wanted,
+                 expected="a field id such as customfield_10016, or a field name from the "
+                          "response's 'names' map")],
+        hint="Search with expand=names so fields can be found by name, or give the field id.",
+    )
+
+
+def _default_points_field(export: _Export, path: str) -> _Field:
+    ids = [fid for name in _POINTS_NAMES for fid in export.ids_named(name)]
+    if ids:
+        return _Field(tuple(ids), frozenset(_POINTS_NAMES))
+    ids = [fid for fid in COMMON_POINTS_IDS
+           if fid in export.keys and all(_is_number_like(v) for v in export.values(fid))]
+    filled = [fid for fid in ids if any(v is not None for v in export.values(fid))]
+    ids = filled or ids[:1]
+    if ids:
+        return _Field(tuple(ids), frozenset(_POINTS_NAMES))
+    numeric = sorted(
+        fid for fid in export.keys
+        if fid.startswith("customfield_")
+        and any(v is not None for v in export.values(fid))
+        and all(_is_number_like(v) for v in export.values(fid))
+    )
+    shown = ", ".join(f"{fid} ({export.names[fid]!r})" if fid in export.names else fid
+                      for fid in numeric[:8])
+    raise InputError(
+        f"{path} has no story-points field",
+        [Problem("no field named 'Story Points' or 'Story point estimate', and none of the "
+                 "usual ids " + ", ".join(COMMON_POINTS_IDS), file=path,
+                 value=f"numeric custom fields: {shown}" if shown else None)],
+        hint="Name the field in calibrate.toml under [points] column (its id, or its name "
+             "when the search used expand=names).",
+    )
+
+
+def _is_number_like(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value.strip() == ""
+        return True
+    return False
+
+
+def _get(value: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _scalar_text(value: Any) -> str | None:
+    """A field value as text: numbers without a spurious ``.0``, options by value."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dict):
+        for key in ("value", "name", "title", "displayName", "key"):
+            if value.get(key) is not None:
+                return _scalar_text(value[key])
+        return None
+    if isinstance(value, list):
+        return _join(value)
+    return _text(value)
+
+
+def _first_value(fields: dict, ids: Iterable[str]) -> str | None:
+    for fid in ids:
+        text = _scalar_text(fields.get(fid))
+        if text is not None:
+            return text
+    return None
+
+
+def _join(values: Any) -> str | None:
+    if not isinstance(values, list):
+        return _scalar_text(values)
+    texts = [t for t in (_scalar_text(v) for v in values) if t]
+    return "; ".join(texts) or None
+
+
+def _person(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("displayName", "emailAddress", "accountId", "name", "key"):
+            text = _text(value.get(key))
+            if text:
+                return text
+        return None
+    return _text(value)
+
+
+def _epic(fields: dict, epic_link_ids: list[str]) -> str | None:
+    parent = fields.get("parent")
+    return (_text(_get(parent, "fields", "summary")) or _text(_get(parent, "key"))
+            or _first_value(fields, epic_link_ids))
+
+
+def _sprints(fields: dict, ids: list[str]) -> str | None:
+    names = []
+    for fid in ids:
+        value = fields.get(fid)
+        for sprint in value if isinstance(value, list) else [value]:
+            if isinstance(sprint, dict):
+                name = _text(sprint.get("name"))
+            elif isinstance(sprint, str) and "name=" in sprint:
+                match = _DC_SPRINT_NAME.search(sprint) or _DC_SPRINT_NAME_LOOSE.search(sprint)
+                name = match.group(1).strip() if match else None
+            else:
+                name = _text(sprint)
+            if name:
+                names.append(name)
+    return "; ".join(names) or None
+
+
+def _sprint_ids(export: _Export) -> list[str]:
+    """Sprint fields without a ``names`` map: Cloud's id, and fields holding DC sprint strings."""
+    ids = [_SPRINT_ID] if _SPRINT_ID in export.keys else []
+    for fid in sorted(export.keys - {_SPRINT_ID}):
+        if fid.startswith("customfield_") and any(
+                isinstance(v, list) and v and isinstance(v[0], str) and _DC_SPRINT in v[0]
+                for v in export.values(fid)):
+            ids.append(fid)
+    return ids
+
+
+def _cells(values: pd.Series, column: str) -> pd.Series:
+    """Raw date cells as text (``""`` where the issue has no value)."""
+    cells = [v if isinstance(v, str) else "" if v is None or v != v else str(v)
+             for v in values.astype("object")]
+    return pd.Series(cells, index=values.index, dtype="object", name=column)
+
+
+# --------------------------------------------------------------------------- history
+
+
+class _StatusRules:
+    """Which status names mean work in progress, done, or not started."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.in_progress = {s.casefold() for s in config.in_progress_statuses}
+        self.done = {s.casefold() for s in config.done_statuses}
+        self.todo = {s.casefold() for s in TODO_STATUSES}
+        self._not_finished: dict[str, bool] = {}
+
+    def is_not_finished(self, name: str) -> bool:
+        """Whether a resolution or status name means closed without the work done."""
+        if name not in self._not_finished:
+            self._not_finished[name] = self.config.is_not_finished_resolution(name)
+        return self._not_finished[name]
+
+    def is_done_name(self, name: str | None) -> bool:
+        return name is not None and name.casefold() in self.done
+
+    def is_in_progress(self, name: str | None, final_done: str | None) -> bool:
+        if name is None:
+            return False
+        folded = name.casefold()
+        if folded in self.in_progress:
+            return True
+        done = folded in self.done or (final_done is not None and folded == final_done.casefold())
+        return not (done or folded in self.todo or self.is_not_finished(name))
+
+    def is_working(self, status: str | None, category: str) -> bool:
+        """Whether the current status is a work-in-progress one (no history needed)."""
+        if category:
+            return category == "indeterminate"
+        return self.is_in_progress(status, None)
+
+
+class _TimeCache:
+    """Changelog times, parsed once for the whole file (UTC)."""
+
+    def __init__(self, raw: set[str]) -> None:
+        unique = sorted(raw)
+        parsed = pd.to_datetime(pd.Series(unique, dtype="object"), format="ISO8601", utc=True,
+                                errors="coerce")
+        self._times = dict(zip(unique, parsed, strict=True))
+
+    def __getitem__(self, raw: str) -> pd.Timestamp:
+        return self._times.get(raw, pd.NaT)
+
+
+def _all_times(issues: list[tuple[int, dict]]) -> set[str]:
+    times = set()
+    for _, issue in issues:
+        created = issue["fields"].get("created")
+        if isinstance(created, str):
+            times.add(created)
+        for history in _histories(issue.get("changelog")):
+            if isinstance(history.get("created"), str):
+                times.add(history["created"])
+    return times
+
+
+def _histories(changelog: Any) -> list[dict]:
+    histories = changelog.get("histories") if isinstance(changelog, dict) else None
+    if not isinstance(histories, list):
+        return []
+    return [h for h in histories if isinstance(h, dict)]
+
+
+@dataclass
+class _Replay:
+    started: str | None = None
+    finished: str | None = None
+    points_at_start: float = np.nan
+    repointed: bool = False
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Event:
+    time: pd.Timestamp
+    order: int
+    raw_time: str
+    before: str | None
+    after: str | None
+
+
+def _replay(
+    histories: list[dict],
+    fields: dict,
+    final_done: str | None,
+    rules: _StatusRules,
+    points: _Field,
+    times: _TimeCache,
+    *,
+    has_changelog: bool,
+    category: str,
+) -> _Replay:
+    """Start of work, finish and points at start, from one issue's changelog."""
+    result = _Replay()
+    status_events: list[_Event] = []
+    points_events: list[_Event] = []
+    for order, history in enumerate(histories):
+        items = history.get("items")
+        items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+        kinds = []
+        for item in items:
+            name = str(item.get("field") or "").casefold()
+            field_id = item.get("fieldId")
+            if name == "status" or field_id == "status":
+                kinds.append(("status", item))
+            elif field_id in points.ids or name in points.names:
+                kinds.append(("points", item))
+        if not kinds:
+            continue
+        raw = history.get("created")
+        time = times[raw] if isinstance(raw, str) else pd.NaT
+        if pd.isna(time):
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                result.problems.append(("missing date", "a changelog entry has no 'created' time"))
+            else:
+                result.problems.append(
+                    ("unparseable date", f"changelog entry time {raw!r} is not a date"))
+            continue
+        for kind, item in kinds:
+            event = _Event(time, order, raw, _text(item.get("fromString")),
+                           _text(item.get("toString")))
+            (status_events if kind == "status" else points_events).append(event)
+    status_events.sort(key=lambda e: (e.time, e.order))
+    points_events.sort(key=lambda e: (e.time, e.order))
+
+    created_raw = fields.get("created") if isinstance(fields.get("created"), str) else None
+    start_time = pd.NaT
+    if has_changelog:
+        initial = status_events[0].before if status_events else None
+        created_in_progress = (
+            rules.is_in_progress(initial, final_done) if status_events
+            else category in ("indeterminate", "done") or (
+                not category and (rules.is_in_progress(_text(_get(fields, "status", "name")),
+                                                       final_done) or final_done is not None))
+        )
+        if created_in_progress and created_raw:
+            result.started, start_time = created_raw, times[created_raw]
+        else:
+            for event in status_events:
+                if rules.is_in_progress(event.after, final_done):
+                    result.started, start_time = event.raw_time, event.time
+                    break
+        is_done = False
+        for event in status_events:
+            now_done = event.after is not None and (
+                rules.is_done_name(event.after)
+                or (final_done is not None and event.after.casefold() == final_done.casefold()))
+            if now_done and not is_done:
+                result.finished = event.raw_time
+            is_done = now_done
+
+    if points_events and result.started is not None and not pd.isna(start_time):
+        before = [e for e in points_events if e.time <= start_time]
+        after = [e for e in points_events if e.time > start_time]
+        at_start = before[-1].after if before else points_events[0].before
+        value = _number(at_start)
+        result.points_at_start = value
+        if not np.isnan(value):
+            result.repointed = any(
+                not np.isnan(_number(e.after)) and _number(e.after) != value for e in after)
+    return result
+
+
+def _number(text: str | None) -> float:
+    if text is None:
+        return np.nan
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return np.nan
+    return value if np.isfinite(value) else np.nan
