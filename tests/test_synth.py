@@ -1,0 +1,431 @@
+"""Tests of the synthetic team history and its export writers."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from scipy.stats import spearmanr
+
+from calibrate.synth import (
+    AREAS,
+    LINEAR_HEADER,
+    SAMPLE_FILES,
+    generate_team_history,
+    main,
+    write_jira_csv,
+    write_jira_json,
+    write_linear_csv,
+    write_sample,
+)
+
+SAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "data" / "sample"
+JIRA_DATE = re.compile(r"^\d{2}/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/\d{2} "
+                       r"([1-9]|1[0-2]):[0-5]\d (AM|PM)$")
+LINEAR_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+
+@pytest.fixture(scope="module")
+def history():
+    return generate_team_history(seed=7)
+
+
+@pytest.fixture(scope="module")
+def tickets(history):
+    return history.tickets
+
+
+@pytest.fixture(scope="module")
+def sample_files(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("sample")
+    write_sample(directory, seed=7)
+    return directory
+
+
+def _worked(tickets: pd.DataFrame) -> pd.DataFrame:
+    return tickets[tickets["kind"].isin(["finished", "open"])]
+
+
+def _read_jira_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+# --- determinism -------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_history(history):
+    again = generate_team_history(seed=7)
+    pd.testing.assert_frame_equal(history.tickets, again.tickets)
+    assert history.truth == again.truth
+
+
+def test_different_seed_gives_different_history(tickets):
+    other = generate_team_history(seed=8).tickets
+    assert not np.allclose(
+        _worked(tickets)["true_duration_days"].to_numpy()[:50],
+        _worked(other)["true_duration_days"].to_numpy()[:50],
+    )
+
+
+def test_same_seed_gives_identical_files(sample_files, tmp_path):
+    write_sample(tmp_path, seed=7)
+    for name in SAMPLE_FILES:
+        assert (tmp_path / name).read_bytes() == (sample_files / name).read_bytes(), name
+
+
+def test_committed_sample_is_current(sample_files):
+    # The shipped sample must be exactly what the generator writes today.
+    for name in SAMPLE_FILES:
+        committed = SAMPLE_DIRECTORY / name
+        assert committed.exists(), f"run: python -m calibrate.synth {SAMPLE_DIRECTORY}"
+        assert committed.read_bytes() == (sample_files / name).read_bytes(), name
+
+
+def test_sample_is_small(sample_files):
+    # The target was < 1 MB; the JSON changelog alone needs ~1.3 kB a ticket.
+    total = sum((sample_files / name).stat().st_size for name in SAMPLE_FILES)
+    assert total < 1_500_000
+
+
+def test_command_line_writes_the_sample(tmp_path, sample_files):
+    result = CliRunner().invoke(main, [str(tmp_path / "out"), "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "truth.json").read_bytes() == (
+        sample_files / "truth.json"
+    ).read_bytes()
+
+
+# --- the ground truth ----------------------------------------------------------
+
+
+def test_finish_lies_true_duration_working_days_after_start(history, tickets):
+    worked = _worked(tickets)
+    finished = worked[worked["kind"] == "finished"]
+    duration = history.calendar.working_days_between(
+        finished["started_at"], finished["finished_at"]
+    )
+    np.testing.assert_allclose(duration, finished["true_duration_days"], rtol=1e-9)
+    # Open tickets would finish after as_of, finished ones did not.
+    as_of = pd.Timestamp(history.truth["as_of"])
+    open_ = worked[worked["kind"] == "open"]
+    would_finish = history.calendar.add_working_days(
+        open_["started_at"], open_["true_duration_days"].to_numpy()
+    )
+    assert (would_finish > as_of).all()
+    assert (finished["finished_at"] <= as_of).all()
+    assert open_["finished_at"].isna().all()
+
+
+def test_engineer_residuals_follow_the_stored_effects(tickets, history):
+    truth = history.truth
+    worked = _worked(tickets).dropna(subset=["engineer", "points_at_start"])
+    residual = (
+        np.log(worked["true_duration_days"])
+        - worked["area"].map(truth["a"])
+        - worked["area"].map(truth["b"]) * np.log(worked["points_at_start"])
+    )
+    v = [truth["v"][f"{e}|{a}"] for e, a in zip(worked["engineer"], worked["area"], strict=True)]
+    by_engineer = (residual - np.array(v)).groupby(worked["engineer"]).agg(["mean", "size"])
+    by_engineer = by_engineer[by_engineer["size"] >= 30]
+    assert len(by_engineer) >= 5
+    u = by_engineer.index.map(truth["u"])
+    assert spearmanr(by_engineer["mean"], u).statistic > 0.7
+
+    by_cell = residual.groupby([worked["engineer"], worked["area"]]).agg(["mean", "size"])
+    by_cell = by_cell[by_cell["size"] >= 10]
+    log_multiplier = [
+        np.log(truth["engineer_area_multipliers"][f"{e}|{a}"]) for e, a in by_cell.index
+    ]
+    assert spearmanr(by_cell["mean"], log_multiplier).statistic > 0.8
+
+
+def test_truth_is_consistent(history):
+    truth = history.truth
+    assert set(truth["a"]) == set(truth["b"]) == set(truth["s"]) == set(AREAS)
+    assert all(0.5 <= b <= 0.7 for b in truth["b"].values())
+    assert all(0.45 <= s <= 0.65 for s in truth["s"].values())
+    assert len(set(truth["s"].values())) == 3
+    for key, multiplier in truth["engineer_area_multipliers"].items():
+        engineer = key.split("|")[0]
+        assert multiplier == pytest.approx(np.exp(truth["u"][engineer] + truth["v"][key]),
+                                           rel=1e-5)
+    # Designed profiles: the researcher and the data engineer mirror each other.
+    multipliers = truth["engineer_area_multipliers"]
+    assert multipliers["Priya Raman|research"] < 0.8 < 1.6 < multipliers[
+        "Priya Raman|data-engineering"]
+    assert multipliers["Tomasz Kowalczyk|data-engineering"] < 0.8
+    assert max(v for k, v in multipliers.items() if k.startswith("Zoë Müller|")) < 0.8
+    assert truth["as_of"] == "2026-10-30T18:00:00"
+    assert truth["calendar"]["timezone"] == "Europe/Berlin"
+
+
+def test_a_typical_ticket_takes_what_the_team_assumes(history):
+    truth = history.truth
+    for area in AREAS:
+        one_point = np.exp(truth["a"][area])
+        three_points = np.exp(truth["a"][area] + truth["b"][area] * np.log(3))
+        assert 0.8 < one_point < 1.25
+        assert 1.7 < three_points < 2.3
+
+
+# --- the shape of the history --------------------------------------------------
+
+
+def test_ticket_kinds_come_in_sensible_proportions(tickets):
+    n = len(tickets)
+    share = tickets["kind"].value_counts() / n
+    assert 550 <= n <= 700
+    assert 0.005 <= share["open"] <= 0.10
+    assert 0.03 <= share["backlog"] <= 0.07
+    assert 0.025 <= share["not_done"] <= 0.06
+    assert 0.005 <= tickets["engineer"].isna().mean() <= 0.025
+    assert 0.01 <= tickets["points_at_start"].isna().mean() <= 0.03
+    worked = _worked(tickets)
+    assert 0.07 <= worked["repointed"].mean() <= 0.13
+    repointed = worked[worked["repointed"]]
+    assert (repointed["points_final"] > repointed["points_at_start"]).mean() > 0.6
+    unchanged = tickets[~tickets["repointed"]].dropna(subset=["points_at_start"])
+    assert (unchanged["points_final"] == unchanged["points_at_start"]).all()
+
+
+def test_statuses_match_kinds(tickets):
+    expected = {
+        "finished": ("Done", "Done", {"Done"}),
+        "not_done": ("Done", "Done", {"Won't Do", "Duplicate", "Cannot Reproduce"}),
+        "open": ("In Progress", "In Progress", {None}),
+        "backlog": ("To Do", "To Do", {None}),
+    }
+    for kind, (status, category, resolutions) in expected.items():
+        rows = tickets[tickets["kind"] == kind]
+        assert (rows["status"] == status).all()
+        assert (rows["status_category"] == category).all()
+        assert set(rows["resolution"]) <= resolutions
+    assert tickets.loc[tickets["kind"] == "backlog", "started_at"].isna().all()
+    assert tickets.loc[tickets["kind"] == "backlog", "true_duration_days"].isna().all()
+
+
+def test_team_has_the_designed_members(tickets):
+    counts = tickets["engineer"].value_counts()
+    assert len(counts) == 7
+    assert 6 <= counts["Aiko Tanaka"] <= 12
+    assert 12 <= counts["Rafael Souza"] <= 18
+    assert (counts >= 30).sum() == 5
+    new_hire = tickets[tickets["engineer"] == "Aiko Tanaka"]
+    assert new_hire["created_at"].min() >= pd.Timestamp("2026-08-01")
+    assert tickets["ticket_id"].iloc[0] == "ML-101"
+    assert tickets["ticket_id"].is_unique
+
+
+def test_timestamps_follow_the_working_day(history, tickets):
+    worked = _worked(tickets)
+    started = worked["started_at"]
+    assert history.calendar.is_working_day(started).all()
+    minutes = started.dt.hour * 60 + started.dt.minute
+    assert minutes.between(8 * 60 + 30, 17 * 60 + 30).all()
+    assert (worked["created_at"] <= started).all()
+    lag = history.calendar.working_days_between(worked["created_at"], started)
+    assert lag.max() <= 7.0
+    assert ((worked["created_at"] == started).mean()) < 0.1
+    span = started.max() - started.min()
+    assert pd.Timedelta(days=500) < span < pd.Timedelta(days=570)
+    assert (tickets["updated_at"] <= pd.Timestamp(history.truth["as_of"])).all()
+    assert (tickets["updated_at"] >= tickets["created_at"]).all()
+
+
+def test_status_history_brackets_the_true_duration(tickets):
+    for row in tickets.itertuples(index=False):
+        times = [when for when, _, _ in row.status_changes]
+        assert times == sorted(times)
+        if row.kind != "finished":
+            continue
+        into_progress = [w for w, _, after in row.status_changes if after == "In Progress"]
+        into_done = [w for w, _, after in row.status_changes if after == "Done"]
+        assert into_progress[0] == row.started_at
+        assert into_done[-1] == row.finished_at
+    changes = tickets["status_changes"].map(lambda events: [(b, a) for _, b, a in events])
+    assert changes.map(lambda c: ("In Progress", "To Do") in c).sum() >= 5  # pauses
+    assert changes.map(lambda c: ("Done", "In Progress") in c).sum() >= 5  # reopens
+    assert changes.map(lambda c: c[0] == (None, "In Progress")).sum() >= 5  # created in progress
+
+
+def test_sprints_labels_and_carry_over(tickets):
+    worked = _worked(tickets)
+    assert worked["sprints"].map(len).max() >= 3
+    assert (worked["sprints"].map(len) >= 2).mean() > 0.1
+    assert all(re.fullmatch(r"ML Sprint \d+", s) for s in worked["sprints"].explode().dropna())
+    labels = set(tickets["labels"].explode().dropna())
+    assert {"research", "experiment", "ml-eng", "serving", "pipeline", "etl", "tech-debt",
+            "q3-okr"} <= labels
+    assert set(tickets["components"].explode().dropna()) == {"Modeling", "Platform", "Data"}
+    assert set(tickets["issue_type"]) == {"Story", "Task", "Bug", "Spike"}
+    assert tickets["description"].str.contains('"').any()
+    assert tickets["description"].str.contains("\n").any()
+
+
+# --- Jira CSV ----------------------------------------------------------------------
+
+
+def test_jira_csv_has_bom_and_repeated_headers(sample_files):
+    path = sample_files / "jira_export.csv"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    header, _ = _read_jira_csv(path)
+    assert header.count("Labels") >= 2
+    assert header.count("Sprint") >= 3
+    assert header.count("Watchers") >= 2
+    for column in ("Summary", "Issue key", "Issue id", "Issue Type", "Status", "Project key",
+                   "Project name", "Priority", "Resolution", "Assignee", "Assignee Id",
+                   "Reporter", "Created", "Updated", "Last Viewed", "Resolved", "Components",
+                   "Description", "Original estimate", "Time Spent",
+                   "Custom field (Epic Link)", "Parent summary", "Custom field (Story Points)",
+                   "Custom field (Story point estimate)", "Status Category",
+                   "Status Category Changed"):
+        assert column in header, column
+    assert "Started" not in header  # Jira's CSV has no start of work
+
+
+def test_jira_csv_points_and_dates(sample_files, tickets):
+    header, rows = _read_jira_csv(sample_files / "jira_export.csv")
+    assert len(rows) == len(tickets)
+    story_points = header.index("Custom field (Story Points)")
+    estimate = header.index("Custom field (Story point estimate)")
+    key = header.index("Issue key")
+    final_points = dict(zip(tickets["ticket_id"], tickets["points_final"], strict=True))
+    filled = [(row[story_points] != "") + (row[estimate] != "") for row in rows]
+    for row, count in zip(rows, filled, strict=True):
+        points = final_points[row[key]]
+        assert count == (0 if np.isnan(points) else 1)
+        if count:
+            assert float(row[story_points] or row[estimate]) == points
+    assert 0 < sum(row[story_points] != "" for row in rows) < len(rows)
+    for column in ("Created", "Updated", "Status Category Changed"):
+        values = [row[header.index(column)] for row in rows]
+        assert all(JIRA_DATE.match(value) for value in values), column
+    resolved = header.index("Resolved")
+    category = header.index("Status Category")
+    assert all((row[resolved] != "") == (row[category] == "Done") for row in rows)
+
+
+def test_jira_csv_shows_the_dates_jira_would(tmp_path, history):
+    path = write_jira_csv(history, tmp_path / "jira.csv")
+    header, rows = _read_jira_csv(path)
+    by_key = {row[header.index("Issue key")]: row for row in rows}
+    ticket = history.tickets[history.tickets["kind"] == "finished"].iloc[0]
+    row = by_key[ticket["ticket_id"]]
+    assert row[header.index("Resolved")] == ticket["finished_at"].strftime(
+        "%d/%b/%y %I:%M %p").replace(" 0", " ", 1)
+    assert pd.to_datetime(row[header.index("Created")], format="%d/%b/%y %I:%M %p") == (
+        ticket["created_at"].floor("min")
+    )
+
+
+# --- Jira JSON ---------------------------------------------------------------------
+
+
+def test_jira_json_changelog_matches_the_history(tmp_path, history):
+    path = write_jira_json(history, tmp_path / "jira.json")
+    pages = json.loads(path.read_text(encoding="utf-8"))
+    tickets = history.tickets.set_index("ticket_id")
+    issues = [issue for page in pages for issue in page["issues"]]
+    assert all(page["maxResults"] == 50 and page["total"] == len(tickets) for page in pages)
+    assert [page["startAt"] for page in pages] == list(range(0, len(tickets), 50))
+    assert len(issues) == len(tickets)
+    timezone = history.calendar.timezone
+    offset = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$")
+
+    def local(text):
+        return pd.Timestamp(text).tz_convert(timezone).tz_localize(None)
+
+    checked_repointed = 0
+    for issue in issues:
+        ticket = tickets.loc[issue["key"]]
+        fields = issue["fields"]
+        assert offset.match(fields["created"])
+        assert local(fields["created"]) == ticket["created_at"]
+        status_moves = [
+            (local(h["created"]), item)
+            for h in issue["changelog"]["histories"]
+            for item in h["items"]
+            if item["field"] == "status"
+        ]
+        if ticket["kind"] == "finished":
+            into_done = [when for when, item in status_moves if item["toString"] == "Done"]
+            assert into_done[-1] == ticket["finished_at"]
+            assert local(fields["resolutiondate"]) == ticket["finished_at"]
+            into_progress = [w for w, item in status_moves if item["toString"] == "In Progress"]
+            assert (into_progress[0] if into_progress else ticket["created_at"]) == (
+                ticket["started_at"]
+            )
+        points = [
+            (local(h["created"]), item)
+            for h in issue["changelog"]["histories"]
+            for item in h["items"]
+            if item["field"] == "Story point estimate"
+        ]
+        if np.isnan(ticket["points_at_start"]):
+            assert points == [] and fields["customfield_10016"] is None
+            continue
+        assert points[0][1]["fromString"] is None
+        assert float(points[0][1]["toString"]) == ticket["points_at_start"]
+        assert fields["customfield_10016"] == ticket["points_final"]
+        if ticket["repointed"]:
+            assert points[-1][0] > ticket["started_at"]
+            assert float(points[-1][1]["fromString"]) == ticket["points_at_start"]
+            checked_repointed += 1
+    assert checked_repointed > 20
+
+
+def test_jira_json_uses_the_daylight_saving_offset(tmp_path, history):
+    pages = json.loads(write_jira_json(history, tmp_path / "j.json").read_text("utf-8"))
+    offsets = {issue["fields"]["created"][-5:] for page in pages for issue in page["issues"]}
+    assert offsets == {"+0100", "+0200"}
+
+
+# --- Linear CSV ----------------------------------------------------------------------
+
+
+def test_linear_csv_shape(sample_files, tickets):
+    path = sample_files / "linear_export.csv"
+    assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert tuple(rows[0]) == LINEAR_HEADER
+    assert ",".join(rows[0]) == (
+        "ID,Team,Title,Description,Status,Estimate,Priority,Project ID,Project,Creator,"
+        "Assignee,Labels,Cycle Number,Cycle Name,Cycle Start,Cycle End,Created,Updated,"
+        "Started,Triaged,Completed,Canceled,Archived,Due Date,Parent issue,Initiatives,"
+        "Project Milestone ID,Project Milestone,SLA Status,Roadmaps"
+    )
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert len(records) == len(tickets)
+    assert any(r["Title"].startswith("'") for r in records)
+    assert not any(r["Title"][:1] in "=+-@" for r in records if r["Title"])
+    for r in records:
+        for column in ("Created", "Updated"):
+            assert LINEAR_DATE.match(r[column]), r[column]
+        assert r["Assignee"] == "" or r["Assignee"].endswith("@example.com")
+        if r["Status"] in ("Canceled", "Duplicate"):
+            assert r["Canceled"] and not r["Completed"]
+        if r["Status"] == "Done":
+            assert r["Completed"] and r["Started"]
+    by_id = {r["ID"]: r for r in records}
+    ticket = tickets[tickets["kind"] == "finished"].iloc[0]
+    record = by_id[ticket["ticket_id"]]
+    completed = pd.Timestamp(record["Completed"]).tz_convert("Europe/Berlin").tz_localize(None)
+    assert completed == ticket["finished_at"]
+    labelled = tickets[tickets["labels"].map(len) >= 2].iloc[0]
+    assert by_id[labelled["ticket_id"]]["Labels"] == ", ".join(labelled["labels"])
+
+
+def test_linear_csv_for_an_ascii_free_name(tmp_path, history):
+    path = write_linear_csv(history, tmp_path / "linear.csv")
+    text = path.read_text(encoding="utf-8")
+    assert "zoe.muller@example.com" in text
+    assert "Zoë" in text
