@@ -1,0 +1,112 @@
+"""The multipliers file: schema, round trip, prediction fallbacks and formulas."""
+
+import json
+import warnings
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from calibrate import CalibrationWarning, Calibrator, InputError, load_multipliers
+from calibrate.export import RECORD_COLUMNS, schema, write_multipliers
+from calibrate.synth import simulate_tickets
+
+
+@pytest.fixture(scope="module")
+def result():
+    tickets = simulate_tickets(1500, 12, seed=8).tickets
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        return Calibrator().fit(tickets).result_
+
+
+def test_written_file_validates_against_the_shipped_schema(result, tmp_path):
+    json_path, csv_path = write_multipliers(result.multipliers, tmp_path / "m.json")
+    document = json.loads(json_path.read_text())
+    jsonschema.Draft202012Validator(schema()).validate(document)
+    assert document["schema_version"].startswith("1.")
+    scopes = {record["scope"] for record in document["records"]}
+    assert scopes == {"population", "engineer", "engineer_area"}
+    assert pd.read_csv(csv_path).columns.tolist() == RECORD_COLUMNS
+
+
+def test_round_trip_gives_identical_predictions(result, tmp_path):
+    json_path, _ = write_multipliers(result.multipliers, tmp_path / "m.json")
+    loaded = load_multipliers(json_path)
+    engineers = ["engineer-00000", "engineer-00003", "never-seen", "engineer-00001"]
+    areas = ["research", "ml-engineering", "research", "an-unseen-area"]
+    points = [1, 3, 5, 0]
+    pd.testing.assert_frame_equal(result.predict(engineers, areas, points),
+                                  loaded.predict(engineers, areas, points))
+
+
+def test_prediction_bases_and_fallbacks(result):
+    model = result.multipliers.model
+    prediction = result.predict(["engineer-00000", "never-seen"], ["research", "research"],
+                                [3, 3]).set_index("engineer")
+    assert prediction.loc["engineer-00000", "basis"] == "engineer x area"
+    assert prediction.loc["never-seen", "basis"] == "unseen engineer"
+    # Unseen engineer: multiplier 1, so the median is the area's typical
+    # 3-point duration, and the spread adds engineer and cell variance.
+    area = result.multipliers.areas.set_index("area").loc["research"]
+    expected_sd = np.sqrt(area["noise_sd"] ** 2 + model["engineer_sd"] ** 2
+                          + model["cell_sd"] ** 2 + area["var_intercept"])
+    np.testing.assert_allclose(prediction.loc["never-seen", "p50_days"],
+                               np.exp(area["intercept"]), rtol=1e-12)
+    np.testing.assert_allclose(prediction.loc["never-seen", "log_sd"], expected_sd, rtol=1e-12)
+    unseen_area = result.predict("engineer-00000", "nowhere", 3)
+    assert unseen_area["basis"].iloc[0] == "engineer, unseen area"
+
+
+def test_prediction_quantiles_follow_the_lognormal(result):
+    row = result.predict("engineer-00002", "data-engineering", 2, budget_days=2.5).iloc[0]
+    m, s = row["log_mean"], row["log_sd"]
+    for level, column in ((0.1, "p10_days"), (0.5, "p50_days"), (0.8, "p80_days"),
+                          (0.9, "p90_days")):
+        np.testing.assert_allclose(row[column], np.exp(m + stats.norm.ppf(level) * s),
+                                   rtol=1e-12)
+    np.testing.assert_allclose(row["mean_days"], np.exp(m + s * s / 2), rtol=1e-12)
+    np.testing.assert_allclose(row["p_over_budget"], 1 - stats.norm.cdf((np.log(2.5) - m) / s),
+                               rtol=1e-9)
+    np.testing.assert_allclose(row["p_over_points"], 1 - stats.norm.cdf((np.log(2) - m) / s),
+                               rtol=1e-9)
+
+
+def test_negative_points_are_rejected(result):
+    with pytest.raises(InputError, match="points"):
+        result.predict("engineer-00000", "research", -1)
+
+
+def test_load_rejects_broken_files(result, tmp_path):
+    json_path, _ = write_multipliers(result.multipliers, tmp_path / "m.json")
+    document = json.loads(json_path.read_text())
+    document["records"][0]["log_sd"] = -1
+    del document["model"]["cap_days"]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    with pytest.raises(InputError) as error:
+        load_multipliers(broken)
+    message = str(error.value)
+    assert "log_sd" in message and "cap_days" in message  # every violation listed
+    document["schema_version"] = "2.0"
+    broken.write_text(json.dumps(document))
+    with pytest.raises(InputError, match="schema version 2.0"):
+        load_multipliers(broken)
+    (tmp_path / "not.json").write_text("{oops")
+    with pytest.raises(InputError, match="not a JSON file"):
+        load_multipliers(tmp_path / "not.json")
+    with pytest.raises(InputError, match="does not exist"):
+        load_multipliers(tmp_path / "missing.json")
+
+
+def test_multipliers_file_is_deterministic_apart_from_created_at(result, tmp_path):
+    first = json.loads(write_multipliers(result.multipliers, tmp_path / "a.json")[0].read_text())
+    tickets = simulate_tickets(1500, 12, seed=8).tickets
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        again = Calibrator().fit(tickets).result_
+    second = json.loads(write_multipliers(again.multipliers, tmp_path / "b.json")[0].read_text())
+    first.pop("created_at"), second.pop("created_at")
+    assert first == second
