@@ -1,0 +1,183 @@
+"""The ``calibrate`` command line.
+
+Input problems (:class:`~calibrate.errors.InputError`) become a short message
+on stderr and exit status 2; ``--verbose`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from calibrate._version import __version__
+from calibrate.errors import CalibrationWarning, InputError
+
+EXIT_INPUT_ERROR = 2
+
+_format_option = click.option(
+    "--format", "format_name", default=None, metavar="NAME",
+    help="Export format (jira_csv, jira_json, linear_csv, gitlab_csv, github_json, canonical, "
+         "generic_csv). Recognised from the file when omitted.",
+)
+_config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Settings file (calibrate.toml): calendar, area rules, points scale, statuses.",
+)
+_as_of_option = click.option(
+    "--as-of", default=None, metavar="TIME",
+    help="When the export was taken (e.g. 2024-06-30T18:00); open tickets are censored "
+         "there. Default: the latest time in the export.",
+)
+_verbose_option = click.option("--verbose", is_flag=True, help="Show tracebacks on errors.")
+
+
+def _reports_input_errors(command: Callable) -> Callable:
+    """Turn InputError into a short message and exit status 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, verbose: bool = False, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InputError as error:
+            if verbose:
+                raise
+            click.echo(f"calibrate: error: {error}", err=True)
+            sys.exit(EXIT_INPUT_ERROR)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="calibrate")
+def cli() -> None:
+    """Estimation calibration: how long story-pointed tickets really take,
+    per engineer and per area."""
+
+
+@cli.command()
+@click.argument("export", type=click.Path(path_type=Path))
+@_format_option
+@_config_option
+@_as_of_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the canonical ticket table (.csv or .parquet); the excluded "
+                   "rows go beside it, in a file ending in .excluded.csv.")
+@_verbose_option
+@_reports_input_errors
+def ingest(export: Path, format_name: str | None, config_path: Path | None,
+           as_of: str | None, out: Path) -> None:
+    """Read EXPORT into the canonical ticket table, accounting for every row."""
+    from calibrate.io import read_export, write_tickets
+
+    table = read_export(export, format=format_name, config=config_path, as_of=as_of)
+    write_tickets(table.tickets, out)
+    excluded_path = excluded_path_for(out)
+    write_tickets(table.excluded, excluded_path)
+    click.echo(table.summary())
+    click.echo(f"wrote {out} ({len(table.tickets)} tickets) and {excluded_path} "
+               f"({len(table.excluded)} excluded rows)")
+
+
+@cli.command()
+@click.argument("export", type=click.Path(path_type=Path))
+@_format_option
+@_config_option
+@_as_of_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Multipliers file to write (.json); the records also go to a .csv beside it.")
+@click.option("--cap-days", type=float, default=3.0, show_default=True,
+              help="The team's cap on one ticket, in working days.")
+@click.option("--confidence", type=float, default=0.8, show_default=True,
+              help="Required probability of a ticket fitting the cap, for recommended sizes.")
+@_verbose_option
+@_reports_input_errors
+def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
+        out: Path, cap_days: float, confidence: float) -> None:
+    """Fit the calibration model to EXPORT and write the multipliers file."""
+    from calibrate.export import write_multipliers
+    from calibrate.io import read_export
+    from calibrate.model import Calibrator
+
+    click.echo(f"reading {export} ...", err=True)
+    table = read_export(export, format=format_name, config=config_path, as_of=as_of)
+    click.echo(table.summary(), err=True)
+    click.echo(f"fitting {len(table.tickets)} tickets ...", err=True)
+    with _warnings_to_terminal():
+        calibrator = Calibrator(cap_days=cap_days, confidence=confidence).fit(table)
+    result = calibrator.result_
+    json_path, csv_path = write_multipliers(result.multipliers, out)
+    click.echo(str(result.summary()))
+    click.echo(f"wrote {json_path} and {csv_path}")
+
+
+@cli.command()
+@click.argument("backlog", type=click.Path(path_type=Path))
+@click.option("--multipliers", "multipliers_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A multipliers file written by `calibrate fit`.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the predictions (.csv).")
+@click.option("--cap-days", type=float, default=None,
+              help="Budget for the overrun probability (default: the cap the file was fitted "
+                   "with).")
+@_config_option
+@_verbose_option
+@_reports_input_errors
+def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | None,
+            config_path: Path | None) -> None:
+    """Predict working days for each ticket of BACKLOG (a CSV with ticket_id,
+    engineer, area and points columns, e.g. the canonical table)."""
+    from calibrate.config import load_config
+    from calibrate.export import load_multipliers
+    from calibrate.io.backlog import read_backlog
+
+    multipliers = load_multipliers(multipliers_path)
+    tickets = read_backlog(backlog, points_scale=load_config(config_path).points_scale)
+    usable = tickets["problem"].isna().to_numpy()
+    prediction = multipliers.predict(tickets.loc[usable, "engineer"].to_numpy(),
+                                     tickets.loc[usable, "area"].to_numpy(),
+                                     tickets.loc[usable, "points"].to_numpy(),
+                                     budget_days=cap_days)
+    budget = multipliers.model["cap_days"] if cap_days is None else cap_days
+    columns = ["basis", "p10_days", "p50_days", "p80_days", "p90_days", "mean_days",
+               "p_over_budget"]
+    output = tickets.copy()
+    for column in columns:
+        output[column] = None
+        output.loc[usable, column] = prediction[column].to_numpy()
+    output = output.rename(columns={"p_over_budget": f"p_over_{budget:g}_days"})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    output.to_csv(out, index=False)
+    click.echo(f"predicted {int(usable.sum())} of {len(tickets)} backlog tickets "
+               f"({int((~usable).sum())} without usable points, listed with their problem); "
+               f"wrote {out}")
+
+
+@contextlib.contextmanager
+def _warnings_to_terminal():
+    """Show statistical warnings as one line each on stderr, not as Python warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CalibrationWarning)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, CalibrationWarning):
+            click.echo(f"calibrate: warning: {warning.message}", err=True)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+
+
+def excluded_path_for(out: Path) -> Path:
+    """The exclusions file that goes with a ticket table: ``NAME.excluded.csv``."""
+    return out.with_name(f"{out.stem}.excluded.csv")
+
+
+def main() -> None:
+    """Entry point of the ``calibrate`` script."""
+    cli(prog_name="calibrate")

@@ -1,0 +1,245 @@
+"""The command line: ingest end to end, short errors, exit status 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from calibrate import __version__
+from calibrate.cli import cli, excluded_path_for
+from calibrate.io import read_canonical
+from calibrate.tickets import validate_tickets
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SMALL = FIXTURES / "jira_cloud_small.csv"
+CALIBRATE = Path(sys.executable).parent / "calibrate"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="calibrate")
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"calibrate, version {__version__}"
+
+
+def test_help_on_the_group_lists_every_command():
+    result = run("--help")
+    assert result.exit_code == 0
+    for name in cli.commands:
+        assert name in result.output
+    assert run("-h").output == result.output
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_help_on_every_command(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: calibrate {command}")
+
+
+def test_ingest_help_names_its_options():
+    output = run("ingest", "--help").output
+    for option in ("--out", "--format", "--config", "--as-of", "--verbose"):
+        assert option in output
+
+
+def test_ingest_end_to_end(tmp_path):
+    out = tmp_path / "tickets.csv"
+    result = run("ingest", SMALL, "--out", out)
+    assert result.exit_code == 0, result.output
+    excluded = tmp_path / "tickets.excluded.csv"
+    assert out.exists() and excluded.exists()
+    # Kept and excluded counts per reason (jira_cloud_small.csv has 10 rows: 3 kept).
+    lines = result.output.splitlines()
+    assert lines[0] == f"{SMALL} read as jira_csv: 10 rows"
+    assert lines[1].split()[:2] == ["kept", "3"]
+    assert lines[2].split() == ["excluded", "7"]
+    for reason in ("not finished work", "unassigned", "no points", "not started",
+                   "duplicate ticket id", "unparseable date", "invalid points"):
+        assert any(line.split() == [*reason.split(), "1"] for line in lines), reason
+    assert lines[-1] == (f"wrote {out} (3 tickets) and {excluded} (7 excluded rows)")
+    # The table written validates and holds what the summary says.
+    table = read_canonical(out)
+    validate_tickets(table.tickets)
+    assert table.tickets["ticket_id"].tolist() == ["ML-1", "ML-2", "ML-6"]
+    excluded_text = excluded.read_text(encoding="utf-8").splitlines()
+    assert excluded_text[0].endswith(",reason,detail")
+    assert len(excluded_text) == 8
+
+
+def test_ingest_to_parquet(tmp_path):
+    out = tmp_path / "tickets.parquet"
+    result = run("ingest", SMALL, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "tickets.excluded.csv").exists()
+    validate_tickets(read_canonical(out).tickets)
+
+
+def test_excluded_path_for():
+    assert excluded_path_for(Path("a/b/tickets.parquet")) == Path("a/b/tickets.excluded.csv")
+
+
+def test_ingest_as_of(tmp_path):
+    out = tmp_path / "tickets.csv"
+    result = run("ingest", FIXTURES / "jira_shape1_bom.csv", "--out", out,
+                 "--as-of", "2024-03-12 11:00")
+    assert result.exit_code == 0, result.output
+    assert "right-censored at 2024-03-12 11:00" in result.output
+    tickets = read_canonical(out).tickets.set_index("ticket_id")
+    # SH1-3 open since Mon 11 Mar 10:00: 14/24 + 11/24 at the as-of time.
+    assert tickets.loc["SH1-3", "duration_days"] == pytest.approx(25 / 24, rel=0, abs=1e-9)
+    assert "SH1-6" not in tickets.index  # created after the as-of time
+
+
+def test_ingest_with_a_config(tmp_path):
+    out = tmp_path / "tickets.csv"
+    result = run("ingest", FIXTURES / "jira_shape4_labels.csv", "--out", out,
+                 "--config", FIXTURES / "config_areas.toml")
+    assert result.exit_code == 0, result.output
+    assert "areas data, ml-engineering, quality, research" in result.output
+
+
+@pytest.mark.parametrize("config", ["config_bad.toml", "does_not_exist.toml"])
+def test_ingest_with_a_bad_config_exits_2(tmp_path, config):
+    result = run("ingest", SMALL, "--out", tmp_path / "t.csv", "--config", FIXTURES / config)
+    assert result.exit_code == 2
+    assert config in result.output
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_format_forces_a_reader(tmp_path):
+    out = tmp_path / "tickets.csv"
+    assert run("ingest", SMALL, "--out", out, "--format", "jira_csv").exit_code == 0
+    forced = run("ingest", SMALL, "--out", tmp_path / "again.csv", "--format", "canonical")
+    assert forced.exit_code == 2
+    assert "not a canonical ticket table" in forced.output
+    unknown = run("ingest", SMALL, "--out", tmp_path / "x.csv", "--format", "excel")
+    assert unknown.exit_code == 2
+    assert "Unknown export format 'excel'" in unknown.output
+
+
+def test_canonical_table_can_be_ingested_again(tmp_path):
+    first = tmp_path / "tickets.csv"
+    assert run("ingest", SMALL, "--out", first).exit_code == 0
+    second = tmp_path / "again.csv"
+    result = run("ingest", first, "--out", second)
+    assert result.exit_code == 0, result.output
+    assert "read as canonical" in result.output
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+
+
+def test_missing_out_is_a_usage_error():
+    result = run("ingest", SMALL)
+    assert result.exit_code == 2
+    assert "--out" in result.output
+
+
+# ---------------------------------------------------------------- real processes
+
+
+def calibrate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CALIBRATE), *map(str, args)], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_not_an_export_gives_a_short_message_and_exit_2(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Remember to buy milk.\n", encoding="utf-8")
+    result = calibrate("ingest", path, "--out", tmp_path / "t.csv")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("calibrate: error: ")
+    assert str(path) in result.stderr
+    # One paragraph: no blank line, and short.
+    lines = result.stderr.strip().splitlines()
+    assert all(line.strip() for line in lines)
+    assert len(lines) <= 12
+
+
+def test_verbose_shows_the_traceback(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Remember to buy milk.\n", encoding="utf-8")
+    result = calibrate("ingest", path, "--out", tmp_path / "t.csv", "--verbose")
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr
+    assert "InputError" in result.stderr
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """`calibrate fit` on the bundled Jira history, once for the tests below."""
+    out = tmp_path_factory.mktemp("fit") / "multipliers.json"
+    result = run("fit", SAMPLE / "jira_changelog.json", "--config", SAMPLE / "calibrate.toml",
+                 "--out", out)
+    return result, out
+
+
+def test_fit_end_to_end(fitted):
+    result, out = fitted
+    assert result.exit_code == 0, result.output
+    assert out.exists() and out.with_suffix(".csv").exists()
+    assert "Calibration summary" in result.output
+    assert "Where the 3-point assumption breaks" in result.output
+    from calibrate import load_multipliers
+
+    loaded = load_multipliers(out)
+    assert set(loaded.records["scope"]) == {"population", "engineer", "engineer_area"}
+
+
+def test_fit_on_every_bundled_sample(tmp_path):
+    for name in ("jira_export.csv", "linear_export.csv"):
+        result = run("fit", SAMPLE / name, "--config", SAMPLE / "calibrate.toml",
+                     "--out", tmp_path / f"{name}.json")
+        assert result.exit_code == 0, result.output
+
+
+def test_predict_end_to_end(fitted, tmp_path):
+    _, multipliers = fitted
+    out = tmp_path / "predictions.csv"
+    result = run("predict", FIXTURES / "backlog.csv", "--multipliers", multipliers,
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    predictions = pd.read_csv(out, keep_default_na=False)
+    backlog = pd.read_csv(FIXTURES / "backlog.csv", keep_default_na=False)
+    assert len(predictions) == len(backlog)  # every row kept
+    assert {"p10_days", "p50_days", "p80_days", "p90_days", "mean_days",
+            "p_over_3_days"} <= set(predictions.columns)
+    by_id = predictions.set_index("ticket_id")
+    assert by_id.loc["ML-906", "problem"] == "no points"
+    assert by_id.loc["ML-907", "problem"].startswith("invalid points")
+    assert by_id.loc["ML-906", "p50_days"] == ""
+    assert by_id.loc["ML-903", "basis"] == "unseen engineer"
+    assert by_id.loc["ML-904", "basis"] == "engineer, unseen area"
+    assert by_id.loc["ML-905", "basis"] == "unseen engineer"
+    assert float(by_id.loc["ML-900", "p10_days"]) < float(by_id.loc["ML-900", "p90_days"])
+
+
+def test_predict_with_a_broken_multipliers_file_exits_2(tmp_path):
+    broken = tmp_path / "m.json"
+    broken.write_text('{"schema_version": "1.0"}')
+    result = run("predict", FIXTURES / "backlog.csv", "--multipliers", broken,
+                 "--out", tmp_path / "p.csv")
+    assert result.exit_code == 2
+    assert "not a valid multipliers file" in result.output
+
+
+def test_predict_on_a_backlog_without_points_exits_2(fitted, tmp_path):
+    _, multipliers = fitted
+    backlog = tmp_path / "backlog.csv"
+    backlog.write_text("ticket_id,engineer,area\nX-1,Priya Raman,research\n")
+    result = run("predict", backlog, "--multipliers", multipliers, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 2
+    assert "points" in result.output
