@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -210,8 +211,6 @@ def test_predict_end_to_end(fitted, tmp_path):
     result = run("predict", FIXTURES / "backlog.csv", "--multipliers", multipliers,
                  "--out", out)
     assert result.exit_code == 0, result.output
-    import pandas as pd
-
     predictions = pd.read_csv(out, keep_default_na=False)
     backlog = pd.read_csv(FIXTURES / "backlog.csv", keep_default_na=False)
     assert len(predictions) == len(backlog)  # every row kept
@@ -243,3 +242,16 @@ def test_predict_on_a_backlog_without_points_exits_2(fitted, tmp_path):
     result = run("predict", backlog, "--multipliers", multipliers, "--out", tmp_path / "p.csv")
     assert result.exit_code == 2
     assert "points" in result.output
+
+
+@pytest.mark.parametrize("name", ["jira_export.csv", "jira_changelog.json", "linear_export.csv"])
+def test_ingest_every_bundled_sample(tmp_path, name):
+    out = tmp_path / "tickets.csv"
+    result = run("ingest", SAMPLE / name, "--config", SAMPLE / "calibrate.toml", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "kept" in result.output and "excluded" in result.output
+    table = read_canonical(out)
+    validate_tickets(table.tickets)
+    excluded = len(pd.read_csv(excluded_path_for(out)))
+    # Every row of the export is accounted for: 622 tickets in each sample.
+    assert len(table.tickets) + excluded == 622

@@ -160,3 +160,32 @@ def test_team_only_model_has_no_engineer_effects():
     result = Calibrator(random_effects=False).fit(tickets).result_
     assert result.variance_components["engineer_sd"] == 0.0
     np.testing.assert_allclose(result.engineer_multipliers["median"], 1.0, atol=1e-12)
+
+
+def test_points_likelihood_ratio_test_matches_statsmodels():
+    import statsmodels.formula.api as smf
+    from scipy import stats
+
+    tickets = simulate_tickets(1500, 15, seed=12, areas=("research", "data")).tickets
+    tickets = tickets[~tickets["censored"]]
+    result = Calibrator(noise="shared").fit(tickets).result_
+    test = result.points_test
+    data = pd.DataFrame({
+        "y": np.log(tickets["duration_days"]), "c": np.log(tickets["points"] / 3),
+        "p": tickets["points"].astype(str), "area": tickets["area"].astype(str),
+        "engineer": tickets["engineer"].astype(str)})
+    data["cell"] = data["engineer"] + "|" + data["area"]
+
+    def llf(formula):
+        model = smf.mixedlm(formula, data, groups="engineer", re_formula="1",
+                            vc_formula={"cell": "0 + C(cell)"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fits = [model.fit(reml=False, method=[m]) for m in ("lbfgs", "powell")]
+        return max(f.llf for f in fits)
+
+    statistic = 2 * (llf("y ~ 0 + C(area):C(p)") - llf("y ~ 0 + C(area) + C(area):c"))
+    # 2 areas x 5 points values = 10 means, against 2 intercepts + 2 slopes: df 6.
+    assert test["df"] == 6
+    np.testing.assert_allclose(test["statistic"], statistic, atol=2e-3)
+    np.testing.assert_allclose(test["p_value"], stats.chi2.sf(statistic, 6), atol=1e-3)

@@ -90,7 +90,8 @@ class Multipliers:
     Examples
     --------
     >>> from calibrate import Calibrator, read_export
-    >>> result = Calibrator().fit(read_export("data/sample/linear_export.csv")).result_
+    >>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+    >>> result = Calibrator().fit(read_export(SAMPLE, config=CONFIG)).result_
     >>> result.multipliers.predict("nobody-new", "research", 3)["basis"].iloc[0]
     'unseen engineer'
     """
@@ -301,7 +302,8 @@ def load_multipliers(path: str | Path) -> Multipliers:
     --------
     >>> import tempfile, pathlib
     >>> from calibrate import Calibrator, read_export, load_multipliers, write_multipliers
-    >>> result = Calibrator().fit(read_export("data/sample/linear_export.csv")).result_
+    >>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+    >>> result = Calibrator().fit(read_export(SAMPLE, config=CONFIG)).result_
     >>> json_path, _ = write_multipliers(result.multipliers,
     ...                                  pathlib.Path(tempfile.mkdtemp()) / "m.json")
     >>> loaded = load_multipliers(json_path)

@@ -9,8 +9,9 @@ and renders as HTML in a notebook.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,8 @@ class CalibrationResult:
         ``engineer_sd``, ``cell_sd`` and ``noise_sd`` per area.
     points_test : dict or None
         Likelihood-ratio test of the log-linear points term against points as
-        a category (ML fits on finished tickets): statistic, df, p_value.
+        a category (ML fits on finished tickets): statistic, df, p_value;
+        None when no area has three points values. Computed on first use.
     """
 
     multipliers: Multipliers
@@ -58,7 +60,7 @@ class CalibrationResult:
     elasticity: pd.DataFrame
     fixed_effects: pd.DataFrame
     variance_components: dict
-    points_test: dict | None
+    _points_test: Callable[[], dict | None] = field(repr=False)
     n_tickets: int
     n_censored: int
     em_iterations: int
@@ -69,7 +71,8 @@ class CalibrationResult:
     # -- construction -----------------------------------------------------
     @classmethod
     def from_fit(cls, fit: MixedFit, design, tickets: pd.DataFrame, *, calibrator,
-                 slopes: str, calendar: WorkCalendar | None, points_test: dict | None,
+                 slopes: str, calendar: WorkCalendar | None,
+                 points_test: Callable[[], dict | None],
                  em_iterations: int) -> CalibrationResult:
         areas = design.areas
         n_areas = len(areas)
@@ -207,13 +210,17 @@ class CalibrationResult:
                 "cell_sd": float(fit.cell_sd),
                 "noise_sd": dict(zip(areas, map(float, noise_sd), strict=True)),
             },
-            points_test=points_test,
+            _points_test=points_test,
             n_tickets=len(tickets),
             n_censored=int(design.censored.sum()),
             em_iterations=em_iterations,
             converged=bool(fit.converged),
             calendar=calendar,
         )
+
+    @cached_property
+    def points_test(self) -> dict | None:
+        return self._points_test()
 
     # -- questions a planner asks -----------------------------------------
     @property
@@ -234,9 +241,13 @@ class CalibrationResult:
         Examples
         --------
         >>> from calibrate import Calibrator, read_export
-        >>> result = Calibrator().fit(read_export("data/sample/linear_export.csv")).result_
-        >>> result.predict(["Priya Raman"], ["research"], [3]).columns[:5].tolist()
-        ['engineer', 'area', 'points', 'basis', 'log_mean']
+        >>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+        >>> result = Calibrator().fit(read_export(SAMPLE, config=CONFIG)).result_
+        >>> prediction = result.predict("Priya Raman", "research", [1, 3, 5])
+        >>> prediction["basis"].tolist()
+        ['engineer x area', 'engineer x area', 'engineer x area']
+        >>> bool(prediction["p50_days"].is_monotonic_increasing)
+        True
         """
         return self.multipliers.predict(engineer, area, points, budget_days=budget_days)
 

@@ -201,7 +201,7 @@ def assemble_tickets(
     short = kept & (duration < config.minimum_duration_days)
     if short.any():
         notes.append(
-            f"{int(short.sum())} tickets took less than {config.minimum_duration_days:.3g} "
+            f"{int(short.sum())} ticket(s) took less than {config.minimum_duration_days:.3g} "
             "working days (e.g. closed at the moment they were opened, or only on a "
             "weekend); their duration was raised to that minimum"
         )
