@@ -189,3 +189,68 @@ def test_points_likelihood_ratio_test_matches_statsmodels():
     assert test["df"] == 6
     np.testing.assert_allclose(test["statistic"], statistic, atol=2e-3)
     np.testing.assert_allclose(test["p_value"], stats.chi2.sf(statistic, 6), atol=1e-3)
+
+
+def _no_nans(result):
+    numbers = result.multipliers.records.select_dtypes("number")
+    assert not numbers.isna().any().any()
+    prediction = result.predict(result.engineer_multipliers["engineer"].iloc[0],
+                                result.elasticity["area"].iloc[0], [1, 3, 8])
+    assert np.isfinite(prediction[["p10_days", "p90_days", "mean_days"]].to_numpy()).all()
+
+
+@pytest.fixture
+def base_tickets():
+    return simulate_tickets(300, 6, seed=3).tickets
+
+
+def test_single_engineer_warns_and_fits(base_tickets):
+    tickets = base_tickets.assign(engineer=pd.array(["solo"] * len(base_tickets), dtype="string"))
+    with pytest.warns(CalibrationWarning, match="only 1 engineer"):
+        result = Calibrator().fit(tickets).result_
+    _no_nans(result)
+
+
+def test_single_area_fits(base_tickets):
+    tickets = base_tickets.assign(area=pd.array(["only"] * len(base_tickets), dtype="string"))
+    result = Calibrator().fit(tickets).result_
+    assert result.elasticity["area"].tolist() == ["only"]
+    _no_nans(result)
+
+
+def test_all_tickets_with_the_same_points_assume_proportional_growth(base_tickets):
+    tickets = base_tickets.assign(points=5.0)
+    with pytest.warns(CalibrationWarning, match="cannot be estimated"):
+        result = Calibrator().fit(tickets).result_
+    assert result.elasticity["assumed"].all()
+    assert (result.elasticity["elasticity"] == 1.0).all()
+    _no_nans(result)
+    # The typical 5-point duration is still estimated from the data.
+    finished = tickets[~tickets["censored"]]
+    typical = np.exp(np.log(finished["duration_days"]).mean())
+    area = result.multipliers.areas.iloc[0]
+    np.testing.assert_allclose(np.exp(area["intercept"] + np.log(5 / 3)), typical, rtol=0.25)
+
+
+def test_all_tickets_open_is_an_input_error(base_tickets):
+    tickets = base_tickets.assign(censored=True, finished_at=pd.NaT)
+    with pytest.raises(InputError, match="finished tickets"):
+        Calibrator().fit(tickets)
+
+
+def test_one_ticket_per_engineer_warns(base_tickets):
+    tickets = simulate_tickets(300, 300, seed=1).tickets.drop_duplicates("engineer")
+    tickets = tickets[~tickets["censored"]]
+    with pytest.warns(CalibrationWarning, match="fewer than 3 finished tickets"):
+        result = Calibrator().fit(tickets).result_
+    _no_nans(result)
+    assert result.engineer_multipliers["shrinkage_weight"].max() < 0.6
+
+
+def test_extreme_durations_fit(base_tickets):
+    tickets = base_tickets.copy()
+    tickets.loc[:5, "duration_days"] = 0.01
+    tickets.loc[6:10, "duration_days"] = 2000.0
+    tickets.loc[:10, ["censored", "finished_at"]] = [False, tickets.loc[:10, "started_at"]]
+    result = Calibrator().fit(tickets).result_
+    _no_nans(result)

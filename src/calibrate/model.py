@@ -65,7 +65,9 @@ class Design:
         Area code and points value of each pattern.
     feature_names : list of str
     slope_index : ndarray of int
-        Column of the elasticity used by each area.
+        Column of the elasticity used by each area (-1: not fitted; with
+        ``slopes="assumed"`` the elasticity is 1, applied as an offset to
+        ``log_duration``).
     """
 
     log_duration: np.ndarray
@@ -131,6 +133,14 @@ def prepare_design(tickets: pd.DataFrame, *, slopes: str = "area",
             patterns[key, index] = 1.0
         names = [f"{areas[pattern_area[k]]}: {pattern_points[k]:g} points" for k in present]
         slope_index = np.full(n_areas, -1)
+    elif slopes == "assumed":
+        # No points variation at all: the elasticity is not estimable, and is
+        # taken as 1 (an offset), so only the intercepts are fitted.
+        patterns = np.zeros((n_areas * n_points, n_areas))
+        patterns[np.arange(len(pattern_area)), pattern_area] = 1.0
+        names = [f"intercept[{a}]" for a in areas]
+        slope_index = np.full(n_areas, -1)
+        offset = covariate[pattern]
     else:
         n_slopes = n_areas if slopes == "area" else 1
         patterns = np.zeros((n_areas * n_points, n_areas + n_slopes))
@@ -140,8 +150,11 @@ def prepare_design(tickets: pd.DataFrame, *, slopes: str = "area",
         patterns[np.arange(len(pattern_area)), slope_index[pattern_area]] = covariate
         names = [f"intercept[{a}]" for a in areas]
         names += ([f"elasticity[{a}]" for a in areas] if slopes == "area" else ["elasticity"])
+    log_duration = np.log(tickets["duration_days"].to_numpy(dtype=float))
+    if slopes == "assumed" and not points_as_category:
+        log_duration = log_duration - offset
     return Design(
-        log_duration=np.log(tickets["duration_days"].to_numpy(dtype=float)),
+        log_duration=log_duration,
         censored=tickets["censored"].to_numpy(dtype=bool),
         engineer=engineer_codes,
         area=area_codes,
@@ -347,12 +360,30 @@ class Calibrator:
         _check_enough(table)
         slopes = self.slopes
         single = [a for a, n in table.groupby("area")["points"].nunique().items() if n < 2]
-        if slopes == "area" and single:
+        if table["points"].nunique() < 2:
+            warnings.warn(
+                f"every ticket has {table['points'].iloc[0]:g} points, so how durations grow "
+                "with points cannot be estimated; predictions for other sizes ASSUME "
+                "proportional growth (elasticity 1)", CalibrationWarning, stacklevel=2)
+            slopes = "assumed"
+        elif slopes == "area" and single:
             warnings.warn(
                 f"area(s) {', '.join(single)} have a single points value, so their elasticity "
                 "cannot be estimated; one elasticity is shared by all areas",
                 CalibrationWarning, stacklevel=2)
             slopes = "shared"
+        engineers = table.loc[~table["censored"], "engineer"].value_counts()
+        if len(engineers) < 5:
+            warnings.warn(
+                f"only {len(engineers)} engineer(s) with finished tickets: the spread between "
+                "engineers is poorly determined, and so are their intervals",
+                CalibrationWarning, stacklevel=2)
+        few = int((engineers < 3).sum())
+        if few and few >= len(engineers) / 2:
+            warnings.warn(
+                f"{few} of {len(engineers)} engineers have fewer than 3 finished tickets: their "
+                "multipliers are mostly the team's (see shrinkage_weight)",
+                CalibrationWarning, stacklevel=2)
         if (table["points"] == 0).any():
             warnings.warn(
                 f"{int((table['points'] == 0).sum())} tickets have 0 points; they are modelled "
@@ -418,7 +449,7 @@ def _points_test(table: pd.DataFrame, design: Design, slopes: str,
     """
     finished = table[~table["censored"]]
     levels = finished.groupby("area")["points"].nunique()
-    if (levels < 3).all():
+    if slopes == "assumed" or (levels < 3).all():
         return None
     linear = prepare_design(finished, slopes=slopes, reference_points=design.reference_points,
                             zero_points=design.zero_points)

@@ -85,16 +85,30 @@ class CalibrationResult:
             "ci_high": fit.beta + _Z * se,
         })
         slope_columns = design.slope_index
+        assumed = bool((slope_columns < 0).all())
+        if assumed:
+            # Elasticity 1 is an assumption (an offset), not an estimate.
+            slope_estimate, slope_se = np.ones(n_areas), np.zeros(n_areas)
+            slope_var, slope_cov = np.zeros(n_areas), np.zeros(n_areas)
+        else:
+            cov_all = fit.beta_covariance
+            slope_estimate, slope_se = fit.beta[slope_columns], se[slope_columns]
+            slope_var = np.diag(cov_all)[slope_columns]
+            slope_cov = cov_all[np.arange(n_areas), slope_columns]
         elasticity = pd.DataFrame({
             "area": areas,
-            "elasticity": fit.beta[slope_columns],
-            "std_error": se[slope_columns],
+            "elasticity": slope_estimate,
+            "std_error": slope_se,
         })
         elasticity["ci_low"] = elasticity["elasticity"] - _Z * elasticity["std_error"]
         elasticity["ci_high"] = elasticity["elasticity"] + _Z * elasticity["std_error"]
-        elasticity["z_vs_1"] = (elasticity["elasticity"] - 1) / elasticity["std_error"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            elasticity["z_vs_1"] = (elasticity["elasticity"] - 1) / elasticity["std_error"]
         elasticity["p_value_vs_1"] = 2 * stats.norm.sf(np.abs(elasticity["z_vs_1"]))
+        if assumed:
+            elasticity[["z_vs_1", "p_value_vs_1"]] = np.nan  # not tested: assumed
         elasticity["shared"] = slopes == "shared"
+        elasticity["assumed"] = assumed
 
         noise_sd = fit.sigma if len(fit.sigma) == n_areas else np.repeat(fit.sigma, n_areas)
         finished = ~design.censored
@@ -103,11 +117,11 @@ class CalibrationResult:
         area_table = pd.DataFrame({
             "area": areas,
             "intercept": fit.beta[:n_areas],
-            "elasticity": fit.beta[slope_columns],
+            "elasticity": slope_estimate,
             "noise_sd": noise_sd,
             "var_intercept": np.diag(cov)[:n_areas],
-            "var_elasticity": np.diag(cov)[slope_columns],
-            "cov_intercept_elasticity": cov[np.arange(n_areas), slope_columns],
+            "var_elasticity": slope_var,
+            "cov_intercept_elasticity": slope_cov,
             "n_finished": count(design.area, n_areas, finished),
             "n_open": count(design.area, n_areas, ~finished),
         })
@@ -158,7 +172,8 @@ class CalibrationResult:
             "n_open": count(design.cell, n_cells, ~finished),
             "shrinkage_weight": _weight(cell_variance, prior),
             "fixed_cross_intercept": cross[np.arange(n_cells), design.cell_area],
-            "fixed_cross_elasticity": cross[np.arange(n_cells), slope_columns[design.cell_area]],
+            "fixed_cross_elasticity": (np.zeros(n_cells) if assumed else
+                                       cross[np.arange(n_cells), slope_columns[design.cell_area]]),
         })
         population_sd = np.sqrt(prior)
         population = pd.DataFrame({
