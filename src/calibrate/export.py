@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from calibrate.errors import InputError, Problem
+from calibrate.io._csv import neutralise_formulas
 
 __all__ = ["SCHEMA_VERSION", "Multipliers", "load_multipliers", "write_multipliers"]
 
@@ -279,7 +280,7 @@ def write_multipliers(multipliers: Multipliers, path: str | Path) -> tuple[Path,
     text = json.dumps(multipliers.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
     csv_path = path.with_suffix(".csv")
-    multipliers.records[RECORD_COLUMNS].to_csv(csv_path, index=False)
+    neutralise_formulas(multipliers.records[RECORD_COLUMNS]).to_csv(csv_path, index=False)
     return path, csv_path
 
 

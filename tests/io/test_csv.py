@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from calibrate.errors import InputError
@@ -189,3 +190,19 @@ def test_missing_file_or_directory_is_an_input_error(tmp_path, make):
         read_csv_export(path)
     with pytest.raises(InputError):
         read_header(path)
+
+
+def test_formula_cells_are_neutralised_and_restored():
+    from calibrate.io._csv import neutralise_formulas, restore_formulas
+
+    frame = pd.DataFrame({
+        "text": pd.array(["=1+1", "+44 20", "-rm", "@SUM(A1)", "\tx", "plain", None],
+                         dtype="string"),
+        "number": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+    })
+    safe = neutralise_formulas(frame)
+    assert safe["text"].tolist()[:5] == ["'=1+1", "'+44 20", "'-rm", "'@SUM(A1)", "'\tx"]
+    assert safe["text"].iloc[5] == "plain" and pd.isna(safe["text"].iloc[6])
+    assert safe["number"].tolist() == frame["number"].tolist()  # numbers untouched
+    restored = restore_formulas(safe["text"])
+    assert restored.tolist()[:6] == frame["text"].tolist()[:6]

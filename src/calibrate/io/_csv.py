@@ -184,3 +184,35 @@ def _delimiter(text: str) -> str:
     first_line = text.split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas.
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading
+    ``'`` (OWASP's advice), as Linear's own export does; numbers are left
+    alone. :func:`restore_formulas` undoes it when calibrate reads its own
+    files back.
+    """
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("object")
+        risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+        if risky.any():
+            frame[column] = text.where(~risky, "'" + text.astype(str)).astype(values.dtype)
+    return frame
+
+
+def restore_formulas(values: pd.Series) -> pd.Series:
+    """Undo :func:`neutralise_formulas` on text cells read back."""
+    text = values.astype("object")
+    marked = text.map(lambda v: isinstance(v, str) and len(v) > 1 and v[0] == "'"
+                      and v[1:].startswith(_FORMULA_START))
+    return text.where(~marked, text.str[1:])

@@ -15,6 +15,7 @@ import pandas as pd
 
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
+from calibrate.io._csv import neutralise_formulas, restore_formulas
 from calibrate.tickets import TICKET_COLUMNS, TicketTable, empty_exclusions, validate_tickets
 
 __all__ = ["looks_like_canonical", "read_canonical", "write_tickets"]
@@ -31,7 +32,9 @@ def looks_like_canonical(header: list[str]) -> bool:
 def write_tickets(tickets: pd.DataFrame, path: str | Path) -> Path:
     """Write a ticket (or exclusions) table as CSV or Parquet, by the file's suffix.
 
-    Times are written as ``YYYY-MM-DD HH:MM:SS`` (team wall clock; fractions of a
+    Text that a spreadsheet would run as a formula is prefixed with ``'``
+    (and the prefix removed again on reading). Times are written as
+    ``YYYY-MM-DD HH:MM:SS`` (team wall clock; fractions of a
     second only when a column has them), numbers in
     full precision, so reading the file back gives the same table.
 
@@ -49,7 +52,7 @@ def write_tickets(tickets: pd.DataFrame, path: str | Path) -> Path:
     if path.suffix.lower() in _PARQUET:
         tickets.to_parquet(path, index=False)
     else:
-        tickets.to_csv(path, index=False)
+        neutralise_formulas(tickets).to_csv(path, index=False)
     return path
 
 
@@ -77,6 +80,7 @@ def read_canonical(
             raise InputError(f"{path} is not a readable Parquet file: {error}") from None
     else:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        table = table.apply(restore_formulas)
     missing = [c for c in TICKET_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(
