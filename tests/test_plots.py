@@ -1,0 +1,407 @@
+"""Plots: what was drawn (axes, labels, series, cells, texts), not pixels."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Rectangle, StepPatch  # noqa: E402
+
+import calibrate  # noqa: E402
+from calibrate import plots  # noqa: E402
+from calibrate.backtest import MODELS, backtest, drift  # noqa: E402
+from calibrate.synth import simulate_tickets  # noqa: E402
+
+SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+
+
+@pytest.fixture(scope="module")
+def table():
+    return calibrate.read_export(SAMPLE, config=CONFIG)
+
+
+@pytest.fixture(scope="module")
+def result(table):
+    return calibrate.Calibrator().fit(table).result_
+
+
+@pytest.fixture(scope="module")
+def backtest_result(table):
+    return backtest(table, n_origins=2)
+
+
+@pytest.fixture(scope="module")
+def drift_result(table):
+    return drift(table)
+
+
+@pytest.fixture(autouse=True)
+def no_global_figures():
+    """The plots never go through pyplot: no figure is left open."""
+    before = set(plt.get_fignums())
+    yield
+    assert set(plt.get_fignums()) == before
+    plt.close("all")
+
+
+def blank_axes(n=1, **kwargs):
+    figure = Figure(figsize=(10, 6))
+    axes = figure.subplots(1, n, **kwargs)
+    return figure, axes
+
+
+def lines(ax, gid):
+    return [line for line in ax.lines if line.get_gid() == gid]
+
+
+def flat_at(line, value):
+    """A horizontal line at value (axhline: two points, y == [value, value])."""
+    y = np.asarray(line.get_ydata(), dtype=float)
+    return y.shape == (2,) and np.allclose(y, [value, value])
+
+
+def cap_lines(ax, cap):
+    return [line for line in ax.lines if flat_at(line, cap)]
+
+
+def collection(ax, gid):
+    found = [c for c in ax.collections if c.get_gid() == gid]
+    assert len(found) == 1, gid
+    return found[0]
+
+
+def grid_cells(ax, prefix):
+    cells = [p for p in ax.patches if isinstance(p, Rectangle)
+             and (p.get_gid() or "").startswith(prefix)]
+    texts = [t for t in ax.texts if (t.get_gid() or "").startswith(prefix)]
+    return cells, texts
+
+
+def tick_texts(labels):
+    return [label.get_text().replace("\n", "") for label in labels]
+
+
+def visible_axes(figure):
+    return [ax for ax in figure.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+
+
+def test_every_plot_has_a_caption():
+    functions = {name for name in plots.__all__ if name.startswith("plot_")}
+    assert set(plots.CAPTIONS) == functions
+    assert all(20 < len(text) < 600 for text in plots.CAPTIONS.values())
+
+
+def test_palette_reads_in_greyscale():
+    grey = [0.299 * int(c[1:3], 16) + 0.587 * int(c[3:5], 16) + 0.114 * int(c[5:7], 16)
+            for c in plots._AREA_COLOURS[:4]]
+    gaps = np.diff(sorted(grey))
+    assert gaps.min() > 20
+    assert len(set(plots._AREA_MARKERS)) == len(plots._AREA_MARKERS)
+
+
+# -- 1. where points break ----------------------------------------------------
+def test_points_vs_days_one_panel_per_area(result, table):
+    figure = plots.plot_points_vs_days(result, table)
+    assert isinstance(figure, Figure)
+    tickets = table.tickets
+    areas = list(result.multipliers.areas["area"])
+    panels = visible_axes(figure)
+    assert len(panels) == len(areas)
+    cap = result.cap_days
+    drawn = 0
+    newcomer = plots._unseen_engineer(result)
+    for area, ax in zip(areas, panels, strict=True):
+        assert ax.get_yscale() == "log"
+        assert ax.get_title(loc="left").startswith(area)
+        assert len(cap_lines(ax, cap)) == 1
+        (identity,) = lines(ax, "one-point-one-day")
+        np.testing.assert_allclose(identity.get_xdata(), identity.get_ydata())
+        mine = tickets[tickets["area"] == area]
+        open_ = collection(ax, "open").get_offsets()
+        over = collection(ax, "over").get_offsets()
+        within = collection(ax, "within").get_offsets()
+        assert len(open_) == mine["censored"].sum()
+        assert len(over) == ((~mine["censored"]) & (mine["duration_days"] > cap)).sum()
+        assert (np.asarray(over)[:, 1] > cap).all() and (np.asarray(within)[:, 1] <= cap).all()
+        # Jitter is sideways only, by less than half a point.
+        assert np.abs(np.asarray(within)[:, 0] - np.round(np.asarray(within)[:, 0])).max() < 0.5
+        drawn += len(open_) + len(over) + len(within)
+        # The median line is the typical engineer's: exp(intercept + elasticity log(p/3)).
+        (median,) = lines(ax, "median")
+        params = result.multipliers.areas.set_index("area").loc[area]
+        x = np.asarray(median.get_xdata())
+        np.testing.assert_allclose(
+            median.get_ydata(), np.exp(params["intercept"] + params["elasticity"] * np.log(x / 3)))
+        band = collection(ax, "band")
+        assert band.get_paths()  # the 80% band of a new team member
+        assert result.predict(newcomer, area, 3)["basis"].iloc[0] == "unseen engineer"
+    assert drawn == len(tickets)
+    assert "working days" in figure.get_supylabel()
+    assert "story points" in panels[-1].get_xlabel()
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert "1 point = 1 day" in labels and any("cap" in label for label in labels)
+
+
+def test_points_vs_days_cap_and_passed_axes(result, table):
+    figure, ax = blank_axes()
+    assert plots.plot_points_vs_days(result, table, cap_days=5, ax=ax) is figure
+    assert len(cap_lines(ax, 5.0)) == 1 and not cap_lines(ax, 3.0)
+    areas = list(result.multipliers.areas["area"])
+    assert len([c for c in ax.collections if c.get_gid() == "open"]) == len(areas)
+    assert len(lines(ax, "median")) == len(areas)
+    over = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections
+                           if c.get_gid() == "over" and len(c.get_offsets())])
+    assert (over > 5).all()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert all(area in legend for area in areas)
+    assert "working days" in ax.get_ylabel() and "story points" in ax.get_xlabel()
+
+
+# -- 2. overrun map -----------------------------------------------------------
+def test_overrun_map_cells_and_too_few(result):
+    figure = plots.plot_overrun_map(result)
+    ax = figure.axes[0]
+    cells = result.cell_multipliers
+    patches, texts = grid_cells(ax, "cell")
+    assert len(patches) == len(texts) == len(cells)
+    few = cells["n_finished"] < 5
+    few_patches = [p for p in patches if p.get_gid() == "cell-too-few"]
+    assert len(few_patches) == few.sum() > 0
+    assert all(p.get_hatch() for p in few_patches)
+    few_texts = [t.get_text() for t in texts if t.get_gid() == "cell-too-few-text"]
+    assert len(few_texts) == few.sum() and all("too few tickets" in t for t in few_texts)
+    assert not any("%" in t for t in few_texts)  # suppressed: no number shown
+    # Known cells show the percentage, in the colour map; too-few cells are grey.
+    table = result.overrun_probabilities(points=(3,))
+    known = table[table["n_finished"] >= 5]
+    shown = sorted(t.get_text() for t in texts if t.get_gid() == "cell-text")
+    assert shown == sorted(f"{p:.0%}" for p in known["p_over_3"])
+    assert {tuple(np.round(p.get_facecolor(), 3)) for p in few_patches} == {
+        tuple(np.round(matplotlib.colors.to_rgba(plots._FEW), 3))}
+    assert tick_texts(ax.get_yticklabels()) == list(result.engineer_multipliers["engineer"])
+    assert tick_texts(ax.get_xticklabels()) == list(result.multipliers.areas["area"])
+    assert "3 working days" in ax.get_title()
+    assert len(figure.axes) == 2  # the colour bar
+
+
+def test_overrun_map_other_points_threshold_and_axes(result):
+    figure, ax = blank_axes()
+    assert plots.plot_overrun_map(result, points=5, min_tickets=0, ax=ax) is figure
+    patches, _ = grid_cells(ax, "cell")
+    assert all(p.get_gid() == "cell" for p in patches)
+    table = result.overrun_probabilities(points=(5,))
+    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{p:.0%}" for p in table["p_over_5"])
+    assert "5 working days" in ax.get_title()
+
+
+# -- 3. multipliers -----------------------------------------------------------
+def test_multipliers_forest(result):
+    figure = plots.plot_multipliers(result)
+    ax = figure.axes[0]
+    people, cells = result.engineer_multipliers, result.cell_multipliers
+    labels = tick_texts(ax.get_yticklabels())
+    assert len(labels) == len(people) + len(cells)
+    bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert [b.split(" (")[0] for b in bold] == list(people["engineer"])
+    assert ax.get_xscale() == "log"
+    assert any(np.asarray(line.get_xdata()).shape == (2,)
+               and np.allclose(line.get_xdata(), [1, 1]) for line in ax.lines)
+    (raw,) = lines(ax, "raw")
+    expected = np.r_[people["raw_ratio"], cells["raw_ratio"]]
+    expected = expected[np.isfinite(expected)]
+    np.testing.assert_allclose(np.sort(raw.get_xdata()), np.sort(expected))
+    (medians,) = lines(ax, "engineer-median")
+    np.testing.assert_allclose(medians.get_xdata(), people["median"])
+    intervals = [c for c in ax.collections if c.get_gid() == "engineer-interval"][0]
+    segments = intervals.get_segments()
+    np.testing.assert_allclose([s[0][0] for s in segments], people["p10"])
+    np.testing.assert_allclose([s[1][0] for s in segments], people["p90"])
+    cell_medians = np.concatenate([line.get_xdata() for line in lines(ax, "cell-median")])
+    assert len(cell_medians) == len(cells)
+    assert "multiplier" in ax.get_xlabel()
+
+
+def test_multipliers_engineers_only_on_passed_axes(result):
+    figure, ax = blank_axes()
+    assert plots.plot_multipliers(result, ax=ax, cells=False) is figure
+    assert len(ax.get_yticklabels()) == len(result.engineer_multipliers)
+    assert not lines(ax, "cell-median")
+    assert ax.get_legend() is not None
+
+
+# -- 4. recommended sizes ------------------------------------------------------
+def test_recommended_sizes_grid(result):
+    figure = plots.plot_recommended_sizes(result)
+    ax = figure.axes[0]
+    sizes = result.recommended_sizes()
+    patches, texts = grid_cells(ax, "cell")
+    assert len(patches) == len(texts) == len(sizes)
+    expected = sorted((f"too few tickets ({n})" if n < 5 else
+                       "split" if v == 0 else f"{v:g}")
+                      for v, n in zip(sizes["recommended_points"], sizes["n_finished"],
+                                      strict=True))
+    assert sorted(t.get_text() for t in texts) == expected
+    # Below the 3-point reference: bold (suppressed cells show no size).
+    bold = [t.get_text() for t in texts if t.get_fontweight() == "bold"]
+    enough = sizes["n_finished"] >= 5
+    assert len(bold) == ((sizes["recommended_points"] < 3) & enough).sum()
+    colour_bar = figure.axes[1]
+    assert any("team reference" in t.get_text() for t in colour_bar.get_yticklabels())
+    assert "3 working days" in ax.get_title() and "80%" in ax.get_title()
+
+
+def test_recommended_sizes_cap_confidence_and_axes(result):
+    figure, ax = blank_axes()
+    assert plots.plot_recommended_sizes(result, cap_days=5, confidence=0.9, ax=ax) is figure
+    sizes = result.recommended_sizes(cap_days=5, confidence=0.9)
+    _, texts = grid_cells(ax, "cell")
+    assert sorted(t.get_text() for t in texts) == sorted(
+        f"too few tickets ({n})" if n < 5 else "split" if v == 0 else f"{v:g}"
+        for v, n in zip(sizes["recommended_points"], sizes["n_finished"], strict=True))
+    assert "5 working days" in ax.get_title() and "90%" in ax.get_title()
+
+
+# -- 5. elasticity -------------------------------------------------------------
+def test_elasticity_panels(result, table):
+    figure = plots.plot_elasticity(result, table)
+    areas = list(result.multipliers.areas["area"])
+    panels = visible_axes(figure)
+    assert len(panels) == len(areas)
+    finished = table.tickets[~table.tickets["censored"]]
+    for area, ax in zip(areas, panels, strict=True):
+        assert ax.get_xscale() == ax.get_yscale() == "log"
+        (proportional,) = lines(ax, "proportional")
+        ratio = np.asarray(proportional.get_ydata()) / np.asarray(proportional.get_xdata())
+        np.testing.assert_allclose(ratio, ratio[0])
+        median_3 = finished.loc[(finished["area"] == area) & (finished["points"] == 3),
+                                "duration_days"].median()
+        np.testing.assert_allclose(ratio[0] * 3, median_3)
+        (fitted,) = lines(ax, "fitted")
+        row = result.elasticity.set_index("area").loc[area]
+        assert f"{row['elasticity']:.2f}" in fitted.get_label()
+        assert f"{row['ci_low']:.2f}–{row['ci_high']:.2f}" in fitted.get_label()
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [fitted.get_label()]
+        (bars,) = ax.containers  # errorbar: data line, caps, bars
+        medians = bars.lines[0]
+        expected = finished[finished["area"] == area].groupby("points")["duration_days"].median()
+        np.testing.assert_allclose(np.asarray(medians.get_ydata(), dtype=float),
+                                   expected.to_numpy())
+    assert "working days" in figure.get_supylabel()
+
+
+def test_elasticity_on_passed_axes(result, table):
+    figure, ax = blank_axes()
+    assert plots.plot_elasticity(result, table, ax=ax) is figure
+    areas = list(result.multipliers.areas["area"])
+    assert len(lines(ax, "fitted")) == len(lines(ax, "proportional")) == len(areas)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sum("elasticity" in text and "90%" in text for text in legend) == len(areas)
+
+
+# -- 6. calibration ------------------------------------------------------------
+def test_calibration_panels(backtest_result):
+    figure = plots.plot_calibration(backtest_result)
+    left, right = figure.axes
+    (diagonal,) = lines(left, "diagonal")
+    np.testing.assert_allclose(diagonal.get_xdata(), diagonal.get_ydata())
+    coverage = lines(left, "coverage")
+    summary = backtest_result.summary()
+    assert [line.get_label() for line in coverage] == list(summary.index) == list(MODELS)
+    for line, model in zip(coverage, summary.index, strict=True):
+        np.testing.assert_allclose(line.get_xdata(), [50, 80, 90])
+        np.testing.assert_allclose(
+            line.get_ydata(), 100 * summary.loc[model, ["coverage_50", "coverage_80",
+                                                        "coverage_90"]].to_numpy(dtype=float))
+    steps = [p for p in right.patches if isinstance(p, StepPatch)]
+    assert [p.get_label() for p in steps] == list(summary.index)
+    histogram = backtest_result.pit_histogram()
+    for patch, model in zip(steps, summary.index, strict=True):
+        np.testing.assert_allclose(patch.get_data().values, 100 * histogram[model].to_numpy())
+    (flat,) = lines(right, "flat")
+    assert flat_at(flat, 10)
+    assert "share" in left.get_ylabel() and "share" in right.get_ylabel()
+
+
+def test_calibration_on_passed_axes(backtest_result):
+    figure, axes = blank_axes(2)
+    assert plots.plot_calibration(backtest_result, axes=axes) is figure
+    assert len(lines(axes[0], "coverage")) == len(MODELS)
+
+
+# -- 7. drift ------------------------------------------------------------------
+def test_drift_one_panel_per_engineer(drift_result):
+    figure = plots.plot_drift(drift_result)
+    frame = drift_result.multipliers
+    engineers = sorted(frame["engineer"].unique())
+    panels = visible_axes(figure)
+    assert len(panels) == len(engineers)
+    windows = sorted(frame["window"].unique())
+    for engineer, ax in zip(engineers, panels, strict=True):
+        (line,) = lines(ax, "drift")
+        assert line.get_label() == engineer
+        mine = frame[frame["engineer"] == engineer].set_index("window").reindex(windows)
+        np.testing.assert_allclose(line.get_ydata(), mine["median"])  # NaN where absent
+        assert any(flat_at(line, 1) for line in ax.lines)
+        assert ax.get_yscale() == "log"
+        assert collection(ax, "drift-band") is not None
+
+
+def test_drift_on_passed_axes(drift_result):
+    figure, ax = blank_axes()
+    assert plots.plot_drift(drift_result, ax=ax) is figure
+    engineers = sorted(drift_result.multipliers["engineer"].unique())
+    assert [c.get_label() for c in ax.containers] == engineers
+    for container, engineer in zip(ax.containers, engineers, strict=True):
+        assert container.lines[0].get_gid() == "drift"
+        frame = drift_result.multipliers
+        mine = frame[frame["engineer"] == engineer]
+        y = np.asarray(container.lines[0].get_ydata(), dtype=float)
+        assert np.isfinite(y).sum() == len(mine)
+    assert "multiplier" in ax.get_ylabel()
+
+
+# -- 8. data quality -----------------------------------------------------------
+def test_data_quality_panels(table):
+    figure = plots.plot_data_quality(table)
+    left, right = [ax for ax in figure.axes]
+    reasons = table.exclusion_counts()
+    bars = [p for p in left.patches if p.get_gid() == "rows"]
+    assert len(bars) == 1 + len(reasons)
+    assert [round(b.get_width()) for b in bars] == [len(table.tickets), *reasons.to_list()]
+    counts = [t.get_text().split()[0] for t in left.texts if t.get_gid() == "count"]
+    assert counts == [str(len(table.tickets)), *map(str, reasons.to_list())]
+    assert tick_texts(left.get_yticklabels())[1:] == [f"excluded: {r}" for r in reasons.index]
+    assert str(table.rows_read) in left.get_title()
+    grid = table.tickets.groupby(["engineer", "area"]).size()
+    cells, texts = grid_cells(right, "count-cell")
+    assert len(cells) == len(texts) == len(grid)
+    assert sorted(int(t.get_text()) for t in texts) == sorted(grid.to_list())
+    assert sum(bool(c.get_hatch()) for c in cells) == (grid < 5).sum()
+
+
+def test_data_quality_on_passed_axes_and_plain_frame(table):
+    figure, axes = blank_axes(2)
+    assert plots.plot_data_quality(table.tickets, axes=axes) is figure
+    assert len([p for p in axes[0].patches if p.get_gid() == "rows"]) == 1
+
+
+# -- sizes with many engineers ----------------------------------------------------
+def test_figures_grow_with_the_number_of_engineers(result):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", calibrate.CalibrationWarning)
+        big = calibrate.Calibrator().fit(simulate_tickets(900, 36, seed=2).tickets).result_
+    small_map, big_map = plots.plot_overrun_map(result), plots.plot_overrun_map(big)
+    assert big_map.get_figheight() > 2 * small_map.get_figheight()
+    assert 10 <= big_map.get_figwidth() <= 12
+    labels = big_map.axes[0].get_yticklabels()
+    assert len(labels) == len(big.engineer_multipliers)
+    assert 7 <= labels[0].get_fontsize() < 10
+    forest = plots.plot_multipliers(big)
+    inches_per_row = forest.get_figheight() / len(forest.axes[0].get_yticklabels())
+    assert inches_per_row >= 0.2
+    assert 10 <= forest.get_figwidth() <= 12
