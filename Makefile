@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report test sample lint clean
+.PHONY: report test sample lint clean system-deps
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,25 @@ SAMPLE_CONFIG := data/sample/calibrate.toml
 
 ## report: run the main job on the bundled sample, writing under reports/sample/
 report: $(INSTALLED)
-	$(BIN)/calibrate ingest $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --out reports/sample/tickets.csv
-	$(BIN)/calibrate fit $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --out reports/sample/multipliers.json
+	$(BIN)/calibrate report $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --out reports/sample
 
 ## test: set up and run the whole test suite
-test: $(INSTALLED)
+test: $(INSTALLED) system-deps
 	$(BIN)/python -m pytest
+
+# The browser test drives Debian's chromium; WeasyPrint needs pango. Installed
+# with apt when missing (as root, e.g. in CI); otherwise say what to install.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libpangoft2; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	  else \
+	    echo "The tests need Debian packages: sudo apt-get install $(SYSTEM_PACKAGES)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 ## sample: regenerate the bundled synthetic sample (deterministic)
 sample: $(INSTALLED)

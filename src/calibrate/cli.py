@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -135,6 +136,7 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     engineer, area and points columns, e.g. the canonical table)."""
     from calibrate.config import load_config
     from calibrate.export import load_multipliers
+    from calibrate.io._csv import neutralise_formulas
     from calibrate.io.backlog import read_backlog
 
     multipliers = load_multipliers(multipliers_path)
@@ -153,10 +155,58 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
         output.loc[usable, column] = prediction[column].to_numpy()
     output = output.rename(columns={"p_over_budget": f"p_over_{budget:g}_days"})
     out.parent.mkdir(parents=True, exist_ok=True)
-    output.to_csv(out, index=False)
+    neutralise_formulas(output).to_csv(out, index=False)
     click.echo(f"predicted {int(usable.sum())} of {len(tickets)} backlog tickets "
                f"({int((~usable).sum())} without usable points, listed with their problem); "
                f"wrote {out}")
+
+
+@cli.command()
+@click.argument("export", type=click.Path(path_type=Path))
+@_format_option
+@_config_option
+@_as_of_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory for report.html, report.pdf, multipliers.json/.csv, tickets.csv "
+                   "and excluded.csv.")
+@click.option("--cap-days", type=float, default=3.0, show_default=True,
+              help="The team's cap on one ticket, in working days.")
+@click.option("--confidence", type=float, default=0.8, show_default=True,
+              help="Required probability of a ticket fitting the cap, for recommended sizes.")
+@click.option("--pseudonymize", is_flag=True,
+              help="Replace engineers' names by stable pseudonyms in every output file.")
+@click.option("--pseudonym-key", default="calibrate", show_default=True,
+              help="Key of the pseudonyms: the same key gives the same pseudonyms.")
+@click.option("--min-tickets", type=int, default=5, show_default=True,
+              help="Engineer x area numbers on fewer finished tickets are shown as "
+                   "'too few tickets'.")
+@click.option("--no-backtest", is_flag=True, help="Skip the backtest and drift view (faster).")
+@_verbose_option
+@_reports_input_errors
+def report(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
+           out: Path, cap_days: float, confidence: float, pseudonymize: bool,
+           pseudonym_key: str, min_tickets: int, no_backtest: bool) -> None:
+    """Write the calibration report (HTML and PDF) and its data files for EXPORT."""
+    from calibrate.io import read_export
+    from calibrate.model import Calibrator
+    from calibrate.report import render_report
+
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        click.echo(f"[{time.monotonic() - started:6.1f} s] {message} ...", err=True)
+
+    progress(f"reading {export}")
+    table = read_export(export, format=format_name, config=config_path, as_of=as_of)
+    click.echo(table.summary(), err=True)
+    with _warnings_to_terminal():
+        written = render_report(
+            table, out, calibrator=Calibrator(cap_days=cap_days, confidence=confidence),
+            pseudonymize=pseudonymize, pseudonym_key=pseudonym_key, min_tickets=min_tickets,
+            with_backtest=not no_backtest, progress=progress)
+    progress("done")
+    for path in written.values():
+        click.echo(f"wrote {path}")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,184 @@
+"""The calibration report: one HTML page and the same as PDF, for a team lead.
+
+:func:`render_report` runs the whole job on a ticket table — fit, backtest,
+drift, plots — and writes into a directory:
+
+``report.html``
+    a single self-contained page (plots inline as SVG, no network fetches)
+``report.pdf``
+    the same page printed by WeasyPrint
+``multipliers.json``, ``multipliers.csv``
+    the multipliers file for planners (:mod:`calibrate.export`)
+``tickets.csv``, ``excluded.csv``
+    the canonical ticket table and the rows left out, with reasons
+
+All files are written to a temporary directory first and moved into place
+only when every one of them is complete, so a failed run leaves no partial
+report behind and does not clobber an earlier one.
+
+The page opens with a plain-language summary (where the 3-point assumption
+breaks, by how much, the recommended ticket sizes, how well the intervals
+held up in the backtest), then the plots, the tables, and the method and
+data quality. Engineer x area numbers resting on fewer than ``min_tickets``
+finished tickets are suppressed ("too few tickets").
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+from calibrate.backtest import BacktestResult, DriftResult, backtest, drift
+from calibrate.errors import CalibrationWarning, InputError
+from calibrate.export import write_multipliers
+from calibrate.io.canonical import write_tickets
+from calibrate.model import Calibrator
+from calibrate.privacy import pseudonymize as pseudonymize_table
+from calibrate.report._context import build_context
+from calibrate.results import CalibrationResult
+from calibrate.tickets import TicketTable
+
+__all__ = ["REPORT_FILES", "build_html", "render_report", "write_pdf"]
+
+#: The files a report directory holds.
+REPORT_FILES = ("report.html", "report.pdf", "multipliers.json", "multipliers.csv",
+                "tickets.csv", "excluded.csv")
+
+Progress = Callable[[str], None]
+
+
+def build_html(table: TicketTable, result: CalibrationResult, *,
+               backtest_result: BacktestResult | None = None,
+               drift_result: DriftResult | None = None, min_tickets: int = 5,
+               pseudonymized: bool = False, fit_warnings: list[str] | None = None) -> str:
+    """The report as one self-contained HTML string (no I/O).
+
+    Examples
+    --------
+    >>> from calibrate import Calibrator, read_export
+    >>> from calibrate.report import build_html
+    >>> table = read_export("data/sample/jira_changelog.json",
+    ...                     config="data/sample/calibrate.toml")
+    >>> html = build_html(table, Calibrator().fit(table).result_)
+    >>> "Where the 3-point assumption breaks" in html
+    True
+    """
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("calibrate", "report/templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"),
+                                     default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    context = build_context(table, result, backtest_result=backtest_result,
+                            drift_result=drift_result, min_tickets=min_tickets,
+                            pseudonymized=pseudonymized, fit_warnings=fit_warnings or [])
+    return environment.get_template("report.html.j2").render(**context)
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    """Print the HTML to PDF with WeasyPrint (no network: everything is inline)."""
+    import logging
+
+    from weasyprint import HTML
+
+    # WeasyPrint logs every CSS property it does not support; not news to a user.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(string=html, base_url=None).write_pdf(path)
+    return path
+
+
+def render_report(
+    table: TicketTable,
+    out_dir: str | Path,
+    *,
+    calibrator: Calibrator | None = None,
+    pseudonymize: bool = False,
+    pseudonym_key: str = "calibrate",
+    min_tickets: int = 5,
+    with_backtest: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Path]:
+    """Fit, check and write the full report for a ticket table.
+
+    Parameters
+    ----------
+    table : TicketTable
+        From :func:`calibrate.read_export`.
+    out_dir : str or Path
+        Directory to write into (created if needed). Existing files of the
+        same names are replaced only when the new report is complete.
+    calibrator : Calibrator, optional
+        Model settings (cap, confidence, ...); ``Calibrator()`` by default.
+    pseudonymize : bool
+        Replace engineers' names by stable pseudonyms everywhere.
+    pseudonym_key : str
+        Key of the pseudonyms (see :mod:`calibrate.privacy`).
+    min_tickets : int
+        Engineer x area numbers on fewer finished tickets are suppressed in
+        the report.
+    with_backtest : bool
+        Run the rolling-origin backtest and the drift view (the slow part).
+    progress : callable, optional
+        Called with a short message as each stage starts.
+
+    Returns
+    -------
+    dict
+        File name -> path of every file written.
+    """
+    say = progress or (lambda message: None)
+    out_dir = Path(out_dir)
+    calibrator = calibrator or Calibrator()
+    if pseudonymize:
+        say("replacing engineers' names by pseudonyms")
+        table, _ = pseudonymize_table(table, key=pseudonym_key)
+    say(f"fitting the model to {len(table.tickets)} tickets")
+    fit_warnings: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CalibrationWarning)
+        result = Calibrator(**calibrator.get_params()).fit(table).result_
+    fit_warnings += [str(w.message) for w in caught if issubclass(w.category, CalibrationWarning)]
+    backtest_result = drift_result = None
+    if with_backtest:
+        say("backtesting: refitting at several past dates")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CalibrationWarning)
+                backtest_result = backtest(table, calibrator=calibrator)
+        except InputError as error:
+            fit_warnings.append(f"backtest not run: {error.summary}")
+        say("fitting successive windows for the drift view")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CalibrationWarning)
+                drift_result = drift(table, calibrator=calibrator)
+        except InputError as error:
+            fit_warnings.append(f"drift view not shown: {error.summary}")
+    say("drawing the plots and writing the page")
+    html = build_html(table, result, backtest_result=backtest_result,
+                      drift_result=drift_result, min_tickets=min_tickets,
+                      pseudonymized=pseudonymize, fit_warnings=fit_warnings)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".partial-") as staging:
+        staging = Path(staging)
+        (staging / "report.html").write_text(html, encoding="utf-8")
+        say("printing the PDF")
+        write_pdf(html, staging / "report.pdf")
+        write_multipliers(result.multipliers, staging / "multipliers.json")
+        write_tickets(table.tickets, staging / "tickets.csv")
+        write_tickets(table.excluded, staging / "excluded.csv")
+        # Everything is complete: move it into place (an atomic rename per file).
+        written = {}
+        for name in REPORT_FILES:
+            target = out_dir / name
+            os.replace(staging / name, target)
+            written[name] = target
+    return written
