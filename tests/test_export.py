@@ -110,3 +110,17 @@ def test_multipliers_file_is_deterministic_apart_from_created_at(result, tmp_pat
     second = json.loads(write_multipliers(again.multipliers, tmp_path / "b.json")[0].read_text())
     first.pop("created_at"), second.pop("created_at")
     assert first == second
+
+
+def test_a_failed_write_keeps_both_previous_files(result, tmp_path, monkeypatch):
+    json_path, csv_path = write_multipliers(result.multipliers, tmp_path / "m.json")
+    before = json_path.read_bytes(), csv_path.read_bytes()
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError):
+        write_multipliers(result.multipliers, tmp_path / "m.json")
+    assert (json_path.read_bytes(), csv_path.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv", "m.json"]

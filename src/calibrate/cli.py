@@ -136,6 +136,7 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     engineer, area and points columns, e.g. the canonical table)."""
     from calibrate.config import load_config
     from calibrate.export import load_multipliers
+    from calibrate.io._atomic import atomic_path
     from calibrate.io._csv import neutralise_formulas
     from calibrate.io.backlog import read_backlog
 
@@ -154,8 +155,8 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
         output[column] = None
         output.loc[usable, column] = prediction[column].to_numpy()
     output = output.rename(columns={"p_over_budget": f"p_over_{budget:g}_days"})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_formulas(output).to_csv(out, index=False)
+    with atomic_path(out) as partial:
+        neutralise_formulas(output).to_csv(partial, index=False)
     click.echo(f"predicted {int(usable.sum())} of {len(tickets)} backlog tickets "
                f"({int((~usable).sum())} without usable points, listed with their problem); "
                f"wrote {out}")

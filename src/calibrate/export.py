@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from calibrate.errors import InputError, Problem
+from calibrate.io._atomic import atomic_path
 from calibrate.io._csv import neutralise_formulas
 
 __all__ = ["SCHEMA_VERSION", "Multipliers", "load_multipliers", "write_multipliers"]
@@ -276,11 +277,12 @@ def write_multipliers(multipliers: Multipliers, path: str | Path) -> tuple[Path,
         The JSON file and the CSV file (same name, ``.csv``).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(multipliers.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8")
     csv_path = path.with_suffix(".csv")
-    neutralise_formulas(multipliers.records[RECORD_COLUMNS]).to_csv(csv_path, index=False)
+    # Both files whole or neither: a failed run keeps the previous pair.
+    with atomic_path(path) as json_partial, atomic_path(csv_path) as csv_partial:
+        json_partial.write_text(text + "\n", encoding="utf-8")
+        neutralise_formulas(multipliers.records[RECORD_COLUMNS]).to_csv(csv_partial, index=False)
     return path, csv_path
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
+from calibrate.io._atomic import atomic_path
 from calibrate.io._csv import neutralise_formulas, restore_formulas
 from calibrate.tickets import TICKET_COLUMNS, TicketTable, empty_exclusions, validate_tickets
 
@@ -32,6 +33,9 @@ def looks_like_canonical(header: list[str]) -> bool:
 def write_tickets(tickets: pd.DataFrame, path: str | Path) -> Path:
     """Write a ticket (or exclusions) table as CSV or Parquet, by the file's suffix.
 
+    The file is written whole or not at all (an earlier file of the same name
+    survives a failed write).
+
     Text that a spreadsheet would run as a formula is prefixed with ``'``
     (and the prefix removed again on reading). Times are written as
     ``YYYY-MM-DD HH:MM:SS`` (team wall clock; fractions of a
@@ -48,11 +52,11 @@ def write_tickets(tickets: pd.DataFrame, path: str | Path) -> Path:
     True
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in _PARQUET:
-        tickets.to_parquet(path, index=False)
-    else:
-        neutralise_formulas(tickets).to_csv(path, index=False)
+    with atomic_path(path) as partial:
+        if path.suffix.lower() in _PARQUET:
+            tickets.to_parquet(partial, index=False)
+        else:
+            neutralise_formulas(tickets).to_csv(partial, index=False)
     return path
 
 

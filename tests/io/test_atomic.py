@@ -1,0 +1,35 @@
+"""Outputs are written whole or not at all."""
+
+import pandas as pd
+import pytest
+
+from calibrate.io import write_tickets
+from calibrate.io._atomic import atomic_path
+from calibrate.synth import simulate_tickets
+
+
+def test_a_failure_keeps_the_previous_file_and_leaves_nothing_behind(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("previous")
+    with pytest.raises(RuntimeError), atomic_path(target) as partial:
+        partial.write_text("half of the new")
+        raise RuntimeError("disk full")
+    assert target.read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_write_tickets_failing_midway_keeps_the_old_table(tmp_path, monkeypatch):
+    tickets = simulate_tickets(50, 3, seed=0).tickets
+    path = write_tickets(tickets, tmp_path / "tickets.csv")
+    before = path.read_bytes()
+
+    def broken(self, target, *args, **kwargs):
+        with open(target, "w") as handle:
+            handle.write("ticket_id,tit")  # a truncated write, then the failure
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError):
+        write_tickets(tickets.head(10), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tickets.csv"]
