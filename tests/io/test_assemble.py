@@ -187,7 +187,7 @@ def test_minimum_duration_floor_and_its_note():
     assert kept(table, "T-2")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
     assert kept(table, "normal")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
     (note,) = [n for n in table.notes if "less than" in n]
-    assert note.startswith("1 tickets took less than 0.0417 working days")
+    assert note.startswith("1 ticket(s) took less than 0.0417 working days")
     floored = assemble(staging, Config(minimum_duration_days=0.01))
     assert kept(floored, "T-2")["duration_days"] == pytest.approx(0.01, rel=0, abs=1e-12)
 
