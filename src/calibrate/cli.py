@@ -38,6 +38,16 @@ _as_of_option = click.option(
 _verbose_option = click.option("--verbose", is_flag=True, help="Show tracebacks on errors.")
 
 
+def _cap_options(command: Callable) -> Callable:
+    """--cap-days and --confidence: the team's cap and the confidence to fit it."""
+    command = click.option(
+        "--confidence", type=float, default=0.8, show_default=True,
+        help="Required probability of a ticket fitting the cap, for recommended sizes.",
+    )(command)
+    return click.option("--cap-days", type=float, default=3.0, show_default=True,
+                        help="The team's cap on one ticket, in working days.")(command)
+
+
 def _reports_input_errors(command: Callable) -> Callable:
     """Turn InputError into a short message and exit status 2."""
 
@@ -92,10 +102,7 @@ def ingest(export: Path, format_name: str | None, config_path: Path | None,
 @_as_of_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Multipliers file to write (.json); the records also go to a .csv beside it.")
-@click.option("--cap-days", type=float, default=3.0, show_default=True,
-              help="The team's cap on one ticket, in working days.")
-@click.option("--confidence", type=float, default=0.8, show_default=True,
-              help="Required probability of a ticket fitting the cap, for recommended sizes.")
+@_cap_options
 @_verbose_option
 @_reports_input_errors
 def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
@@ -170,10 +177,7 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Directory for report.html, report.pdf, multipliers.json/.csv, tickets.csv "
                    "and excluded.csv.")
-@click.option("--cap-days", type=float, default=3.0, show_default=True,
-              help="The team's cap on one ticket, in working days.")
-@click.option("--confidence", type=float, default=0.8, show_default=True,
-              help="Required probability of a ticket fitting the cap, for recommended sizes.")
+@_cap_options
 @click.option("--pseudonymize", is_flag=True,
               help="Replace engineers' names by stable pseudonyms in every output file.")
 @click.option("--pseudonym-key", default="calibrate", show_default=True,

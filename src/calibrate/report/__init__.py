@@ -149,19 +149,11 @@ def render_report(
     backtest_result = drift_result = None
     if with_backtest:
         say("backtesting: refitting at several past dates")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", CalibrationWarning)
-                backtest_result = backtest(table, calibrator=calibrator)
-        except InputError as error:
-            fit_warnings.append(f"backtest not run: {error.summary}")
+        backtest_result = _optional(lambda: backtest(table, calibrator=calibrator),
+                                    "backtest not run", fit_warnings)
         say("fitting successive windows for the drift view")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", CalibrationWarning)
-                drift_result = drift(table, calibrator=calibrator)
-        except InputError as error:
-            fit_warnings.append(f"drift view not shown: {error.summary}")
+        drift_result = _optional(lambda: drift(table, calibrator=calibrator),
+                                 "drift view not shown", fit_warnings)
     say("drawing the plots and writing the page")
     html = build_html(table, result, backtest_result=backtest_result,
                       drift_result=drift_result, min_tickets=min_tickets,
@@ -182,3 +174,14 @@ def render_report(
             os.replace(staging / name, target)
             written[name] = target
     return written
+
+
+def _optional(compute: Callable, failure: str, notes: list[str]):
+    """Run an optional check; if the data are too thin for it, say so in the report."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CalibrationWarning)
+            return compute()
+    except InputError as error:
+        notes.append(f"{failure}: {error.summary}")
+        return None
