@@ -231,3 +231,19 @@ def test_written_csvs_are_inert_in_a_spreadsheet(hostile_report):
     tickets = pd.read_csv(hostile_report / "tickets.csv")
     assert (tickets["title"] == "'" + HOSTILE_TITLE).all() or (
         tickets["title"] == HOSTILE_TITLE).all()
+
+
+def test_a_large_team_shows_its_busiest_engineers(tmp_path):
+    tickets = simulate_tickets(3000, 60, seed=4).tickets
+    export = write_tickets(tickets, tmp_path / "tickets.csv")
+    out = tmp_path / "report"
+    result = run("report", export, "--out", out, "--no-backtest", "--max-engineers", "12")
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "The team has 60 engineers; this report shows the 12" in html
+    busiest = tickets[~tickets["censored"]]["engineer"].value_counts()
+    shown_rows = html.split('id="engineer-multipliers"')[1].split("</table>")[0]
+    assert shown_rows.count("<tr>") == 12 + 1  # header + 12 engineers
+    assert busiest.index[0] in shown_rows
+    # Every engineer stays in the data files.
+    assert pd.read_csv(out / "multipliers.csv").query("scope == 'engineer'").shape[0] == 60

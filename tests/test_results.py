@@ -75,3 +75,15 @@ def test_multiplier_percentiles_are_lognormal(result):
     # Engineers with more tickets rely more on their own data.
     engineers = result.engineer_multipliers.sort_values("n_finished")
     assert engineers["shrinkage_weight"].iloc[-1] > engineers["shrinkage_weight"].iloc[0]
+
+
+def test_for_engineers_filters_every_table(result):
+    chosen = sorted(result.engineer_multipliers["engineer"])[:3]
+    view = result.for_engineers(chosen)
+    assert sorted(view.engineer_multipliers["engineer"]) == chosen
+    assert set(view.cell_multipliers["engineer"]) <= set(chosen)
+    assert set(view.recommended_sizes()["engineer"]) <= set(chosen)
+    records = view.multipliers.records
+    assert (records["scope"] == "population").sum() == 1
+    # The model is the same: predictions for a shown engineer do not change.
+    assert view.predict(chosen[0], "research", 3).equals(result.predict(chosen[0], "research", 3))

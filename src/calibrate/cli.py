@@ -185,12 +185,16 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
 @click.option("--min-tickets", type=int, default=5, show_default=True,
               help="Engineer x area numbers on fewer finished tickets are shown as "
                    "'too few tickets'.")
+@click.option("--max-engineers", type=int, default=40, show_default=True,
+              help="A larger team is shown through the engineers with the most finished "
+                   "tickets (all stay in the data files).")
 @click.option("--no-backtest", is_flag=True, help="Skip the backtest and drift view (faster).")
 @_verbose_option
 @_reports_input_errors
 def report(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
            out: Path, cap_days: float, confidence: float, pseudonymize: bool,
-           pseudonym_key: str, min_tickets: int, no_backtest: bool) -> None:
+           pseudonym_key: str, min_tickets: int, max_engineers: int,
+           no_backtest: bool) -> None:
     """Write the calibration report (HTML and PDF) and its data files for EXPORT."""
     from calibrate.io import read_export
     from calibrate.model import Calibrator
@@ -208,7 +212,7 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
         written = render_report(
             table, out, calibrator=Calibrator(cap_days=cap_days, confidence=confidence),
             pseudonymize=pseudonymize, pseudonym_key=pseudonym_key, min_tickets=min_tickets,
-            with_backtest=not no_backtest, progress=progress)
+            max_engineers=max_engineers, with_backtest=not no_backtest, progress=progress)
     progress("done")
     for path in written.values():
         click.echo(f"wrote {path}")

@@ -321,7 +321,8 @@ def _cell(ax: Axes, row: int, column: int, *, face, text: str, gid: str,
 
 # -- 1. where points break ------------------------------------------------------
 def plot_points_vs_days(result, table, *, cap_days: float | None = None,
-                        ax: Axes | None = None, seed: int = 0) -> Figure:
+                        ax: Axes | None = None, seed: int = 0,
+                        max_points: int = 4000) -> Figure:
     """Actual working days against story points, per area.
 
     Each finished ticket is a dot (points jittered sideways, working days on
@@ -344,7 +345,11 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
         80% bands only when there are at most two areas, as more overlap
         into a blur); by default a new figure with one panel per area.
     seed : int
-        Seed of the sideways jitter (the plot is deterministic).
+        Seed of the sideways jitter and of the sample (the plot is
+        deterministic).
+    max_points : int
+        With more tickets than this, a random sample of this many is drawn
+        (the counts in the panel titles are of all tickets).
     """
     result = _result(result)
     tickets = _ticket_frame(table)
@@ -353,7 +358,10 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
     points = tickets["points"].to_numpy(dtype=float)
     values = np.unique(points)
     half_width = min(0.22, 0.3 * np.diff(values).min()) if len(values) > 1 else 0.22
-    x_all = points + np.random.default_rng(seed).uniform(-half_width, half_width, len(points))
+    generator = np.random.default_rng(seed)
+    x_all = points + generator.uniform(-half_width, half_width, len(points))
+    drawn = (generator.random(len(points)) < max_points / len(points) if len(points) > max_points
+             else np.ones(len(points), dtype=bool))
     days = tickets["duration_days"].to_numpy(dtype=float)
     censored = tickets["censored"].to_numpy(dtype=bool)
     area_of = tickets["area"].astype(str).to_numpy()
@@ -378,8 +386,8 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
             colour, marker, line = _area_style(index)
             mine = area_of == area
             done = mine & ~censored
-            within, over = done & (days <= cap), done & (days > cap)
-            opened = mine & censored
+            within, over = done & (days <= cap) & drawn, done & (days > cap) & drawn
+            opened = mine & censored & drawn
             if single:
                 panel.scatter(x_all[within], days[within], s=14, marker=marker, color=colour,
                               alpha=0.55, linewidths=0, gid="within")
@@ -411,7 +419,7 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
                            gid="one-point-one-day")
                 panel.axhline(cap, color=_OVER, linestyle=":", linewidth=1.8, gid="cap")
             if not single:
-                n_over = int(over.sum())
+                n_over = int((done & (days > cap)).sum())
                 panel.set_title(f"{_short(area, 30)}\n{int(mine.sum())} tickets, {n_over} "
                                 f"over the cap ({n_over / max(done.sum(), 1):.0%})",
                                 fontsize=9.5, loc="left")
@@ -931,12 +939,14 @@ def plot_drift(drift_result, *, min_tickets: int = 5, ax: Axes | None = None) ->
 
 # -- 8. data quality ------------------------------------------------------------
 def plot_data_quality(table, *, min_tickets: int = 5,
-                      axes: Sequence[Axes] | None = None) -> Figure:
+                      axes: Sequence[Axes] | None = None,
+                      engineers: Sequence[str] | None = None) -> Figure:
     """Two panels from a :class:`~calibrate.tickets.TicketTable`.
 
     Left: rows kept and rows excluded per reason (horizontal bars with the
     counts). Right: tickets (finished and open) per engineer x area as a
-    count grid; cells with fewer than ``min_tickets`` are hatched.
+    count grid (only ``engineers``, when given); cells with fewer than
+    ``min_tickets`` are hatched.
     """
     tickets = _ticket_frame(table)
     excluded = (table.exclusion_counts() if hasattr(table, "exclusion_counts")
@@ -944,8 +954,10 @@ def plot_data_quality(table, *, min_tickets: int = 5,
     rows_read = int(getattr(table, "rows_read", len(tickets)))
     bars = pd.concat([pd.Series({"kept (used in the model)": len(tickets)}),
                       excluded.astype(int).rename(lambda reason: f"excluded: {reason}")])
-    counts = (tickets.assign(engineer=tickets["engineer"].astype(str),
-                             area=tickets["area"].astype(str))
+    grid_tickets = tickets if engineers is None else tickets[
+        tickets["engineer"].astype(str).isin(set(map(str, engineers)))]
+    counts = (grid_tickets.assign(engineer=grid_tickets["engineer"].astype(str),
+                                  area=grid_tickets["area"].astype(str))
               .groupby(["engineer", "area"]).size())
     engineers = sorted(counts.index.get_level_values(0).unique())
     areas = sorted(counts.index.get_level_values(1).unique())

@@ -8,6 +8,7 @@ and renders as HTML in a notebook.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -313,6 +314,26 @@ class CalibrationResult:
             cap_days=cap,
             confidence=level,
         ).reset_index(drop=True)
+
+    def for_engineers(self, engineers: Sequence[str]) -> CalibrationResult:
+        """The same result, showing only some engineers (e.g. for a report).
+
+        The model is unchanged; the engineer and engineer x area tables and
+        records are filtered (the population record stays), so every table,
+        prediction and plot drawn from the copy covers just these engineers.
+        """
+        keep = set(engineers)
+        records = self.multipliers.records
+        records = records[(records["scope"] == "population") | records["engineer"].isin(keep)]
+        return dataclasses.replace(
+            self,
+            multipliers=dataclasses.replace(self.multipliers,
+                                            records=records.reset_index(drop=True)),
+            engineer_multipliers=self.engineer_multipliers[
+                self.engineer_multipliers["engineer"].isin(keep)].reset_index(drop=True),
+            cell_multipliers=self.cell_multipliers[
+                self.cell_multipliers["engineer"].isin(keep)].reset_index(drop=True),
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy table: every multiplier record, with the overrun

@@ -33,3 +33,12 @@ def test_write_tickets_failing_midway_keeps_the_old_table(tmp_path, monkeypatch)
         write_tickets(tickets.head(10), path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tickets.csv"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    path = write_tickets(simulate_tickets(20, 2, seed=0).tickets, tmp_path / "t.csv")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

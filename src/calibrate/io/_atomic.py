@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,10 +33,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                    suffix=".partial")
-    os.close(handle)
-    partial = Path(name)
+    # A fresh name the writer creates itself, so the file gets the usual
+    # permissions (mkstemp's would be owner-only).
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
     try:
         yield partial
         os.replace(partial, target)

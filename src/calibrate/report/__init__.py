@@ -53,7 +53,8 @@ Progress = Callable[[str], None]
 def build_html(table: TicketTable, result: CalibrationResult, *,
                backtest_result: BacktestResult | None = None,
                drift_result: DriftResult | None = None, min_tickets: int = 5,
-               pseudonymized: bool = False, fit_warnings: list[str] | None = None) -> str:
+               pseudonymized: bool = False, fit_warnings: list[str] | None = None,
+               max_engineers: int = 40) -> str:
     """The report as one self-contained HTML string (no I/O).
 
     Examples
@@ -78,7 +79,8 @@ def build_html(table: TicketTable, result: CalibrationResult, *,
     )
     context = build_context(table, result, backtest_result=backtest_result,
                             drift_result=drift_result, min_tickets=min_tickets,
-                            pseudonymized=pseudonymized, fit_warnings=fit_warnings or [])
+                            pseudonymized=pseudonymized, fit_warnings=fit_warnings or [],
+                            max_engineers=max_engineers)
     return environment.get_template("report.html.j2").render(**context)
 
 
@@ -103,6 +105,7 @@ def render_report(
     pseudonymize: bool = False,
     pseudonym_key: str = "calibrate",
     min_tickets: int = 5,
+    max_engineers: int = 40,
     with_backtest: bool = True,
     progress: Progress | None = None,
 ) -> dict[str, Path]:
@@ -124,6 +127,9 @@ def render_report(
     min_tickets : int
         Engineer x area numbers on fewer finished tickets are suppressed in
         the report.
+    max_engineers : int
+        A larger team is shown in the report through the engineers with the
+        most finished tickets (all engineers stay in the data files).
     with_backtest : bool
         Run the rolling-origin backtest and the drift view (the slow part).
     progress : callable, optional
@@ -157,7 +163,8 @@ def render_report(
     say("drawing the plots and writing the page")
     html = build_html(table, result, backtest_result=backtest_result,
                       drift_result=drift_result, min_tickets=min_tickets,
-                      pseudonymized=pseudonymize, fit_warnings=fit_warnings)
+                      pseudonymized=pseudonymize, fit_warnings=fit_warnings,
+                      max_engineers=max_engineers)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".partial-") as staging:
         staging = Path(staging)

@@ -51,12 +51,26 @@ def _points(value: float) -> str:
 
 def build_context(table: TicketTable, result: CalibrationResult, *,
                   backtest_result: BacktestResult | None, drift_result: DriftResult | None,
-                  min_tickets: int, pseudonymized: bool, fit_warnings: list[str]) -> dict:
-    """The template's variables."""
+                  min_tickets: int, pseudonymized: bool, fit_warnings: list[str],
+                  max_engineers: int = 40) -> dict:
+    """The template's variables.
+
+    A team of more than ``max_engineers`` is shown through the engineers with
+    the most finished tickets (every engineer stays in the data files).
+    """
     from matplotlib import pyplot
 
     from calibrate import plots
 
+    everyone = result.engineer_multipliers.sort_values(["n_finished", "engineer"],
+                                                       ascending=[False, True])
+    shown_engineers = sorted(everyone["engineer"].head(max_engineers))
+    hidden = len(everyone) - len(shown_engineers)
+    if hidden:
+        result = result.for_engineers(shown_engineers)
+        if drift_result is not None:
+            drift_result = DriftResult(drift_result.multipliers[
+                drift_result.multipliers["engineer"].isin(shown_engineers)])
     model = result.multipliers.model
     cap, confidence = model["cap_days"], model["confidence"]
     reference = model["reference_points"]
@@ -119,6 +133,11 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
             f"{_percent(ours['coverage_80'])} of the time (ideal: 80%), and the forecast "
             f"error (CRPS) was {ours['crps']:.2f} against {naive['crps']:.2f} for "
             "\"1 point = 1 day\" (lower is better).")
+    if hidden:
+        summary.append(
+            f"The team has {len(everyone)} engineers; this report shows the "
+            f"{len(shown_engineers)} with the most finished tickets. Every engineer is in "
+            "multipliers.csv and multipliers.json.")
     if suppressed:
         summary.append(
             f"{suppressed} engineer × area combinations have fewer than {min_tickets} "
@@ -157,7 +176,7 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
     if drift_result is not None:
         add("plot_drift", "Drift", plots.plot_drift(drift_result))
     add("plot_data_quality", "Data quality",
-        plots.plot_data_quality(table, min_tickets=min_tickets))
+        plots.plot_data_quality(table, min_tickets=min_tickets, engineers=shown_engineers))
 
     # -- tables ------------------------------------------------------------
     engineer_rows = [
