@@ -22,10 +22,13 @@ the reader already knows is unusable, e.g. an unreadable date).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from calibrate.config import Config
 from calibrate.durations import to_team_time
@@ -47,6 +50,8 @@ _TEXT_COLUMNS = (
 )
 _TIME_COLUMNS = ("created_at", "started_at", "finished_at", "updated_at")
 _NUMBER = re.compile(r"^\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)\s*$")
+#: Every character Python's ``str.strip()`` removes.
+_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
 def mark_problem(staging: pd.DataFrame, mask: np.ndarray | pd.Series, reason: str,
@@ -138,18 +143,26 @@ def assemble_tickets(
     reason = frame["problem_reason"].astype("object")
     detail = frame["problem_detail"].astype("object")
 
-    def exclude(mask: pd.Series | np.ndarray, why: str, text: pd.Series | str) -> None:
+    def exclude(mask: pd.Series | np.ndarray, why: str,
+                text: Callable[[pd.Series], pd.Series] | str) -> None:
+        """Exclude the rows in ``mask`` not excluded yet; ``text`` gives the
+        detail of the selected rows (computed for those rows only)."""
         mask = pd.Series(np.asarray(mask, dtype=bool), index=frame.index) & reason.isna()
+        if not mask.any():
+            return
         reason[mask] = why
-        detail[mask] = text[mask] if isinstance(text, pd.Series) else text
+        detail[mask] = text if isinstance(text, str) else text(mask)
 
     ticket_id = frame["ticket_id"]
     exclude(ticket_id.isna(), "no ticket id", "empty key column")
-    first_row = frame.groupby("ticket_id", sort=False)["source_row"].transform("first")
     repeated = ticket_id.notna() & ticket_id.duplicated(keep="first")
-    exclude(repeated, "duplicate ticket id",
-            "ticket " + ticket_id.astype(str) + " first seen at row "
-            + first_row.astype("Int64").astype(str))
+
+    def first_seen(rows: pd.Series) -> pd.Series:
+        first_row = frame.groupby("ticket_id", sort=False)["source_row"].transform("first")
+        return ("ticket " + ticket_id[rows].astype(str) + " first seen at row "
+                + first_row[rows].astype("Int64").astype(str))
+
+    exclude(repeated, "duplicate ticket id", first_seen)
 
     # Work done after the as-of time is not known yet: such tickets are open
     # at as-of (lets a backtest cut history at any time).
@@ -167,15 +180,17 @@ def assemble_tickets(
 
     resolution = frame["resolution"].fillna("")
     exclude(state == "not_done", "not finished work",
-            "closed as " + resolution.where(resolution != "", frame["status"].fillna("?")))
+            lambda rows: "closed as " + resolution[rows].where(
+                resolution[rows] != "", frame["status"][rows].fillna("?")))
     exclude(created_late, "not started", f"created after the as-of time {as_of}")
     exclude((state == "open") & ~work_started, "not started",
-            "open, status " + frame["status"].fillna("?").astype(str))
+            lambda rows: "open, status " + frame["status"][rows].fillna("?").astype(str))
     exclude(frame["engineer"].isna(), "unassigned", "no assignee")
 
     points, points_reason, points_detail = _read_points(frame, config)
-    exclude(points_reason == "no points", "no points", points_detail)
-    exclude(points_reason == "invalid points", "invalid points", points_detail)
+    exclude(points_reason == "no points", "no points", lambda rows: points_detail[rows])
+    exclude(points_reason == "invalid points", "invalid points",
+            lambda rows: points_detail[rows])
 
     # The clock: start of work when known ("cycle"), else creation ("lead").
     clock = pd.Series(np.where(started.notna(), "cycle", "lead"), index=frame.index)
@@ -195,7 +210,7 @@ def assemble_tickets(
     # Compare the times, not the working days: a finish before the start on a
     # weekend is 0 working days but still backwards.
     exclude((finish < start) | (duration < 0), "negative duration",
-            "from " + start.astype(str) + " to " + finish.astype(str))
+            lambda rows: "from " + start[rows].astype(str) + " to " + finish[rows].astype(str))
 
     kept = reason.isna()
     short = kept & (duration < config.minimum_duration_days)
@@ -240,7 +255,8 @@ def assemble_tickets(
             "source_row": frame["source_row"].astype("int64"),
         }
     )
-    tickets = _typed(canonical[kept.to_numpy()], TICKET_COLUMNS)
+    kept_rows = kept.to_numpy()
+    tickets = _typed(canonical if kept_rows.all() else canonical[kept_rows], TICKET_COLUMNS)
     tickets = tickets.sort_values("source_row", kind="stable").reset_index(drop=True)
     excluded = canonical[~kept.to_numpy()].assign(
         reason=reason[~kept], detail=detail[~kept]
@@ -269,10 +285,7 @@ def _complete(staging: pd.DataFrame) -> pd.DataFrame:
     for column in _TEXT_COLUMNS + ("state", "problem_reason", "problem_detail"):
         if column not in frame:
             frame[column] = None
-        values = frame[column].astype("object")
-        values = values.where(values.notna(), None)
-        stripped = values.map(lambda v: None if v is None else str(v).strip())
-        frame[column] = stripped.where(stripped != "", None).astype("object")
+        frame[column] = _clean_text(frame[column])
     for column in _TIME_COLUMNS:
         if column not in frame:
             frame[column] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
@@ -284,6 +297,36 @@ def _complete(staging: pd.DataFrame) -> pd.DataFrame:
             ["done", "open", "not_done"]).all():
         raise ValueError("reader bug: staging 'state' must be done/open/not_done on every row")
     return frame
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    """Cells as ``str(cell).strip()``, with missing and empty cells as None
+    (object dtype). Vectorised: Arrow trims exactly the characters
+    ``str.strip()`` does."""
+    present = values.notna().to_numpy()
+    result = np.full(len(values), None, dtype=object)
+    if present.any():
+        cells = values[present]
+        if not isinstance(cells.dtype, pd.StringDtype):
+            cells = cells.to_numpy(dtype=object)
+            if pd.api.types.infer_dtype(cells, skipna=False) != "string":
+                cells = np.array([str(cell) for cell in cells], dtype=object)
+        try:
+            text = pa.array(cells, type=pa.string())
+            if isinstance(text, pa.ChunkedArray):
+                text = text.combine_chunks()
+            text = pc.utf8_trim(text, characters=_WHITESPACE)
+        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+            stripped = np.array([str(cell).strip() for cell in cells], dtype=object)
+        else:
+            # One Python string per distinct value, shared by the rows that
+            # hold it (most columns repeat a few values: a fraction of the memory).
+            encoded = text.dictionary_encode()
+            distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+            stripped = distinct[encoded.indices.to_numpy(zero_copy_only=False)]
+        stripped[stripped == ""] = None
+        result[present] = stripped
+    return pd.Series(result, index=values.index, dtype="object")
 
 
 def _resolve_as_of(frame: pd.DataFrame, as_of, timezone: str, path: str) -> pd.Timestamp:
@@ -310,12 +353,16 @@ def _read_points(frame: pd.DataFrame, config: Config) -> tuple[pd.Series, pd.Ser
     raw = frame["points_raw"]
     replayed = pd.to_numeric(frame["points_at_start"], errors="coerce")
     text = raw.fillna("").astype(str).str.strip()
-    numeric = text.str.match(_NUMBER)
-    values = pd.to_numeric(text.where(numeric).str.replace(",", ".", regex=False),
-                           errors="coerce")
+    # Estimates repeat a few values: each distinct one is read once.
+    codes, distinct = pd.factorize(text)
+    unique = pd.Series(distinct)
+    numeric = unique.str.match(_NUMBER)
+    unique_values = pd.to_numeric(unique.where(numeric).str.replace(",", ".", regex=False),
+                                  errors="coerce")
+    values = unique_values.take(codes).set_axis(frame.index)
     scale = config.points_scale
     if scale:
-        mapped = text.str.lower().map(scale)
+        mapped = unique.str.lower().map(scale).take(codes).set_axis(frame.index)
         values = values.where(values.notna(), mapped)
     values = replayed.where(replayed.notna(), values)
     reason = pd.Series(None, index=frame.index, dtype="object")
@@ -349,12 +396,16 @@ def _any_value_matches(values: pd.Series, pattern: re.Pattern) -> pd.Series:
     """Whether any of a cell's values (multi-values are joined with "; ")
     matches, so an anchored pattern matches one label among several."""
     text = values.fillna("").astype(str)
-    multi = text.str.contains("; ", regex=False)
-    matched = text.str.contains(pattern)
+    # Labels, components and epics repeat a few values: each distinct cell is
+    # searched once.
+    codes, distinct = pd.factorize(text)
+    unique = pd.Series(distinct, dtype=text.dtype)
+    multi = unique.str.contains("; ", regex=False)
+    matched = unique.str.contains(pattern)
     if multi.any():
-        parts = text[multi].str.split("; ").explode()
+        parts = unique[multi].str.split("; ").explode()
         matched[multi] = parts.str.contains(pattern).groupby(level=0).any()
-    return matched
+    return pd.Series(matched.to_numpy(dtype=bool)[codes], index=text.index)
 
 
 def _typed(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,17 +122,32 @@ def read_csv_export(path: str | Path) -> CsvExport:
     """
     path = Path(path)
     text, encoding = _decode(path)
-    if not text.strip():
+    # Byte-order marks (even several) and blank lines hold no data.
+    content = text.lstrip("\ufeff") if text.startswith("\ufeff") else text
+    if not content or content.isspace() or not content.replace("\ufeff", "").strip():
         raise InputError(f"{path} is empty", hint="Export the tickets again, with all fields.")
+    del content
     delimiter = _delimiter(text)
+    # The parser is given UTF-8 bytes: a StringIO would hold the text at four
+    # bytes per character (gigabytes for a large export).
+    data = io.BytesIO(text.encode("utf-8"))
+    del text
     try:
         table = pd.read_csv(
-            io.StringIO(text), header=None, dtype=str, keep_default_na=False,
+            data, header=None, dtype=str, keep_default_na=False, encoding="utf-8",
             na_filter=False, sep=delimiter, engine="c", skip_blank_lines=False,
         )
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path} is empty",
+                         hint="Export the tickets again, with all fields.") from None
     except pd.errors.ParserError as error:
+        # pandas counts records from 1 with the header: the spreadsheet's row.
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+        problems = [] if ragged is None else [Problem(
+            f"the row has {ragged.group(3)} cells, the header {ragged.group(1)}",
+            file=str(path), row=int(ragged.group(2)))]
         raise InputError(
-            f"{path} is not a well-formed CSV file: {error}",
+            f"{path} is not a well-formed CSV file: {error}", problems,
             hint="Rows must have no more cells than the header; re-export rather than editing "
                  "the file by hand.",
         ) from None
@@ -144,7 +160,9 @@ def read_csv_export(path: str | Path) -> CsvExport:
     header = [str(h).strip() for h in table.iloc[first].tolist()]
     keep = ~blank
     keep[: first + 1] = False
-    cells = table[keep].reset_index(drop=True)
+    # Usually every record after the header is kept: a slice, not a copy.
+    body = table.iloc[first + 1:] if keep[first + 1:].all() else table[keep]
+    cells = body.reset_index(drop=True)
     cells.columns = range(len(header))
     rows = numbers[keep].reset_index(drop=True)
     notes = [] if encoding == "utf-8-sig" else [f"{path.name} is not UTF-8; read as {encoding}"]
@@ -181,7 +199,8 @@ def _decode(path: Path, limit: int | None = None) -> tuple[str, str]:
 
 
 def _delimiter(text: str) -> str:
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")  # (as text.split("\n", 1)[0], without copying the rest)
+    first_line = text if end < 0 else text[:end]
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ","))
 
@@ -203,9 +222,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column]
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
-        text = values.astype("object")
-        risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+        if isinstance(values.dtype, pd.StringDtype):  # text or missing: vectorised
+            risky = values.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+        else:
+            risky = _cells_where(values, _is_formula)
         if risky.any():
+            text = values.astype("object")
             frame[column] = text.where(~risky, "'" + text.astype(str)).astype(values.dtype)
     return frame
 
@@ -213,6 +235,27 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def restore_formulas(values: pd.Series) -> pd.Series:
     """Undo :func:`neutralise_formulas` on text cells read back."""
     text = values.astype("object")
-    marked = text.map(lambda v: isinstance(v, str) and len(v) > 1 and v[0] == "'"
-                      and v[1:].startswith(_FORMULA_START))
+    marked = _cells_where(text, _is_neutralised_formula)
     return text.where(~marked, text.str[1:])
+
+
+def _is_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(_FORMULA_START)
+
+
+def _is_neutralised_formula(value) -> bool:
+    return (isinstance(value, str) and len(value) > 1 and value[0] == "'"
+            and value[1:].startswith(_FORMULA_START))
+
+
+def _cells_where(values: pd.Series, test) -> pd.Series:
+    """``test`` of every cell (a missing cell is not text: False), computed
+    once per distinct value: columns repeat a few values, and a million-row
+    table is written in seconds."""
+    try:
+        codes, distinct = pd.factorize(values)
+    except TypeError:  # unhashable cells
+        return values.astype("object").map(test).astype(bool)
+    # The code of a missing cell, -1, picks the False appended at the end.
+    flags = np.array([test(value) for value in distinct] + [False], dtype=bool)
+    return pd.Series(flags[codes], index=values.index)

@@ -55,6 +55,14 @@ for _names in _MONTH_NAMES.values():
         _TO_ENGLISH.setdefault(_name, _ENGLISH[_index].title())
 _MONTH_TOKEN = re.compile(r"[^\W\d_]+\.?")
 _AM_PM = {"am": "AM", "pm": "PM", "a.m.": "AM", "p.m.": "PM"}
+# Cells made only of ASCII digits and separators and of tokens that
+# _normalise_month_names leaves unchanged (English month abbreviations as Jira
+# writes them, AM/PM), each token followed by neither a letter nor a dot: the
+# normalisation is the identity on them. A plain pattern (no look-arounds), so
+# pandas can run it in Arrow's regex engine.
+_SAME_TOKENS = tuple(name.title() for name in _ENGLISH) + ("AM", "PM")
+_PLAIN_DATE = (r"[0-9/:. ,-]*(?:(?:" + "|".join(_SAME_TOKENS)
+               + r")(?:[0-9/: ,-][0-9/:. ,-]*)?)*")
 
 #: Formats tried for cells that are not ISO 8601, in order of preference
 #: (day-first before month-first: Jira's default is day-first).
@@ -175,7 +183,9 @@ def parse_timestamps(
         return ParsedDates(values, has_time, unreadable, "")
 
     filled = text[present]
-    unique = pd.Series(filled.unique())
+    # Each distinct cell is parsed once (exports repeat dates and times).
+    codes, distinct = pd.factorize(filled)
+    unique = pd.Series(distinct)
     sample = unique.head(_SAMPLE)
     iso_share = sample.str.match(_ISO).mean()
     if iso_share >= 0.5:
@@ -186,8 +196,7 @@ def parse_timestamps(
         parsed_unique = _plausible(pd.to_datetime(normalised, format=fmt, errors="coerce"))
         if assume_utc:
             parsed_unique = parsed_unique.dt.tz_localize("UTC")
-    lookup = pd.Series(parsed_unique.to_numpy(), index=unique.to_numpy())
-    parsed = pd.Series(lookup.reindex(filled.to_numpy()).to_numpy(), index=filled.index)
+    parsed = pd.Series(parsed_unique.to_numpy()[codes], index=filled.index)
 
     readable_share = parsed.notna().mean()
     if readable_share < 0.5:
@@ -202,16 +211,17 @@ def parse_timestamps(
             ],
             hint="Export dates in ISO 8601 or Jira's default format, or map the right column.",
         )
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype) or parsed.map(
+    # Only a column of objects can hold a mix of naive and aware timestamps.
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype) or (parsed.dtype == object and parsed.map(
         lambda v: getattr(v, "tzinfo", None) is not None
-    ).any():
+    ).any()):
         parsed = pd.to_datetime(parsed, utc=True)
         values = values.dt.tz_localize("UTC")
     values.loc[filled.index] = parsed
     unreadable[filled.index[parsed.isna().to_numpy()]] = True
     time_in_format = fmt == "ISO 8601" or "%H" in fmt or "%I" in fmt
     if time_in_format:
-        has_time[filled.index] = filled.str.contains(_HAS_TIME).to_numpy()
+        has_time[filled.index] = unique.str.contains(_HAS_TIME).to_numpy(dtype=bool)[codes]
     return ParsedDates(values, has_time, unreadable, fmt)
 
 
@@ -256,7 +266,14 @@ def _normalise_month_names(values: pd.Series) -> pd.Series:
             return _AM_PM[bare]
         return _TO_ENGLISH.get(bare, match.group(0))
 
-    return values.str.replace(_MONTH_TOKEN, replace, regex=True)
+    # Cells in Jira's default English form need no replacement: tested in one
+    # vectorised pass, only the others go through the replacement callback.
+    plain = values.str.fullmatch(_PLAIN_DATE).to_numpy(dtype=bool)
+    if plain.all():
+        return values
+    result = values.copy()
+    result[~plain] = values[~plain].str.replace(_MONTH_TOKEN, replace, regex=True)
+    return result
 
 
 def _best_format(sample: pd.Series) -> str:

@@ -9,20 +9,23 @@ keeps pointing at the row of the original export.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
-from calibrate.io._csv import neutralise_formulas, restore_formulas
+from calibrate.io._csv import neutralise_formulas, read_csv_export, restore_formulas
 from calibrate.tickets import TICKET_COLUMNS, TicketTable, empty_exclusions, validate_tickets
 
 __all__ = ["looks_like_canonical", "read_canonical", "write_tickets"]
 
 _TIME_COLUMNS = [name for name, dtype in TICKET_COLUMNS.items() if dtype == "datetime64[ns]"]
 _PARQUET = (".parquet", ".pq")
+_FIRST_YEAR, _LAST_YEAR = 1970, 2099
 
 
 def looks_like_canonical(header: list[str]) -> bool:
@@ -77,14 +80,24 @@ def read_canonical(
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist")
+    notes: list[str] = []
     if path.suffix.lower() in _PARQUET:
         try:
             table = pd.read_parquet(path)
         except Exception as error:  # pyarrow raises many types for a bad file
             raise InputError(f"{path} is not a readable Parquet file: {error}") from None
+        # Problems are reported by file row (header = row 1), as for a CSV.
+        rows = pd.Series(table.index + 2, index=table.index)
     else:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        table = table.apply(restore_formulas)
+        # The CSV reader every export goes through: empty files, BOMs, other
+        # encodings and delimiters, and malformed rows are reported as
+        # InputErrors, and every record keeps its row number in the file.
+        export = read_csv_export(path)
+        notes += export.notes
+        names = list(dict.fromkeys(export.header))
+        table = pd.DataFrame({name: export.column(name) for name in names},
+                             index=export.cells.index).apply(restore_formulas)
+        rows = export.rows
     missing = [c for c in TICKET_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(
@@ -93,18 +106,20 @@ def read_canonical(
             hint="Write the table with `calibrate ingest`, or read the export it came from.",
         )
     extra = [c for c in table.columns if c not in TICKET_COLUMNS]
-    table = _typed(table[list(TICKET_COLUMNS)], str(path))
-    # Problems are reported by file row (header = row 1).
-    validate_tickets(table, origin=str(path), rows=pd.Series(table.index + 2, index=table.index))
+    table = _typed(table[list(TICKET_COLUMNS)], str(path), rows)
+    validate_tickets(table, origin=str(path), rows=rows)
+    _check_source_rows(table, str(path), rows)
     censored_at = table.loc[table["censored"], "started_at"]
     table_as_of = _as_of(table)
-    if as_of is not None and pd.Timestamp(as_of) != table_as_of and len(censored_at):
+    calendar = (config or Config()).calendar
+    if as_of is not None and _timestamp(as_of, calendar.timezone) != table_as_of \
+            and len(censored_at):
         raise InputError(
             f"--as-of cannot be changed when reading the canonical table {path}",
             hint="Re-run `calibrate ingest` on the original export with the new --as-of.",
         )
-    notes = ([f"columns not in the canonical table were ignored: {', '.join(extra)}"]
-             if extra else [])
+    if extra:
+        notes.append(f"columns not in the canonical table were ignored: {', '.join(extra)}")
     return TicketTable(
         tickets=table.reset_index(drop=True),
         excluded=empty_exclusions(),
@@ -113,8 +128,38 @@ def read_canonical(
         path=str(path),
         as_of=table_as_of,
         notes=notes,
-        calendar=(config or Config()).calendar,
+        calendar=calendar,
     )
+
+
+def _check_source_rows(table: pd.DataFrame, origin: str, rows: pd.Series) -> None:
+    """Rows of an export count from 1. (Repeated rows are allowed: a table may
+    join the tickets of several exports.)"""
+    source_row = table["source_row"]
+    bad = source_row < 1
+    if not bad.any():
+        return
+    problems = [
+        Problem("source_row is below 1", file=origin, row=int(rows[index]),
+                column="source_row", value=int(source_row[index]),
+                expected="the ticket's row in its export (1 or more)")
+        for index in bad[bad].index[:20]
+    ]
+    raise InputError(f"{origin} has source_row values no export can have", problems,
+                     hint="Write the table with `calibrate ingest`, or read the export it "
+                          "came from.")
+
+
+def _timestamp(value, timezone: str) -> pd.Timestamp:
+    """``--as-of`` on the team's wall clock (as the readers take it)."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"--as-of {value!r} is not a time",
+                         hint="Give a time like 2024-06-30 or 2024-06-30T18:00.") from None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(timezone).tz_localize(None)
+    return stamp
 
 
 def _as_of(table: pd.DataFrame) -> pd.Timestamp:
@@ -122,27 +167,56 @@ def _as_of(table: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(times.max()) if times.notna().any() else pd.Timestamp("NaT")
 
 
-def _typed(table: pd.DataFrame, origin: str) -> pd.DataFrame:
-    """Convert text cells to the schema's types, listing every cell that does not convert."""
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def _parse_times(text: pd.Series) -> pd.Series:
+    """ISO 8601 cells as naive times; NaT for empty cells and for cells that are not
+    naive ISO times (the table holds the team's wall clock, without offsets)."""
+    usable = (text != "") & ~text.str.contains(_OFFSET)
+    candidates = text.where(usable)
+    try:
+        return pd.to_datetime(candidates, errors="coerce", format="ISO8601")
+    except (ValueError, TypeError, OverflowError):  # one odd cell spoils the column
+        return pd.Series([_parse_time(value) for value in candidates], index=text.index,
+                         dtype="datetime64[us]")
+
+
+def _parse_time(value) -> pd.Timestamp:
+    try:
+        stamp = pd.to_datetime(value, errors="coerce", format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return pd.NaT if stamp is pd.NaT or stamp.tzinfo is not None else stamp
+
+
+def _typed(table: pd.DataFrame, origin: str, rows: pd.Series) -> pd.DataFrame:
+    """Convert text cells to the schema's types, listing every cell that does not convert
+    (``rows``: the file row of each index label)."""
     problems: list[Problem] = []
     result = {}
     for name, dtype in TICKET_COLUMNS.items():
         values = table[name]
         text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
         if dtype == "datetime64[ns]":
-            converted = pd.to_datetime(text.where(text != ""), errors="coerce", format="ISO8601")
+            converted = _parse_times(text)
             if isinstance(values.dtype, pd.DatetimeTZDtype):
                 converted = values.dt.tz_localize(None)
             elif pd.api.types.is_datetime64_any_dtype(values):
                 converted = values
-            bad = converted.isna() & (text != "")
-            converted = converted.astype("datetime64[ns]")
+            # As the readers do (calibrate.io._dates): no tracker holds dates
+            # outside 1970-2099, and nanosecond times cannot hold every year.
+            years = converted.dt.year
+            bad = (converted.isna() | (years < _FIRST_YEAR) | (years > _LAST_YEAR)) & (
+                text != "")
+            converted = converted.where(~bad).astype("datetime64[ns]")
         elif dtype in ("float64", "int64"):
             converted = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-            bad = converted.isna() & (text != "")
+            # Infinities are not measurements; an integer must be whole and exact.
+            bad = (converted.isna() | ~np.isfinite(converted)) & (text != "")
             if dtype == "int64":
-                bad |= converted.isna()
-                converted = converted.fillna(0).astype("int64")
+                bad |= converted.isna() | (converted % 1 != 0) | (converted.abs() > 2**53)
+                converted = converted.where(~bad, 0).astype("int64")
         elif dtype == "bool":
             lowered = text.str.lower()
             converted = lowered.isin(["true", "1", "yes"])
@@ -151,7 +225,7 @@ def _typed(table: pd.DataFrame, origin: str) -> pd.DataFrame:
             converted = text.where(text != "", None).astype(dtype)
             bad = pd.Series(False, index=text.index)
         for index in bad[bad].index[:5]:
-            problems.append(Problem(f"not a valid {dtype}", file=origin, row=int(index) + 2,
+            problems.append(Problem(f"not a valid {dtype}", file=origin, row=int(rows[index]),
                                     column=name, value=text[index]))
         result[name] = converted
     if problems:

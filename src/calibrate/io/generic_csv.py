@@ -132,8 +132,9 @@ def read_generic_csv(
     status = column("status")
     finished = column("finished_at").str.strip() != ""
     started = column("started_at").str.strip() != ""
-    not_finished = resolution.map(config.is_not_finished_resolution) | status.map(
-        config.is_not_finished_resolution)
+    # (``astype(bool)``: on a file without rows, ``map`` keeps the text dtype.)
+    not_finished = (resolution.map(config.is_not_finished_resolution).astype(bool)
+                    | status.map(config.is_not_finished_resolution).astype(bool))
     not_finished &= (resolution.str.strip() != "") | (status.str.strip() != "")
     done_status = status.str.strip().str.casefold().isin(
         {s.casefold() for s in config.done_statuses})

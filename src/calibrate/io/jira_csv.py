@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from calibrate.config import Config
 from calibrate.errors import InputError
@@ -100,16 +101,19 @@ def read_jira_csv(
 
     resolution = export.column("Resolution")
     status = export.column("Status")
-    category = export.column("Status Category").str.casefold()
-    not_finished = resolution.map(config.is_not_finished_resolution).astype(bool)
-    done_status = status.str.casefold().isin({s.casefold() for s in config.done_statuses})
+    # Statuses and resolutions repeat a handful of values: each distinct value
+    # is folded (or tested) once, not once per row.
+    category = _per_distinct(export.column("Status Category"), _casefold)
+    status_folded = _per_distinct(status, _casefold)
+    not_finished = _per_distinct(resolution, config.is_not_finished_resolution).astype(bool)
+    done_status = status_folded.isin({s.casefold() for s in config.done_statuses})
     resolved = export.column("Resolved") != ""
     has_category = export.has("Status Category")
     is_done = resolved | (category == "done") if has_category else resolved | done_status
     state = np.where(not_finished & (resolved | is_done), "not_done",
                      np.where(is_done, "done", "open"))
     in_progress = {s.casefold() for s in config.in_progress_statuses}
-    work_started = (category == "in progress") | status.str.casefold().isin(in_progress)
+    work_started = (category == "in progress") | status_folded.isin(in_progress)
 
     # Finish: Resolved, else (done without a resolution) the move into Done.
     category_changed = export.column("Status Category Changed")
@@ -140,7 +144,8 @@ def read_jira_csv(
             "team": export.column("Custom field (Team)"),
             "sprints": export.values("Sprint"),
             "status": status,
-            "resolution": resolution.where(~resolution.str.casefold().isin(_UNRESOLVED), ""),
+            "resolution": resolution.where(
+                ~_per_distinct(resolution, _casefold).isin(_UNRESOLVED), ""),
             "area_raw": export.column(config.area_column) if config.area_column else "",
             "points_raw": points,
             "state": state,
@@ -155,5 +160,21 @@ def read_jira_csv(
     if config.start_column:
         dates["started_at"] = export.column(config.start_column)
     notes += parse_date_columns(staging, dates, file=str(path))
+    # Every cell of the file is not needed any more: free it, and hand the
+    # memory back to the system before the table is assembled.
+    del export, dates
+    pa.default_memory_pool().release_unused()
     return assemble_tickets(staging, config=config, source_format="jira_csv", path=str(path),
                             as_of=as_of, notes=notes)
+
+
+def _casefold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _per_distinct(values: pd.Series, function) -> pd.Series:
+    """``values.map(function)``, calling ``function`` once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [function(value) for value in uniques]
+    return pd.Series(results[codes], index=values.index)

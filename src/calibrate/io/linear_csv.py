@@ -147,7 +147,8 @@ def read_linear_csv(
     status = text("Status")
     completed = export.column("Completed") != ""
     canceled = export.column("Canceled") != ""
-    not_finished = canceled | status.map(config.is_not_finished_resolution)
+    # (``astype(bool)``: on a file without rows, ``map`` keeps the text dtype.)
+    not_finished = canceled | status.map(config.is_not_finished_resolution).astype(bool)
     done_status = status.str.casefold().isin({s.casefold() for s in config.done_statuses})
     state = np.where(not_finished, "not_done",
                      np.where(completed | done_status, "done", "open"))
