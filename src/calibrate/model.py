@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import special, stats
+from threadpoolctl import threadpool_limits
 
 from calibrate._mixed import CellSums, MixedFit, aggregate, fit_mixed
 from calibrate.errors import CalibrationWarning, InputError
@@ -181,6 +182,16 @@ def fit_design(design: Design, *, noise: str = "area", reml: bool = True,
 
     Returns the fit, the number of EM iterations and whether EM converged.
     """
+    # The matrices are tiny (p x p): a multi-threaded BLAS only adds overhead
+    # and thread-to-thread rounding noise that can stall the optimiser.
+    with threadpool_limits(limits=1):
+        return _fit_design(design, noise=noise, reml=reml, censoring=censoring,
+                           team_only=team_only, max_iterations=max_iterations,
+                           tolerance=tolerance)
+
+
+def _fit_design(design: Design, *, noise: str, reml: bool, censoring: bool, team_only: bool,
+                max_iterations: int, tolerance: float) -> tuple[MixedFit, int, bool]:
     groups = design.cell_area if noise == "area" else np.zeros(len(design.cell_area), int)
     n_groups = len(design.areas) if noise == "area" else 1
     censored = design.censored if censoring else np.zeros_like(design.censored)
