@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report test sample lint clean system-deps
+.PHONY: report test sample lint clean system-deps bench fuzz
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,20 @@ system-deps:
 	  fi; \
 	fi
 
+## bench: regenerate reports/benchmarks.md, its plots and the README's Performance section
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks
+
+## fuzz: the long run of the hostile-input tests (CI runs a bounded number of examples)
+fuzz: $(INSTALLED)
+	CALIBRATE_FUZZ_PROFILE=long $(BIN)/python -m pytest tests/test_fuzz.py -q --hypothesis-show-statistics
+
 ## sample: regenerate the bundled synthetic sample (deterministic)
 sample: $(INSTALLED)
 	$(BIN)/python -m calibrate.synth data/sample
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 
 clean:
 	rm -rf $(VENV) reports/sample .pytest_cache

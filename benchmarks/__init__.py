@@ -1,0 +1,1 @@
+"""Benchmarks of calibrate: speed, memory, accuracy and scaling (``python -m benchmarks``)."""

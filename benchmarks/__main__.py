@@ -1,0 +1,139 @@
+"""``python -m benchmarks``: run every benchmark and write the report.
+
+Writes ``reports/benchmarks.md``, ``reports/benchmarks/*.png``,
+``reports/benchmarks/results.json`` and the Performance block of
+``README.md``. ``--quick`` runs tiny sizes in seconds (to test this code; the
+README is then left alone unless ``--readme`` is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks._measure import ROOT, memory_method
+from benchmarks.accuracy import run_accuracy
+from benchmarks.machine import machine_info
+from benchmarks.report import write_outputs
+from benchmarks.scaling import run_scaling
+from benchmarks.speed import run_end_to_end, run_speed
+
+#: The full run: sized for under 15 minutes on a 2-core machine.
+FULL = {
+    "speed": [
+        {"rows": 10_000, "engineers": 50, "repeats": 7},
+        {"rows": 100_000, "engineers": 1_000, "repeats": 5},
+        {"rows": 1_000_000, "engineers": 5_000, "repeats": 3},
+    ],
+    "mixedlm_timeout": 180.0,
+    "end_to_end": {"rows": 1_000_000, "engineers": 5_000, "timeout": 150.0, "report": True},
+    "scaling": {
+        "rows": [10_000, 30_000, 100_000, 300_000, 1_000_000], "fixed_engineers": 1_000,
+        "engineers": [50, 200, 1_000, 5_000, 20_000], "fixed_rows": 100_000,
+        "repeats": 5, "repeats_large": 3, "mixedlm": True, "mixedlm_timeout": 120.0,
+        "mixedlm_max": {"rows": 1_000_000, "engineers": 20_000},
+        "large_from": {"rows": 100_000, "engineers": 1_000},
+    },
+    "accuracy": {
+        "seeds": [1, 2, 3, 4, 5], "engineers": 100, "origins": 4,
+        "censor_seeds": [1, 2, 3, 4, 5], "censor_engineers": 60, "censor_tickets": 6_000,
+        "censor_history_days": 7.0,
+    },
+}
+
+#: Tiny sizes: seconds, for the test suite.
+QUICK = {
+    "speed": [{"rows": 3_000, "engineers": 30, "repeats": 2}],
+    "mixedlm_timeout": 60.0,
+    "end_to_end": {"rows": 3_000, "engineers": 30, "timeout": 120.0, "report": False},
+    "scaling": {
+        "rows": [2_000, 4_000], "fixed_engineers": 20,
+        "engineers": [10, 20], "fixed_rows": 3_000,
+        "repeats": 1, "repeats_large": 1, "mixedlm": False, "mixedlm_timeout": 60.0,
+        "mixedlm_max": {"rows": 0, "engineers": 0},
+        "large_from": {"rows": 2_000, "engineers": 10},
+    },
+    "accuracy": {
+        "seeds": [1, 2], "engineers": 12, "origins": 2,
+        "censor_seeds": [1], "censor_engineers": 12, "censor_tickets": 1_000,
+        "censor_history_days": 7.0,
+    },
+}
+
+SECTIONS = ("speed", "end_to_end", "scaling", "accuracy")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds)")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports",
+                        help="directory for benchmarks.md and benchmarks/ (default: reports)")
+    parser.add_argument("--readme", type=Path, default=None,
+                        help="README to update (default: README.md, except with --quick)")
+    parser.add_argument("--no-readme", action="store_true", help="leave the README alone")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated subset of {', '.join(SECTIONS)}")
+    options = parser.parse_args(argv)
+    sections = [s.strip() for s in options.sections.split(",") if s.strip()]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    readme = options.readme
+    if readme is None and not options.quick:
+        readme = ROOT / "README.md"
+    if options.no_readme or set(sections) != set(SECTIONS):
+        readme = None  # the README quotes complete runs only
+    plan = QUICK if options.quick else FULL
+
+    started = time.perf_counter()
+    load_before = _load_average()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="calibrate-bench-") as work:
+        work = Path(work)
+        if "speed" in sections:
+            results["speed"] = run_speed(plan["speed"], work,
+                                         mixedlm_timeout=plan["mixedlm_timeout"], log=log)
+        if "end_to_end" in sections:
+            e2e = plan["end_to_end"]
+            results["end_to_end"] = run_end_to_end(
+                e2e["rows"], e2e["engineers"], work, timeout=e2e["timeout"],
+                report=e2e["report"], log=log)
+        if "scaling" in sections:
+            results["scaling"] = run_scaling(plan["scaling"], work, log=log)
+        if "accuracy" in sections:
+            results["accuracy"] = run_accuracy(plan["accuracy"], log=log)
+    results["meta"] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "quick": options.quick,
+        "sections": sections,
+        "total_s": time.perf_counter() - started,
+        "machine": machine_info(),
+        "memory_method": memory_method(),
+        "load_average": [load_before, _load_average()],
+        "command": "python -m benchmarks" + (" --quick" if options.quick else ""),
+    }
+    path = write_outputs(results, options.out, readme)
+    log(f"wrote {path}" + (f" and the Performance block of {readme}" if readme else ""))
+    return 0
+
+
+def _load_average() -> float | None:
+    """The 1-minute load average: other work on the machine slows the measurements."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
