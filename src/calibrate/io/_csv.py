@@ -23,6 +23,7 @@ from calibrate.errors import InputError, Problem
 __all__ = ["CsvExport", "read_csv_export", "read_header"]
 
 _ENCODINGS = ("utf-8-sig", "cp1252")
+_MAX_COLUMNS = 10_000
 
 
 @dataclass
@@ -128,6 +129,15 @@ def read_csv_export(path: str | Path) -> CsvExport:
         raise InputError(f"{path} is empty", hint="Export the tickets again, with all fields.")
     del content
     delimiter = _delimiter(text)
+    # A first line of tens of thousands of cells is no ticket export (say, a
+    # minified JSON file); the parser would take minutes to say so.
+    first_line_cells = text.count(delimiter, 0, text.find("\n") % (len(text) + 1)) + 1
+    if first_line_cells > _MAX_COLUMNS:
+        raise InputError(
+            f"{path} is not a ticket export: its first row has {first_line_cells} cells",
+            [Problem("header far too wide", file=str(path), row=1,
+                     expected=f"at most {_MAX_COLUMNS} columns (Jira's widest exports have "
+                              "a few hundred)")])
     # The parser is given UTF-8 bytes: a StringIO would hold the text at four
     # bytes per character (gigabytes for a large export).
     data = io.BytesIO(text.encode("utf-8"))
