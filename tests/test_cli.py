@@ -58,7 +58,9 @@ def test_ingest_end_to_end(tmp_path):
     excluded = tmp_path / "tickets.excluded.csv"
     assert out.exists() and excluded.exists()
     # Kept and excluded counts per reason (jira_cloud_small.csv has 10 rows: 3 kept).
-    lines = result.output.splitlines()
+    # Reading is announced on stderr (a progress bar on a terminal).
+    assert result.stderr.splitlines()[0] == f"reading {SMALL}"
+    lines = result.stdout.splitlines()
     assert lines[0] == f"{SMALL} read as jira_csv: 10 rows"
     assert lines[1].split()[:2] == ["kept", "3"]
     assert lines[2].split() == ["excluded", "7"]
@@ -157,7 +159,8 @@ def test_not_an_export_gives_a_short_message_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("calibrate: error: ")
+    # The reading line, then the error.
+    assert result.stderr.startswith(f"reading {path}\ncalibrate: error: ")
     assert str(path) in result.stderr
     # One paragraph: no blank line, and short.
     lines = result.stderr.strip().splitlines()

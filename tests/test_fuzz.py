@@ -56,6 +56,7 @@ from calibrate.cli import cli
 from calibrate.config import Config, load_config
 from calibrate.errors import InputError, Problem
 from calibrate.io import FORMATS, read_export, write_tickets
+from calibrate.io._csv import open_csv_export
 from calibrate.tickets import EXCLUSION_REASONS, validate_tickets
 
 #: Pandas' announcements of behaviour that will change are failures here: the
@@ -944,37 +945,11 @@ def _raised_in(error: BaseException, module: str) -> bool:
     return bool(frames) and frames[-1].endswith(module)
 
 
-#: Bugs in modules this suite may not change (see the xfail tests at the end):
-#: name -> predicate on the exception. Remove an entry when its bug is fixed
-#: (its xfail test then fails as XPASS, as a reminder).
-KNOWN_BUGS = {
-    "_csv.read_csv_export: EmptyDataError": lambda error: isinstance(
-        error, pd.errors.EmptyDataError) and _raised_in(error, "_csv.py"),
-    "_csv.read_csv_export: ragged row without a Problem": lambda error: isinstance(
-        error, InputError) and "Error tokenizing data" in error.summary
-        and not any(p.row is not None for p in error.problems),
-}
-
-
-#: Inputs that take minutes because of a known bug (see the xfail test
-#: ``test_a_header_of_many_thousand_columns_is_refused_quickly``): a first line of
-#: more than this many delimiters read by a CSV reader. Not read, only counted.
-WIDE_HEADER = 20_000
-_CSV_FORMATS = {name for name in FORMATS if name.endswith("_csv")} | {"canonical"}
-
-
-def _wide_header(data: bytes) -> bool:
-    first = data.split(b"\n", 1)[0]
-    return max(first.count(b","), first.count(b";"), first.count(b"\t")) > WIDE_HEADER
-
-
-def _known_slow(case: Case, format: str | None) -> bool:
-    """Whether reading ``case`` with ``format`` would meet the wide-header bug."""
-    csv_reader = format in _CSV_FORMATS or format is None
-    if csv_reader and _wide_header(case.data):
-        event("known bug: _csv.read_csv_export: minutes for a header of 20000+ columns")
-        return True
-    return False
+#: Open bugs in modules this suite may not change, each with a strict xfail
+#: test at the end: name -> predicate on the exception. Remove an entry when
+#: its bug is fixed (its xfail test then fails as XPASS, as a reminder).
+#: None is open.
+KNOWN_BUGS: dict = {}
 
 
 def _known_bug(error: BaseException) -> str | None:
@@ -987,8 +962,6 @@ def _known_bug(error: BaseException) -> str | None:
 def _read_and_check(path: Path, case: Case, format: str | None,
                     as_of: str | None = None) -> None:
     note(f"reading {path.name} with format={format!r}, as_of={as_of!r}")
-    if _known_slow(case, format):
-        return
     started = time.monotonic()
     try:
         table = read_export(path, format=format, config=case.source.config, as_of=as_of)
@@ -1049,8 +1022,6 @@ def test_json_readers_on_hostile_files(source, data, other_format, as_of):
 @given(case=any_case, forced=st.booleans(), as_of=st.sampled_from(AS_OF))
 def test_cli_ingest_on_hostile_files(case, forced, as_of):
     """``calibrate ingest`` exits 0 or 2 on any file, never with a traceback."""
-    if _known_slow(case, None):
-        return
     with tempfile.TemporaryDirectory() as directory:
         path = _written(case, directory)
         args = ["ingest", str(path), "--out", str(Path(directory) / "out" / "tickets.csv")]
@@ -1072,7 +1043,9 @@ def test_cli_ingest_on_hostile_files(case, forced, as_of):
         assert "Traceback" not in result.output, result.output
         if result.exit_code == 2:
             assert path.name in result.stderr, result.stderr
-            assert result.stderr.startswith("calibrate: error: "), result.stderr
+            # The reading line (a progress bar on a terminal), then the error.
+            assert result.stderr.startswith(f"reading {path}\ncalibrate: error: "), (
+                result.stderr)
         event(f"exit {result.exit_code}")
 
 
@@ -1255,6 +1228,18 @@ def test_canonical_as_of_with_an_offset_is_team_time(tmp_path):
         read_export(path, config=config, as_of="the day after")
 
 
+def test_canonical_table_without_tickets_takes_the_given_as_of(tmp_path):
+    """No times to take the as-of from: --as-of is it (it was left NaT)."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(",".join(SOURCES["canonical"].rows[0]) + "\n", encoding="utf-8")
+    table = read_export(path, as_of="2024-06-30 18:00")
+    assert table.as_of == pd.Timestamp("2024-06-30 18:00")
+    result = CliRunner().invoke(cli, ["ingest", str(path), "--as-of", "2024-06-30",
+                                      "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    assert "right-censored at 2024-06-30 00:00" in result.output
+
+
 @pytest.mark.parametrize("source", ["generic_csv", "linear_csv"])
 def test_header_only_file_is_an_empty_table(tmp_path, source):
     """Was a TypeError (generic) and a pandas deprecation warning (linear): ``map``
@@ -1267,10 +1252,8 @@ def test_header_only_file_is_an_empty_table(tmp_path, source):
     assert (table.rows_read, len(table.tickets), len(table.excluded)) == (0, 0, 0)
 
 
-# --------------------------------------------------------------------------- known bugs
-# Bugs found by this suite in modules it may not change. Each test fails today
-# (strict xfail, with the exception expected) and will XPASS - failing the run -
-# once the bug is fixed: then remove its mark here and its entry in KNOWN_BUGS.
+# --------------------------------------------------------------------------- CSV layer
+# Found by this suite in calibrate.io._csv, fixed there; kept as regression tests.
 
 
 @pytest.mark.parametrize("data", [codecs.BOM_UTF8 * 2, codecs.BOM_UTF8 * 2 + b"\r\n\r\n"],
@@ -1289,7 +1272,7 @@ def test_a_row_with_too_many_cells_names_its_row_in_a_problem(tmp_path):
     path.write_text('Issue key,Summary,Assignee\nA-1,"multi\nline\ncell",x\nA-2,b,c,d,e\n',
                     encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        read_export(path, format="jira_csv")
+        list(open_csv_export(path))
     assert [(p.row, p.file) for p in caught.value.problems] == [(3, str(path))]
 
 
@@ -1302,3 +1285,37 @@ def test_a_header_of_many_thousand_columns_is_refused_quickly(tmp_path):
         read_export(path, format="jira_csv")
     assert "30001 cells" in str(caught.value)
     assert [(p.row, p.file) for p in caught.value.problems] == [(1, str(path))]
+
+
+# Found by the long run (2,000 examples per property), fixed; kept as regression tests.
+
+
+def test_ingest_of_a_canonical_table_without_tickets(tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_text(",".join(SOURCES["canonical"].rows[0]) + "\n", encoding="utf-8")
+    table = read_export(path)
+    assert (table.rows_read, len(table.tickets)) == (0, 0)
+    assert "0 rows" in table.summary()
+
+
+def test_an_unterminated_quote_names_its_row_in_a_problem(tmp_path):
+    path = tmp_path / "export.csv"
+    # The quote opened in row 3 (header = row 1; row 2 spans two lines) never closes.
+    path.write_text('Issue key,Summary,Assignee\nA-1,"multi\nline",x\nA-2,"b,c\nA-3,d,e\n',
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="is not a well-formed CSV file") as caught:
+        list(open_csv_export(path))
+    assert [(p.row, p.file) for p in caught.value.problems] == [(3, str(path))]
+    assert "never closed" in str(caught.value)
+
+
+@pytest.mark.parametrize("blank", ["\n", "\r\n\r\n", ",,,\n"], ids=["LF", "2 CRLF", "commas"])
+def test_blank_lines_before_the_header_are_skipped(tmp_path, blank):
+    original = FIXTURES / "jira_cloud_small.csv"
+    expected = read_export(original)
+    path = tmp_path / "export.csv"
+    path.write_bytes(blank.encode() + original.read_bytes().removeprefix(codecs.BOM_UTF8))
+    table = read_export(path)
+    assert table.rows_read == expected.rows_read
+    assert (table.tickets["source_row"] == expected.tickets["source_row"] + blank.count("\n")
+            ).all()

@@ -84,9 +84,9 @@ def cli() -> None:
 def ingest(export: Path, format_name: str | None, config_path: Path | None,
            as_of: str | None, out: Path) -> None:
     """Read EXPORT into the canonical ticket table, accounting for every row."""
-    from calibrate.io import read_export, write_tickets
+    from calibrate.io import write_tickets
 
-    table = read_export(export, format=format_name, config=config_path, as_of=as_of)
+    table = _read(export, format_name, config_path, as_of)
     write_tickets(table.tickets, out)
     excluded_path = excluded_path_for(out)
     write_tickets(table.excluded, excluded_path)
@@ -109,11 +109,9 @@ def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: 
         out: Path, cap_days: float, confidence: float) -> None:
     """Fit the calibration model to EXPORT and write the multipliers file."""
     from calibrate.export import write_multipliers
-    from calibrate.io import read_export
     from calibrate.model import Calibrator
 
-    click.echo(f"reading {export} ...", err=True)
-    table = read_export(export, format=format_name, config=config_path, as_of=as_of)
+    table = _read(export, format_name, config_path, as_of)
     click.echo(table.summary(), err=True)
     click.echo(f"fitting {len(table.tickets)} tickets ...", err=True)
     with _warnings_to_terminal():
@@ -196,7 +194,6 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
            pseudonym_key: str, min_tickets: int, max_engineers: int,
            no_backtest: bool) -> None:
     """Write the calibration report (HTML and PDF) and its data files for EXPORT."""
-    from calibrate.io import read_export
     from calibrate.model import Calibrator
     from calibrate.report import render_report
 
@@ -205,8 +202,7 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
     def progress(message: str) -> None:
         click.echo(f"[{time.monotonic() - started:6.1f} s] {message} ...", err=True)
 
-    progress(f"reading {export}")
-    table = read_export(export, format=format_name, config=config_path, as_of=as_of)
+    table = _read(export, format_name, config_path, as_of)
     click.echo(table.summary(), err=True)
     with _warnings_to_terminal():
         written = render_report(
@@ -216,6 +212,28 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
     progress("done")
     for path in written.values():
         click.echo(f"wrote {path}")
+
+
+def _read(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None):
+    """Read an export with a progress bar on stderr (a line, when not a terminal)."""
+    from calibrate.io import read_export
+
+    with click.progressbar(length=max(_size(export), 1), label=f"reading {export}",
+                           file=sys.stderr, show_eta=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        return read_export(export, format=format_name, config=config_path, as_of=as_of,
+                           progress=progress)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # missing: read_export says so
+        return 0
 
 
 @contextlib.contextmanager

@@ -264,10 +264,12 @@ class TicketTable:
     def summary(self) -> str:
         """Plain-text account of the rows read, kept and excluded."""
         tickets = self.tickets
+        # (A canonical table without tickets has no times to take as-of from.)
+        as_of = "no as-of time" if pd.isna(self.as_of) else f"{self.as_of:%Y-%m-%d %H:%M}"
         lines = [
             f"{self.path} read as {self.source_format}: {self.rows_read} rows",
             f"  kept      {len(tickets):>6}  ({int(tickets['censored'].sum())} open, "
-            f"right-censored at {self.as_of:%Y-%m-%d %H:%M})",
+            f"right-censored at {as_of})",
             f"  excluded  {len(self.excluded):>6}",
         ]
         for reason, count in self.exclusion_counts().items():

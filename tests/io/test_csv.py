@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calibrate.errors import InputError
-from calibrate.io._csv import read_csv_export, read_header
+from calibrate.io import _csv, read_export, write_tickets
+from calibrate.io._csv import open_csv_export, read_csv_export, read_header
 
 
 def write(tmp_path, text: str, name: str = "export.csv", encoding: str = "utf-8"):
@@ -206,3 +213,166 @@ def test_formula_cells_are_neutralised_and_restored():
     assert safe["number"].tolist() == frame["number"].tolist()  # numbers untouched
     restored = restore_formulas(safe["text"])
     assert restored.tolist()[:6] == frame["text"].tolist()[:6]
+
+
+# --------------------------------------------------------------------------- chunks
+# Large exports are read in chunks of records, so memory is bounded by the
+# chunk; the chunking must not change a single cell, row number or note.
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+SAMPLE = Path(__file__).parent.parent.parent / "data" / "sample"
+
+_cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                max_size=12)
+
+
+def _reference(text: str, delimiter: str = ",") -> tuple[list[list[str]], list[int]]:
+    """Records after the header, and their spreadsheet row numbers, by Python's
+    own csv module: blank records skipped but counted, as a spreadsheet does."""
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    width = len(records[0])
+    rows, numbers = [], []
+    for number, record in enumerate(records[1:], start=2):
+        if all(cell == "" for cell in record):
+            continue
+        rows.append(record + [""] * (width - len(record)))
+        numbers.append(number)
+    return rows, numbers
+
+
+@settings(max_examples=60, deadline=None)
+@given(header=st.lists(st.text("abcdefgh XYZ", min_size=1, max_size=6), min_size=1,
+                       max_size=4),
+       body=st.lists(st.lists(_cell, min_size=1, max_size=4), max_size=12),
+       blank_every=st.integers(0, 4), chunk_rows=st.integers(1, 5),
+       line_end=st.sampled_from(["\n", "\r\n"]))
+def test_chunks_hold_exactly_the_records_the_csv_module_reads(
+        tmp_path_factory, header, body, blank_every, chunk_rows, line_end):
+    width = len(header)
+    rows = [(row + [""] * width)[:width] for row in body]
+    if blank_every:  # blank records between the others
+        rows = [r for i, row in enumerate(rows)
+                for r in ([[""] * width, row] if i % blank_every == 0 else [row])]
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator=line_end).writerows([header, *rows])
+    text = out.getvalue()
+    if not any(cell.strip(' \t\r\n\ufeff,;"') for cell in header):
+        return  # a blank header line is not a header; tested separately
+    path = tmp_path_factory.mktemp("chunks") / "export.csv"
+    path.write_bytes(text.encode("utf-8"))
+    expected_rows, expected_numbers = _reference(text)
+
+    parts = list(open_csv_export(path, chunk_rows=chunk_rows))
+    cells = [list(map(str, record)) for part in parts for record in
+             part.cells.itertuples(index=False)]
+    numbers = [int(n) for part in parts for n in part.rows]
+    assert cells == expected_rows
+    assert numbers == expected_numbers
+    assert all(len(part.cells) <= chunk_rows for part in parts)
+    whole = read_csv_export(path)
+    assert whole.rows.tolist() == expected_numbers
+
+
+def test_progress_runs_to_the_file_size(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Issue key,Summary\n" + "".join(f"ML-{i},t{i}\n" for i in range(200)),
+                    encoding="utf-8")
+    calls = []
+    parts = list(open_csv_export(path, chunk_rows=50,
+                                 progress=lambda done, total: calls.append((done, total))))
+    # The header is the first chunk's first record: 49 + 50 + 50 + 50 + 1 rows.
+    assert [len(part.cells) for part in parts] == [49, 50, 50, 50, 1]
+    size = path.stat().st_size
+    assert {total for _, total in calls} == {size}
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == size and len(done) >= len(parts)
+
+
+def test_the_encoding_is_decided_on_the_whole_file(tmp_path):
+    """A cp1252 byte far past the first blocks still makes the file cp1252
+    (not UTF-8 with a garbled cell, nor an error half-way through)."""
+    path = tmp_path / "export.csv"
+    filler = "".join(f"ML-{i},plain text {i}\n" for i in range(200_000))  # ~5 MB
+    path.write_bytes(("Issue key,Summary\n" + filler + "ML-x,Zoë – end\n").encode("cp1252"))
+    export = read_csv_export(path)
+    assert export.encoding == "cp1252"
+    assert export.column("Summary").iloc[-1] == "Zoë – end"
+    assert len(export.cells) == 200_001
+
+
+def test_utf16_is_read_in_chunks(tmp_path):
+    path = tmp_path / "export.csv"
+    text = "Issue key,Assignee\n" + "".join(f"ML-{i},Zoë {i}\n" for i in range(10))
+    path.write_bytes(text.encode("utf-16"))
+    parts = list(open_csv_export(path, chunk_rows=3))
+    assert [len(p.cells) for p in parts] == [2, 3, 3, 2]  # the header is a record too
+    assert parts[-1].column("Assignee").tolist() == ["Zoë 8", "Zoë 9"]
+    assert parts[0].header == ["Issue key", "Assignee"]
+
+
+@pytest.mark.parametrize("prefix", ["\n", "\r\n\r\n", ",,,\n", '"",""\n', "\ufeff\n"])
+def test_blank_lines_before_the_header_are_skipped_and_counted(tmp_path, prefix):
+    path = tmp_path / "export.csv"
+    path.write_bytes((prefix + "Issue key,Summary\nML-1,a\n\nML-2,b\n").encode("utf-8"))
+    export = read_csv_export(path)
+    assert export.header == ["Issue key", "Summary"]
+    skipped = prefix.count("\n")
+    assert export.rows.tolist() == [2 + skipped, 4 + skipped]
+    assert export.notes == ["1 blank lines in export.csv were skipped"]
+
+
+@pytest.mark.parametrize("body, row, message", [
+    ("A-1,a\nA-2,b\nA-3,c\nA-4,d,e\n", 5, "the row has 3 cells, the header 2"),
+    ('A-1,a\nA-2,b\nA-3,c\nA-4,"d\nA-5,e\n', 5, "a quoted cell is never closed"),
+])
+def test_a_malformed_row_in_a_later_chunk_is_named_by_its_row(tmp_path, body, row, message):
+    path = tmp_path / "export.csv"
+    path.write_text("\n\nIssue key,Summary\n" + body, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(open_csv_export(path, chunk_rows=2))
+    # Two blank lines, the header (row 3), then A-1 at row 4 ... the bad row.
+    assert [(p.row, p.message) for p in caught.value.problems] == [(row + 2, message)]
+    assert str(path) in str(caught.value)
+
+
+def test_chunk_rows_must_be_positive(tmp_path):
+    with pytest.raises(ValueError, match="chunk_rows"):
+        open_csv_export(write(tmp_path, "a,b\n1,2\n"), chunk_rows=0)
+
+
+_CSV_READS = [
+    (FIXTURES / "jira_cloud_small.csv", None),
+    (FIXTURES / "jira_shape1_bom.csv", None),
+    (FIXTURES / "jira_shape2_ru_dates.csv", None),
+    (FIXTURES / "jira_shape3_both_points.csv", None),
+    (FIXTURES / "jira_shape4_labels.csv", None),
+    (FIXTURES / "linear_small.csv", None),
+    (FIXTURES / "linear_tshirt.csv", FIXTURES / "config_points_scale.toml"),
+    (FIXTURES / "gitlab_small.csv", None),
+    (FIXTURES / "gitlab_epics.csv", None),
+    (FIXTURES / "generic_small.csv", FIXTURES / "generic_small.toml"),
+    (FIXTURES / "generic_offsets.csv", FIXTURES / "generic_offsets.toml"),
+    (SAMPLE / "jira_export.csv", SAMPLE / "calibrate.toml"),
+    (SAMPLE / "linear_export.csv", SAMPLE / "calibrate.toml"),
+]
+
+
+@pytest.mark.parametrize("path, config", _CSV_READS, ids=[p.name for p, _ in _CSV_READS])
+def test_every_csv_reader_gives_the_same_table_in_chunks(monkeypatch, path, config):
+    whole = read_export(path, config=config)
+    monkeypatch.setattr(_csv, "CHUNK_ROWS", 3)
+    chunked = read_export(path, config=config)
+    pd.testing.assert_frame_equal(chunked.tickets, whole.tickets)
+    pd.testing.assert_frame_equal(chunked.excluded, whole.excluded)
+    assert (chunked.rows_read, chunked.as_of, chunked.notes) == (
+        whole.rows_read, whole.as_of, whole.notes)
+
+
+def test_the_canonical_table_is_read_in_chunks(monkeypatch, tmp_path):
+    table = read_export(SAMPLE / "jira_export.csv", config=SAMPLE / "calibrate.toml")
+    path = write_tickets(table.tickets, tmp_path / "tickets.csv")
+    whole = read_export(path)
+    monkeypatch.setattr(_csv, "CHUNK_ROWS", 7)
+    chunked = read_export(path)
+    pd.testing.assert_frame_equal(chunked.tickets, whole.tickets)
+    pd.testing.assert_frame_equal(whole.tickets, table.tickets)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from calibrate.config import Config, load_config
 from calibrate.errors import InputError, Problem
-from calibrate.io._csv import read_header
+from calibrate.io._csv import Progress, read_header
 from calibrate.io._json import read_json_documents
 from calibrate.io.canonical import looks_like_canonical, read_canonical, write_tickets
 from calibrate.io.generic_csv import read_generic_csv
@@ -133,6 +133,7 @@ def read_export(
     format: str | None = None,
     config: Config | str | Path | None = None,
     as_of: str | pd.Timestamp | None = None,
+    progress: Progress | None = None,
 ) -> TicketTable:
     """Read any supported export into the canonical ticket table.
 
@@ -147,6 +148,10 @@ def read_export(
     as_of : str or Timestamp, optional
         When the export was taken; open tickets are right-censored there.
         Defaults to the latest time found in the export.
+    progress : callable, optional
+        Called as ``progress(bytes_read, bytes_total)`` while the file is
+        read. CSV files are read in chunks, so memory is bounded by the
+        ticket table, not by the file.
 
     Returns
     -------
@@ -170,4 +175,4 @@ def read_export(
             f"Unknown export format {format!r}",
             hint=f"Use one of: {', '.join(FORMATS)}.",
         )
-    return FORMATS[format](path, config=config, as_of=as_of)
+    return FORMATS[format](path, config=config, as_of=as_of, progress=progress)

@@ -9,9 +9,11 @@ ticket titles, not missing values).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +22,8 @@ import pandas as pd
 
 from calibrate.errors import InputError, Problem
 
-__all__ = ["CsvExport", "read_csv_export", "read_header"]
+__all__ = ["CHUNK_ROWS", "CsvChunks", "CsvExport", "open_csv_export", "read_csv_export",
+           "read_header"]
 
 _ENCODINGS = ("utf-8-sig", "cp1252")
 _MAX_COLUMNS = 10_000
@@ -102,10 +105,12 @@ class CsvExport:
 
 
 def read_header(path: str | Path) -> list[str]:
-    """The header row of a CSV file (for format detection)."""
+    """The header row of a CSV file (for format detection): its first
+    non-blank line."""
     text, _ = _decode(Path(path), limit=1 << 16)
-    delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    lines = text.lstrip("\ufeff").splitlines()
+    first = next((line for line in lines if not _is_blank_line(line)), "")
+    reader = csv.reader(io.StringIO(first.lstrip("\ufeff")), delimiter=_delimiter(first))
     try:
         return [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error):
@@ -113,7 +118,9 @@ def read_header(path: str | Path) -> list[str]:
 
 
 def read_csv_export(path: str | Path) -> CsvExport:
-    """Read a CSV export positionally, every cell as text.
+    """Read a whole CSV export positionally, every cell as text.
+
+    For large files prefer :func:`open_csv_export`, which reads in chunks.
 
     Raises
     ------
@@ -121,65 +128,319 @@ def read_csv_export(path: str | Path) -> CsvExport:
         If the file is missing, empty, not text, or has rows with more cells
         than the header (with the row number).
     """
-    path = Path(path)
-    text, encoding = _decode(path)
-    # Byte-order marks (even several) and blank lines hold no data.
-    content = text.lstrip("\ufeff") if text.startswith("\ufeff") else text
-    if not content or content.isspace() or not content.replace("\ufeff", "").strip():
-        raise InputError(f"{path} is empty", hint="Export the tickets again, with all fields.")
-    del content
-    delimiter = _delimiter(text)
-    # A first line of tens of thousands of cells is no ticket export (say, a
-    # minified JSON file); the parser would take minutes to say so.
-    first_line_cells = text.count(delimiter, 0, text.find("\n") % (len(text) + 1)) + 1
-    if first_line_cells > _MAX_COLUMNS:
-        raise InputError(
-            f"{path} is not a ticket export: its first row has {first_line_cells} cells",
-            [Problem("header far too wide", file=str(path), row=1,
-                     expected=f"at most {_MAX_COLUMNS} columns (Jira's widest exports have "
-                              "a few hundred)")])
-    # The parser is given UTF-8 bytes: a StringIO would hold the text at four
-    # bytes per character (gigabytes for a large export).
-    data = io.BytesIO(text.encode("utf-8"))
-    del text
+    chunks = open_csv_export(path)
+    parts = list(chunks)
+    cells = pd.concat([part.cells for part in parts], ignore_index=True)
+    rows = pd.concat([part.rows for part in parts], ignore_index=True).astype("int64")
+    return CsvExport(chunks.path, chunks.header, cells, rows, chunks.encoding, chunks.notes)
+
+
+#: Records parsed at a time: large enough that the per-chunk overhead is
+#: small, small enough that a chunk's cells take tens of megabytes.
+CHUNK_ROWS = 50_000
+_BLOCK = 1 << 20
+
+#: ``progress(bytes_read, bytes_total)``, called as a file is read.
+Progress = Callable[[int, int], None]
+
+
+class CsvChunks:
+    """A CSV export opened for reading in chunks of records.
+
+    The header (the first non-blank line), the encoding and the delimiter
+    are known once opened; iterating parses the records, ``chunk_rows`` at a
+    time, into :class:`CsvExport` parts that number rows as a spreadsheet
+    does. Memory is bounded by the chunk, not the file. Use
+    :func:`open_csv_export`.
+
+    Attributes
+    ----------
+    path : str
+    header : list of str
+    encoding : str
+    delimiter : str
+    size : int
+        The file's size in bytes (for progress).
+    notes : list of str
+        The encoding, when not UTF-8; after iterating, blank lines skipped.
+    """
+
+    def __init__(self, path: Path, *, chunk_rows: int, progress: Progress | None) -> None:
+        self.path = str(path)
+        self._file = path
+        self._chunk_rows = chunk_rows
+        self._progress = progress
+        self.encoding = _detect_encoding(path)
+        self.size = path.stat().st_size
+        self.notes = ([] if self.encoding == "utf-8-sig"
+                      else [f"{path.name} is not UTF-8; read as {self.encoding}"])
+        with _Utf8Stream(path, self.encoding) as stream:
+            self._blank_lines, header_line = _find_header(stream, path)
+        text = header_line.decode("utf-8").lstrip("\ufeff")
+        self.delimiter = _delimiter(text)
+        cells = text.count(self.delimiter) + 1
+        # A first row of tens of thousands of cells is no ticket export (say, a
+        # minified JSON file); the parser would take minutes to say so.
+        if cells > _MAX_COLUMNS:
+            raise InputError(
+                f"{path} is not a ticket export: its first row has {cells} cells",
+                [Problem("header far too wide", file=self.path, row=self._blank_lines + 1,
+                         expected=f"at most {_MAX_COLUMNS} columns (Jira's widest exports "
+                                  "have a few hundred)")])
+        # The header is the first record (quoted cells may span lines).
+        with _Utf8Stream(path, self.encoding, skip_lines=self._blank_lines) as stream:
+            try:
+                first = pd.read_csv(io.BufferedReader(stream, _BLOCK), header=None, nrows=1,
+                                    dtype=str, keep_default_na=False, na_filter=False,
+                                    sep=self.delimiter, engine="c", encoding="utf-8")
+            except pd.errors.ParserError as error:
+                raise self._parser_error(error, self._blank_lines + 1) from None
+        header = first.iloc[0].fillna("").astype(str).tolist() if len(first) else []
+        self.header = [h.strip() for h in header]
+        if self.header:
+            self.header[0] = self.header[0].lstrip("\ufeff").strip()
+
+    # Header lookups, shared with CsvExport.
+    positions = CsvExport.positions
+    has = CsvExport.has
+    missing = CsvExport.missing
+
+    def __iter__(self) -> Iterator[CsvExport]:
+        stream = _Utf8Stream(Path(self.path), self.encoding, skip_lines=self._blank_lines)
+        # The header is parsed again with the records (it may hold quoted
+        # line breaks); record i (0 = header) is spreadsheet row first + i.
+        first = self._blank_lines + 1
+        skipped = 0
+        with stream:
+            reader = pd.read_csv(
+                io.BufferedReader(stream, _BLOCK), header=None, dtype=str,
+                keep_default_na=False, na_filter=False, sep=self.delimiter, engine="c",
+                skip_blank_lines=False, encoding="utf-8", chunksize=self._chunk_rows,
+            )
+            start = 0
+            try:
+                for table in reader:
+                    table = table.fillna("")
+                    numbers = np.arange(start, start + len(table), dtype="int64") + first
+                    blank = (table == "").all(axis=1).to_numpy().copy()
+                    if start == 0:
+                        blank[0] = False  # the header is not data
+                    keep = ~blank
+                    if start == 0:
+                        keep[0] = False
+                    skipped += int(blank.sum())
+                    start += len(table)
+                    # Usually every record is kept: a slice, not a copy.
+                    body = table if keep.all() else table[keep]
+                    cells = body.reset_index(drop=True)
+                    cells.columns = range(len(cells.columns))
+                    if self._progress is not None:
+                        self._progress(stream.consumed, self.size)
+                    yield CsvExport(self.path, self.header, cells,
+                                    pd.Series(numbers[keep]), self.encoding, self.notes)
+            except pd.errors.EmptyDataError:
+                return
+            except pd.errors.ParserError as error:
+                raise self._parser_error(error, first) from None
+            finally:
+                if skipped:
+                    self.notes.append(f"{skipped} blank lines in {Path(self.path).name} "
+                                      "were skipped")
+        if self._progress is not None:
+            self._progress(self.size, self.size)
+
+    def stage(self, build: Callable[[CsvExport], pd.DataFrame]) -> pd.DataFrame:
+        """Build a reader's staging table chunk by chunk.
+
+        ``build`` turns one chunk into staging rows; text columns are stored
+        compactly (Arrow strings) and the parts concatenated, so what stays in
+        memory is the staging table, not every cell of the file.
+        """
+        parts = [_compact(build(chunk)) for chunk in self]
+        if not parts:  # a header-only file
+            parts = [_compact(build(CsvExport(
+                self.path, self.header,
+                pd.DataFrame({i: pd.Series(dtype=str) for i in range(len(self.header))}),
+                pd.Series([], dtype="int64"), self.encoding, self.notes)))]
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+    def date_cells(self, staging: pd.DataFrame, columns: dict[str, str]) -> dict[str, pd.Series]:
+        """The raw date cells a reader staged, for :func:`parse_date_columns`:
+        staging column -> its cells, named as the export's column is spelled."""
+        return {target: staging[target].rename(self.header[self.positions(name)[0]]
+                                               if self.has(name) else name)
+                for target, name in columns.items()}
+
+    def _parser_error(self, error: Exception, first: int) -> InputError:
+        message = str(error)
+        # pandas numbers records from 1 in "line N", from 0 in "row N".
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+        unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
+        if ragged is not None:
+            problems = [Problem(f"the row has {ragged.group(3)} cells, the header "
+                                f"{ragged.group(1)}", file=self.path,
+                                row=int(ragged.group(2)) - 1 + first)]
+            hint = ("Rows must have no more cells than the header; re-export rather than "
+                    "editing the file by hand.")
+        elif unclosed is not None:
+            problems = [Problem("a quoted cell is never closed", file=self.path,
+                                row=int(unclosed.group(1)) + first,
+                                expected='a closing " before the end of the file')]
+            hint = "The file looks cut short or hand-edited: export it again."
+        else:
+            problems = [Problem("the CSV parser stopped", file=self.path, value=message)]
+            hint = "Export the tickets again as CSV; re-export rather than editing by hand."
+        return InputError(f"{self.path} is not a well-formed CSV file: {message}", problems,
+                          hint=hint)
+
+
+def open_csv_export(path: str | Path, *, chunk_rows: int | None = None,
+                    progress: Progress | None = None) -> CsvChunks:
+    """Open a CSV export for reading in chunks of records.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export.
+    chunk_rows : int, optional
+        Records parsed at a time (default :data:`CHUNK_ROWS`).
+    progress : callable, optional
+        Called as ``progress(bytes_read, bytes_total)`` after each chunk.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, empty (blank lines and byte-order marks
+        only), binary, or its first row is far too wide. Malformed rows are
+        reported while iterating, with their row number.
+
+    Examples
+    --------
+    >>> from calibrate.io._csv import open_csv_export
+    >>> chunks = open_csv_export("data/sample/jira_export.csv", chunk_rows=200)
+    >>> chunks.header[:3]
+    ['Summary', 'Issue key', 'Issue id']
+    >>> [len(part.cells) for part in chunks]  # the header is the first record
+    [199, 200, 200, 23]
+    """
+    chunk_rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
+    return CsvChunks(Path(path), chunk_rows=chunk_rows, progress=progress)
+
+
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns (object dtype holding only strings) as Arrow strings:
+    a fraction of the memory of Python string objects."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in (
+                "string", "empty"):
+            frame[column] = values.astype("str")
+    return frame
+
+
+def _is_blank_line(line: str) -> bool:
+    """A line with no cell content: empty, spaces, delimiters, empty quotes."""
+    return not line.strip(" \t\r\n\ufeff,;\"")
+
+
+def _find_header(stream: _Utf8Stream, path: Path) -> tuple[int, bytes]:
+    """Skip the blank lines before the header; their count and the header's
+    first line (UTF-8)."""
+    for blank, line in enumerate(io.BufferedReader(stream, _BLOCK)):
+        if not _is_blank_line(line.decode("utf-8", errors="replace")):
+            return blank, line
+    raise InputError(f"{path} is empty", hint="Export the tickets again, with all fields.")
+
+
+class _Utf8Stream(io.RawIOBase):
+    """A file as UTF-8 bytes, without its byte-order mark, decoded from
+    ``encoding`` (UTF-8 itself passes through) and optionally without its
+    first ``skip_lines`` lines."""
+
+    def __init__(self, path: Path, encoding: str, skip_lines: int = 0) -> None:
+        self._handle = path.open("rb")
+        self.consumed = 0
+        self._pending = b""
+        self._skip_lines = skip_lines
+        self._decoder = None
+        if encoding == "utf-8-sig":
+            start = self._handle.read(3)
+            if start != codecs.BOM_UTF8:
+                self._pending = start
+            self.consumed = 3
+        else:
+            errors = "replace" if encoding == "utf-16" else "strict"
+            self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._next(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _next(self, size: int) -> bytes:
+        while self._skip_lines:
+            if b"\n" not in self._pending:
+                more = self._read_block()
+                if more is None:
+                    self._pending, self._skip_lines = b"", 0
+                    break
+                self._pending += more
+                continue
+            self._pending = self._pending.split(b"\n", 1)[1]
+            self._skip_lines -= 1
+        if not self._pending:
+            more = self._read_block()
+            self._pending = more or b""
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def _read_block(self) -> bytes | None:
+        raw = self._handle.read(_BLOCK)
+        self.consumed += len(raw)
+        if self._decoder is None:
+            return raw or None
+        text = self._decoder.decode(raw, final=not raw)
+        if not raw and not text:
+            return None
+        return text.encode("utf-8", errors="surrogatepass")
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def _detect_encoding(path: Path) -> str:
+    """UTF-16 (with its BOM), else UTF-8 if the whole file decodes, else
+    cp1252 if it decodes, else Latin-1 (which reads any byte)."""
     try:
-        table = pd.read_csv(
-            data, header=None, dtype=str, keep_default_na=False, encoding="utf-8",
-            na_filter=False, sep=delimiter, engine="c", skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path} is empty",
-                         hint="Export the tickets again, with all fields.") from None
-    except pd.errors.ParserError as error:
-        # pandas counts records from 1 with the header: the spreadsheet's row.
-        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
-        problems = [] if ragged is None else [Problem(
-            f"the row has {ragged.group(3)} cells, the header {ragged.group(1)}",
-            file=str(path), row=int(ragged.group(2)))]
-        raise InputError(
-            f"{path} is not a well-formed CSV file: {error}", problems,
-            hint="Rows must have no more cells than the header; re-export rather than editing "
-                 "the file by hand.",
-        ) from None
-    table = table.fillna("")
-    # Records, not lines: a cell may span several lines. Blank records keep
-    # their number (a spreadsheet shows them as rows) but hold no ticket.
-    blank = (table == "").all(axis=1).to_numpy()
-    numbers = pd.Series(range(1, len(table) + 1), dtype="int64")
-    first = int(np.argmax(~blank)) if (~blank).any() else 0
-    header = [str(h).strip() for h in table.iloc[first].tolist()]
-    keep = ~blank
-    keep[: first + 1] = False
-    # Usually every record after the header is kept: a slice, not a copy.
-    body = table.iloc[first + 1:] if keep[first + 1:].all() else table[keep]
-    cells = body.reset_index(drop=True)
-    cells.columns = range(len(header))
-    rows = numbers[keep].reset_index(drop=True)
-    notes = [] if encoding == "utf-8-sig" else [f"{path.name} is not UTF-8; read as {encoding}"]
-    skipped = int(blank[first + 1:].sum())
-    if skipped:
-        notes.append(f"{skipped} blank lines in {path.name} were skipped")
-    return CsvExport(str(path), header, cells, rows, encoding, notes)
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not an export file") from None
+    with handle:
+        start = handle.read(4096)
+        if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "utf-16"
+        if b"\x00" in start:
+            raise InputError(f"{path} is a binary file, not a CSV export",
+                             hint="Export the tickets as CSV (comma-separated text).")
+        for encoding in _ENCODINGS:
+            handle.seek(0)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            try:
+                while block := handle.read(_BLOCK * 8):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return encoding
+    return "latin-1"
 
 
 def _decode(path: Path, limit: int | None = None) -> tuple[str, str]:
@@ -242,10 +503,14 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def restore_formulas(values: pd.Series) -> pd.Series:
-    """Undo :func:`neutralise_formulas` on text cells read back."""
+def restore_formulas(values: pd.Series, starts: tuple[str, ...] = _FORMULA_START) -> pd.Series:
+    """Undo :func:`neutralise_formulas` on text cells read back.
+
+    ``starts`` are the characters after which the ``'`` was added: Linear and
+    GitLab escape a slightly different set than calibrate does.
+    """
     text = values.astype("object")
-    marked = _cells_where(text, _is_neutralised_formula)
+    marked = _cells_where(text, lambda value: _is_neutralised_formula(value, starts))
     return text.where(~marked, text.str[1:])
 
 
@@ -253,9 +518,9 @@ def _is_formula(value) -> bool:
     return isinstance(value, str) and value.startswith(_FORMULA_START)
 
 
-def _is_neutralised_formula(value) -> bool:
+def _is_neutralised_formula(value, starts: tuple[str, ...]) -> bool:
     return (isinstance(value, str) and len(value) > 1 and value[0] == "'"
-            and value[1:].startswith(_FORMULA_START))
+            and value[1:].startswith(starts))
 
 
 def _cells_where(values: pd.Series, test) -> pd.Series:

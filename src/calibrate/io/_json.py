@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,15 @@ from calibrate.errors import InputError
 __all__ = ["read_json_documents"]
 
 
-def read_json_documents(path: str | Path) -> tuple[Any, int]:
+def read_json_documents(path: str | Path,
+                        progress: Callable[[int, int], None] | None = None) -> tuple[Any, int]:
     """Parse a JSON file, also when it holds several documents one after another.
 
     ``gh api --paginate`` (without ``--slurp``) and hand-made scripts write
     one JSON document per page, back to back; those are returned as a list
     of the documents.
+
+    ``progress(bytes_read, bytes_total)`` is called after each document.
 
     Returns
     -------
@@ -54,6 +58,9 @@ def read_json_documents(path: str | Path) -> tuple[Any, int]:
             ) from None
         documents.append(document)
         position = _skip_space(text, end)
+        if progress is not None:  # characters read, scaled to the file's bytes
+            size = path.stat().st_size
+            progress(size if position >= len(text) else int(size * position / len(text)), size)
     if not documents:
         raise InputError(f"{path} is empty, not a JSON export")
     if len(documents) == 1:

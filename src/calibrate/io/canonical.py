@@ -18,7 +18,13 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
-from calibrate.io._csv import neutralise_formulas, read_csv_export, restore_formulas
+from calibrate.io._csv import (
+    CsvExport,
+    Progress,
+    neutralise_formulas,
+    open_csv_export,
+    restore_formulas,
+)
 from calibrate.tickets import TICKET_COLUMNS, TicketTable, empty_exclusions, validate_tickets
 
 __all__ = ["looks_like_canonical", "read_canonical", "write_tickets"]
@@ -62,15 +68,22 @@ def write_tickets(tickets: pd.DataFrame, path: str | Path) -> Path:
             neutralise_formulas(tickets).to_csv(partial, index=False)
     return path
 
+#: The staging column of file row numbers (a name no CSV header can have).
+_ROW = "\x00row"
+
 
 def read_canonical(
-    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+    path: str | Path,
+    config: Config | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    progress: Progress | None = None,
 ) -> TicketTable:
     """Read a canonical ticket table (CSV or Parquet) written by :func:`write_tickets`.
 
     ``config`` and ``as_of`` are accepted for a uniform reader signature;
     durations and censoring were fixed when the table was made, so an
-    ``as_of`` other than the table's is an error.
+    ``as_of`` other than the table's is an error. A CSV is read in chunks;
+    ``progress(bytes_read, bytes_total)`` is called as it is.
 
     Raises
     ------
@@ -88,16 +101,23 @@ def read_canonical(
             raise InputError(f"{path} is not a readable Parquet file: {error}") from None
         # Problems are reported by file row (header = row 1), as for a CSV.
         rows = pd.Series(table.index + 2, index=table.index)
+        if progress is not None:
+            progress(path.stat().st_size, path.stat().st_size)
     else:
         # The CSV reader every export goes through: empty files, BOMs, other
         # encodings and delimiters, and malformed rows are reported as
         # InputErrors, and every record keeps its row number in the file.
-        export = read_csv_export(path)
-        notes += export.notes
-        names = list(dict.fromkeys(export.header))
-        table = pd.DataFrame({name: export.column(name) for name in names},
-                             index=export.cells.index).apply(restore_formulas)
-        rows = export.rows
+        source = open_csv_export(path, progress=progress)
+        notes += source.notes
+        names = list(dict.fromkeys(source.header))
+
+        def columns(export: CsvExport) -> pd.DataFrame:
+            table = pd.DataFrame({name: restore_formulas(export.column(name)) for name in names},
+                                 index=export.cells.index)
+            return table.assign(**{_ROW: export.rows})
+
+        table = source.stage(columns)
+        rows = table.pop(_ROW)
     missing = [c for c in TICKET_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(
@@ -118,6 +138,8 @@ def read_canonical(
             f"--as-of cannot be changed when reading the canonical table {path}",
             hint="Re-run `calibrate ingest` on the original export with the new --as-of.",
         )
+    if pd.isna(table_as_of) and as_of is not None:  # a table without tickets
+        table_as_of = _timestamp(as_of, calendar.timezone)
     if extra:
         notes.append(f"columns not in the canonical table were ignored: {', '.join(extra)}")
     return TicketTable(

@@ -49,7 +49,7 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import read_csv_export
+from calibrate.io._csv import CsvExport, Progress, open_csv_export
 from calibrate.tickets import TicketTable
 
 __all__ = ["ALLOWED_KEYS", "REQUIRED_KEYS", "read_generic_csv"]
@@ -68,7 +68,10 @@ _SEPARATORS = re.compile(r"[,;]")
 
 
 def read_generic_csv(
-    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+    path: str | Path,
+    config: Config | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    progress: Progress | None = None,
 ) -> TicketTable:
     """Read any CSV of tickets, mapped by ``[columns]`` in the config.
 
@@ -82,6 +85,9 @@ def read_generic_csv(
     as_of : str or Timestamp, optional
         When the export was taken; open tickets are censored there. Defaults
         to the latest time in the file.
+    progress : callable, optional
+        Called as ``progress(bytes_read, bytes_total)`` while the file is
+        read (in chunks, so memory stays bounded for large exports).
 
     Returns
     -------
@@ -110,11 +116,11 @@ def read_generic_csv(
     mapping = {str(k).strip(): str(v).strip() for k, v in config.columns.items()}
     origin = config.source or "the config"
     problems = _mapping_problems(mapping, origin)
-    export = read_csv_export(path)
+    source = open_csv_export(path, progress=progress)
     present = [column for key, column in mapping.items() if key in ALLOWED_KEYS and column]
     if config.area_column and not mapping.get("area"):
         present.append(config.area_column)
-    problems += export.missing(present)
+    problems += source.missing(present)
     if problems:
         raise InputError(
             f"{path} cannot be read with the [columns] mapping of {origin}", problems,
@@ -122,6 +128,16 @@ def read_generic_csv(
                  "[columns] ticket_id = \"Key\"; required: ticket_id, engineer, points, "
                  "finished_at, and started_at or created_at.",
         )
+    staging = source.stage(lambda export: _staging(export, config, mapping))
+    dates = {key: mapping[key] for key in _DATE_KEYS if mapping.get(key)}
+    notes = list(source.notes)
+    notes += parse_date_columns(staging, source.date_cells(staging, dates), file=str(path))
+    return assemble_tickets(staging, config=config, source_format="generic_csv", path=str(path),
+                            as_of=as_of, notes=notes)
+
+
+def _staging(export: CsvExport, config: Config, mapping: dict[str, str]) -> pd.DataFrame:
+    """The staging rows of one chunk of the export, with its raw date cells."""
 
     def column(key: str) -> pd.Series:
         if mapping.get(key):
@@ -154,12 +170,10 @@ def read_generic_csv(
     staging["points_raw"] = column("points")
     staging["state"] = state
     staging["work_started"] = (started | in_progress).to_numpy()
-
-    dates = {key: column(key) for key in _DATE_KEYS if mapping.get(key)}
-    notes = list(export.notes)
-    notes += parse_date_columns(staging, dates, file=str(path))
-    return assemble_tickets(staging, config=config, source_format="generic_csv", path=str(path),
-                            as_of=as_of, notes=notes)
+    for key in _DATE_KEYS:
+        if mapping.get(key):
+            staging[key] = column(key)
+    return staging
 
 
 def _mapping_problems(mapping: dict[str, str], origin: str) -> list[Problem]:

@@ -62,6 +62,7 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import assemble_tickets, mark_problem, parse_date_columns
+from calibrate.io._csv import Progress
 from calibrate.io._json import read_json_documents
 from calibrate.tickets import TicketTable
 
@@ -105,7 +106,10 @@ def looks_like_github_json(data: Any) -> bool:
 
 
 def read_github_json(
-    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+    path: str | Path,
+    config: Config | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    progress: Progress | None = None,
 ) -> TicketTable:
     """Read GitHub issues saved from the REST API into the canonical ticket table.
 
@@ -118,6 +122,8 @@ def read_github_json(
     as_of : str or Timestamp, optional
         When the export was taken; open tickets are censored there. Defaults
         to the latest time in the file.
+    progress : callable, optional
+        Called as ``progress(bytes_read, bytes_total)`` while the file is read.
 
     Returns
     -------
@@ -143,7 +149,7 @@ def read_github_json(
     """
     config = config or Config()
     path_text = str(path)
-    data, documents = read_json_documents(path)
+    data, documents = read_json_documents(path, progress)
     issues = _collect_issues(data, path_text)
     notes = []
     if documents > 1:

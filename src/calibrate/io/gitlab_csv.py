@@ -55,14 +55,15 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError
 from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import read_csv_export
+from calibrate.io._csv import CsvExport, Progress, open_csv_export, restore_formulas
 from calibrate.tickets import TicketTable
 
 __all__ = ["issue_reference", "looks_like_gitlab_csv", "read_gitlab_csv"]
 
 #: Header names that together identify a GitLab issues export (case-insensitive).
 SIGNATURE = ("Issue ID", "URL", "Title", "State", "Created At (UTC)", "Closed At (UTC)")
-_FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@;\t\r])")
+#: GitLab puts a ``'`` before text that starts like a formula (``'=SUM(A1)``).
+_ESCAPED = ("=", "+", "-", "@", ";", "\t", "\r")
 _ISSUE_URL = re.compile(
     r"^https?://[^/\s]+/(?P<path>[^\s?#]+?)(?:/-)?/(?:issues|work_items)/(?P<iid>\d+)/?"
     r"(?:[?#]\S*)?$"
@@ -124,7 +125,10 @@ def issue_reference(url: str, issue_id: str = "") -> str:
 
 
 def read_gitlab_csv(
-    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+    path: str | Path,
+    config: Config | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    progress: Progress | None = None,
 ) -> TicketTable:
     """Read a GitLab issues CSV export into the canonical ticket table.
 
@@ -137,6 +141,9 @@ def read_gitlab_csv(
     as_of : str or Timestamp, optional
         When the export was taken; open issues are censored there. Defaults
         to the latest time in the file.
+    progress : callable, optional
+        Called as ``progress(bytes_read, bytes_total)`` while the file is
+        read (in chunks, so memory stays bounded for large exports).
 
     Returns
     -------
@@ -160,7 +167,7 @@ def read_gitlab_csv(
     ['lead']
     """
     config = config or Config()
-    export = read_csv_export(path)
+    source = open_csv_export(path, progress=progress)
     points_column = config.points_column or "Weight"
     required: list[str | tuple[str, ...]] = [
         ("URL", "Issue ID"), "State", "Created At (UTC)", "Closed At (UTC)", points_column,
@@ -168,14 +175,30 @@ def read_gitlab_csv(
     ]
     if config.area_column:
         required.append(config.area_column)
-    problems = export.missing(required)
+    problems = source.missing(required)
     if problems:
         raise InputError(
             f"{path} is not a GitLab issues CSV export calibrate can use", problems,
             hint="Export the issue list again with 'Export as CSV'; if the estimate lives in "
                  "another column, name it in calibrate.toml under [points] column.",
         )
+    staging = source.stage(lambda export: _staging(export, config, points_column))
+    several = int(staging.pop("_several_assignees").sum())
+    dates = {"created_at": "Created At (UTC)", "finished_at": "Closed At (UTC)",
+             "updated_at": "Updated At (UTC)"}
+    notes = list(source.notes)
+    notes += parse_date_columns(staging, source.date_cells(staging, dates), file=str(path),
+                                assume_utc=True)
+    if several:
+        notes.append(f"{several} of {len(staging)} issues have several assignees; the first "
+                     "listed is taken as the engineer")
+    return assemble_tickets(staging, config=config, source_format="gitlab_csv", path=str(path),
+                            as_of=as_of, notes=notes)
 
+
+def _staging(export: CsvExport, config: Config, points_column: str) -> pd.DataFrame:
+    """The staging rows of one chunk of the export, with its raw date cells
+    and whether an issue has several assignees."""
     ticket_id = pd.Series(
         [issue_reference(url, iid) for url, iid in
          zip(export.column("URL"), export.column("Issue ID"), strict=True)],
@@ -183,7 +206,7 @@ def read_gitlab_csv(
     )
 
     def text(name: str) -> pd.Series:
-        return export.column(name).map(_unescape)
+        return restore_formulas(export.column(name), _ESCAPED)
 
     label_lists = text("Labels").map(_split)
     labels = label_lists.map("; ".join)
@@ -192,7 +215,6 @@ def read_gitlab_csv(
     names = text("Assignee").map(_split)
     assignees = usernames.where(usernames.map(len) > 0, names)
     engineer = assignees.map(lambda people: people[0] if people else "")
-    several = int((assignees.map(len) > 1).sum())
 
     issue_type = label_lists.map(_type_label)
     issue_type = issue_type.where(issue_type != "", export.column("Type"))
@@ -204,8 +226,7 @@ def read_gitlab_csv(
     started = label_lists.map(lambda ls: _first_match(ls, lambda v: _fold(v) in in_progress))
     state = np.where(closed & (resolution != ""), "not_done",
                      np.where(closed, "done", "open"))
-
-    staging = pd.DataFrame(
+    return pd.DataFrame(
         {
             "source_row": export.rows,
             "ticket_id": ticket_id,
@@ -223,25 +244,12 @@ def read_gitlab_csv(
             "points_raw": export.column(points_column),
             "state": state,
             "work_started": (started != "").to_numpy(),
+            "_several_assignees": (assignees.map(len) > 1).to_numpy(dtype=bool),
+            "created_at": export.column("Created At (UTC)"),
+            "finished_at": export.column("Closed At (UTC)"),
+            "updated_at": export.column("Updated At (UTC)"),
         }
     )
-    dates = {
-        "created_at": export.column("Created At (UTC)"),
-        "finished_at": export.column("Closed At (UTC)"),
-        "updated_at": export.column("Updated At (UTC)"),
-    }
-    notes = list(export.notes)
-    notes += parse_date_columns(staging, dates, file=str(path), assume_utc=True)
-    if several:
-        notes.append(f"{several} of {len(staging)} issues have several assignees; the first "
-                     "listed is taken as the engineer")
-    return assemble_tickets(staging, config=config, source_format="gitlab_csv", path=str(path),
-                            as_of=as_of, notes=notes)
-
-
-def _unescape(value: str) -> str:
-    """Drop the ``'`` GitLab puts before formula-like text (``'=SUM(A1)``)."""
-    return _FORMULA_ESCAPE.sub("", value, count=1)
 
 
 def _split(cell: str) -> list[str]:

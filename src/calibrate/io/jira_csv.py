@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from calibrate.config import Config
 from calibrate.errors import InputError
 from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import read_csv_export
+from calibrate.io._csv import CsvExport, Progress, open_csv_export
 from calibrate.tickets import TicketTable
 
 __all__ = ["read_jira_csv", "looks_like_jira_csv"]
@@ -50,7 +49,10 @@ def looks_like_jira_csv(header: list[str]) -> bool:
 
 
 def read_jira_csv(
-    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+    path: str | Path,
+    config: Config | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    progress: Progress | None = None,
 ) -> TicketTable:
     """Read a Jira CSV export into the canonical ticket table.
 
@@ -63,6 +65,9 @@ def read_jira_csv(
     as_of : str or Timestamp, optional
         When the export was taken; open tickets are censored there. Defaults
         to the latest date in the file.
+    progress : callable, optional
+        Called as ``progress(bytes_read, bytes_total)`` while the file is read
+        (in chunks, so memory stays bounded for large exports).
 
     Returns
     -------
@@ -81,7 +86,7 @@ def read_jira_csv(
     ['lead']
     """
     config = config or Config()
-    export = read_csv_export(path)
+    source = open_csv_export(path, progress=progress)
     points_columns = [config.points_column] if config.points_column else list(POINTS_COLUMNS)
     required: list[str | tuple[str, ...]] = [
         "Issue key", "Assignee", "Created", "Resolved", ("Status Category", "Status"),
@@ -91,14 +96,31 @@ def read_jira_csv(
         required.append(config.start_column)
     if config.area_column:
         required.append(config.area_column)
-    problems = export.missing(required)
+    problems = source.missing(required)
     if problems:
         raise InputError(
             f"{path} is not a Jira CSV export calibrate can use", problems,
             hint="Export with 'CSV (all fields)'; if your points live in another custom field, "
                  "name it in calibrate.toml under [points] column.",
         )
+    staging = source.stage(lambda export: _staging(export, config, points_columns))
+    notes = list(source.notes)
+    both_filled = int(staging.pop("_both_points").sum())
+    if both_filled:
+        notes.append(f"{both_filled} rows have both story-point fields filled; "
+                     f"{points_columns[0]!r} was used")
+    # Dates are parsed once the whole file is read: one format per column.
+    dates = {"created_at": "Created", "finished_at": "Resolved", "updated_at": "Updated"}
+    if config.start_column:
+        dates["started_at"] = config.start_column
+    notes += parse_date_columns(staging, source.date_cells(staging, dates), file=str(path))
+    return assemble_tickets(staging, config=config, source_format="jira_csv", path=str(path),
+                            as_of=as_of, notes=notes)
 
+
+def _staging(export: CsvExport, config: Config, points_columns: list[str]) -> pd.DataFrame:
+    """The staging rows of one chunk of the export, with its raw date cells
+    (parsed later) and whether both points fields are filled."""
     resolution = export.column("Resolution")
     status = export.column("Status")
     # Statuses and resolutions repeat a handful of values: each distinct value
@@ -117,19 +139,11 @@ def read_jira_csv(
 
     # Finish: Resolved, else (done without a resolution) the move into Done.
     category_changed = export.column("Status Category Changed")
-    finish_cells = export.column("Resolved").where(
-        resolved | (category != "done"), category_changed
-    ).rename("Resolved")
-
-    points = export.first_filled(points_columns)
+    finish_cells = export.column("Resolved").where(resolved | (category != "done"),
+                                                   category_changed)
     both_filled = sum(
         (export.column(name) != "").astype(int) for name in points_columns if export.has(name)
     )
-    notes = list(export.notes)
-    if len(points_columns) > 1 and (both_filled > 1).any():
-        notes.append(f"{int((both_filled > 1).sum())} rows have both story-point fields "
-                     f"filled; {points_columns[0]!r} was used")
-
     epic = export.first_filled([c for c in _EPIC_COLUMNS if export.has(c)])
     staging = pd.DataFrame(
         {
@@ -147,25 +161,18 @@ def read_jira_csv(
             "resolution": resolution.where(
                 ~_per_distinct(resolution, _casefold).isin(_UNRESOLVED), ""),
             "area_raw": export.column(config.area_column) if config.area_column else "",
-            "points_raw": points,
+            "points_raw": export.first_filled(points_columns),
             "state": state,
             "work_started": work_started,
+            "_both_points": (both_filled > 1) if len(points_columns) > 1 else False,
+            "created_at": export.column("Created"),
+            "finished_at": finish_cells,
+            "updated_at": export.column("Updated"),
         }
     )
-    dates = {
-        "created_at": export.column("Created"),
-        "finished_at": finish_cells,
-        "updated_at": export.column("Updated"),
-    }
     if config.start_column:
-        dates["started_at"] = export.column(config.start_column)
-    notes += parse_date_columns(staging, dates, file=str(path))
-    # Every cell of the file is not needed any more: free it, and hand the
-    # memory back to the system before the table is assembled.
-    del export, dates
-    pa.default_memory_pool().release_unused()
-    return assemble_tickets(staging, config=config, source_format="jira_csv", path=str(path),
-                            as_of=as_of, notes=notes)
+        staging["started_at"] = export.column(config.start_column)
+    return staging
 
 
 def _casefold(value):

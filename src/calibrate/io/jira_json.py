@@ -91,6 +91,7 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import assemble_tickets, mark_problem, parse_date_columns
+from calibrate.io._csv import Progress
 from calibrate.io._json import read_json_documents
 from calibrate.tickets import TicketTable
 
@@ -153,7 +154,10 @@ def looks_like_jira_json(data: Any) -> bool:
 
 
 def read_jira_json(
-    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+    path: str | Path,
+    config: Config | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    progress: Progress | None = None,
 ) -> TicketTable:
     """Read Jira REST search results with changelogs into the canonical ticket table.
 
@@ -167,6 +171,8 @@ def read_jira_json(
     as_of : str or Timestamp, optional
         When the export was taken; open tickets are censored there. Defaults
         to the latest time in the file.
+    progress : callable, optional
+        Called as ``progress(bytes_read, bytes_total)`` while the file is read.
 
     Returns
     -------
@@ -192,7 +198,7 @@ def read_jira_json(
     """
     config = config or Config()
     path_text = str(path)
-    data, documents = read_json_documents(path)
+    data, documents = read_json_documents(path, progress)
     export = _collect_issues(data, path_text)
     notes = []
     if documents > 1:

@@ -42,7 +42,6 @@ What the reader expects, and why:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -51,14 +50,15 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError
 from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import read_csv_export
+from calibrate.io._csv import CsvExport, Progress, open_csv_export, restore_formulas
 from calibrate.tickets import TicketTable
 
 __all__ = ["looks_like_linear_csv", "read_linear_csv"]
 
 #: Header names that together identify a Linear export (case-insensitive).
 SIGNATURE = ("ID", "Title", "Status", "Estimate", "Started", "Completed", "Assignee")
-_FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@])")
+#: Linear puts a ``'`` before text that starts like a formula (``'=SUM(A1)``).
+_ESCAPED = ("=", "+", "-", "@")
 
 
 def looks_like_linear_csv(header: list[str]) -> bool:
@@ -88,7 +88,10 @@ def looks_like_linear_csv(header: list[str]) -> bool:
 
 
 def read_linear_csv(
-    path: str | Path, config: Config | None = None, as_of: str | pd.Timestamp | None = None
+    path: str | Path,
+    config: Config | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    progress: Progress | None = None,
 ) -> TicketTable:
     """Read a Linear CSV export into the canonical ticket table.
 
@@ -102,6 +105,9 @@ def read_linear_csv(
     as_of : str or Timestamp, optional
         When the export was taken; open issues are censored there. Defaults
         to the latest time in the file.
+    progress : callable, optional
+        Called as ``progress(bytes_read, bytes_total)`` while the file is
+        read (in chunks, so memory stays bounded for large exports).
 
     Returns
     -------
@@ -126,23 +132,35 @@ def read_linear_csv(
     True
     """
     config = config or Config()
-    export = read_csv_export(path)
+    source = open_csv_export(path, progress=progress)
     points_column = config.points_column or "Estimate"
     required: list[str | tuple[str, ...]] = [
         "ID", "Status", points_column, "Assignee", "Created", "Started", "Completed",
     ]
     if config.area_column:
         required.append(config.area_column)
-    problems = export.missing(required)
+    problems = source.missing(required)
     if problems:
         raise InputError(
             f"{path} is not a Linear CSV export calibrate can use", problems,
             hint="Export the issues again from Linear as CSV (all columns); if the estimate "
                  "lives in another column, name it in calibrate.toml under [points] column.",
         )
+    staging = source.stage(lambda export: _staging(export, config, points_column))
+    dates = {"created_at": "Created", "started_at": "Started", "finished_at": "Completed",
+             "updated_at": "Updated"}
+    notes = list(source.notes)
+    notes += parse_date_columns(staging, source.date_cells(staging, dates), file=str(path),
+                                assume_utc=True)
+    return assemble_tickets(staging, config=config, source_format="linear_csv", path=str(path),
+                            as_of=as_of, notes=notes)
+
+
+def _staging(export: CsvExport, config: Config, points_column: str) -> pd.DataFrame:
+    """The staging rows of one chunk of the export, with its raw date cells."""
 
     def text(name: str) -> pd.Series:
-        return export.column(name).map(_unescape)
+        return restore_formulas(export.column(name), _ESCAPED)
 
     status = text("Status")
     completed = export.column("Completed") != ""
@@ -161,8 +179,7 @@ def read_linear_csv(
         (cycle_name != "") | (cycle_number == ""), "Cycle " + cycle_number
     )
     labels = text("Labels").map(_rejoin_labels)
-
-    staging = pd.DataFrame(
+    return pd.DataFrame(
         {
             "source_row": export.rows,
             "ticket_id": export.column("ID"),
@@ -180,23 +197,12 @@ def read_linear_csv(
             "points_raw": export.column(points_column),
             "state": state,
             "work_started": work_started,
+            "created_at": export.column("Created"),
+            "started_at": export.column("Started"),
+            "finished_at": export.column("Completed"),
+            "updated_at": export.column("Updated"),
         }
     )
-    dates = {
-        "created_at": export.column("Created"),
-        "started_at": export.column("Started"),
-        "finished_at": export.column("Completed"),
-        "updated_at": export.column("Updated"),
-    }
-    notes = list(export.notes)
-    notes += parse_date_columns(staging, dates, file=str(path), assume_utc=True)
-    return assemble_tickets(staging, config=config, source_format="linear_csv", path=str(path),
-                            as_of=as_of, notes=notes)
-
-
-def _unescape(value: str) -> str:
-    """Drop the ``'`` Linear puts before formula-like text (``'=SUM(A1)``)."""
-    return _FORMULA_ESCAPE.sub("", value, count=1)
 
 
 def _rejoin_labels(cell: str) -> str:
