@@ -22,8 +22,8 @@ import pandas as pd
 
 from calibrate.errors import InputError, Problem
 
-__all__ = ["CHUNK_ROWS", "CsvChunks", "CsvExport", "open_csv_export", "read_csv_export",
-           "read_header"]
+__all__ = ["CHUNK_ROWS", "CsvChunks", "CsvExport", "has_columns", "open_csv_export",
+           "read_csv_export", "read_header"]
 
 _ENCODINGS = ("utf-8-sig", "cp1252")
 _MAX_COLUMNS = 10_000
@@ -102,6 +102,13 @@ class CsvExport:
                             expected=f"a header with {' or '.join(repr(n) for n in names)}")
                 )
         return problems
+
+
+def has_columns(header: list[str], names: tuple[str, ...]) -> bool:
+    """Whether ``header`` holds every column in ``names`` (case-insensitive,
+    spaces around names ignored): how readers recognise their export."""
+    present = {str(h).strip().casefold() for h in header}
+    return all(name.casefold() in present for name in names)
 
 
 def read_header(path: str | Path) -> list[str]:

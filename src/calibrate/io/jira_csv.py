@@ -31,7 +31,7 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError
 from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import CsvExport, Progress, open_csv_export
+from calibrate.io._csv import CsvExport, Progress, has_columns, open_csv_export
 from calibrate.tickets import TicketTable
 
 __all__ = ["read_jira_csv", "looks_like_jira_csv"]
@@ -44,8 +44,7 @@ _UNRESOLVED = {"", "unresolved", "нерешенные", "nicht erledigt", "non 
 
 def looks_like_jira_csv(header: list[str]) -> bool:
     """Whether a CSV header is a Jira issue export."""
-    names = {h.casefold() for h in header}
-    return "issue key" in names and "summary" in names
+    return has_columns(header, ("Issue key", "Summary"))
 
 
 def read_jira_csv(

@@ -50,7 +50,13 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError
 from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import CsvExport, Progress, open_csv_export, restore_formulas
+from calibrate.io._csv import (
+    CsvExport,
+    Progress,
+    has_columns,
+    open_csv_export,
+    restore_formulas,
+)
 from calibrate.tickets import TicketTable
 
 __all__ = ["looks_like_linear_csv", "read_linear_csv"]
@@ -83,8 +89,7 @@ def looks_like_linear_csv(header: list[str]) -> bool:
     >>> looks_like_linear_csv(["Issue key", "Summary", "Status"])
     False
     """
-    names = {str(h).strip().casefold() for h in header}
-    return all(name.casefold() in names for name in SIGNATURE)
+    return has_columns(header, SIGNATURE)
 
 
 def read_linear_csv(
