@@ -245,7 +245,7 @@ def _reference(text: str, delimiter: str = ",") -> tuple[list[list[str]], list[i
                        max_size=4),
        body=st.lists(st.lists(_cell, min_size=1, max_size=4), max_size=12),
        blank_every=st.integers(0, 4), chunk_rows=st.integers(1, 5),
-       line_end=st.sampled_from(["\n", "\r\n"]))
+       line_end=st.sampled_from(["\n", "\r\n", "\r"]))
 def test_chunks_hold_exactly_the_records_the_csv_module_reads(
         tmp_path_factory, header, body, blank_every, chunk_rows, line_end):
     width = len(header)
@@ -310,13 +310,13 @@ def test_utf16_is_read_in_chunks(tmp_path):
     assert parts[0].header == ["Issue key", "Assignee"]
 
 
-@pytest.mark.parametrize("prefix", ["\n", "\r\n\r\n", ",,,\n", '"",""\n', "\ufeff\n"])
+@pytest.mark.parametrize("prefix", ["\n", "\r\n\r\n", ",,,\n", '"",""\n', "\ufeff\n", "\r\r"])
 def test_blank_lines_before_the_header_are_skipped_and_counted(tmp_path, prefix):
     path = tmp_path / "export.csv"
     path.write_bytes((prefix + "Issue key,Summary\nML-1,a\n\nML-2,b\n").encode("utf-8"))
     export = read_csv_export(path)
     assert export.header == ["Issue key", "Summary"]
-    skipped = prefix.count("\n")
+    skipped = len(prefix.replace("\r\n", "\n").replace("\r", "\n").splitlines())
     assert export.rows.tolist() == [2 + skipped, 4 + skipped]
     assert export.notes == ["1 blank lines in export.csv were skipped"]
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calibrate.errors import InputError
+from calibrate.io import _dates
 from calibrate.io._dates import _FORMATS, parse_timestamps
 
 
@@ -213,3 +214,37 @@ def test_iso_round_trips_to_the_microsecond(moments, utc):
     expected = [pd.Timestamp(m, tz="UTC" if utc else None) for m in moments]
     assert parsed.format == "ISO 8601"
     assert parsed.values.tolist() == expected
+
+
+# --------------------------------------------------------------------------- strptime
+# strptime parses a "date time" format in two parts (once per distinct day and
+# per distinct time): it must agree with pandas parsing the whole cell, on
+# valid cells and on every kind of broken one.
+
+_SEPARABLE = [f for f in _dates._FORMATS if " " in f and f.partition(" ")[0].count("%")
+              and not any(d in f.partition(" ")[0] for d in _dates._TIME_DIRECTIVES)
+              and not any(d in f.partition(" ")[2] for d in _dates._DATE_DIRECTIVES)]
+_moments = st.datetimes(min_value=dt.datetime(1965, 1, 1), max_value=dt.datetime(2105, 12, 31))
+_junk = st.text("0123456789/:.-, \tJanFebMrpyAPMam", max_size=24)
+
+
+def test_the_date_time_formats_are_split():
+    assert "%d/%b/%y %I:%M %p" in _SEPARABLE and "%d.%m.%Y %H:%M" in _SEPARABLE
+    assert "%b %d, %Y %I:%M %p" not in _SEPARABLE  # a space inside the date: parsed whole
+
+
+@settings(max_examples=80, deadline=None)
+@given(fmt=st.sampled_from(_SEPARABLE), moments=st.lists(_moments, min_size=1, max_size=20),
+       junk=st.lists(_junk, max_size=10), spaces=st.sampled_from([" ", "  ", "\t", " \t "]),
+       drop_leading_zero=st.booleans())
+def test_strptime_agrees_with_pandas_parsing_whole_cells(fmt, moments, junk, spaces,
+                                                         drop_leading_zero):
+    cells = [m.strftime(fmt).replace(" ", spaces, 1) for m in moments]
+    if drop_leading_zero:  # Jira writes 3:07 PM, not 03:07 PM
+        cells = [c.replace(" 0", " ") for c in cells]
+    cells += junk + ["31/Feb/24 1:00 AM", "14/Mar/24", "3:07 PM", ""]
+    # Enough cells for the split path (short columns are parsed whole anyway).
+    values = pd.Series((cells * (1000 // len(cells) + 1))[:max(1000, len(cells))], dtype=object)
+    expected = pd.to_datetime(values, format=fmt, errors="coerce").astype("datetime64[ns]")
+    result = _dates.strptime(values, fmt)
+    pd.testing.assert_series_equal(result.astype("datetime64[ns]"), expected)

@@ -182,7 +182,7 @@ class CsvChunks:
         self.notes = ([] if self.encoding == "utf-8-sig"
                       else [f"{path.name} is not UTF-8; read as {self.encoding}"])
         with _Utf8Stream(path, self.encoding) as stream:
-            self._blank_lines, header_line = _find_header(stream, path)
+            self._blank_lines, self._start, header_line = _find_header(stream, path)
         text = header_line.decode("utf-8").lstrip("\ufeff")
         self.delimiter = _delimiter(text)
         cells = text.count(self.delimiter) + 1
@@ -195,11 +195,15 @@ class CsvChunks:
                          expected=f"at most {_MAX_COLUMNS} columns (Jira's widest exports "
                                   "have a few hundred)")])
         # The header is the first record (quoted cells may span lines).
-        with _Utf8Stream(path, self.encoding, skip_lines=self._blank_lines) as stream:
+        with _Utf8Stream(path, self.encoding, skip_bytes=self._start) as stream:
             try:
                 first = pd.read_csv(io.BufferedReader(stream, _BLOCK), header=None, nrows=1,
                                     dtype=str, keep_default_na=False, na_filter=False,
-                                    sep=self.delimiter, engine="c", encoding="utf-8")
+                                    sep=self.delimiter, engine="c", encoding="utf-8",
+                                    skip_blank_lines=False)
+            except pd.errors.EmptyDataError:
+                raise InputError(f"{path} is empty",
+                                 hint="Export the tickets again, with all fields.") from None
             except pd.errors.ParserError as error:
                 raise self._parser_error(error, self._blank_lines + 1) from None
         header = first.iloc[0].fillna("").astype(str).tolist() if len(first) else []
@@ -213,7 +217,7 @@ class CsvChunks:
     missing = CsvExport.missing
 
     def __iter__(self) -> Iterator[CsvExport]:
-        stream = _Utf8Stream(Path(self.path), self.encoding, skip_lines=self._blank_lines)
+        stream = _Utf8Stream(Path(self.path), self.encoding, skip_bytes=self._start)
         # The header is parsed again with the records (it may hold quoted
         # line breaks); record i (0 = header) is spreadsheet row first + i.
         first = self._blank_lines + 1
@@ -352,25 +356,47 @@ def _is_blank_line(line: str) -> bool:
     return not line.strip(" \t\r\n\ufeff,;\"")
 
 
-def _find_header(stream: _Utf8Stream, path: Path) -> tuple[int, bytes]:
-    """Skip the blank lines before the header; their count and the header's
-    first line (UTF-8)."""
-    for blank, line in enumerate(io.BufferedReader(stream, _BLOCK)):
+_LINE_END = re.compile(rb"\r\n|\r|\n")  # what pandas' parser ends a line at
+
+
+def _find_header(stream: _Utf8Stream, path: Path) -> tuple[int, int, bytes]:
+    """Skip the blank lines before the header: their count, the header's
+    offset in the stream, and its first line."""
+    buffer, offset, blank, searched, end_of_file = b"", 0, 0, 0, False
+    while True:
+        match = _LINE_END.search(buffer, searched)
+        # A \r at the end of what was read may be the first half of a \r\n.
+        if match is None or (match.end() == len(buffer) and match.group() == b"\r"
+                             and not end_of_file):
+            if not end_of_file:
+                searched = max(len(buffer) - 1, 0)
+                more = stream.read(_BLOCK)
+                end_of_file = not more
+                buffer += more
+                continue
+            line, length = buffer, len(buffer)
+        else:
+            line, length = buffer[: match.start()], match.end()
         if not _is_blank_line(line.decode("utf-8", errors="replace")):
-            return blank, line
-    raise InputError(f"{path} is empty", hint="Export the tickets again, with all fields.")
+            return blank, offset, line
+        if match is None:
+            raise InputError(f"{path} is empty",
+                             hint="Export the tickets again, with all fields.")
+        blank += 1
+        offset += length
+        buffer, searched = buffer[length:], 0
 
 
 class _Utf8Stream(io.RawIOBase):
     """A file as UTF-8 bytes, without its byte-order mark, decoded from
     ``encoding`` (UTF-8 itself passes through) and optionally without its
-    first ``skip_lines`` lines."""
+    first ``skip_bytes`` bytes (of UTF-8)."""
 
-    def __init__(self, path: Path, encoding: str, skip_lines: int = 0) -> None:
+    def __init__(self, path: Path, encoding: str, skip_bytes: int = 0) -> None:
         self._handle = path.open("rb")
         self.consumed = 0
         self._pending = b""
-        self._skip_lines = skip_lines
+        self._skip = skip_bytes
         self._decoder = None
         if encoding == "utf-8-sig":
             start = self._handle.read(3)
@@ -390,16 +416,14 @@ class _Utf8Stream(io.RawIOBase):
         return len(data)
 
     def _next(self, size: int) -> bytes:
-        while self._skip_lines:
-            if b"\n" not in self._pending:
+        while self._skip:
+            if not self._pending:
                 more = self._read_block()
                 if more is None:
-                    self._pending, self._skip_lines = b"", 0
                     break
-                self._pending += more
-                continue
-            self._pending = self._pending.split(b"\n", 1)[1]
-            self._skip_lines -= 1
+                self._pending = more
+            cut = min(self._skip, len(self._pending))
+            self._pending, self._skip = self._pending[cut:], self._skip - cut
         if not self._pending:
             more = self._read_block()
             self._pending = more or b""
@@ -439,7 +463,9 @@ def _detect_encoding(path: Path) -> str:
                              hint="Export the tickets as CSV (comma-separated text).")
         for encoding in _ENCODINGS:
             handle.seek(0)
-            decoder = codecs.getincrementaldecoder(encoding)()
+            # (Plain UTF-8 here: a BOM is valid UTF-8, and utf-8-sig's own
+            # decoder lets an incomplete BOM at the end of a file pass.)
+            decoder = codecs.getincrementaldecoder(encoding.removesuffix("-sig"))()
             try:
                 while block := handle.read(_BLOCK * 8):
                     decoder.decode(block)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from calibrate.errors import InputError, Problem
 
@@ -193,7 +195,7 @@ def parse_timestamps(
     else:
         normalised = _normalise_month_names(unique)
         fmt = _best_format(normalised.head(_SAMPLE))
-        parsed_unique = _plausible(pd.to_datetime(normalised, format=fmt, errors="coerce"))
+        parsed_unique = _plausible(strptime(normalised, fmt))
         if assume_utc:
             parsed_unique = parsed_unique.dt.tz_localize("UTC")
     parsed = pd.Series(parsed_unique.to_numpy()[codes], index=filled.index)
@@ -223,6 +225,50 @@ def parse_timestamps(
     if time_in_format:
         has_time[filled.index] = unique.str.contains(_HAS_TIME).to_numpy(dtype=bool)[codes]
     return ParsedDates(values, has_time, unreadable, fmt)
+
+
+_TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p")
+_DATE_DIRECTIVES = ("%d", "%m", "%b", "%y", "%Y")
+_DATE_AND_TIME = r"^(?P<day>\S+)\s+(?P<time>.*)$"
+
+
+def strptime(values: pd.Series, fmt: str) -> pd.Series:
+    """``pd.to_datetime(values, format=fmt, errors="coerce")``, faster on
+    real exports' columns.
+
+    A format of a date and a time of day separated by a space
+    (``%d/%b/%y %I:%M %p``) is split there, like each cell at its first run
+    of whitespace (where the format's space matches), and the two parts are
+    parsed once per distinct date and per distinct time: a million
+    minute-stamped cells hold a few thousand days and at most 1,440
+    minutes, instead of a million distinct strings. Other formats are parsed
+    whole. Either way pandas parses, with the same times (tested).
+    """
+    date_format, space, time_format = fmt.partition(" ")
+    separable = (space and not any(d in date_format for d in _TIME_DIRECTIVES)
+                 and not any(d in time_format for d in _DATE_DIRECTIVES)
+                 and any(d in time_format for d in _TIME_DIRECTIVES))
+    if not separable or len(values) < 1000:
+        return pd.to_datetime(values, format=fmt, errors="coerce")
+    try:
+        text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+        return pd.to_datetime(values, format=fmt, errors="coerce")
+    parts = pc.extract_regex(text, _DATE_AND_TIME)  # null where a cell has no space
+    days = _parse_distinct(parts.field("day"), date_format)
+    times = _parse_distinct(parts.field("time"), time_format) - np.datetime64("1900-01-01", "ns")
+    return pd.Series(days + times, index=values.index)
+
+
+def _parse_distinct(values: pa.Array, fmt: str) -> np.ndarray:
+    """Each distinct cell parsed once; NaT where missing or unreadable."""
+    encoded = values.dictionary_encode()
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    parsed = pd.to_datetime(pd.Series(distinct, dtype=object), format=fmt, errors="coerce")
+    # (A missing part, index null -> -1, picks the NaT appended at the end.)
+    table = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return table[codes]
 
 
 def _parse_iso(unique: pd.Series, assume_utc: bool) -> pd.Series:
