@@ -224,16 +224,22 @@ class CsvChunks:
         skipped = 0
         with stream:
             reader = pd.read_csv(
-                io.BufferedReader(stream, _BLOCK), header=None, dtype=str,
+                # Python strings, not Arrow's: a chunk is short-lived, and
+                # converting every cell costs as much as parsing it; the
+                # staging columns a reader keeps are compacted (see stage).
+                io.BufferedReader(stream, _BLOCK), header=None, dtype=object,
                 keep_default_na=False, na_filter=False, sep=self.delimiter, engine="c",
                 skip_blank_lines=False, encoding="utf-8", chunksize=self._chunk_rows,
             )
             start = 0
             try:
                 for table in reader:
-                    table = table.fillna("")
+                    # Only a row shorter than the header has missing cells, and
+                    # then its last one is missing: one column tells.
+                    if len(table.columns) and table[table.columns[-1]].isna().any():
+                        table = table.fillna("")
                     numbers = np.arange(start, start + len(table), dtype="int64") + first
-                    blank = (table == "").all(axis=1).to_numpy().copy()
+                    blank = _blank_records(table)
                     if start == 0:
                         blank[0] = False  # the header is not data
                     keep = ~blank
@@ -338,6 +344,19 @@ def open_csv_export(path: str | Path, *, chunk_rows: int | None = None,
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
     return CsvChunks(Path(path), chunk_rows=chunk_rows, progress=progress)
+
+
+def _blank_records(table: pd.DataFrame) -> np.ndarray:
+    """Which records have only empty cells. Column by column, on the rows
+    still in question: the first column settles almost every record."""
+    candidates = np.arange(len(table))
+    for column in table.columns:
+        if not len(candidates):
+            break
+        candidates = candidates[table[column].to_numpy()[candidates] == ""]
+    blank = np.zeros(len(table), dtype=bool)
+    blank[candidates] = True
+    return blank
 
 
 def _compact(frame: pd.DataFrame) -> pd.DataFrame:
