@@ -127,6 +127,8 @@ _BAND = "#D9D9D9"
 _OVER = "#994455"          # overruns and the cap
 _WITHIN = "#6699CC"        # tickets within the cap
 _FEW = "#F0F0F0"           # cells with too few tickets
+#: More dots than this in one plot are drawn as an image inside the SVG.
+_RASTER_POINTS = 1500
 _WIDTH = 11.0              # inches; 1100 px at 100 dpi
 
 _STYLE = {
@@ -372,6 +374,9 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
     low = min(days.min(), grid.min(), cap) * 0.7
     high = max(days.max(), cap) * 1.4
     newcomer = _unseen_engineer(result)
+    # Thousands of dots as vector shapes make the SVG heavy and the PDF slow
+    # to print: they are drawn as an image (axes, lines and text stay vector).
+    raster = int(drawn.sum()) > _RASTER_POINTS
 
     with _style():
         single = ax is not None
@@ -390,21 +395,27 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
             opened = mine & censored & drawn
             if single:
                 panel.scatter(x_all[within], days[within], s=14, marker=marker, color=colour,
-                              alpha=0.55, linewidths=0, gid="within")
+                              alpha=0.55, linewidths=0, gid="within",
+                              rasterized=raster)
                 panel.scatter(x_all[over], days[over], s=26, marker=marker, color=colour,
-                              edgecolors=_INK, linewidths=1.0, gid="over")
+                              edgecolors=_INK, linewidths=1.0, gid="over",
+                              rasterized=raster)
                 panel.scatter(x_all[opened], days[opened], s=34, marker="^",
-                              facecolors="none", edgecolors=colour, linewidths=1.1, gid="open")
+                              facecolors="none", edgecolors=colour, linewidths=1.1, gid="open",
+                              rasterized=raster)
             else:
                 dense = mine.sum() > 400  # smaller, lighter dots for big histories
                 panel.scatter(x_all[within], days[within], s=8 if dense else 14, marker="o",
                               color=_WITHIN, alpha=0.45 if dense else 0.6, linewidths=0,
-                              gid="within")
+                              gid="within",
+                              rasterized=raster)
                 panel.scatter(x_all[over], days[over], s=13 if dense else 22, marker="D",
                               color=_OVER, alpha=0.6 if dense else 0.85, linewidths=0,
-                              gid="over")
+                              gid="over",
+                              rasterized=raster)
                 panel.scatter(x_all[opened], days[opened], s=38, marker="^",
-                              facecolors="none", edgecolors=_INK, linewidths=1.1, gid="open")
+                              facecolors="none", edgecolors=_INK, linewidths=1.1, gid="open",
+                              rasterized=raster)
             if area in fitted_areas:
                 band = result.predict(newcomer, area, grid)
                 if not single or len(areas) <= 2:  # more overlapping bands are a blur

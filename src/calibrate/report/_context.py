@@ -30,9 +30,11 @@ def figure_to_data_uri(figure) -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    # Text stays text (searchable, selectable, smaller); the hash salt makes ids stable.
+    # Text stays text (searchable, selectable, smaller); the hash salt makes ids stable;
+    # dpi sets the resolution of the parts drawn as images (dense scatter plots).
     with matplotlib.rc_context({"svg.hashsalt": "calibrate", "svg.fonttype": "none"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None},
+                       dpi=200)
     encoded = base64.b64encode(buffer.getvalue().encode("utf-8")).decode("ascii")
     return f"data:image/svg+xml;base64,{encoded}"
 
