@@ -376,3 +376,15 @@ def test_the_canonical_table_is_read_in_chunks(monkeypatch, tmp_path):
     chunked = read_export(path)
     pd.testing.assert_frame_equal(chunked.tickets, whole.tickets)
     pd.testing.assert_frame_equal(whole.tickets, table.tickets)
+
+
+@pytest.mark.parametrize("data", [b"\xef", b"\xef\xbb"], ids=["1 byte", "2 bytes"])
+def test_half_a_byte_order_mark_is_not_utf8(tmp_path, data):
+    """Found by the long fuzz run: Python's utf-8-sig decoder lets an incomplete
+    BOM at the end of a file pass; the file is not UTF-8, so cp1252 with a note."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    export = read_csv_export(path)
+    assert export.encoding == "cp1252"
+    assert export.header == [data.decode("cp1252")]
+    assert "not UTF-8" in export.notes[0]
