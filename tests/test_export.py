@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import calibrate.io._csv
 from calibrate import CalibrationWarning, Calibrator, InputError, load_multipliers
 from calibrate.export import RECORD_COLUMNS, schema, write_multipliers
 from calibrate.synth import simulate_tickets
@@ -116,10 +117,11 @@ def test_a_failed_write_keeps_both_previous_files(result, tmp_path, monkeypatch)
     json_path, csv_path = write_multipliers(result.multipliers, tmp_path / "m.json")
     before = json_path.read_bytes(), csv_path.read_bytes()
 
-    def broken(self, *args, **kwargs):
+    def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    # The CSV is written after the JSON: fail while formatting its cells.
+    monkeypatch.setattr(calibrate.io._csv, "_csv_cells", broken)
     with pytest.raises(OSError):
         write_multipliers(result.multipliers, tmp_path / "m.json")
     assert (json_path.read_bytes(), csv_path.read_bytes()) == before

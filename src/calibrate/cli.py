@@ -142,7 +142,7 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     from calibrate.config import load_config
     from calibrate.export import load_multipliers
     from calibrate.io._atomic import atomic_path
-    from calibrate.io._csv import neutralise_formulas
+    from calibrate.io._csv import write_csv
     from calibrate.io.backlog import read_backlog
 
     multipliers = load_multipliers(multipliers_path)
@@ -161,7 +161,7 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
         output.loc[usable, column] = prediction[column].to_numpy()
     output = output.rename(columns={"p_over_budget": f"p_over_{budget:g}_days"})
     with atomic_path(out) as partial:
-        neutralise_formulas(output).to_csv(partial, index=False)
+        write_csv(output, partial)
     click.echo(f"predicted {int(usable.sum())} of {len(tickets)} backlog tickets "
                f"({int((~usable).sum())} without usable points, listed with their problem); "
                f"wrote {out}")

@@ -36,7 +36,7 @@ from scipy import stats
 
 from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
-from calibrate.io._csv import neutralise_formulas
+from calibrate.io._csv import write_csv
 
 __all__ = ["SCHEMA_VERSION", "Multipliers", "load_multipliers", "write_multipliers"]
 
@@ -282,7 +282,7 @@ def write_multipliers(multipliers: Multipliers, path: str | Path) -> tuple[Path,
     # Both files whole or neither: a failed run keeps the previous pair.
     with atomic_path(path) as json_partial, atomic_path(csv_path) as csv_partial:
         json_partial.write_text(text + "\n", encoding="utf-8")
-        neutralise_formulas(multipliers.records[RECORD_COLUMNS]).to_csv(csv_partial, index=False)
+        write_csv(multipliers.records[RECORD_COLUMNS], csv_partial)
     return path, csv_path
 
 

@@ -1,8 +1,8 @@
 """Outputs are written whole or not at all."""
 
-import pandas as pd
 import pytest
 
+import calibrate.io._csv
 from calibrate.io import write_tickets
 from calibrate.io._atomic import atomic_path
 from calibrate.synth import simulate_tickets
@@ -23,12 +23,10 @@ def test_write_tickets_failing_midway_keeps_the_old_table(tmp_path, monkeypatch)
     path = write_tickets(tickets, tmp_path / "tickets.csv")
     before = path.read_bytes()
 
-    def broken(self, target, *args, **kwargs):
-        with open(target, "w") as handle:
-            handle.write("ticket_id,tit")  # a truncated write, then the failure
-        raise OSError("disk full")
+    def broken(*args, **kwargs):
+        raise OSError("disk full")  # after the header is written: a truncated file
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    monkeypatch.setattr(calibrate.io._csv, "_csv_cells", broken)
     with pytest.raises(OSError):
         write_tickets(tickets.head(10), path)
     assert path.read_bytes() == before

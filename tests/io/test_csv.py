@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -388,3 +389,45 @@ def test_half_a_byte_order_mark_is_not_utf8(tmp_path, data):
     assert export.encoding == "cp1252"
     assert export.header == [data.decode("cp1252")]
     assert "not UTF-8" in export.notes[0]
+
+
+# --------------------------------------------------------------------------- writing
+
+_text = st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cs",),
+                                                   blacklist_characters="\r"), max_size=8))
+_moment = st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2099, 1, 1))
+_fraction = st.sampled_from([0, 1_000_000, 1_000, 1, 0])  # ns past the second: ms, us, ns
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(_text, st.booleans(), st.integers(-10**12, 10**12),
+                               st.floats(), st.one_of(st.none(), _moment), _fraction,
+                               st.one_of(st.none(), st.floats(), st.integers(-9, 9), _text)),
+                     max_size=6),
+       midnight=st.booleans(), columns=st.integers(1, 7))
+def test_write_csv_writes_what_pandas_writes(tmp_path_factory, rows, midnight, columns):
+    """Reference: pandas' to_csv on the neutralised frame (cells with a carriage
+    return aside: pandas leaves them unquoted, see the next test)."""
+    frame = pd.DataFrame(rows, columns=["text", "flag", "count", "share", "time", "ns",
+                                        "mixed"])
+    frame = frame.astype({"text": "string", "flag": bool, "count": "int64", "share": float,
+                          "mixed": object})
+    times = pd.to_datetime(frame["time"]).astype("datetime64[ns]")
+    times = times.dt.normalize() if midnight else times.dt.floor("s")
+    frame["time"] = times + pd.to_timedelta(frame.pop("ns"), unit="ns")
+    frame = frame.iloc[:, :columns]
+    path = tmp_path_factory.mktemp("write") / "out.csv"
+    _csv.write_csv(frame, path)
+    expected = _csv.neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
+    assert path.read_text(encoding="utf-8") == expected
+
+
+def test_a_carriage_return_in_a_cell_is_quoted_and_reads_back(tmp_path):
+    """pandas writes "a\\rb" bare, and every CSV reader ends the line there."""
+    table = read_export(FIXTURES / "linear_small.csv")
+    tickets = table.tickets.copy()
+    tickets.loc[0, "title"] = "first\rsecond"
+    tickets.loc[1, "title"] = '"quoted",\r\nnext line'
+    path = write_tickets(tickets, tmp_path / "tickets.csv")
+    assert '"first\rsecond"' in path.read_bytes().decode("utf-8")
+    pd.testing.assert_frame_equal(read_export(path).tickets, tickets)

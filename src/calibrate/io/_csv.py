@@ -19,11 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from calibrate.errors import InputError, Problem
 
 __all__ = ["CHUNK_ROWS", "CsvChunks", "CsvExport", "has_columns", "open_csv_export",
-           "read_csv_export", "read_header"]
+           "read_csv_export", "read_header", "write_csv"]
 
 _ENCODINGS = ("utf-8-sig", "cp1252")
 _MAX_COLUMNS = 10_000
@@ -553,6 +555,74 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             text = values.astype("object")
             frame[column] = text.where(~risky, "'" + text.astype(str)).astype(values.dtype)
     return frame
+
+
+#: Rows formatted at a time by write_csv.
+_WRITE_ROWS = 100_000
+_NEEDS_QUOTES = r'[",\r\n]'
+_DAY_NS = 86_400_000_000_000
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a table as CSV, its formula-like text neutralised.
+
+    The format is pandas' ``to_csv(index=False)`` (minimal quoting, ``True``
+    and ``False``, floats in full precision, times as ``YYYY-MM-DD
+    HH:MM:SS`` with fractions only when the column has them, dates alone
+    when every time is midnight, empty cells for missing values), except
+    that a cell holding a carriage return is quoted, so the file reads back
+    the same (pandas leaves it bare, and readers take it for a line end).
+    Cells are formatted column by column with Arrow: a million rows are
+    written in about a second instead of ten.
+    """
+    frame = neutralise_formulas(frame)
+    header = io.StringIO(newline="")
+    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+    with open(path, "wb") as handle:
+        handle.write(header.getvalue().encode("utf-8"))
+        for start in range(0, len(frame), _WRITE_ROWS):
+            part = frame.iloc[start: start + _WRITE_ROWS]
+            cells = [_csv_cells(part[column]) for column in part.columns]
+            if len(cells) == 1:  # (csv writes an empty lone cell as "")
+                lines = pc.coalesce(pc.if_else(pc.equal(cells[0], ""), '""', cells[0]), '""')
+            else:
+                lines = pc.binary_join_element_wise(*cells, ",", null_handling="replace",
+                                                    null_replacement="")
+            body = pc.binary_join(pa.ListArray.from_arrays(
+                pa.array([0, len(lines)], pa.int32()), lines), "\n")
+            handle.write(body[0].as_buffer())
+            handle.write(b"\n")
+
+
+def _csv_cells(values: pd.Series) -> pa.Array:
+    """One column's cells as CSV text (quoted where needed); null = empty."""
+    dtype = values.dtype
+    if dtype == np.bool_:
+        return pa.array(np.where(values.to_numpy(), "True", "False"))
+    if dtype == np.int64:
+        return pa.array(values.to_numpy()).cast(pa.string())
+    if dtype == "datetime64[ns]":
+        stamps = values.to_numpy()
+        ns = stamps[~np.isnat(stamps)].astype("int64")
+        if len(ns) and not (ns % _DAY_NS).any():
+            unit, fmt = "s", "%Y-%m-%d"
+        else:
+            # The coarsest exact unit: Arrow writes its fraction digits with %S.
+            unit = next((u for u, size in (("s", 10**9), ("ms", 10**6), ("us", 10**3))
+                         if not (ns % size).any()), "ns")
+            fmt = "%Y-%m-%d %H:%M:%S"
+        return pc.strftime(pa.array(stamps, type=pa.timestamp("ns")).cast(pa.timestamp(unit)),
+                           format=fmt)
+    if dtype == np.float64 or not isinstance(dtype, pd.StringDtype):
+        # Floats (full precision, as repr) and anything else as str(), once
+        # per distinct value; missing values are empty.
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        texts = np.array([str(value) for value in distinct.tolist()] + [None], dtype=object)
+        text = pa.array(texts[codes], type=pa.string())
+    else:
+        text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), quoted, text)
 
 
 def restore_formulas(values: pd.Series, starts: tuple[str, ...] = _FORMULA_START) -> pd.Series:

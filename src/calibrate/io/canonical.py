@@ -21,9 +21,9 @@ from calibrate.io._atomic import atomic_path
 from calibrate.io._csv import (
     CsvExport,
     Progress,
-    neutralise_formulas,
     open_csv_export,
     restore_formulas,
+    write_csv,
 )
 from calibrate.tickets import TICKET_COLUMNS, TicketTable, empty_exclusions, validate_tickets
 
@@ -65,7 +65,7 @@ def write_tickets(tickets: pd.DataFrame, path: str | Path) -> Path:
         if path.suffix.lower() in _PARQUET:
             tickets.to_parquet(partial, index=False)
         else:
-            neutralise_formulas(tickets).to_csv(partial, index=False)
+            write_csv(tickets, partial)
     return path
 
 #: The staging column of file row numbers (a name no CSV header can have).

@@ -171,6 +171,7 @@ def render_report(
         (staging / "report.html").write_text(html, encoding="utf-8")
         say("printing the PDF")
         write_pdf(html, staging / "report.pdf")
+        say("writing the data files")
         write_multipliers(result.multipliers, staging / "multipliers.json")
         write_tickets(table.tickets, staging / "tickets.csv")
         write_tickets(table.excluded, staging / "excluded.csv")
