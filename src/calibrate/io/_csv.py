@@ -602,27 +602,49 @@ def _csv_cells(values: pd.Series) -> pa.Array:
     if dtype == np.int64:
         return pa.array(values.to_numpy()).cast(pa.string())
     if dtype == "datetime64[ns]":
-        stamps = values.to_numpy()
-        ns = stamps[~np.isnat(stamps)].astype("int64")
-        if len(ns) and not (ns % _DAY_NS).any():
-            unit, fmt = "s", "%Y-%m-%d"
-        else:
-            # The coarsest exact unit: Arrow writes its fraction digits with %S.
-            unit = next((u for u, size in (("s", 10**9), ("ms", 10**6), ("us", 10**3))
-                         if not (ns % size).any()), "ns")
-            fmt = "%Y-%m-%d %H:%M:%S"
-        return pc.strftime(pa.array(stamps, type=pa.timestamp("ns")).cast(pa.timestamp(unit)),
-                           format=fmt)
+        return _time_cells(values.to_numpy())
     if dtype == np.float64 or not isinstance(dtype, pd.StringDtype):
         # Floats (full precision, as repr) and anything else as str(), once
         # per distinct value; missing values are empty.
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
         texts = np.array([str(value) for value in distinct.tolist()] + [None], dtype=object)
         text = pa.array(texts[codes], type=pa.string())
-    else:
-        text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+    else:  # text: Arrow's own strings when pandas holds them so
+        text = pa.array(values.array)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        text = text.cast(pa.string())
+    needs_quotes = pc.match_substring_regex(text, _NEEDS_QUOTES)
+    if not pc.any(needs_quotes).as_py():
+        return text
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), quoted, text)
+    return pc.if_else(needs_quotes, quoted, text)
+
+
+def _time_cells(stamps: np.ndarray) -> pa.Array:
+    """Times as pandas writes them: ``YYYY-MM-DD`` when all are midnight, else
+    ``YYYY-MM-DD HH:MM:SS`` with as many fraction digits (3, 6, 9) as the
+    column needs. Built from the parts (Arrow's strftime is 3x slower)."""
+    nanoseconds = stamps.view("int64")
+    present = ~np.isnat(stamps)
+    used = nanoseconds[present]
+    times = pa.array(stamps, type=pa.timestamp("ns"))
+
+    def digits(values, width: int) -> pa.Array:
+        return pc.utf8_lpad(pc.cast(values, pa.string()), width=width, padding="0")
+
+    text = pc.binary_join_element_wise(digits(pc.year(times), 4), digits(pc.month(times), 2),
+                                       digits(pc.day(times), 2), "-")
+    if len(used) and not (used % _DAY_NS).any():
+        return text
+    clock = pc.binary_join_element_wise(digits(pc.hour(times), 2), digits(pc.minute(times), 2),
+                                        digits(pc.second(times), 2), ":")
+    text = pc.binary_join_element_wise(text, clock, " ")
+    width = next((w for w in (0, 3, 6) if not (used % 10 ** (9 - w)).any()), 9)
+    if width:
+        fraction = pa.array((nanoseconds % 10**9) // 10 ** (9 - width), mask=~present)
+        text = pc.binary_join_element_wise(text, digits(fraction, width), ".")
+    return text
 
 
 def restore_formulas(values: pd.Series, starts: tuple[str, ...] = _FORMULA_START) -> pd.Series:
