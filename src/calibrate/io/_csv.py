@@ -176,7 +176,6 @@ class CsvChunks:
 
     def __init__(self, path: Path, *, chunk_rows: int, progress: Progress | None) -> None:
         self.path = str(path)
-        self._file = path
         self._chunk_rows = chunk_rows
         self._progress = progress
         self.encoding = _detect_encoding(path)
@@ -262,9 +261,9 @@ class CsvChunks:
             except pd.errors.ParserError as error:
                 raise self._parser_error(error, first) from None
             finally:
-                if skipped:
-                    self.notes.append(f"{skipped} blank lines in {Path(self.path).name} "
-                                      "were skipped")
+                note = f"{skipped} blank lines in {Path(self.path).name} were skipped"
+                if skipped and note not in self.notes:  # (once, if read again)
+                    self.notes.append(note)
         if self._progress is not None:
             self._progress(self.size, self.size)
 
