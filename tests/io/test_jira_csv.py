@@ -9,6 +9,8 @@ below are computed by hand from the rows (weekends cut out, 24-hour days).
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -16,8 +18,8 @@ import pytest
 
 from calibrate.config import Config, load_config
 from calibrate.errors import InputError
-from calibrate.io import read_export
-from calibrate.io.jira_csv import looks_like_jira_csv, read_jira_csv
+from calibrate.io import detect_format, read_export
+from calibrate.io.jira_csv import RUSSIAN_HEADERS, looks_like_jira_csv, read_jira_csv
 from calibrate.tickets import EXCLUSION_REASONS, TICKET_COLUMNS, validate_tickets
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -389,3 +391,37 @@ def test_header_only_export_is_an_empty_table_or_an_input_error(tmp_path, as_of)
         return
     assert table.rows_read == 0
     assert len(table.tickets) == 0 and len(table.excluded) == 0
+
+
+# --------------------------------------------------------------------------- Russian headers
+
+
+def _in_russian(text: str) -> str:
+    """jira_cloud_small.csv as a Russian Jira writes it: every known header and
+    the status categories translated (first Russian name of each field)."""
+    russian = {}
+    for name, english in RUSSIAN_HEADERS.items():
+        russian.setdefault(english, name.capitalize())
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    header = [russian.get(h, h) for h in rows[0]]
+    header = [h.replace("Custom field (", "Пользовательское поле (") for h in header]
+    category = rows[0].index("Status Category")
+    categories = {"Done": "Готово", "In Progress": "В работе", "To Do": "К выполнению"}
+    for row in rows[1:]:
+        row[category] = categories.get(row[category], row[category])
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows([header, *rows[1:]])
+    return out.getvalue()
+
+
+def test_a_russian_export_reads_as_the_english_one(tmp_path):
+    small = FIXTURES / "jira_cloud_small.csv"
+    english = read(small.name)
+    path = tmp_path / "jira_ru.csv"
+    path.write_text(_in_russian(small.read_text(encoding="utf-8-sig")), encoding="utf-8-sig")
+    assert "Ключ проблемы" in path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert detect_format(path) == "jira_csv"
+    russian = read_export(path)
+    pd.testing.assert_frame_equal(russian.tickets, english.tickets)
+    pd.testing.assert_frame_equal(russian.excluded, english.excluded)
+    assert any("Russian" in note for note in russian.notes)

@@ -11,6 +11,10 @@ What the reader expects, and why:
   (``[points] column`` in the config names another field).
 - Dates follow the exporting user's profile (``14/Mar/24 3:07 PM`` by
   default), without a time zone: they are taken as the team's local time.
+- So do the column names: a Russian export (``Ключ проблемы``, ``Тема``,
+  ``Исполнитель``, ``Пользовательское поле (Story Points)`` ...) is read
+  through :data:`RUSSIAN_HEADERS`, with a note; other languages are not
+  translated yet.
 - The CSV holds no status history, so the start of work is unknown: the
   duration is *lead time*, Created to Resolved, labelled ``clock=lead``
   (``[statuses] start_column`` can name a field that records the start of
@@ -34,17 +38,61 @@ from calibrate.io._assemble import assemble_tickets, parse_date_columns
 from calibrate.io._csv import CsvExport, Progress, has_columns, open_csv_export
 from calibrate.tickets import TicketTable
 
-__all__ = ["read_jira_csv", "looks_like_jira_csv"]
+__all__ = ["english_header", "looks_like_jira_csv", "read_jira_csv"]
 
 POINTS_COLUMNS = ("Custom field (Story Points)", "Custom field (Story point estimate)")
 _EPIC_COLUMNS = ("Parent summary", "Custom field (Epic Link)", "Custom field (Epic Name)",
                  "Parent key", "Parent")
 _UNRESOLVED = {"", "unresolved", "нерешенные", "nicht erledigt", "non résolu"}
 
+#: Column names of a Jira export made in Russian (Jira translates every header
+#: into the exporting user's language), lower case -> Jira's English name.
+#: Ключ проблемы, Тема, Исполнитель, Создано, Обновлено, Дата решения, Статус,
+#: Компоненты and the custom-field prefix are taken from real exports; the
+#: others are Jira's Russian terms for the same fields.
+RUSSIAN_HEADERS = {
+    "ключ проблемы": "Issue key", "ключ задачи": "Issue key", "тема": "Summary",
+    "исполнитель": "Assignee", "создано": "Created", "обновлено": "Updated",
+    "дата решения": "Resolved", "статус": "Status", "решение": "Resolution",
+    "тип задачи": "Issue Type", "тип проблемы": "Issue Type", "метки": "Labels",
+    "компоненты": "Components", "спринт": "Sprint", "категория статуса": "Status Category",
+    "изменение категории статуса": "Status Category Changed",
+    "дата изменения категории статуса": "Status Category Changed",
+}
+_RUSSIAN_CUSTOM_FIELD = "пользовательское поле ("
+#: Status category names as a Russian Jira writes them.
+_RUSSIAN_CATEGORIES = {"готово": "done", "в работе": "in progress", "к выполнению": "to do"}
+
+
+def english_header(header: list[str]) -> tuple[list[str], str | None]:
+    """A Jira export's column names in English, and the language they were in.
+
+    Jira writes the header in the exporting user's language; a Russian one
+    (``Ключ проблемы``, ``Тема``, ``Пользовательское поле (Story Points)`` ...)
+    is translated here, so the rest of the reader sees one vocabulary.
+
+    Examples
+    --------
+    >>> from calibrate.io.jira_csv import english_header
+    >>> english_header(["Тема", "Ключ проблемы", "Пользовательское поле (Story Points)"])
+    (['Summary', 'Issue key', 'Custom field (Story Points)'], 'Russian')
+    >>> english_header(["Summary", "Issue key"])
+    (['Summary', 'Issue key'], None)
+    """
+    translated, changed = [], False
+    for name in header:
+        folded = name.strip().casefold()
+        english = RUSSIAN_HEADERS.get(folded)
+        if english is None and folded.startswith(_RUSSIAN_CUSTOM_FIELD):
+            english = "Custom field (" + name.strip()[len(_RUSSIAN_CUSTOM_FIELD):]
+        changed |= english is not None
+        translated.append(english if english is not None else name)
+    return translated, ("Russian" if changed else None)
+
 
 def looks_like_jira_csv(header: list[str]) -> bool:
     """Whether a CSV header is a Jira issue export."""
-    return has_columns(header, ("Issue key", "Summary"))
+    return has_columns(english_header(header)[0], ("Issue key", "Summary"))
 
 
 def read_jira_csv(
@@ -86,6 +134,7 @@ def read_jira_csv(
     """
     config = config or Config()
     source = open_csv_export(path, progress=progress)
+    source.header, language = english_header(source.header)
     points_columns = [config.points_column] if config.points_column else list(POINTS_COLUMNS)
     required: list[str | tuple[str, ...]] = [
         "Issue key", "Assignee", "Created", "Resolved", ("Status Category", "Status"),
@@ -104,6 +153,8 @@ def read_jira_csv(
         )
     staging = source.stage(lambda export: _staging(export, config, points_columns))
     notes = list(source.notes)
+    if language:
+        notes.append(f"column names in {language} were read as Jira's English ones")
     both_filled = int(staging.pop("_both_points").sum())
     if both_filled:
         notes.append(f"{both_filled} rows have both story-point fields filled; "
@@ -124,7 +175,7 @@ def _staging(export: CsvExport, config: Config, points_columns: list[str]) -> pd
     status = export.column("Status")
     # Statuses and resolutions repeat a handful of values: each distinct value
     # is folded (or tested) once, not once per row.
-    category = _per_distinct(export.column("Status Category"), _casefold)
+    category = _per_distinct(export.column("Status Category"), _category)
     status_folded = _per_distinct(status, _casefold)
     not_finished = _per_distinct(resolution, config.is_not_finished_resolution).astype(bool)
     done_status = status_folded.isin({s.casefold() for s in config.done_statuses})
@@ -176,6 +227,12 @@ def _staging(export: CsvExport, config: Config, points_columns: list[str]) -> pd
 
 def _casefold(value):
     return value.casefold() if isinstance(value, str) else value
+
+
+def _category(value):
+    """A status category in Jira's English words, lower case."""
+    folded = _casefold(value)
+    return _RUSSIAN_CATEGORIES.get(folded, folded)
 
 
 def _per_distinct(values: pd.Series, function) -> pd.Series:
