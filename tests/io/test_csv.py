@@ -431,3 +431,18 @@ def test_a_carriage_return_in_a_cell_is_quoted_and_reads_back(tmp_path):
     path = write_tickets(tickets, tmp_path / "tickets.csv")
     assert '"first\rsecond"' in path.read_bytes().decode("utf-8")
     pd.testing.assert_frame_equal(read_export(path).tickets, tickets)
+
+
+@pytest.mark.parametrize("names, encoding", [
+    ("Zoë Müller;Größe;Élodie Lefèvre;Ångström;Çelik", "cp1252"),
+    ("Ключ проблемы;Исполнитель;Иван Петров;Ёлка", "cp1251"),
+])
+def test_a_windows_code_page_is_told_by_its_words(tmp_path, names, encoding):
+    """Accented Latin letters stand alone between ASCII ones; Cyrillic ones
+    make whole words: that decides cp1252 or cp1251."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(("Issue key,Assignee\n" + "".join(
+        f"ML-{i},{name}\n" for i, name in enumerate(names.split(";")))).encode(encoding))
+    export = read_csv_export(path)
+    assert export.encoding == encoding
+    assert export.column("Assignee").tolist() == names.split(";")

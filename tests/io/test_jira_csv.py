@@ -425,3 +425,18 @@ def test_a_russian_export_reads_as_the_english_one(tmp_path):
     pd.testing.assert_frame_equal(russian.tickets, english.tickets)
     pd.testing.assert_frame_equal(russian.excluded, english.excluded)
     assert any("Russian" in note for note in russian.notes)
+
+
+def test_a_russian_export_saved_as_cp1251_is_read(tmp_path):
+    """Excel re-saves Russian exports in Windows-1251: its Cyrillic words must
+    not be read as cp1252 accented letters (mojibake, then no known column)."""
+    small = FIXTURES / "jira_cloud_small.csv"
+    text = _in_russian(small.read_text(encoding="utf-8-sig"))
+    text = text.replace("Data Engineering", "Инженерия данных")  # Cyrillic cells too
+    path = tmp_path / "jira_ru.csv"
+    path.write_bytes(text.encode("cp1251", errors="replace"))  # (Zoë: no ë in cp1251)
+    assert detect_format(path) == "jira_csv"
+    table = read_export(path)
+    assert table.rows_read == read(small.name).rows_read
+    assert any("read as cp1251" in note for note in table.notes)
+    assert any("Russian" in note for note in table.notes)

@@ -27,7 +27,6 @@ from calibrate.errors import InputError, Problem
 __all__ = ["CHUNK_ROWS", "CsvChunks", "CsvExport", "has_columns", "open_csv_export",
            "read_csv_export", "read_header", "write_csv"]
 
-_ENCODINGS = ("utf-8-sig", "cp1252")
 _MAX_COLUMNS = 10_000
 
 
@@ -466,8 +465,9 @@ class _Utf8Stream(io.RawIOBase):
 
 
 def _detect_encoding(path: Path) -> str:
-    """UTF-16 (with its BOM), else UTF-8 if the whole file decodes, else
-    cp1252 if it decodes, else Latin-1 (which reads any byte)."""
+    """UTF-16 (with its BOM), else UTF-8 if the whole file decodes; else a
+    Windows code page: cp1251 when the text reads as Cyrillic words (see
+    :func:`_cyrillic_share`), cp1252 otherwise; else Latin-1 (any byte)."""
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -481,19 +481,38 @@ def _detect_encoding(path: Path) -> str:
         if b"\x00" in start:
             raise InputError(f"{path} is a binary file, not a CSV export",
                              hint="Export the tickets as CSV (comma-separated text).")
-        for encoding in _ENCODINGS:
+        candidates = ["utf-8-sig"]
+        for encoding in candidates:
             handle.seek(0)
             # (Plain UTF-8 here: a BOM is valid UTF-8, and utf-8-sig's own
             # decoder lets an incomplete BOM at the end of a file pass.)
             decoder = codecs.getincrementaldecoder(encoding.removesuffix("-sig"))()
+            letters = np.zeros(2, dtype=np.int64)  # (see _high_letters)
             try:
                 while block := handle.read(_BLOCK * 8):
+                    if encoding == "utf-8-sig":
+                        letters += _high_letters(block)
                     decoder.decode(block)
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
+                if encoding == "utf-8-sig":  # not UTF-8: which code page?
+                    while block := handle.read(_BLOCK * 8):
+                        letters += _high_letters(block)
+                    candidates += _code_pages(letters)
                 continue
             return encoding
     return "latin-1"
+
+
+def _high_letters(block: bytes) -> np.ndarray:
+    """Bytes 0xC0-0xFF of a block: how many stand in runs of three or more,
+    and how many there are. In cp1251 these bytes are the Cyrillic alphabet,
+    so Russian text is made of such runs (words); in cp1252 they are accented
+    Latin letters, which stand alone between ASCII ones (Zoë, Müller)."""
+    high = np.frombuffer(block, dtype=np.uint8) >= 0xC0
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], high.view(np.int8), [0]))))
+    lengths = edges[1::2] - edges[::2]
+    return np.array([lengths[lengths >= 3].sum(), high.sum()], dtype=np.int64)
 
 
 def _decode(path: Path, limit: int | None = None) -> tuple[str, str]:
@@ -509,17 +528,26 @@ def _decode(path: Path, limit: int | None = None) -> tuple[str, str]:
     if b"\x00" in data[:4096]:
         raise InputError(f"{path} is a binary file, not a CSV export",
                          hint="Export the tickets as CSV (comma-separated text).")
-    for encoding in _ENCODINGS:
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        if limit is not None:  # the read may have cut a multi-byte character in half
+            try:
+                return data[: limit - 4].decode("utf-8-sig"), "utf-8-sig"
+            except UnicodeDecodeError:
+                pass
+    for encoding in _code_pages(_high_letters(data)):
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
-            if limit is not None and encoding == "utf-8-sig":
-                # the read may have cut a multi-byte character in half
-                try:
-                    return data[: limit - 4].decode(encoding), encoding
-                except UnicodeDecodeError:
-                    continue
+            continue
     return data.decode("latin-1"), "latin-1"
+
+
+def _code_pages(letters: np.ndarray) -> list[str]:
+    """The Windows code pages to try, given :func:`_high_letters` counts:
+    cp1251 first when most of those letters stand in words of three or more."""
+    return ["cp1251", "cp1252"] if letters[1] and letters[0] / letters[1] > 0.5 else ["cp1252"]
 
 
 def _delimiter(text: str) -> str:
