@@ -487,15 +487,14 @@ def _detect_encoding(path: Path) -> str:
             # (Plain UTF-8 here: a BOM is valid UTF-8, and utf-8-sig's own
             # decoder lets an incomplete BOM at the end of a file pass.)
             decoder = codecs.getincrementaldecoder(encoding.removesuffix("-sig"))()
-            letters = np.zeros(2, dtype=np.int64)  # (see _high_letters)
             try:
                 while block := handle.read(_BLOCK * 8):
-                    if encoding == "utf-8-sig":
-                        letters += _high_letters(block)
                     decoder.decode(block)
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 if encoding == "utf-8-sig":  # not UTF-8: which code page?
+                    handle.seek(0)
+                    letters = np.zeros(2, dtype=np.int64)  # (see _high_letters)
                     while block := handle.read(_BLOCK * 8):
                         letters += _high_letters(block)
                     candidates += _code_pages(letters)
