@@ -150,17 +150,9 @@ def task_calibrate(args: dict) -> dict:
 
 
 def _mixedlm_data(table):
-    import numpy as np
-    import pandas as pd
+    from benchmarks.data import mixedlm_frame
 
-    data = pd.DataFrame({
-        "y": np.log(table["duration_days"].to_numpy(dtype=float)),
-        "c": np.log(table["points"].to_numpy(dtype=float) / 3),
-        "area": table["area"].astype(str).to_numpy(dtype=object),
-        "engineer": table["engineer"].astype(str).to_numpy(dtype=object),
-    })
-    data["cell"] = data["engineer"] + "|" + data["area"]
-    return data
+    return mixedlm_frame(table)
 
 
 def _mixedlm_fit(data, method: str):

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from benchmarks.data import mixedlm_frame
 from calibrate import Calibrator
 from calibrate.backtest import BacktestResult, backtest
 from calibrate.synth import simulate_tickets
@@ -57,13 +58,7 @@ def _mixedlm_effects(finished: pd.DataFrame, areas: list[str]) -> tuple[dict, di
     """BLUPs of u + v per cell and u + mean over areas of v per engineer."""
     import statsmodels.formula.api as smf
 
-    data = pd.DataFrame({
-        "y": np.log(finished["duration_days"].to_numpy(dtype=float)),
-        "c": np.log(finished["points"].to_numpy(dtype=float) / 3),
-        "area": finished["area"].astype(str).to_numpy(dtype=object),
-        "engineer": finished["engineer"].astype(str).to_numpy(dtype=object),
-    })
-    data["cell"] = data["engineer"] + "|" + data["area"]
+    data = mixedlm_frame(finished)
     model = smf.mixedlm("y ~ 0 + C(area) + C(area):c", data, groups="engineer",
                         re_formula="1", vc_formula={"cell": "0 + C(cell)"})
     with warnings.catch_warnings():

@@ -161,3 +161,16 @@ def write_jira_export(n_tickets: int, n_engineers: int, directory: str | Path, *
     config = directory / "calibrate.toml"
     config.write_text(JIRA_CONFIG, encoding="utf-8")
     return path, config, table
+
+
+def mixedlm_frame(tickets: pd.DataFrame) -> pd.DataFrame:
+    """The columns statsmodels' MixedLM formula uses: log days, log(points/3),
+    area, engineer and the engineer x area cell."""
+    data = pd.DataFrame({
+        "y": np.log(tickets["duration_days"].to_numpy(dtype=float)),
+        "c": np.log(tickets["points"].to_numpy(dtype=float) / 3),
+        "area": tickets["area"].astype(str).to_numpy(dtype=object),
+        "engineer": tickets["engineer"].astype(str).to_numpy(dtype=object),
+    })
+    data["cell"] = data["engineer"] + "|" + data["area"]
+    return data

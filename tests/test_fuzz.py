@@ -1001,19 +1001,10 @@ AS_OF = (None, None, None, None, "1999-01-01", "2024-03-06 12:00", "2025-06-01",
 
 
 @FUZZ
-@pytest.mark.parametrize("source", CSV_SOURCES)
+@pytest.mark.parametrize("source", CSV_SOURCES + JSON_SOURCES)
 @given(data=st.data(), other_format=_OTHER_FORMAT, as_of=st.sampled_from(AS_OF))
-def test_csv_readers_on_hostile_files(source, data, other_format, as_of):
-    """A mutated CSV export gives an accounted, valid table or an InputError."""
-    case = data.draw(mutated(SOURCES[source]), label="case")
-    _check_case(case, other_format, as_of)
-
-
-@FUZZ
-@pytest.mark.parametrize("source", JSON_SOURCES)
-@given(data=st.data(), other_format=_OTHER_FORMAT, as_of=st.sampled_from(AS_OF))
-def test_json_readers_on_hostile_files(source, data, other_format, as_of):
-    """A mutated JSON export gives an accounted, valid table or an InputError."""
+def test_readers_on_hostile_files(source, data, other_format, as_of):
+    """A mutated CSV or JSON export gives an accounted, valid table or an InputError."""
     case = data.draw(mutated(SOURCES[source]), label="case")
     _check_case(case, other_format, as_of)
 

@@ -240,11 +240,9 @@ class CsvChunks:
                         table = table.fillna("")
                     numbers = np.arange(start, start + len(table), dtype="int64") + first
                     blank = _blank_records(table)
-                    if start == 0:
-                        blank[0] = False  # the header is not data
                     keep = ~blank
-                    if start == 0:
-                        keep[0] = False
+                    if start == 0:  # the header: neither data nor a skipped blank line
+                        blank[0], keep[0] = False, False
                     skipped += int(blank.sum())
                     start += len(table)
                     # Usually every record is kept: a slice, not a copy.
