@@ -3,31 +3,94 @@
 Backtest
 --------
 For each origin t (by default four, spread over the second half of the
-history), every model is fitted on what was known at t — tickets finished
-by t, and tickets started before t but still open at t, censored at t — and
-predicts the tickets *started* in the window that follows (up to the next
-origin), as a planner would. Tickets of that window still open at the end
-of the data cannot be scored and are counted, not scored. Random splits are
-never used: ticket histories drift.
+history), every model is fitted on exactly what an export taken at t would
+have held (:func:`tickets_known_at`): the tickets whose clock started before
+t — finished by t as finished, every other one open, censored at its
+working-day age at t (including tickets that never finish) — and nothing
+known after t. Each model then predicts every ticket *started* in the
+window that follows (up to the next origin), as a planner would, and every
+one of them is scored: the tickets finished by the end of the data on their
+duration, the ones still open then as censored at their age. Random splits
+are never used: ticket histories drift.
 
-Scores, all on log working days: coverage of the central 50/80/90%
-intervals, the probability integral transform (PIT; flat when calibrated),
-CRPS and the log score (proper scoring rules; lower is better), and the
-Brier score of P(duration > cap).
+Per-ticket scores (:func:`normal_scores`, :func:`sample_scores`), all on
+log working days y, for a forecast with distribution function F:
 
-Models compared:
+finished ticket, duration y
+    PIT F(y); hit of the central 50/80/90% intervals; CRPS
+    ``∫ (F(z) - 1{y <= z})² dz`` (Gneiting & Raftery 2007); log score
+    ``-log f(y)``; Brier score of P(duration > cap).
+open ticket, known only to exceed its age c
+    *log score*: ``-log P(Y > log c)`` — the censored likelihood, a proper
+    score for right-censored outcomes under independent censoring (Rindt et
+    al. 2022, "Survival regression with proper scoring rules and monotonic
+    neural networks", AISTATS).
+    *CRPS*: ``∫_{-∞}^{log c} F(z)² dz``, the right-censored Survival-CRPS
+    of Avati et al. ("Countdown regression: sharp and calibrated survival
+    predictions", UAI 2019, PMLR 115, 2020): the part of the CRPS integral
+    the observation determines (below log c the step 1{y <= z} is known to
+    be 0; above it, unknown). For a normal N(m, s²), with x = (log c - m) / s,
+    ``s [x Φ(x)² + 2 Φ(x) φ(x) - Φ(√2 x) / √π]`` (differentiate: the
+    bracket's derivative is Φ(x)²; it vanishes at -∞). For an ensemble
+    x_(1) <= ... <= x_(m), ``Σ_k (k/m)² |[x_(k), x_(k+1)) ∩ (-∞, log c)|``.
+    *interval hit*: a miss when log c is already at or above the interval's
+    upper end (the duration is past it), undetermined (NaN) otherwise.
+    *PIT*: randomised, uniform on [F(log c), 1] (a fixed seed, so reruns
+    agree): for a calibrated forecast F(Y) given Y > c is uniform there, so
+    the values are uniform overall.
+    *Brier*: the outcome is known (1) when the age has reached the cap,
+    otherwise NaN.
+
+Pooled scores: inverse probability of censoring weights
+--------------------------------------------------------
+Averaging those per-ticket values would still read optimistic: an open
+ticket's Survival-CRPS leaves out the part of the integral above its age,
+the tickets that finished are the quick ones, and mixing the two is not a
+proper score (Rindt et al. 2022). The pooled coverage, CRPS, log score,
+Brier score and PIT histogram are therefore estimates of what a forward
+evaluation that waited for every ticket to finish would report, by inverse
+probability of censoring weighting (IPCW; Robins & Rotnitzky 1992, and Graf
+et al. 1999 for scores of survival forecasts). Censoring here is
+administrative: a ticket's follow-up, the working days from its start to
+the end of the data, is known for every ticket, finished or not, and a
+ticket of duration y is seen to finish exactly when its follow-up is at
+least y. With G(y) the share of the window's tickets whose follow-up is at
+least y, a finished ticket gets weight 1 / G(y) (it stands for itself and
+for the tickets like it still open at the end) and an open one weight 0
+(see :func:`censoring_weights`); the pooled score is the weighted mean
+over the finished tickets of all origins. The weights of a window sum to
+about its number of tickets, so the pooling is ticket-weighted. This
+assumes a ticket's duration does not depend on where in its window it
+started, and it cannot see durations longer than a window's longest
+follow-up (a warning says when the weights suggest that more than a tenth
+of a window's tickets take that long).
+
+``n_scored`` counts every ticket scored (``n_finished_scored`` +
+``n_censored_scored``). Also reported: ``finished_coverage_50`` / ``_80`` /
+``_90``, the plain share over the finished tickets only (biased towards
+quick tickets; shown for comparison), and ``censored_log_score``, the plain
+mean of the censored log score over every ticket (proper, so it ranks
+models on all the tickets without any weighting).
+
+Models compared, all fitted on the same training table:
 
 ``calibrate``
     The full model (engineers and engineer x area, partial pooling).
 ``team only``
     Points and area, no engineers.
 ``1 point = 1 day``
-    Median duration = points, with the spread of log(actual / points) seen in
-    the training tickets.
+    Median duration = points; the log-scale sd of log(actual / points) is
+    fitted by maximum likelihood with the open training tickets censored at
+    their age (the root mean square of log(actual / points) when none is
+    open).
 ``EBS ratios``
-    Evidence-Based Scheduling: the engineer's own past actual / estimate
-    ratios (the team's when the engineer has fewer than five), resampled.
-    Its log score is undefined (an empirical distribution has no density).
+    Evidence-Based Scheduling: the engineer's own past log(actual /
+    estimate) ratios (the team's when the engineer has fewer than five
+    finished tickets), resampled: 200 quantiles of their Kaplan–Meier
+    distribution, so open tickets count at their age as for the other
+    models (mass beyond the largest ratio, if that one is open, sits on
+    it). Its log score is undefined (an empirical distribution has no
+    density).
 """
 
 from __future__ import annotations
@@ -38,35 +101,307 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, special, stats
 
 from calibrate.durations import WorkCalendar
 from calibrate.errors import CalibrationWarning, InputError
 from calibrate.model import Calibrator
 from calibrate.tickets import TicketTable
 
-__all__ = ["BacktestResult", "DriftResult", "backtest", "drift", "tickets_known_at"]
+__all__ = [
+    "BacktestResult",
+    "DriftResult",
+    "backtest",
+    "censoring_weights",
+    "drift",
+    "normal_scores",
+    "sample_scores",
+    "tickets_known_at",
+]
 
 MODELS = ("calibrate", "team only", "1 point = 1 day", "EBS ratios")
 LEVELS = (0.5, 0.8, 0.9)
 _MIN_OWN_RATIOS = 5
+#: Quantiles of the Kaplan-Meier ratio distribution that stand for an EBS forecast.
+_EBS_DRAWS = 200
+#: Seed of the uniform draws of the randomised PIT of open tickets (the same
+#: draw for a ticket under every model, so the models are compared alike).
+_PIT_SEED = 20260610
+#: Warn when the weights suggest fewer than this share of a window's tickets
+#: can finish within the data (the rest are invisible to every estimate).
+_MIN_OBSERVABLE_SHARE = 0.9
+#: Largest ensemble block scored at once (rows x draws), to bound memory.
+_BLOCK_CELLS = 2**22
+_SCORE_COLUMNS = ("log_actual", "censored", "pit", "inside_50", "inside_80", "inside_90",
+                  "crps", "log_score", "brier")
 
 
 def tickets_known_at(tickets: pd.DataFrame, origin: pd.Timestamp,
                      calendar: WorkCalendar, minimum_days: float = 1 / 24) -> pd.DataFrame:
-    """The ticket table as it would have been read at ``origin``.
+    """The ticket table as an export taken at ``origin`` would have held it.
 
-    Tickets started after ``origin`` are dropped; tickets finished after it
-    become open, censored at ``origin``.
+    Tickets whose clock started at or after ``origin`` are dropped (for
+    lead-time tickets the clock starts at creation). Of the others, those
+    finished by ``origin`` keep their duration; every other one — finished
+    later, or never (still open at the end of the data) — becomes open,
+    censored at its working-day age at ``origin`` (at least
+    ``minimum_days``), with no finish time and no status (the status in the
+    table is the one at the end of the data). Whether a ticket was open at
+    ``origin`` is decided from its finish time alone, which an export at
+    ``origin`` would have shown as empty.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        The canonical ticket table.
+    origin : Timestamp
+        The moment of the imagined export (team wall clock).
+    calendar : WorkCalendar
+        The calendar the ages are counted with.
+    minimum_days : float
+        Floor of an age, as the readers floor durations.
+
+    Returns
+    -------
+    DataFrame
+        The canonical columns, index reset.
     """
+    origin = pd.Timestamp(origin)
     known = tickets[tickets["started_at"] < origin].copy()
-    later = known["finished_at"].isna() | (known["finished_at"] > origin)
-    so_far = calendar.working_days_between(known.loc[later, "started_at"],
-                                           pd.Series(origin, index=known.index[later]))
+    later = (known["finished_at"].isna() | (known["finished_at"] > origin)).to_numpy()
+    so_far = calendar.working_days_between(known["started_at"].to_numpy()[later],
+                                           np.full(int(later.sum()), origin.to_datetime64()))
     known.loc[later, "duration_days"] = np.maximum(so_far, minimum_days)
     known.loc[later, "censored"] = True
     known.loc[later, "finished_at"] = pd.NaT
+    if "status" in known:
+        # The export's status is the one at its end: unknown at the origin.
+        known.loc[later, "status"] = pd.NA
     return known.reset_index(drop=True)
+
+
+def censoring_weights(duration_days, censored, follow_up_days) -> np.ndarray:
+    """Inverse probability of censoring weights for tickets of one window.
+
+    A ticket's follow-up is the working time from its start to the end of
+    the data; one of duration y finishes within the data when its follow-up
+    is at least y. With G(y) the share of the given tickets whose follow-up
+    is at least y, a finished ticket gets 1 / G(y) and an open one 0.
+    Averaging a per-ticket score over the finished tickets with these weights
+    estimates its mean over all the tickets with their eventual durations,
+    provided durations do not depend on the follow-up (the start time).
+
+    Parameters
+    ----------
+    duration_days : array of float
+        Durations (finished) or ages at the end of the data (open).
+    censored : array of bool
+        Open at the end of the data.
+    follow_up_days : array of float
+        Working days from each ticket's start to the end of the data (for an
+        open ticket, its age).
+
+    Returns
+    -------
+    ndarray of float
+
+    Examples
+    --------
+    >>> from calibrate.backtest import censoring_weights
+    >>> censoring_weights([1.0, 3.0, 2.0, 0.5], [False, False, True, True],
+    ...                   [9.0, 9.0, 2.0, 0.5]).tolist()
+    [1.3333333333333333, 2.0, 0.0, 0.0]
+    """
+    duration = np.asarray(duration_days, dtype=float)
+    censored = np.asarray(censored, dtype=bool)
+    # A finished ticket was followed at least as long as it took (guards
+    # against an end of the data inferred a little too early).
+    follow_up = np.where(censored, np.asarray(follow_up_days, dtype=float),
+                         np.maximum(follow_up_days, duration))
+    ordered = np.sort(follow_up)
+    at_least = len(ordered) - np.searchsorted(ordered, duration, side="left")
+    with np.errstate(divide="ignore"):
+        weight = len(ordered) / at_least
+    return np.where(censored, 0.0, weight)
+
+
+def normal_scores(actual_log, mean, sd, *, cap, censored=None) -> pd.DataFrame:
+    """Scores of normal forecasts of log working days, open tickets censored.
+
+    Parameters
+    ----------
+    actual_log : array of float
+        Log working days: the duration of a finished ticket, the age at the
+        end of the data of an open one.
+    mean, sd : array of float
+        The forecasts' mean and standard deviation (log scale).
+    cap : float
+        The cap in working days, for the Brier score of P(duration > cap).
+    censored : array of bool, optional
+        Open tickets (``None``: every ticket finished).
+
+    Returns
+    -------
+    DataFrame
+        ``log_actual``, ``censored``, ``pit``, ``inside_50`` / ``_80`` /
+        ``_90`` (1.0 hit, 0.0 miss, NaN undetermined), ``crps``,
+        ``log_score``, ``brier`` (NaN when undetermined); the definitions for
+        open tickets are in the module docstring.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from calibrate.backtest import normal_scores
+    >>> scores = normal_scores(np.log([2.0, 5.0]), np.zeros(2), np.ones(2), cap=3.0,
+    ...                        censored=[False, True])
+    >>> scores[["inside_80", "brier"]].round(3).to_numpy().tolist()
+    [[1.0, 0.018], [0.0, 0.747]]
+    """
+    actual = np.asarray(actual_log, dtype=float).reshape(-1)
+    count = len(actual)
+    mean = np.broadcast_to(np.asarray(mean, dtype=float), (count,))
+    sd = np.broadcast_to(np.asarray(sd, dtype=float), (count,))
+    censored = _censored_flags(censored, count)
+    z = (actual - mean) / sd
+    cdf, density = special.ndtr(z), stats.norm.pdf(z)
+    frame = {"log_actual": actual, "censored": censored,
+             "pit": _randomised_pit(cdf, censored)}
+    for level in LEVELS:
+        half = stats.norm.ppf(0.5 + level / 2)
+        frame[f"inside_{int(level * 100)}"] = _interval_hits(
+            actual, mean - half * sd, mean + half * sd, censored)
+    full = z * (2 * cdf - 1) + 2 * density - 1 / np.sqrt(np.pi)
+    below = z * cdf**2 + 2 * cdf * density - special.ndtr(np.sqrt(2) * z) / np.sqrt(np.pi)
+    frame["crps"] = sd * np.where(censored, below, full)
+    frame["log_score"] = np.where(censored, -special.log_ndtr(-z),
+                                  -stats.norm.logpdf(actual, mean, sd))
+    frame["brier"] = _brier(stats.norm.sf((np.log(cap) - mean) / sd), actual, censored, cap)
+    return pd.DataFrame(frame)
+
+
+def sample_scores(actual_log, samples, *, cap, censored=None) -> pd.DataFrame:
+    """Scores of ensemble (sample) forecasts of log working days, open tickets censored.
+
+    Parameters
+    ----------
+    actual_log : array of float
+        Log working days: the duration of a finished ticket, the age at the
+        end of the data of an open one.
+    samples : 2-D array (tickets x draws) or sequence of 1-D arrays
+        Each ticket's draws of log working days; equally weighted. Rows may
+        differ in length when given as a sequence.
+    cap : float
+        The cap in working days, for the Brier score of P(duration > cap).
+    censored : array of bool, optional
+        Open tickets (``None``: every ticket finished).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`normal_scores`; ``log_score`` is NaN (an
+        empirical distribution has no density). The interval is between the
+        draws' quantiles (numpy's linear interpolation); the PIT of a
+        finished ticket is the share of draws below it, ties counted half;
+        the CRPS of a finished ticket is E|X - y| - E|X - X'| / 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from calibrate.backtest import sample_scores
+    >>> draws = np.array([[0.0, 1.0, 2.0, 3.0]])
+    >>> sample_scores(np.array([1.5]), draws, cap=10.0)[["pit", "crps"]].to_numpy().tolist()
+    [[0.5, 0.375]]
+    """
+    actual = np.asarray(actual_log, dtype=float).reshape(-1)
+    count = len(actual)
+    censored = _censored_flags(censored, count)
+    uniform = _pit_uniforms(count)
+    if isinstance(samples, np.ndarray) and samples.ndim == 2:
+        groups = [(np.arange(count), samples)]
+    else:
+        rows = [np.asarray(sample, dtype=float).reshape(-1) for sample in samples]
+        lengths = np.array([len(row) for row in rows], dtype=int)
+        groups = [(np.flatnonzero(lengths == length),
+                   np.stack([rows[i] for i in np.flatnonzero(lengths == length)]))
+                  for length in np.unique(lengths)]
+    if sum(len(rows) for rows, _ in groups) != count:
+        raise ValueError("samples needs one row of draws per ticket")
+    out = {name: np.full(count, np.nan) for name in _SCORE_COLUMNS}
+    for rows, matrix in groups:
+        matrix = np.asarray(matrix, dtype=float)
+        if matrix.shape[1] == 0:
+            raise ValueError("every ticket needs at least one draw")
+        block = max(1, _BLOCK_CELLS // matrix.shape[1])
+        for first in range(0, len(rows), block):
+            part = slice(first, first + block)
+            chosen = rows[part]
+            scores = _ensemble_scores(actual[chosen], np.sort(matrix[part], axis=1),
+                                      censored[chosen], uniform[chosen], cap)
+            for name, values in scores.items():
+                out[name][chosen] = values
+    out["log_actual"], out["censored"] = actual, censored
+    return pd.DataFrame({name: out[name] for name in _SCORE_COLUMNS})
+
+
+def _ensemble_scores(actual, draws, censored, uniform, cap) -> dict[str, np.ndarray]:
+    """Scores of sorted draws (tickets x m); see :func:`sample_scores`."""
+    m = draws.shape[1]
+    column = actual[:, None]
+    below = (draws < column).sum(axis=1)
+    at_or_below = (draws <= column).sum(axis=1)
+    # Finished: mid-rank PIT. Open: uniform on [P(X <= c), 1].
+    cdf = np.where(censored, at_or_below / m, (below + 0.5 * (at_or_below - below)) / m)
+    out = {"pit": _randomised_pit(cdf, censored, uniform)}
+    for level in LEVELS:
+        low, high = np.quantile(draws, [0.5 - level / 2, 0.5 + level / 2], axis=1)
+        out[f"inside_{int(level * 100)}"] = _interval_hits(actual, low, high, censored)
+    # E|X - X'| from the sorted draws: 2 sum_k x_(k) (2k - m - 1) / m^2.
+    rank = 2 * np.arange(1, m + 1) - m - 1
+    mean_spread = 2 * (draws * rank).sum(axis=1) / m**2
+    full = np.abs(draws - column).mean(axis=1) - mean_spread / 2
+    # Open: the empirical F is k/m on [x_(k), x_(k+1)); integrate F^2 up to log c.
+    following = np.concatenate([draws[:, 1:], np.full((len(actual), 1), np.inf)], axis=1)
+    pieces = np.clip(np.minimum(following, column) - draws, 0, None)
+    below_age = (pieces * (np.arange(1, m + 1) / m) ** 2).sum(axis=1)
+    out["crps"] = np.where(censored, below_age, full)
+    out["log_score"] = np.full(len(actual), np.nan)
+    out["brier"] = _brier((draws > np.log(cap)).mean(axis=1), actual, censored, cap)
+    return out
+
+
+def _censored_flags(censored, count: int) -> np.ndarray:
+    if censored is None:
+        return np.zeros(count, dtype=bool)
+    flags = np.asarray(censored, dtype=bool).reshape(-1)
+    if len(flags) != count:
+        raise ValueError(f"censored has {len(flags)} values for {count} tickets")
+    return flags
+
+
+def _pit_uniforms(count: int) -> np.ndarray:
+    """The seeded uniforms of the randomised PIT, one per ticket in order."""
+    return np.random.default_rng(_PIT_SEED).uniform(size=count)
+
+
+def _randomised_pit(cdf, censored, uniform=None) -> np.ndarray:
+    """F(y) when finished; for an open ticket uniform on [F(log c), 1]."""
+    uniform = _pit_uniforms(len(cdf)) if uniform is None else uniform
+    return np.where(censored, cdf + uniform * (1 - cdf), cdf)
+
+
+def _interval_hits(actual, low, high, censored) -> np.ndarray:
+    """1.0 inside [low, high], 0.0 outside; an open ticket is a miss only once
+    its age has reached the upper end, undetermined (NaN) before."""
+    finished = ((low <= actual) & (actual <= high)).astype(float)
+    return np.where(censored, np.where(actual >= high, 0.0, np.nan), finished)
+
+
+def _brier(p_over, actual, censored, cap) -> np.ndarray:
+    """(p - outcome)^2 for duration > cap; an open ticket's outcome is known
+    (1) only once its age has reached the cap."""
+    outcome = np.where(censored, 1.0, actual > np.log(cap))
+    known = ~censored | (actual >= np.log(cap))
+    return np.where(known, (p_over - outcome) ** 2, np.nan)
 
 
 @dataclass
@@ -76,12 +411,18 @@ class BacktestResult:
     Attributes
     ----------
     scores : DataFrame
-        One row per (origin, model): ``n_scored``, ``n_open_unscored``,
-        ``coverage_50`` / ``_80`` / ``_90``, ``crps``, ``log_score``,
-        ``brier``.
+        One row per (origin, model): the columns of :meth:`summary` for that
+        origin alone, and ``observable_share`` (the weights' sum over the
+        window's tickets: about the share of them that could finish within
+        the data).
     predictions : DataFrame
-        One row per (origin, model, scored ticket): the actual log duration,
-        predictive ``pit``, interval hits, and the per-ticket scores.
+        One row per (origin, model, scored ticket): the columns of
+        :func:`normal_scores` (``log_actual``, ``censored``, ``pit``, interval
+        hits, ``crps``, ``log_score``, ``brier``), ``log_mean`` and ``log_sd``
+        of a normal forecast (NaN for EBS), ``follow_up_days`` (working days
+        from the start to the end of the data), ``weight`` (the inverse
+        probability of censoring weight), ``ticket_id``, ``engineer``,
+        ``area``, ``origin`` and ``model``.
     cap_days : float
     """
 
@@ -90,28 +431,34 @@ class BacktestResult:
     cap_days: float
 
     def summary(self) -> pd.DataFrame:
-        """Scores pooled over all origins, one row per model (ticket-weighted)."""
-        rows = []
-        for model, group in self.predictions.groupby("model", sort=False):
-            rows.append({
-                "model": model,
-                "n_scored": len(group),
-                **{f"coverage_{int(level * 100)}": group[f"inside_{int(level * 100)}"].mean()
-                   for level in LEVELS},
-                "crps": group["crps"].mean(),
-                "log_score": group["log_score"].mean(),
-                "brier": group["brier"].mean(),
-            })
+        """Scores pooled over all origins, one row per model.
+
+        Columns: ``n_scored`` (every ticket scored), ``coverage_50`` /
+        ``_80`` / ``_90``, ``crps``, ``log_score``, ``brier`` (weighted means
+        that estimate what a forward evaluation with every duration known
+        would report; see the module docstring), ``n_finished_scored``,
+        ``n_censored_scored``, ``finished_coverage_50`` / ``_80`` / ``_90``
+        (plain shares over the finished tickets) and ``censored_log_score``
+        (plain mean of the censored log score over every ticket). NaN scores
+        are skipped.
+        """
+        rows = [{"model": model, **_pooled(group)}
+                for model, group in self.predictions.groupby("model", sort=False)]
         return pd.DataFrame(rows).set_index("model").reindex(
             [m for m in MODELS if m in set(self.predictions["model"])])
 
     def pit_histogram(self, bins: int = 10) -> pd.DataFrame:
-        """Share of PIT values per bin, per model (each ~1/bins when calibrated)."""
+        """Share of PIT values per bin, per model (each ~1/bins when calibrated).
+
+        The finished tickets with their censoring weights (open tickets'
+        randomised PIT would pull a miscalibrated model towards flat).
+        """
         edges = np.linspace(0, 1, bins + 1)
         table = {}
         for model, group in self.predictions.groupby("model", sort=False):
-            counts, _ = np.histogram(group["pit"].clip(0, 1), bins=edges)
-            table[model] = counts / max(len(group), 1)
+            weight = group["weight"].to_numpy(dtype=float)
+            counts, _ = np.histogram(group["pit"].clip(0, 1), bins=edges, weights=weight)
+            table[model] = counts / weight.sum() if weight.sum() > 0 else counts * np.nan
         return pd.DataFrame(table, index=pd.IntervalIndex.from_breaks(edges, closed="left"))
 
 
@@ -123,6 +470,7 @@ def backtest(
     n_origins: int = 4,
     calendar: WorkCalendar | None = None,
     cap_days: float | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of calibrate and the baselines.
 
@@ -140,6 +488,10 @@ def backtest(
         TicketTable when given one.
     cap_days : float, optional
         The cap for the Brier score; defaults to the calibrator's.
+    as_of : Timestamp, optional
+        The end of the data (when open tickets were censored); taken from
+        the TicketTable when given one, else the latest time the table
+        implies (finish times, start times, and open tickets' start + age).
 
     Returns
     -------
@@ -158,6 +510,10 @@ def backtest(
         calendar = getattr(tickets, "calendar", None) or WorkCalendar()
     calibrator = calibrator or Calibrator()
     cap = calibrator.cap_days if cap_days is None else cap_days
+    if as_of is None:
+        as_of = getattr(tickets, "as_of", None)
+    end_of_data = _end_of_data(table, calendar) if as_of is None or pd.isna(as_of) \
+        else pd.Timestamp(as_of)
     starts = table["started_at"].sort_values()
     if origins is None:
         quantiles = np.linspace(0.5, 1, n_origins + 1)[:-1]
@@ -171,26 +527,33 @@ def backtest(
     for origin, end in zip(origins, ends, strict=True):
         train = tickets_known_at(table, origin, calendar)
         window = table[(table["started_at"] >= origin) & (table["started_at"] < end)]
-        test = window[~window["censored"]]
-        if (~train["censored"]).sum() < 20 or test.empty:
+        finished_before = int((~train["censored"]).sum())
+        if finished_before < 20 or window.empty:
             warnings.warn(f"backtest origin {origin:%Y-%m-%d} skipped: too little data "
-                          f"({int((~train['censored']).sum())} finished before, "
-                          f"{len(test)} to score after)", CalibrationWarning, stacklevel=2)
+                          f"({finished_before} finished before, "
+                          f"{len(window)} to score after)", CalibrationWarning, stacklevel=2)
             continue
-        for model, frame in _predict_all(train, test, calibrator, cap).items():
-            frame = frame.assign(origin=origin, model=model)
+        window = window.reset_index(drop=True)
+        censored = window["censored"].to_numpy(dtype=bool)
+        duration = window["duration_days"].to_numpy(dtype=float)
+        follow_up = calendar.working_days_between(
+            window["started_at"].to_numpy(), np.full(len(window), end_of_data.to_datetime64()))
+        # An open ticket's age is its follow-up (as the export counted it).
+        follow_up = np.where(censored, duration, np.maximum(follow_up, duration))
+        weight = censoring_weights(duration, censored, follow_up)
+        observable = float(weight.sum() / len(window))
+        if observable < _MIN_OBSERVABLE_SHARE:
+            warnings.warn(
+                f"backtest origin {origin:%Y-%m-%d}: only about {observable:.0%} of the "
+                f"{len(window)} tickets started after it could have finished within the data "
+                f"(longest follow-up {follow_up.max():.1f} working days); the scores describe "
+                "those", CalibrationWarning, stacklevel=2)
+        for model, frame in _predict_all(train, window, calibrator, cap).items():
+            frame = frame.assign(follow_up_days=follow_up, weight=weight,
+                                 origin=origin, model=model)
             predictions.append(frame)
-            scores.append({
-                "origin": origin,
-                "model": model,
-                "n_scored": len(frame),
-                "n_open_unscored": int(window["censored"].sum()),
-                **{f"coverage_{int(level * 100)}": frame[f"inside_{int(level * 100)}"].mean()
-                   for level in LEVELS},
-                "crps": frame["crps"].mean(),
-                "log_score": frame["log_score"].mean(),
-                "brier": frame["brier"].mean(),
-            })
+            scores.append({"origin": origin, "model": model, **_pooled(frame),
+                           "observable_share": observable})
     if not predictions:
         raise InputError("No backtest origin had enough data to score",
                          hint="The backtest needs a longer history (dozens of tickets "
@@ -198,11 +561,49 @@ def backtest(
     return BacktestResult(pd.DataFrame(scores), pd.concat(predictions, ignore_index=True), cap)
 
 
+def _end_of_data(table: pd.DataFrame, calendar: WorkCalendar) -> pd.Timestamp:
+    """The latest moment the table implies: finish and start times, and open
+    tickets' start plus their age."""
+    moments = [table["finished_at"].max(), table["started_at"].max()]
+    open_rows = table[table["censored"]]
+    if len(open_rows):
+        moments.append(calendar.add_working_days(
+            open_rows["started_at"], open_rows["duration_days"].to_numpy(dtype=float)).max())
+    return pd.Timestamp(max(m for m in moments if not pd.isna(m)))
+
+
+def _pooled(frame: pd.DataFrame) -> dict[str, float]:
+    """Pooled scores of a model's per-ticket frame (see :meth:`BacktestResult.summary`)."""
+    censored = frame["censored"].to_numpy(dtype=bool)
+    weight = frame["weight"].to_numpy(dtype=float)
+    columns = [f"inside_{int(level * 100)}" for level in LEVELS]
+    row = {"n_scored": len(frame)}
+    for column in columns:
+        row[column.replace("inside", "coverage")] = _weighted_mean(frame[column], weight)
+    for score in ("crps", "log_score", "brier"):
+        row[score] = _weighted_mean(frame[score], weight)
+    row["n_finished_scored"] = int((~censored).sum())
+    row["n_censored_scored"] = int(censored.sum())
+    for column in columns:
+        row[column.replace("inside", "finished_coverage")] = float(
+            frame.loc[~censored, column].mean())
+    row["censored_log_score"] = float(frame["log_score"].mean())
+    return row
+
+
+def _weighted_mean(values: pd.Series, weight: np.ndarray) -> float:
+    values = values.to_numpy(dtype=float)
+    use = (weight > 0) & ~np.isnan(values)
+    total = weight[use].sum()
+    return float(np.dot(weight[use], values[use]) / total) if total > 0 else np.nan
+
+
 def _predict_all(train: pd.DataFrame, test: pd.DataFrame, calibrator: Calibrator,
                  cap: float) -> dict[str, pd.DataFrame]:
-    actual = np.log(test["duration_days"].to_numpy())
-    over_cap = (test["duration_days"].to_numpy() > cap).astype(float)
+    actual = np.log(test["duration_days"].to_numpy(dtype=float))
+    censored = test["censored"].to_numpy(dtype=bool)
     points = test["points"].to_numpy(dtype=float)
+    engineers = test["engineer"].to_numpy()
     out = {}
     with warnings.catch_warnings():
         # Boundary and few-ticket warnings are expected on early, small windows.
@@ -210,63 +611,76 @@ def _predict_all(train: pd.DataFrame, test: pd.DataFrame, calibrator: Calibrator
         for model, random_effects in (("calibrate", True), ("team only", False)):
             fitted = Calibrator(**{**calibrator.get_params(), "random_effects": random_effects})
             prediction = fitted.fit(train).result_.predict(
-                test["engineer"].to_numpy(), test["area"].to_numpy(), points, budget_days=cap)
-            out[model] = _normal_scores(actual, prediction["log_mean"].to_numpy(),
-                                        prediction["log_sd"].to_numpy(), over_cap, cap)
-    finished = train[~train["censored"]]
-    log_ratio = np.log(finished["duration_days"].to_numpy()
-                       / np.maximum(finished["points"].to_numpy(), calibrator.zero_points))
-    safe_points = np.maximum(points, calibrator.zero_points)
-    spread = float(np.sqrt(np.mean(log_ratio**2)))  # around the "1 point = 1 day" median
-    out["1 point = 1 day"] = _normal_scores(actual, np.log(safe_points),
-                                            np.full(len(test), spread), over_cap, cap)
-    by_engineer = pd.Series(log_ratio, index=finished["engineer"].to_numpy()).groupby(level=0)
-    samples = [
-        (by_engineer.get_group(e).to_numpy()
-         if e in by_engineer.groups and len(by_engineer.get_group(e)) >= _MIN_OWN_RATIOS
-         else log_ratio) + np.log(p)
-        for e, p in zip(test["engineer"], safe_points, strict=True)
-    ]
-    out["EBS ratios"] = _sample_scores(actual, samples, over_cap, cap)
+                engineers, test["area"].to_numpy(), points, budget_days=cap)
+            mean = prediction["log_mean"].to_numpy(dtype=float)
+            sd = prediction["log_sd"].to_numpy(dtype=float)
+            out[model] = normal_scores(actual, mean, sd, cap=cap, censored=censored).assign(
+                log_mean=mean, log_sd=sd)
+    train_censored = train["censored"].to_numpy(dtype=bool)
+    log_ratio = np.log(train["duration_days"].to_numpy(dtype=float)
+                       / np.maximum(train["points"].to_numpy(dtype=float),
+                                    calibrator.zero_points))
+    log_points = np.log(np.maximum(points, calibrator.zero_points))
+    spread = _censored_rms(log_ratio, train_censored)
+    out["1 point = 1 day"] = normal_scores(
+        actual, log_points, np.full(len(test), spread), cap=cap, censored=censored).assign(
+        log_mean=log_points, log_sd=spread)
+
+    probabilities = (np.arange(_EBS_DRAWS) + 0.5) / _EBS_DRAWS
+    train_engineers = train["engineer"].to_numpy()
+    finished_per_engineer = pd.Series(train_engineers[~train_censored]).value_counts()
+    own = np.isin(engineers, finished_per_engineer.index[
+        finished_per_engineer >= _MIN_OWN_RATIOS].to_numpy())
+    pool = np.where(own, engineers, None)
+    ratios = np.empty((len(test), _EBS_DRAWS))
+    team = _kaplan_meier_quantiles(log_ratio, train_censored, probabilities)
+    ratios[~own] = team
+    for engineer in pd.unique(pool[own]):
+        mine = train_engineers == engineer
+        ratios[pool == engineer] = _kaplan_meier_quantiles(
+            log_ratio[mine], train_censored[mine], probabilities)
+    out["EBS ratios"] = sample_scores(actual, log_points[:, None] + ratios, cap=cap,
+                                      censored=censored).assign(log_mean=np.nan, log_sd=np.nan)
     return {model: frame.assign(ticket_id=test["ticket_id"].to_numpy(),
-                                engineer=test["engineer"].to_numpy(),
-                                area=test["area"].to_numpy())
+                                engineer=engineers, area=test["area"].to_numpy())
             for model, frame in out.items()}
 
 
-def _normal_scores(actual, mean, sd, over_cap, cap) -> pd.DataFrame:
-    z = (actual - mean) / sd
-    frame = {"log_actual": actual, "pit": stats.norm.cdf(z)}
-    for level in LEVELS:
-        half = stats.norm.ppf(0.5 + level / 2)
-        frame[f"inside_{int(level * 100)}"] = np.abs(z) <= half
-    # CRPS of a normal forecast (Gneiting & Raftery 2007), in log days.
-    frame["crps"] = sd * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z)
-                          - 1 / np.sqrt(np.pi))
-    frame["log_score"] = -stats.norm.logpdf(actual, mean, sd)
-    p_over = stats.norm.sf((np.log(cap) - mean) / sd)
-    frame["brier"] = (p_over - over_cap) ** 2
-    return pd.DataFrame(frame)
+def _censored_rms(log_ratio: np.ndarray, censored: np.ndarray) -> float:
+    """Maximum-likelihood sd of N(0, sd²) with open tickets right-censored at
+    their log ratio (the root mean square when none is open)."""
+    finished = log_ratio[~censored]
+    rms = float(np.sqrt(np.mean(finished**2)))
+    if not censored.any():
+        return rms
+    opened = log_ratio[censored]
+
+    def negative_log_likelihood(log_sd: float) -> float:
+        sd = np.exp(log_sd)
+        return -(stats.norm.logpdf(finished, 0, sd).sum()
+                 + special.log_ndtr(-opened / sd).sum())
+
+    centre = np.log(max(rms, 1e-3))
+    best = optimize.minimize_scalar(negative_log_likelihood, bounds=(centre - 3, centre + 5),
+                                    method="bounded", options={"xatol": 1e-9})
+    return float(np.exp(best.x))
 
 
-def _sample_scores(actual, samples, over_cap, cap) -> pd.DataFrame:
-    rows = []
-    for y, sample, hit in zip(actual, samples, over_cap, strict=True):
-        sample = np.sort(sample)
-        n = len(sample)
-        below, equal = np.sum(sample < y), np.sum(sample == y)
-        row = {"log_actual": y, "pit": (below + 0.5 * equal) / n}
-        for level in LEVELS:
-            low, high = np.quantile(sample, [0.5 - level / 2, 0.5 + level / 2])
-            row[f"inside_{int(level * 100)}"] = low <= y <= high
-        # CRPS of an ensemble: E|X - y| - E|X - X'| / 2, with the sorted-sample
-        # identity for the second term.
-        spread = 2 * np.sum(sample * (2 * np.arange(1, n + 1) - n - 1)) / (n * n)
-        row["crps"] = np.mean(np.abs(sample - y)) - spread / 2
-        row["log_score"] = np.nan
-        row["brier"] = (np.mean(sample > np.log(cap)) - hit) ** 2
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _kaplan_meier_quantiles(values: np.ndarray, censored: np.ndarray,
+                            probabilities: np.ndarray) -> np.ndarray:
+    """Quantiles of the Kaplan-Meier distribution of right-censored values.
+
+    On ties, finished values count before open ones (as usual). Mass left
+    beyond the largest value, when that one is open, is put on it.
+    """
+    order = np.lexsort((censored, values))
+    ordered, is_open = values[order], censored[order]
+    at_risk = len(ordered) - np.arange(len(ordered))
+    survival = np.cumprod(np.where(is_open, 1.0, 1.0 - 1.0 / at_risk))
+    mass = np.r_[1.0, survival[:-1]] - survival
+    mass[-1] += survival[-1]
+    index = np.searchsorted(np.cumsum(mass), probabilities, side="left")
+    return ordered[np.minimum(index, len(ordered) - 1)]
 
 
 @dataclass
