@@ -178,4 +178,4 @@ def test_summary_lists_each_reason_count():
 
 def test_exclusion_reasons_are_documented():
     assert all(isinstance(text, str) and text for text in EXCLUSION_REASONS.values())
-    assert len(EXCLUSION_REASONS) == 10
+    assert len(EXCLUSION_REASONS) == 11

@@ -91,6 +91,9 @@ EXCLUSION_REASONS: dict[str, str] = {
     "unparseable date": "a date cell could not be read",
     "missing date": "a date needed for the duration is empty",
     "negative duration": "finished before it started (or started after the as-of time)",
+    "closed within minutes": ("done within minutes of being created (or of work starting): "
+                              "bookkeeping, not a measurement of the work "
+                              "([durations] closed_within_minutes)"),
 }
 
 #: Columns of the exclusions table: the canonical ones plus the reason.

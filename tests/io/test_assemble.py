@@ -72,6 +72,7 @@ def test_every_exclusion_reason():
         {"ticket_id": "UNREADABLE"},
         {"ticket_id": "NO-FINISH", "finished_at": None},
         {"ticket_id": "NEGATIVE", "finished_at": "2024-03-01 09:00"},
+        {"ticket_id": "QUICK", "finished_at": "2024-03-04 09:05"},
     )
     mark_problem(staging, (staging["ticket_id"] == "UNREADABLE").to_numpy(),
                  "unparseable date", "column 'Resolved': 'soon' is not a date")
@@ -85,6 +86,7 @@ def test_every_exclusion_reason():
         3: "no ticket id", 4: "duplicate ticket id", 5: "unassigned", 6: "no points",
         7: "invalid points", 8: "not finished work", 9: "not started",
         10: "unparseable date", 11: "missing date", 12: "negative duration",
+        13: "closed within minutes",
     }
     details = dict(zip(excluded["source_row"], excluded["detail"], strict=True))
     assert details[4].startswith("ticket OK first seen at row 2")
@@ -182,16 +184,20 @@ def test_cycle_clock_when_work_start_is_known():
 
 
 def test_minimum_duration_floor_and_its_note():
-    # Closed the moment it was opened: 0 working days, raised to 1/24; and with a
-    # configured minimum of 0.01.
-    staging = stage({"finished_at": "2024-03-04 09:00"}, {"ticket_id": "normal"})
+    # Closed 20 minutes after it was opened (past the 15-minute bookkeeping limit):
+    # 20/1440 working days, raised to 1/24. Closed the moment it was opened, with the
+    # bookkeeping rule off and a configured minimum of 0.01: raised to 0.01.
+    staging = stage({"finished_at": "2024-03-04 09:20"}, {"ticket_id": "normal"},
+                    {"ticket_id": "instant", "finished_at": "2024-03-04 09:00"})
     table = assemble(staging)
     assert kept(table, "T-2")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
     assert kept(table, "normal")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
+    assert reasons(table) == {"instant": "closed within minutes"}
     (note,) = [n for n in table.notes if "less than" in n]
     assert note.startswith("1 ticket(s) took less than 0.0417 working days")
-    floored = assemble(staging, Config(minimum_duration_days=0.01))
-    assert kept(floored, "T-2")["duration_days"] == pytest.approx(0.01, rel=0, abs=1e-12)
+    floored = assemble(staging, Config(minimum_duration_days=0.01, closed_within_minutes=0))
+    assert kept(floored, "T-2")["duration_days"] == pytest.approx(20 / 1440, rel=0, abs=1e-12)
+    assert kept(floored, "instant")["duration_days"] == pytest.approx(0.01, rel=0, abs=1e-12)
 
 
 def test_weekend_only_ticket_is_floored():
@@ -290,6 +296,126 @@ def test_utc_times_are_counted_on_the_team_clock():
     ticket = kept(assemble(staging, config, as_of="2024-04-30"), "T-2")
     assert ticket["created_at"] == pd.Timestamp("2024-03-25 09:00")
     assert ticket["duration_days"] == pytest.approx(5.0, rel=0, abs=1e-12)
+
+
+# ---------------------------------------------------------------- closed within minutes
+# Mon 2024-03-04 09:00 is the creation time of every _DEFAULT row.
+
+
+def _quick_fixture() -> pd.DataFrame:
+    return stage(
+        {"ticket_id": "30s", "finished_at": "2024-03-04 09:00:30"},
+        {"ticket_id": "4min", "finished_at": "2024-03-04 09:04"},
+        {"ticket_id": "20min", "finished_at": "2024-03-04 09:20"},
+        {"ticket_id": "2h", "finished_at": "2024-03-04 11:00"},
+        {"ticket_id": "open", "state": "open", "finished_at": None, "work_started": True},
+    )
+
+
+def test_closed_within_minutes_excludes_bookkeeping_and_keeps_the_rest():
+    table = assemble(_quick_fixture())
+    check_accounting(table)
+    assert (table.rows_read, len(table.tickets), len(table.excluded)) == (5, 3, 2)
+    assert reasons(table) == {"30s": "closed within minutes", "4min": "closed within minutes"}
+    details = dict(zip(table.excluded["ticket_id"], table.excluded["detail"], strict=True))
+    assert details == {
+        "30s": "done 0.5 minutes after it was created (wall clock; [durations] "
+               "closed_within_minutes = 15)",
+        "4min": "done 4.0 minutes after it was created (wall clock; [durations] "
+                "closed_within_minutes = 15)",
+    }
+    # 20 minutes is past the limit (raised to the one-hour minimum); 2 h = 2/24.
+    assert kept(table, "20min")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
+    assert kept(table, "2h")["duration_days"] == pytest.approx(2 / 24, rel=0, abs=1e-12)
+    # Open since Mon 09:00, as-of Fri 2024-03-29 18:00: 4 weeks less 15 h = 19 + 9/24.
+    assert kept(table, "open")["duration_days"] == pytest.approx(19 + 9 / 24, rel=0, abs=1e-9)
+    assert bool(kept(table, "open")["censored"]) is True
+    # Every reason of the exclusions file is documented.
+    assert EXCLUSION_REASONS["closed within minutes"]
+
+
+def test_closed_within_minutes_zero_keeps_every_ticket():
+    table = assemble(_quick_fixture(), Config(closed_within_minutes=0))
+    check_accounting(table)
+    assert len(table.tickets) == 5 and table.excluded.empty
+    for ticket_id in ("30s", "4min", "20min"):
+        assert kept(table, ticket_id)["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
+
+
+@pytest.mark.parametrize(("limit", "finished_at", "excluded"), [
+    (15, "2024-03-04 09:15:00", False),             # exactly the limit: kept
+    (15, "2024-03-04 09:14:59", True),
+    (15, "2024-03-04 09:14:59.999999999", True),    # one nanosecond short
+    (20, "2024-03-04 09:20:00", False),
+    (20, "2024-03-04 09:19:00", True),
+    (0.5, "2024-03-04 09:00:29", True),             # fractions of a minute: 30 s
+    (0.5, "2024-03-04 09:00:30", False),
+    (1440, "2024-03-05 08:59:00", True),            # the largest limit, one day
+])
+def test_closed_within_minutes_boundary_is_exact(limit, finished_at, excluded):
+    staging = stage({"finished_at": finished_at})
+    table = assemble(staging, Config(closed_within_minutes=limit))
+    check_accounting(table)
+    assert (reasons(table) == {"T-2": "closed within minutes"}) is excluded
+    assert len(table.tickets) == (0 if excluded else 1)
+
+
+def test_closed_within_minutes_uses_the_measured_clock():
+    # Cycle clock: created a week earlier, work started Mon 10:00 and done at 10:05 (a
+    # board swept after the fact) is excluded; done at 10:20, kept. Lead clock: created
+    # and closed five minutes apart on a Saturday (no working time: wall clock counts).
+    staging = stage(
+        {"ticket_id": "swept", "created_at": "2024-02-26 09:00",
+         "started_at": "2024-03-04 10:00", "finished_at": "2024-03-04 10:05"},
+        {"ticket_id": "worked", "created_at": "2024-02-26 09:00",
+         "started_at": "2024-03-04 10:00", "finished_at": "2024-03-04 10:20"},
+        {"ticket_id": "saturday", "created_at": "2024-03-09 10:00",
+         "finished_at": "2024-03-09 10:05"},
+    )
+    table = assemble(staging)
+    check_accounting(table)
+    assert reasons(table) == {"swept": "closed within minutes",
+                              "saturday": "closed within minutes"}
+    details = dict(zip(table.excluded["ticket_id"], table.excluded["detail"], strict=True))
+    assert details["swept"].startswith("done 5.0 minutes after work started")
+    assert details["saturday"].startswith("done 5.0 minutes after it was created")
+    assert kept(table, "worked")["clock"] == "cycle"
+
+
+def test_closed_within_minutes_needs_a_finish_time_and_a_close_before_as_of():
+    # A date-only finish has no time of day (created Tue 23:55, resolved "Tue": counted to
+    # Wed 00:00, 5 minutes, but not a measured quick close). Finished after the as-of
+    # time: open at as-of, so not closed at all. Unassigned: the earlier reason wins.
+    staging = stage(
+        {"ticket_id": "date-only", "created_at": "2024-03-12 23:55",
+         "finished_at": "2024-03-12"},
+        {"ticket_id": "later", "created_at": "2024-03-29 17:58",
+         "finished_at": "2024-03-29 18:03"},
+        {"ticket_id": "nobody", "engineer": None, "finished_at": "2024-03-04 09:01"},
+    )
+    staging["finished_has_time"] = [False, True, True]
+    table = assemble(staging, as_of="2024-03-29 18:00")
+    check_accounting(table)
+    assert reasons(table) == {"nobody": "unassigned"}
+    assert kept(table, "date-only")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
+    assert bool(kept(table, "later")["censored"]) is True
+
+
+def test_a_large_share_closed_within_minutes_gets_a_note():
+    # 2 of 10 finished tickets (20%) closed within 15 minutes: a note. 1 of 10 (10%,
+    # not above the 10% threshold): none. An open ticket does not count.
+    normal = [{"ticket_id": f"N-{n}"} for n in range(8)]
+    quick = [{"ticket_id": f"Q-{n}", "finished_at": "2024-03-04 09:01"} for n in range(2)]
+    still_open = {"ticket_id": "open", "state": "open", "finished_at": None,
+                  "work_started": True}
+    table = assemble(stage(*normal, *quick, still_open))
+    (note,) = [n for n in table.notes if "closed within" in n]
+    assert note.startswith("2 of 10 finished tickets (20%) were done within 15 minutes")
+    assert "bookkeeping" in note and "closed_within_minutes = 0" in note
+    calm = assemble(stage(*normal, {"ticket_id": "N-8"}, quick[0], still_open))
+    assert reasons(calm) == {"Q-0": "closed within minutes"}
+    assert not [n for n in calm.notes if "closed within" in n]
+    assert not [n for n in assemble(stage(*normal)).notes if "closed within" in n]
 
 
 # ---------------------------------------------------------------- points

@@ -195,6 +195,7 @@ MAPPING = {"ticket_id": "Key", "engineer": "Owner", "points": "Size", "created_a
            "resolution": "Outcome", "status": "State"}
 HEADER = list(MAPPING.values()) + ["Comment"]
 CONFIG = config_from_dict({"columns": MAPPING, "points": {"scale": {"S": 1, "M": 2}}})
+QUICK = 15  # minutes: the default [durations] closed_within_minutes
 _VALID_TIME = st.datetimes(min_value=pd.Timestamp("2024-01-01").to_pydatetime(),
                            max_value=pd.Timestamp("2024-12-31").to_pydatetime()).map(
     lambda d: d.strftime("%Y-%m-%d %H:%M"))
@@ -247,12 +248,13 @@ def test_random_rows_are_accounted_for_or_rejected(rows, as_of):
     st.datetimes(min_value=pd.Timestamp("2024-01-01").to_pydatetime(),
                  max_value=pd.Timestamp("2024-12-31").to_pydatetime()),
     st.integers(0, 200 * 60),         # minutes from Opened to Started
-    st.integers(-72 * 60, 400 * 60),  # minutes from the start of the clock to Done
+    st.one_of(st.integers(-72 * 60, 400 * 60),  # minutes from the start of the clock to Done
+              st.integers(-1, QUICK + 1)),     # ... and around the bookkeeping limit
     st.booleans(),                    # Started filled
 ), min_size=1, max_size=8))
 def test_clean_done_rows_kept_exactly_when_done_after_start(tickets):
     stamp = "%Y-%m-%d %H:%M"
-    rows, expected = [], {}
+    rows, expected, expected_reasons = [], {}, {}
     for number, (opened, to_start, to_finish, has_start) in enumerate(tickets):
         opened = opened.replace(second=0, microsecond=0)
         started = opened + pd.Timedelta(minutes=to_start)
@@ -261,12 +263,18 @@ def test_clean_done_rows_kept_exactly_when_done_after_start(tickets):
                      "Opened": opened.strftime(stamp),
                      "Started": started.strftime(stamp) if has_start else "",
                      "Done": (clock_start + pd.Timedelta(minutes=to_finish)).strftime(stamp)})
-        if to_finish >= 0:
+        if to_finish >= QUICK:
             expected[f"K-{number}"] = "cycle" if has_start else "lead"
+        else:
+            expected_reasons[f"K-{number}"] = (
+                "negative duration" if to_finish < 0 else "closed within minutes")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "generic.csv"
         _write(path, HEADER, rows)
         table = read_generic_csv(path, CONFIG)
     assert dict(zip(table.tickets["ticket_id"], table.tickets["clock"], strict=True)) == expected
-    assert set(table.excluded["reason"]) <= {"negative duration"}
+    # Done within [durations] closed_within_minutes (default 15) of the clock's start:
+    # bookkeeping, excluded.
+    assert dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True)) \
+        == expected_reasons
     assert (table.tickets["duration_days"] > 0).all()

@@ -24,6 +24,7 @@ EPICS = FIXTURES / "gitlab_epics.csv"  # the newer export with Epic ID, Epic Tit
 AS_OF = "2024-03-15 12:00"
 HEADER = EPICS.read_text(encoding="utf-8").splitlines()[0].split(",")
 HOUR = 1 / 24
+QUICK = 15  # minutes: the default [durations] closed_within_minutes
 
 
 def _row(table, ticket_id):
@@ -287,7 +288,8 @@ def test_random_rows_are_accounted_for_or_rejected(rows, as_of):
 @given(tickets=st.lists(st.tuples(
     st.datetimes(min_value=pd.Timestamp("2024-01-01").to_pydatetime(),
                  max_value=pd.Timestamp("2024-12-31").to_pydatetime()),
-    st.integers(-72 * 60, 400 * 60),  # minutes from Created to Closed
+    st.one_of(st.integers(-72 * 60, 400 * 60),  # minutes from Created to Closed
+              st.integers(-1, QUICK + 1)),     # ... and around the bookkeeping limit
 ), min_size=1, max_size=8))
 def test_clean_closed_rows_kept_exactly_when_closed_after_created(tickets):
     stamp = "%Y-%m-%d %H:%M:%S"
@@ -296,11 +298,57 @@ def test_clean_closed_rows_kept_exactly_when_closed_after_created(tickets):
              "Created At (UTC)": created.strftime(stamp),
              "Closed At (UTC)": (created + pd.Timedelta(minutes=delay)).strftime(stamp)}
             for number, (created, delay) in enumerate(tickets)]
-    expected_kept = [f"g/p#{number}" for number, (_, delay) in enumerate(tickets) if delay >= 0]
+    expected_kept = [f"g/p#{number}" for number, (_, delay) in enumerate(tickets)
+                     if delay >= QUICK]
+    # Closed within [durations] closed_within_minutes (default 15) of creation: bookkeeping.
+    expected_reasons = {f"g/p#{number}": "negative duration" if delay < 0
+                        else "closed within minutes"
+                        for number, (_, delay) in enumerate(tickets) if delay < QUICK}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "gitlab.csv"
         _write(path, HEADER, rows)
         table = read_gitlab_csv(path)
     assert table.tickets["ticket_id"].tolist() == expected_kept
-    assert set(table.excluded["reason"]) <= {"negative duration"}
+    assert dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True)) \
+        == expected_reasons
     assert (table.tickets["duration_days"] > 0).all()
+
+
+# ---------------------------------------------------------------- closed within minutes
+
+
+def test_issues_closed_within_minutes_of_creation_are_excluded(tmp_path):
+    # Created Mon 2024-03-04 09:00 UTC; closed 30 s, 4 min, 14:59, exactly 15 min, 20 min
+    # and 2 h later; one still open and in progress. The default limit is 15 minutes.
+    closes = {"1": "09:00:30", "2": "09:04:00", "3": "09:14:59", "4": "09:15:00",
+              "5": "09:20:00", "6": "11:00:00"}
+    rows = [{"Issue ID": number, "URL": f"https://gitlab.com/g/p/-/issues/{number}",
+             "State": "Closed", "Assignee Username": "priya", "Weight": "2",
+             "Created At (UTC)": "2024-03-04 09:00:00",
+             "Closed At (UTC)": f"2024-03-04 {closed}"} for number, closed in closes.items()]
+    rows.append({"Issue ID": "7", "URL": "https://gitlab.com/g/p/-/issues/7", "State": "Opened",
+                 "Assignee Username": "priya", "Weight": "2", "Labels": "workflow::Doing",
+                 "Created At (UTC)": "2024-03-04 09:00:00"})
+    path = tmp_path / "gitlab.csv"
+    _write(path, HEADER, rows)
+    table = read_gitlab_csv(path, as_of="2024-03-05 09:00")
+    assert _accounted(table) and table.rows_read == 7
+    assert len(table.tickets) == 4 and len(table.excluded) == 3
+    reasons = dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True))
+    assert reasons == {"g/p#1": "closed within minutes", "g/p#2": "closed within minutes",
+                       "g/p#3": "closed within minutes"}
+    assert table.exclusion_counts().to_dict() == {"closed within minutes": 3}
+    # 15 and 20 minutes: raised to the one-hour minimum; 2 h = 2/24; the open issue has
+    # been in progress one working day at as-of.
+    assert _row(table, "g/p#4")["duration_days"] == pytest.approx(HOUR, rel=0, abs=1e-12)
+    assert _row(table, "g/p#5")["duration_days"] == pytest.approx(HOUR, rel=0, abs=1e-12)
+    assert _row(table, "g/p#6")["duration_days"] == pytest.approx(2 * HOUR, rel=0, abs=1e-12)
+    assert _row(table, "g/p#7")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
+    # 3 of 6 finished issues (50%): the reader says so.
+    assert any(note.startswith("3 of 6 finished tickets (50%) were done within 15 minutes")
+               for note in table.notes)
+    # Turned off: every issue kept.
+    off = read_gitlab_csv(path, config=config_from_dict({"durations": {
+        "closed_within_minutes": 0}}), as_of="2024-03-05 09:00")
+    assert len(off.tickets) == 7 and off.excluded.empty
+    assert not any("closed within" in note for note in off.notes)

@@ -374,6 +374,36 @@ def test_date_column_of_garbage_is_an_input_error(tmp_path):
     assert [p.row for p in caught.value.problems] == [2, 3]
 
 
+def test_tickets_resolved_within_minutes_are_excluded(tmp_path):
+    # Jira's default date format has minutes only. Created Mon 4 Mar 2024 9:00 AM; resolved
+    # the same minute, 4, 14, 15 (the default limit: kept) and 20 minutes and 2 hours
+    # later; Q-7 in progress. Q-8 was created a week earlier and its start of work (the
+    # configured start column) is 5 minutes before the resolution: cycle clock, excluded.
+    resolved = {"Q-1": "9:00 AM", "Q-2": "9:04 AM", "Q-3": "9:14 AM", "Q-4": "9:15 AM",
+                "Q-5": "9:20 AM", "Q-6": "11:00 AM"}
+    lines = ["Issue key,Summary,Status,Resolution,Assignee,Created,Resolved,"
+             "Custom field (Story Points),Custom field (Begun)"]
+    lines += [f"{key},t,Done,Done,ana,4/Mar/24 9:00 AM,4/Mar/24 {time},2,"
+              for key, time in resolved.items()]
+    lines.append("Q-7,t,In Progress,,ana,4/Mar/24 9:00 AM,,2,")
+    lines.append("Q-8,t,Done,Done,ana,26/Feb/24 9:00 AM,4/Mar/24 10:05 AM,2,4/Mar/24 10:00 AM")
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    config = Config(start_column="Custom field (Begun)")
+    table = read_jira_csv(path, config=config, as_of="2024-03-05 09:00")
+    assert table.rows_read == len(table.tickets) + len(table.excluded) == 8
+    assert reasons(table) == {key: "closed within minutes" for key in ("Q-1", "Q-2", "Q-3", "Q-8")}
+    details = dict(zip(table.excluded["ticket_id"], table.excluded["detail"], strict=True))
+    assert details["Q-2"].startswith("done 4.0 minutes after it was created")
+    assert details["Q-8"].startswith("done 5.0 minutes after work started")
+    assert duration(table, "Q-4") == pytest.approx(1 / 24, rel=0, abs=1e-12)
+    assert duration(table, "Q-6") == pytest.approx(2 / 24, rel=0, abs=1e-12)
+    assert duration(table, "Q-7") == pytest.approx(1.0, rel=0, abs=1e-12)  # open, censored
+    off = read_jira_csv(path, config=config.with_changes(closed_within_minutes=0),
+                        as_of="2024-03-05 09:00")
+    assert len(off.tickets) == 8 and off.excluded.empty
+    assert by_key(off)["Q-8"]["clock"] == "cycle"
+
+
 def test_looks_like_jira_csv():
     assert looks_like_jira_csv(["Summary", "Issue key", "Status"])
     assert looks_like_jira_csv(["summary", "ISSUE KEY"])
