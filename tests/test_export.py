@@ -29,8 +29,8 @@ def test_written_file_validates_against_the_shipped_schema(result, tmp_path):
     jsonschema.Draft202012Validator(schema()).validate(document)
     assert document["schema_version"].startswith("1.")
     scopes = {record["scope"] for record in document["records"]}
-    assert scopes == {"population", "engineer", "engineer_area"}
-    assert pd.read_csv(csv_path).columns.tolist() == RECORD_COLUMNS
+    assert scopes == {"population", "engineer", "engineer_area", "engineer_new_area"}
+    assert pd.read_csv(csv_path).columns.tolist() == [*RECORD_COLUMNS, "clock"]
 
 
 def test_round_trip_gives_identical_predictions(result, tmp_path):
@@ -126,3 +126,77 @@ def test_a_failed_write_keeps_both_previous_files(result, tmp_path, monkeypatch)
         write_multipliers(result.multipliers, tmp_path / "m.json")
     assert (json_path.read_bytes(), csv_path.read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv", "m.json"]
+
+
+# -- the clock, the lead cap, what to add up -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def lead_result():
+    tickets = simulate_tickets(900, 8, intercept=3.0, noise_sd=1.2, seed=5).tickets.assign(
+        clock="lead")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        return Calibrator().fit(tickets).result_
+
+
+def test_file_csv_and_predictions_carry_the_clock(result, lead_result, tmp_path):
+    json_path, csv_path = write_multipliers(lead_result.with_lead_cap(12).multipliers,
+                                            tmp_path / "lead.json")
+    document = json.loads(json_path.read_text())
+    jsonschema.Draft202012Validator(schema()).validate(document)
+    assert document["model"]["clock"] == "lead"
+    assert document["model"]["lead_cap_days"] == 12
+    assert set(pd.read_csv(csv_path)["clock"]) == {"lead"}
+    loaded = load_multipliers(json_path)
+    prediction = loaded.predict(["engineer-00000", "never-seen"], "research", [3, 5])
+    assert prediction.columns[-1] == "clock" and set(prediction["clock"]) == {"lead"}
+    assert loaded.verdict_cap == 12
+    # Cycle time: no lead cap written as null, the clock says cycle.
+    json_path, csv_path = write_multipliers(result.multipliers, tmp_path / "cycle.json")
+    document = json.loads(json_path.read_text())
+    assert document["model"]["clock"] == "cycle" and document["model"]["lead_cap_days"] is None
+    assert set(pd.read_csv(csv_path)["clock"]) == {"cycle"}
+    assert set(result.predict("engineer-00000", "research", [1, 3])["clock"]) == {"cycle"}
+
+
+def test_the_schema_describes_the_clock_and_the_lead_cap():
+    model = schema()["properties"]["model"]["properties"]
+    assert model["clock"]["enum"] == ["cycle", "lead", "mixed"]
+    assert "lead" in model["clock"]["description"]
+    assert model["lead_cap_days"]["type"] == ["number", "null"]
+    validator = jsonschema.Draft202012Validator({**schema()["properties"]["model"]})
+    assert not validator.is_valid({"clock": "wall"})
+    assert not validator.is_valid({"lead_cap_days": 0})
+    mean = schema()["properties"]["records"]["items"]["properties"]["mean"]["description"]
+    assert "noise_sd^2 / 2" in mean and "mean_days" in mean
+
+
+def test_verdict_cap_follows_the_clock(result, lead_result):
+    import dataclasses
+
+    assert result.multipliers.verdict_cap == 3.0                    # cycle: the team's cap
+    assert result.multipliers.with_lead_cap(10).verdict_cap == 3.0
+    assert lead_result.multipliers.verdict_cap is None              # lead: none by default
+    assert lead_result.multipliers.with_lead_cap(10).verdict_cap == 10.0
+    mixed = dataclasses.replace(lead_result.multipliers,
+                                model={**lead_result.multipliers.model, "clock": "mixed"})
+    assert mixed.verdict_cap is None and mixed.with_lead_cap(7).verdict_cap == 7.0
+    with pytest.raises(ValueError, match="lead_cap_days"):
+        lead_result.multipliers.with_lead_cap(0)
+    # A file from before the clock was recorded keeps the old rule, and says so.
+    old = dataclasses.replace(result.multipliers, model={
+        k: v for k, v in result.multipliers.model.items() if k != "clock"})
+    assert old.clock == "unknown" and old.verdict_cap == 3.0
+
+
+def test_the_docs_say_what_to_add_up():
+    from pathlib import Path
+
+    import calibrate.export
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    planners = readme.split("## For planners")[1].split("\n## ")[0]
+    for text in (calibrate.export.__doc__, planners):
+        assert "is the multiplier to use when *adding up*" not in text
+        assert "noise_sd^2 / 2" in " ".join(text.split())
+        assert "mean_days" in text

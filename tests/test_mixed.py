@@ -148,21 +148,67 @@ def test_criterion_and_predictions_match_dense_algebra():
         np.testing.assert_allclose(variance[cell], expected, rtol=1e-8)
         np.testing.assert_allclose(cross[cell], m @ q, rtol=1e-8, atol=1e-12)
 
-    # An engineer on a balanced mix of the two areas: u + (v_a0 + v_a1) / 2,
-    # an area never worked in entering with its prior variance sv^2 / 4.
-    mean, variance = fit.engineer_mix_effect(n_areas=2)
-    for engineer in range(n_engineers):
-        weights = np.zeros(z.shape[1])
-        weights[engineer] = 1
-        own_cells = np.flatnonzero(design.cell_engineer == engineer)
-        weights[n_engineers + own_cells] = 0.5
-        unseen = 2 - len(own_cells)
-        h = z @ g @ weights
-        q = x.T @ v_inverse @ h
-        expected = (weights @ g @ weights + unseen * fit.cell_sd**2 / 4
-                    - h @ v_inverse @ h + q @ m @ q)
-        np.testing.assert_allclose(variance[engineer], expected, rtol=1e-8)
-        np.testing.assert_allclose(mean[engineer], weights @ blup, atol=1e-10)
+    # An engineer's own ticket mix, u + sum_c share_c v_c, and the engineer
+    # effect alone (shares 0: the best linear predictor in a new area).
+    rng = np.random.default_rng(0)
+    own_share = rng.uniform(0.1, 1.0, len(design.cell_engineer))
+    own_share /= np.bincount(design.cell_engineer, own_share)[design.cell_engineer]
+    for share in (own_share, np.zeros(len(design.cell_engineer))):
+        mean, variance, cross = fit.engineer_mix_effect(share)
+        for engineer in range(n_engineers):
+            weights = np.zeros(z.shape[1])
+            weights[engineer] = 1
+            own_cells = np.flatnonzero(design.cell_engineer == engineer)
+            weights[n_engineers + own_cells] = share[own_cells]
+            h = z @ g @ weights
+            q = x.T @ v_inverse @ h
+            expected = weights @ g @ weights - h @ v_inverse @ h + q @ m @ q
+            np.testing.assert_allclose(variance[engineer], expected, rtol=1e-8)
+            np.testing.assert_allclose(cross[engineer], m @ q, rtol=1e-8, atol=1e-12)
+            np.testing.assert_allclose(mean[engineer], weights @ blup, atol=1e-10)
+
+
+def test_frequency_weights_are_repeated_rows():
+    """A row of weight 2 is two identical rows (against V written out in full);
+    fractional weights interpolate the sums linearly."""
+    frame = simulate(8, engineers=5, areas=2, rows=60)
+    sigma, su, sv = np.array([0.5, 0.8]), 0.3, 0.2
+    design = prepare_design(frame)
+    frequency = np.random.default_rng(1).integers(1, 3, len(frame)).astype(float)
+
+    from calibrate._mixed import _criterion
+
+    weighted = aggregate(design.cell, design.pattern, design.patterns, design.log_duration,
+                         design.cell_engineer, design.cell_area, len(design.engineers), 2,
+                         frequency=frequency)
+    value, _, beta = _criterion(weighted, sigma, su, sv, reml=True)
+    repeat = np.repeat(np.arange(len(frame)), frequency.astype(int))
+    _, x, y, _, _, v = dense_model(frame.iloc[repeat].reset_index(drop=True), sigma, su, sv)
+    v_inverse = np.linalg.inv(v)
+    xvx = x.T @ v_inverse @ x
+    beta_dense = np.linalg.solve(xvx, x.T @ v_inverse @ y)
+    residual = y - x @ beta_dense
+    dense = (np.linalg.slogdet(v)[1] + np.linalg.slogdet(xvx)[1]
+             + residual @ v_inverse @ residual + (len(y) - x.shape[1]) * np.log(2 * np.pi))
+    np.testing.assert_allclose(value, dense, rtol=1e-10)
+    np.testing.assert_allclose(beta, beta_dense, rtol=1e-9)
+    half = aggregate(design.cell, design.pattern, design.patterns, design.log_duration,
+                     design.cell_engineer, design.cell_area, len(design.engineers), 2,
+                     frequency=np.full(len(frame), 0.5))
+    plain = aggregate(design.cell, design.pattern, design.patterns, design.log_duration,
+                      design.cell_engineer, design.cell_area, len(design.engineers), 2)
+    for name in ("n", "sx", "sxx", "sy", "sxy", "syy"):
+        np.testing.assert_allclose(getattr(half, name), 0.5 * getattr(plain, name), rtol=1e-12)
+
+
+def test_sums_merge():
+    frame = simulate(9, engineers=4, areas=2, rows=50)
+    design, whole = design_sums(frame)
+    half = np.arange(len(frame)) < 20
+    groups = np.zeros(len(design.cell_area), int)
+    merged = design.sums(groups, 1, rows=half) + design.sums(groups, 1, rows=~half)
+    for name in ("n", "sx", "sxx", "sy", "sxy", "syy"):
+        np.testing.assert_allclose(getattr(merged, name), getattr(whole, name), atol=1e-12)
 
 
 def test_area_noise_fit_is_a_maximum_of_the_dense_criterion():

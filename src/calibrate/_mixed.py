@@ -15,6 +15,11 @@ sum y^2: the cost after one pass over the rows is O(cells * p^2), whatever
 the number of rows. Predictions of the random effects (BLUPs) and their
 conditional variances come from the same sums.
 
+Rows may carry a *frequency* weight f_i: the row counts f_i times, as if
+it were f_i identical rows (recency weighting gives an old ticket f < 1; the
+censoring EM gives an open ticket 1 - P(abandoned)). It multiplies every sum,
+n included, so the formulas above hold with n = sum f.
+
 This module is pure computation (numpy/scipy); it knows nothing of tickets.
 """
 
@@ -40,6 +45,7 @@ class CellSums:
         Engineer code and noise group (area, or 0 for a shared noise sd) of
         each cell.
     n : ndarray, shape (C,)
+        Sum of the frequency weights (the row count when unweighted).
     sx : ndarray, shape (C, p)
     sxx : ndarray, shape (C, p, p)
     sy, syy : ndarray, shape (C,)
@@ -57,6 +63,12 @@ class CellSums:
     syy: np.ndarray
     n_engineers: int
     n_groups: int
+
+    def __add__(self, other: CellSums) -> CellSums:
+        """Sums of two sets of rows over the same cells (sums merge)."""
+        return replace(self, n=self.n + other.n, sx=self.sx + other.sx,
+                       sxx=self.sxx + other.sxx, sy=self.sy + other.sy,
+                       sxy=self.sxy + other.sxy, syy=self.syy + other.syy)
 
     @property
     def n_features(self) -> int:
@@ -77,6 +89,7 @@ def aggregate(
     n_engineers: int,
     n_groups: int,
     y_squared: np.ndarray | None = None,
+    frequency: np.ndarray | None = None,
 ) -> CellSums:
     """Per-cell sums from rows, in one pass.
 
@@ -87,16 +100,25 @@ def aggregate(
     per (cell, pattern), not per row.
 
     ``y_squared`` replaces ``y**2`` in the sum of squares (for censored rows
-    the EM supplies E[y^2], which is not E[y]^2).
+    the EM supplies E[y^2], which is not E[y]^2). ``frequency`` holds
+    per-row weights (see the module notes); None means 1.
     """
     n_cells = len(cell_engineer)
     n_patterns, p = patterns.shape
     key = cell.astype(np.int64) * n_patterns + pattern
     size = n_cells * n_patterns
-    count = np.bincount(key, minlength=size)
-    total = np.bincount(key, weights=y, minlength=size)
-    squares = np.bincount(key, weights=y * y if y_squared is None else y_squared, minlength=size)
-    used = np.flatnonzero(count)
+    squared = y * y if y_squared is None else y_squared
+    plain = np.bincount(key, minlength=size)
+    if frequency is None:
+        count = plain
+        total = np.bincount(key, weights=y, minlength=size)
+        squares = np.bincount(key, weights=squared, minlength=size)
+    else:
+        count = np.bincount(key, weights=frequency, minlength=size)
+        total = np.bincount(key, weights=y * frequency, minlength=size)
+        squares = np.bincount(key, weights=squared * frequency, minlength=size)
+    # A row of weight 0 still names its cell (an engineer with only such rows).
+    used = np.flatnonzero(plain)
     used_cell, used_pattern = np.divmod(used, n_patterns)
     x = patterns[used_pattern]
     weight = count[used].astype(float)
@@ -264,31 +286,54 @@ class MixedFit:
         variance = su2 + sv2 - (squares - k * linear**2) + np.einsum("cp,cp->c", q, cross)
         return np.maximum(variance, 0.0), cross
 
-    def engineer_mix_effect(self, n_areas: int) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and prediction-error variance of u_e + (1/A) sum_a v_(e,a).
+    def engineer_mix_effect(self, cell_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                     np.ndarray]:
+        """Mean and prediction-error variance of u_e + sum_c cell_weight_c v_c.
 
-        The engineer's effect on a balanced mix of the team's A areas; a cell
-        the engineer has no tickets in contributes its prior (mean 0,
-        variance sv^2). The variance includes the fixed effects' uncertainty
-        (q'M q, as in :meth:`cell_effect_uncertainty`).
+        ``cell_weight`` has one entry per cell (the engineer's share of their
+        tickets in that cell for the engineer's own ticket mix; all zeros for
+        the engineer effect u_e alone). With l the combination, h = Cov(y,
+        l'b) is alpha_c = su^2 + sv^2 cell_weight_c on every row of the
+        engineer's cell c, so every term comes from the sums as in
+        :meth:`cell_effect_uncertainty`.
+
+        Returns
+        -------
+        mean : ndarray (E,)
+        variance : ndarray (E,)
+            Including the fixed effects' uncertainty (q'M q).
+        cross : ndarray (E, p)
+            M q per engineer: a prediction x'beta + l'b has error variance
+            variance + x'M x - 2 x'(M q).
         """
         sums, forms = self._sums, self._forms
         su2, sv2 = self.engineer_sd**2, self.cell_sd**2
-        weight = 1.0 / n_areas
         engineers = sums.n_engineers
+        omega = np.asarray(cell_weight, dtype=float)
         nw = sums.n * forms.w
-        nw_sum = np.bincount(sums.engineer, weights=nw * weight, minlength=engineers)
-        nw_square_sum = np.bincount(sums.engineer, weights=nw * weight**2, minlength=engineers)
-        # alpha_c = su^2 + sv^2 * weight on each of the engineer's cells.
-        squares = su2 * su2 * forms.big_w + 2 * su2 * sv2 * nw_sum + sv2 * sv2 * nw_square_sum
+
+        def per_engineer(values: np.ndarray) -> np.ndarray:
+            return np.bincount(sums.engineer, weights=values, minlength=engineers)
+
+        nw_sum = per_engineer(nw * omega)
+        squares = (su2 * su2 * forms.big_w + 2 * su2 * sv2 * nw_sum
+                   + sv2 * sv2 * per_engineer(nw * omega**2))
         linear = su2 * forms.big_w + sv2 * nw_sum
-        q = (su2 + sv2 * weight) * forms.t - (forms.k * linear)[:, None] * forms.t
-        prior = su2 + sv2 * n_areas * weight**2
-        variance = (prior - (squares - forms.k * linear**2)
-                    + np.einsum("ep,pq,eq->e", q, self.beta_covariance, q))
-        mean = self.engineer_effect + weight * np.bincount(
-            sums.engineer, weights=self.cell_effect, minlength=engineers)
-        return mean, np.maximum(variance, 0.0)
+        weighted_sx = (omega * forms.w)[:, None] * sums.sx
+        own = np.column_stack([per_engineer(weighted_sx[:, j]) for j in range(sums.n_features)])
+        q = su2 * forms.t + sv2 * own - (forms.k * linear)[:, None] * forms.t
+        prior = su2 + sv2 * per_engineer(omega**2)
+        cross = q @ self.beta_covariance
+        variance = prior - (squares - forms.k * linear**2) + np.einsum("ep,ep->e", q, cross)
+        mean = self.engineer_effect + per_engineer(omega * self.cell_effect)
+        return mean, np.maximum(variance, 0.0), cross
+
+    def criterion_at(self, engineer_sd: float, cell_sd: float) -> float:
+        """The fitted criterion (-2 log-likelihood, ML or REML as fitted) at
+        other values of the engineer and engineer x area sds, the noise sds
+        kept at their estimates (for checking what the data determine)."""
+        value, _, _ = _criterion(self._sums, self.sigma, engineer_sd, cell_sd, self.reml)
+        return value
 
 
 def fit_mixed(
@@ -296,7 +341,7 @@ def fit_mixed(
     *,
     reml: bool = True,
     start: tuple[np.ndarray, float, float] | None = None,
-    fixed_zero_random: bool = False,
+    free: tuple[str, ...] = ("engineer", "cell"),
     tolerance: float = 1e-12,
 ) -> MixedFit:
     """Fit the variance parameters by (RE)ML and compute everything else in closed form.
@@ -308,8 +353,9 @@ def fit_mixed(
         Restricted (default) or full maximum likelihood.
     start : (sigma, su, sv), optional
         Starting values (warm start).
-    fixed_zero_random : bool
-        Fit without random effects (su = sv = 0): the team-only model.
+    free : tuple of {"engineer", "cell"}
+        The variance components to estimate; the others are held at 0.
+        ``()`` fits without random effects: the team-only model.
     tolerance : float
         Relative tolerance on the (per-ticket) criterion.
     """
@@ -318,13 +364,18 @@ def fit_mixed(
         sigma0 = np.full(groups, _pooled_sd(sums))
         start = (sigma0, 0.5 * sigma0.mean(), 0.3 * sigma0.mean())
     sigma0, su0, sv0 = start
-    free_random = not fixed_zero_random
+    unknown = set(free) - {"engineer", "cell"}
+    if unknown:
+        raise ValueError(f"free components must be 'engineer' and/or 'cell', not {unknown}")
+    free_engineer, free_cell = "engineer" in free, "cell" in free
+    n_free = free_engineer + free_cell
 
     def unpack(theta: np.ndarray) -> tuple[np.ndarray, float, float]:
         sigma = np.exp(theta[:groups])
-        if free_random:
-            return sigma, float(theta[groups]), float(theta[groups + 1])
-        return sigma, 0.0, 0.0
+        rest = iter(theta[groups:])
+        su = float(next(rest)) if free_engineer else 0.0
+        sv = float(next(rest)) if free_cell else 0.0
+        return sigma, su, sv
 
     # Per-ticket scale: the criterion grows with the number of tickets, and
     # an O(1) objective keeps finite-difference gradients accurate.
@@ -339,16 +390,18 @@ def fit_mixed(
     scale = _pooled_sd(sums)
     theta0 = np.log(np.clip(np.asarray(sigma0, dtype=float), 1e-3 * scale, 10 * scale))
     bounds = [(np.log(1e-4 * scale), np.log(100 * scale))] * groups
-    if free_random:
-        theta0 = np.concatenate([theta0, [max(su0, 0.05 * scale), max(sv0, 0.05 * scale)]])
-        bounds += [(0.0, 20 * scale), (0.0, 20 * scale)]
+    if n_free:
+        random0 = [max(value, 0.05 * scale) for value, is_free in
+                   ((su0, free_engineer), (sv0, free_cell)) if is_free]
+        theta0 = np.concatenate([theta0, random0])
+        bounds += [(0.0, 20 * scale)] * n_free
     best = optimize.minimize(
         objective, theta0, method="L-BFGS-B", bounds=bounds,
         options={"ftol": tolerance, "gtol": 1e-8, "maxiter": 2000, "eps": 1e-8},
     )
     converged = bool(best.success)
     iterations = int(best.nit)
-    near_boundary = free_random and min(best.x[groups:]) < 1e-3 * scale
+    near_boundary = n_free > 0 and min(best.x[groups:]) < 1e-3 * scale
     if not best.success or near_boundary:
         # A derivative-free pass from there guards against a stop on a flat
         # stretch of the numerical gradient and lands exactly on a boundary.

@@ -9,9 +9,37 @@ model predicts through the same object.
 
 Notes for planners
 ------------------
-- A record's ``median`` multiplier scales the team's typical duration for the
-  same points and area; ``mean`` is the multiplier to use when *adding up*
-  tickets (exp(log_mean + log_sd^2 / 2)).
+- **What to add up.** A ticket's expected working days is ``mean_days`` from
+  :meth:`Multipliers.predict` (``calibrate predict`` writes it too): the sum
+  of the tickets' ``mean_days`` is the expected total of a plan, whatever the
+  correlations between tickets. By hand, for a ticket of ``p`` points in area
+  ``a`` done by the engineer of an ``engineer_area`` record, with
+  ``x = log(p / reference_points)`` (0 points count as ``zero_points``)::
+
+      expected days = exp(intercept[a] + elasticity[a] * x + log_mean
+                          + (noise_sd[a]^2 + log_sd^2 + fixed_var - 2 * cross) / 2)
+      fixed_var     = var_intercept[a] + 2 * x * cov_intercept_elasticity[a]
+                      + x^2 * var_elasticity[a]
+      cross         = fixed_cross_intercept + x * fixed_cross_elasticity
+
+  that is, exp(intercept[a] + elasticity[a] * x + noise_sd[a]^2 / 2) x the
+  record's ``mean`` x exp(fixed_var / 2 - cross). The record's ``mean``
+  multiplier, exp(log_mean + log_sd^2 / 2), is the mean of the engineer's
+  factor only: the team's median ticket, exp(intercept + elasticity * x),
+  times ``mean`` leaves out the ticket-noise factor exp(noise_sd^2 / 2) —
+  x1.2 at a noise sd of 0.6, x3.1 at 1.5 (typical of lead time) — and
+  understates every total. The fallbacks (an engineer new to the area or
+  never seen, an unseen area) are in the Notes of :meth:`Multipliers.predict`.
+- A record's ``median`` multiplier scales the team's typical (median)
+  duration for the same points and area.
+- **Which clock.** ``model["clock"]`` says what every duration measures:
+  ``cycle`` (start of work to done: work time), ``lead`` (creation to done,
+  for exports without a start of work: includes waiting in the backlog) or
+  ``mixed`` (both kinds in one fit). Predictions measure the same clock (the
+  ``clock`` column of :meth:`Multipliers.predict` and of the CSV). Lead time
+  is not judged against the work cap ``cap_days``: the cap verdicts use
+  :attr:`Multipliers.verdict_cap` — ``cap_days`` for cycle time,
+  ``lead_cap_days`` (set by the user, else none) for lead and mixed time.
 - In a Monte Carlo plan, draw an engineer's effect (normal on the log scale
   with the record's ``log_mean`` and ``log_sd``) **once per simulated
   sprint**, and the ticket noise (the area's ``noise_sd``) once per ticket.
@@ -19,6 +47,26 @@ Notes for planners
   sprint's total.
 - Multipliers mix skill with ticket mix, context and estimating habits: they
   are planning aids, not a ranking of people.
+
+Examples
+--------
+A ticket's expected days by hand, from the file's numbers, is ``mean_days``:
+
+>>> import math
+>>> from calibrate import Calibrator, read_export
+>>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+>>> m = Calibrator().fit(read_export(SAMPLE, config=CONFIG)).result_.multipliers
+>>> record = m.records.query("engineer == 'Priya Raman' and area == 'research'").iloc[0]
+>>> area = m.areas.set_index("area").loc["research"]
+>>> x = math.log(5 / m.model["reference_points"])     # a 5-point ticket
+>>> fixed_var = (area["var_intercept"] + 2 * x * area["cov_intercept_elasticity"]
+...              + x**2 * area["var_elasticity"])
+>>> cross = record["fixed_cross_intercept"] + x * record["fixed_cross_elasticity"]
+>>> by_hand = (math.exp(area["intercept"] + area["elasticity"] * x + area["noise_sd"]**2 / 2)
+...            * record["mean"] * math.exp(fixed_var / 2 - cross))
+>>> mean_days = m.predict("Priya Raman", "research", 5)["mean_days"].iloc[0]
+>>> round(float(by_hand / mean_days), 9)
+1.0
 """
 
 from __future__ import annotations
@@ -26,7 +74,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -40,7 +88,7 @@ from calibrate.io._csv import write_csv
 
 __all__ = ["SCHEMA_VERSION", "Multipliers", "load_multipliers", "write_multipliers"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 _Z90 = stats.norm.ppf(0.9)
 
 #: Columns of the multiplier records, in order.
@@ -79,7 +127,10 @@ class Multipliers:
         ``cov_intercept_elasticity``), ``n_finished``, ``n_open``.
     model : dict
         ``reference_points``, ``zero_points``, ``engineer_sd``, ``cell_sd``,
-        ``cap_days``, ``confidence``, ``noise``, ``slopes``, ``method``.
+        ``cap_days``, ``confidence``, ``noise``, ``slopes``, ``method``,
+        ``clock`` (what the durations measure: ``cycle``, ``lead`` or
+        ``mixed``) and ``lead_cap_days`` (the cap lead time is judged
+        against, or None; see :meth:`with_lead_cap`).
     window : dict
         ``first_start``, ``last_finish``, ``as_of`` of the fitted tickets.
     calendar : dict or None
@@ -129,7 +180,8 @@ class Multipliers:
             ``log_sd``, ``mean_days``, ``p10_days``, ``p50_days``,
             ``p80_days``, ``p90_days``, ``p_over_budget`` (probability of
             taking longer than the budget) and ``p_over_points`` (longer than
-            one working day per point).
+            one working day per point), and ``clock`` (what the days measure:
+            see :attr:`clock`).
 
         Notes
         -----
@@ -139,11 +191,17 @@ class Multipliers:
         - 2 x the record's cross terms (``fixed_cross_intercept`` +
         ``fixed_cross_elasticity`` * log(points / reference): the covariance
         between the estimated fixed effects and the record's effect).
-        Fallbacks: an engineer known but new to the area gets their engineer
-        effect with ``cell_sd^2`` added to its variance; an unseen engineer
-        gets multiplier 1 with variance ``engineer_sd^2 + cell_sd^2``; an
-        unseen area gets the ticket-weighted average of the areas'
-        parameters, with the between-area variance of the intercepts added.
+        Fallbacks: an engineer known but new to the area uses the record of
+        scope ``engineer_new_area``: the engineer effect u alone (the best
+        linear predictor: the new engineer x area effect is independent of
+        all data), with variance PEV(u) + ``cell_sd^2`` and u's cross terms
+        with that area's fixed effects; for an area the model has never
+        seen, the record with an empty area (cross terms 0). An unseen
+        engineer gets multiplier 1 with variance ``unseen_engineer_sd^2``
+        (``engineer_sd^2 + cell_sd^2``, or an assumed value when the history
+        cannot estimate it). An unseen area gets the ticket-weighted average
+        of the areas' parameters, with the between-area variance of the
+        intercepts added.
         """
         engineers, areas_, points_ = np.broadcast_arrays(
             np.atleast_1d(np.asarray(engineer, dtype=object)),
@@ -172,9 +230,20 @@ class Multipliers:
                      + covariate**2 * params["var_elasticity"].to_numpy())
 
         records = self.records
-        cells = records[records["scope"] == "engineer_area"].set_index(["engineer", "area"])
-        people = records[records["scope"] == "engineer"].set_index("engineer")
+        # A known engineer in an area they have no tickets in has a record of
+        # scope engineer_new_area (their engineer effect alone, with the new
+        # cell's variance); files from before 1.1 lack it and fall back to
+        # the engineer record.
+        new_area = records["scope"] == "engineer_new_area"
+        cells = records[(records["scope"] == "engineer_area") | (new_area
+                                                                 & records["area"].notna())
+                        ].set_index(["engineer", "area"])
+        # An area the model has never seen: the engineer effect alone too.
+        people = records[new_area & records["area"].isna()].set_index("engineer")
+        if people.empty:
+            people = records[records["scope"] == "engineer"].set_index("engineer")
         keys = pd.MultiIndex.from_arrays([frame["engineer"], frame["area"]])
+        cell_scope = cells["scope"].reindex(keys).to_numpy()
         cell_mean = cells["log_mean"].reindex(keys).to_numpy()
         cell_sd = cells["log_sd"].reindex(keys).to_numpy()
         person_mean = people["log_mean"].reindex(frame["engineer"]).to_numpy()
@@ -183,13 +252,15 @@ class Multipliers:
                  + covariate * cells["fixed_cross_elasticity"].reindex(keys).to_numpy())
         has_cell = ~np.isnan(cell_mean)
         has_person = ~np.isnan(person_mean)
+        unseen_sd = model.get("unseen_engineer_sd",
+                              math.sqrt(model["engineer_sd"] ** 2 + model["cell_sd"] ** 2))
         effect_mean = np.where(has_cell, cell_mean, np.where(has_person, person_mean, 0.0))
         effect_var = np.where(
             has_cell, cell_sd**2,
-            np.where(has_person, person_sd**2 + model["cell_sd"] ** 2,
-                     model["engineer_sd"] ** 2 + model["cell_sd"] ** 2))
-        basis = np.where(has_cell, "engineer x area",
-                         np.where(has_person, "engineer", "unseen engineer")).astype(object)
+            np.where(has_person, person_sd**2 + model["cell_sd"] ** 2, unseen_sd**2))
+        basis = np.where(has_cell & (cell_scope == "engineer_area"), "engineer x area",
+                         np.where(has_cell | has_person, "engineer", "unseen engineer")
+                         ).astype(object)
         basis = np.where(known_area, basis, basis + ", unseen area")
 
         log_mean = fixed_mean + effect_mean
@@ -212,6 +283,7 @@ class Multipliers:
                 (np.log(np.where(points > 0, points, model["zero_points"])) - log_mean)
                 / log_sd),
         )
+        result["clock"] = self.clock  # what the days measure: work (cycle) or lead time
         return result
 
     def _unseen_area(self) -> dict:
@@ -231,6 +303,50 @@ class Multipliers:
             "n_open": 0,
         }
 
+    # -- the clock --------------------------------------------------------
+    @property
+    def clock(self) -> str:
+        """What the durations measure: ``cycle`` (start of work to done),
+        ``lead`` (creation to done) or ``mixed`` (both in one fit);
+        ``unknown`` for a file written before calibrate recorded it."""
+        return str(self.model.get("clock") or "unknown")
+
+    @property
+    def verdict_cap(self) -> float | None:
+        """The cap tickets are judged against, in working days, or None.
+
+        Cycle time is judged against ``cap_days``, the team's cap on work.
+        Lead time includes waiting in the backlog, so lead and mixed
+        durations are judged only against ``lead_cap_days``, and not at all
+        when none is set (None). A file that does not record its clock keeps
+        ``cap_days``.
+
+        Examples
+        --------
+        >>> from calibrate import Calibrator
+        >>> from calibrate.synth import simulate_tickets
+        >>> tickets = simulate_tickets(300, 6, seed=1).tickets.assign(clock="lead")
+        >>> lead = Calibrator(cap_days=3).fit(tickets).result_.multipliers
+        >>> lead.clock, lead.verdict_cap, lead.with_lead_cap(10).verdict_cap
+        ('lead', None, 10.0)
+        """
+        if self.clock in ("lead", "mixed"):
+            lead_cap = self.model.get("lead_cap_days")
+            return None if lead_cap is None else float(lead_cap)
+        return float(self.model["cap_days"])
+
+    def with_lead_cap(self, lead_cap_days: float | None) -> Multipliers:
+        """The same multipliers with a cap for lead time, in working days
+        from creation to done (None: no cap, so no verdicts on lead time).
+
+        Only lead and mixed clocks use it (see :attr:`verdict_cap`); it is
+        written to the file as ``model.lead_cap_days``.
+        """
+        if lead_cap_days is not None and not float(lead_cap_days) > 0:
+            raise ValueError(f"lead_cap_days must be > 0, not {lead_cap_days!r}")
+        value = None if lead_cap_days is None else float(lead_cap_days)
+        return replace(self, model={**self.model, "lead_cap_days": value})
+
     # -- file format ------------------------------------------------------
     def to_dict(self) -> dict:
         """The JSON document (plain types; NaN becomes null)."""
@@ -239,7 +355,7 @@ class Multipliers:
             "created_at": self.created_at,
             "window": self.window,
             "calendar": self.calendar,
-            "model": self.model,
+            "model": {**self.model, "lead_cap_days": self.model.get("lead_cap_days")},
             "fallback": {
                 "description": "an engineer never seen: multiplier 1, log-scale sd "
                                "sqrt(engineer_sd^2 + cell_sd^2)",
@@ -282,7 +398,9 @@ def write_multipliers(multipliers: Multipliers, path: str | Path) -> tuple[Path,
     # Both files whole or neither: a failed run keeps the previous pair.
     with atomic_path(path) as json_partial, atomic_path(csv_path) as csv_partial:
         json_partial.write_text(text + "\n", encoding="utf-8")
-        write_csv(multipliers.records[RECORD_COLUMNS], csv_partial)
+        # Each row says which clock its multipliers measure (no model section in a CSV).
+        write_csv(multipliers.records[RECORD_COLUMNS].assign(clock=multipliers.clock),
+                  csv_partial)
     return path, csv_path
 
 

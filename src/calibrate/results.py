@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from calibrate._mixed import MixedFit
 from calibrate.durations import WorkCalendar
 from calibrate.export import RECORD_COLUMNS, Multipliers, multiplier_summary
+from calibrate.model import ASSUMED_ENGINEER_SD
 
 __all__ = ["CalibrationResult", "CalibrationSummary", "DEFAULT_POINT_SCALE"]
 
@@ -41,14 +41,24 @@ class CalibrationResult:
     engineer_multipliers, cell_multipliers : DataFrame
         The engineer and engineer x area records, with ``raw_ratio``: the
         unpooled geometric-mean ratio of the engineer's finished tickets to the
-        team model (shows how much pooling moved each estimate).
+        team model (shows how much pooling moved each estimate). An
+        engineer's multiplier is their effect on their *own ticket mix*:
+        exp(u + sum over their areas of (share of their tickets) x v).
     elasticity : DataFrame
         Per area: the points elasticity with its standard error, 90%
         confidence interval and the Wald test of elasticity = 1.
     fixed_effects : DataFrame
         All fixed effects with standard errors.
     variance_components : dict
-        ``engineer_sd``, ``cell_sd`` and ``noise_sd`` per area.
+        ``engineer_sd``, ``cell_sd``, ``noise_sd`` per area, and
+        ``identification``: per component (``engineer_sd``, ``cell_sd``, and
+        ``split`` between them) ``"estimated"``, ``"poorly determined"``,
+        ``"not identified"`` (held at 0: the data cannot determine it) or
+        ``"not fitted"``.
+    aging_work : DataFrame
+        Every open ticket with its age (working days) and ``p_abandoned``,
+        the fitted probability that it is abandoned rather than still being
+        worked on; most likely abandoned first. See :attr:`abandoned_tickets`.
     points_test : dict or None
         Likelihood-ratio test of the log-linear points term against points as
         a category (ML fits on finished tickets): statistic, df, p_value;
@@ -68,15 +78,16 @@ class CalibrationResult:
     converged: bool
     calendar: WorkCalendar | None = None
     warnings: list[str] = field(default_factory=list)
+    aging_work: pd.DataFrame | None = None
 
     # -- construction -----------------------------------------------------
     @classmethod
-    def from_fit(cls, fit: MixedFit, design, tickets: pd.DataFrame, *, calibrator,
+    def from_fit(cls, design_fit, design, tickets: pd.DataFrame, *, calibrator,
                  slopes: str, calendar: WorkCalendar | None,
-                 points_test: Callable[[], dict | None],
-                 em_iterations: int) -> CalibrationResult:
+                 points_test: Callable[[], dict | None], identification: dict,
+                 pooled_areas: Sequence[str] = ()) -> CalibrationResult:
+        fit = design_fit.fit
         areas = design.areas
-        n_areas = len(areas)
         se = np.sqrt(np.diag(fit.beta_covariance))
         fixed = pd.DataFrame({
             "name": design.feature_names,
@@ -87,66 +98,35 @@ class CalibrationResult:
         })
         slope_columns = design.slope_index
         assumed = bool((slope_columns < 0).all())
-        if assumed:
-            # Elasticity 1 is an assumption (an offset), not an estimate.
-            slope_estimate, slope_se = np.ones(n_areas), np.zeros(n_areas)
-            slope_var, slope_cov = np.zeros(n_areas), np.zeros(n_areas)
-        else:
-            cov_all = fit.beta_covariance
-            slope_estimate, slope_se = fit.beta[slope_columns], se[slope_columns]
-            slope_var = np.diag(cov_all)[slope_columns]
-            slope_cov = cov_all[np.arange(n_areas), slope_columns]
-        elasticity = pd.DataFrame({
-            "area": areas,
-            "elasticity": slope_estimate,
-            "std_error": slope_se,
-        })
-        elasticity["ci_low"] = elasticity["elasticity"] - _Z * elasticity["std_error"]
-        elasticity["ci_high"] = elasticity["elasticity"] + _Z * elasticity["std_error"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            elasticity["z_vs_1"] = (elasticity["elasticity"] - 1) / elasticity["std_error"]
-        elasticity["p_value_vs_1"] = 2 * stats.norm.sf(np.abs(elasticity["z_vs_1"]))
-        if assumed:
-            elasticity[["z_vs_1", "p_value_vs_1"]] = np.nan  # not tested: assumed
-        elasticity["shared"] = slopes == "shared"
-        elasticity["assumed"] = assumed
-
-        noise_sd = fit.sigma if len(fit.sigma) == n_areas else np.repeat(fit.sigma, n_areas)
+        elasticity, area_table = _area_tables(fit, design, slope_columns, assumed)
         finished = ~design.censored
         count = lambda codes, size, mask: np.bincount(codes[mask], minlength=size)  # noqa: E731
-        cov = fit.beta_covariance
-        area_table = pd.DataFrame({
-            "area": areas,
-            "intercept": fit.beta[:n_areas],
-            "elasticity": slope_estimate,
-            "noise_sd": noise_sd,
-            "var_intercept": np.diag(cov)[:n_areas],
-            "var_elasticity": slope_var,
-            "cov_intercept_elasticity": slope_cov,
-            "n_finished": count(design.area, n_areas, finished),
-            "n_open": count(design.area, n_areas, ~finished),
-        })
-
-        # Unpooled ratios: mean residual of finished tickets against the
-        # fixed part, per cell, and their average over the engineer's areas
-        # (what per-person averages of actual / typical would say).
-        fixed_part = design.patterns[design.pattern] @ fit.beta
-        residual = np.where(finished, design.log_duration - fixed_part, 0.0)
         n_engineers, n_cells = len(design.engineers), len(design.cell_engineer)
         engineer_finished = count(design.engineer, n_engineers, finished)
         cell_finished = count(design.cell, n_cells, finished)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            raw_cell_log = np.bincount(design.cell, residual, n_cells) / cell_finished
-            raw_cell = np.exp(raw_cell_log)
-            raw_engineer = np.exp(
-                pd.Series(raw_cell_log).groupby(design.cell_engineer).mean().reindex(
-                    range(n_engineers)).to_numpy())
+        everything = np.ones(len(finished), dtype=bool)
+        engineer_tickets = count(design.engineer, n_engineers, everything)
+        cell_tickets = count(design.cell, n_cells, everything)
 
-        # An engineer's multiplier: the effect on a balanced mix of the
-        # team's areas, exp(u + mean over areas of v).
-        engineer_mean, engineer_variance = fit.engineer_mix_effect(n_areas)
+        # Unpooled ratios: mean residual of finished tickets against the
+        # fixed part, per cell, and over the engineer's own finished tickets
+        # (what per-person averages of actual / typical would say).
+        fixed_part = design.patterns[design.pattern] @ fit.beta
+        residual = np.where(finished, design.log_duration - fixed_part, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            raw_cell = np.exp(np.bincount(design.cell, residual, n_cells) / cell_finished)
+            raw_engineer = np.exp(np.bincount(design.engineer, residual, n_engineers)
+                                  / engineer_finished)
+
+        # An engineer's multiplier: the effect on their own ticket mix,
+        # exp(u + sum over their cells of share x v). Averaging over areas
+        # they never worked in would shrink it toward 1 by the number of
+        # areas when engineer and engineer x area effects are confounded.
+        share = cell_tickets / np.maximum(engineer_tickets[design.cell_engineer], 1)
+        engineer_mean, engineer_variance, _ = fit.engineer_mix_effect(share)
         engineer_sd = np.sqrt(engineer_variance)
-        engineer_prior = fit.engineer_sd**2 + fit.cell_sd**2 / n_areas
+        engineer_prior = fit.engineer_sd**2 + fit.cell_sd**2 * np.bincount(
+            design.cell_engineer, share**2, n_engineers)
         engineers = pd.DataFrame({
             "scope": "engineer",
             "engineer": design.engineers,
@@ -157,6 +137,8 @@ class CalibrationResult:
             "n_finished": engineer_finished,
             "n_open": count(design.engineer, n_engineers, ~finished),
             "shrinkage_weight": _weight(engineer_variance, engineer_prior),
+            "fixed_cross_intercept": 0.0,
+            "fixed_cross_elasticity": 0.0,
         })
         cell_mean = fit.engineer_effect[design.cell_engineer] + fit.cell_effect
         cell_variance, cross = fit.cell_effect_uncertainty()
@@ -176,17 +158,19 @@ class CalibrationResult:
             "fixed_cross_elasticity": (np.zeros(n_cells) if assumed else
                                        cross[np.arange(n_cells), slope_columns[design.cell_area]]),
         })
-        population_sd = np.sqrt(prior)
+        new_areas = _new_area_records(fit, design, slope_columns, assumed)
+        unseen_sd = (np.sqrt(prior) if identification["engineer_sd"] != "not identified"
+                     else ASSUMED_ENGINEER_SD)
         population = pd.DataFrame({
             "scope": ["population"], "engineer": [None], "area": [None],
-            "log_mean": [0.0], "log_sd": [population_sd],
-            **{k: v.reshape(1) for k, v in multiplier_summary(0.0, population_sd).items()},
+            "log_mean": [0.0], "log_sd": [unseen_sd],
+            **{k: v.reshape(1) for k, v in multiplier_summary(0.0, unseen_sd).items()},
             "n_finished": [int(finished.sum())], "n_open": [int((~finished).sum())],
             "shrinkage_weight": [0.0],
+            "fixed_cross_intercept": [0.0], "fixed_cross_elasticity": [0.0],
         })
-        engineers[["fixed_cross_intercept", "fixed_cross_elasticity"]] = 0.0
-        population[["fixed_cross_intercept", "fixed_cross_elasticity"]] = 0.0
-        records = pd.concat([population, engineers, cells], ignore_index=True)[RECORD_COLUMNS]
+        records = pd.concat([population, engineers, cells, new_areas],
+                            ignore_index=True)[RECORD_COLUMNS]
         records = records.sort_values(["scope", "engineer", "area"], key=_scope_order,
                                       na_position="first").reset_index(drop=True)
 
@@ -202,11 +186,20 @@ class CalibrationResult:
             "zero_points": float(design.zero_points),
             "engineer_sd": float(fit.engineer_sd),
             "cell_sd": float(fit.cell_sd),
+            "unseen_engineer_sd": float(unseen_sd),
+            "identification": dict(identification),
             "cap_days": float(calibrator.cap_days),
             "confidence": float(calibrator.confidence),
             "noise": calibrator.noise,
             "slopes": slopes,
+            "pooled_areas": list(pooled_areas),
+            "min_area_tickets": int(calibrator.min_area_tickets),
             "method": calibrator.method,
+            "half_life_days": (None if calibrator.half_life_days is None
+                               else float(calibrator.half_life_days)),
+            "abandonment": bool(calibrator.abandonment),
+            "abandoned_share": float(design_fit.abandoned_share),
+            "clock": _clock(tickets["clock"]),
         }
         multipliers = Multipliers(
             records=records, areas=area_table, model=model, window=window,
@@ -215,6 +208,11 @@ class CalibrationResult:
         engineer_table = engineers.drop(columns=["scope", "area", *internal]).assign(
             raw_ratio=raw_engineer)
         cell_table = cells.drop(columns=["scope", *internal]).assign(raw_ratio=raw_cell)
+        open_rows = np.flatnonzero(design.censored)
+        aging = tickets.iloc[open_rows][
+            ["ticket_id", "title", "engineer", "area", "points", "started_at", "duration_days"]
+        ].rename(columns={"duration_days": "age_days"}).assign(
+            p_abandoned=design_fit.p_abandoned[open_rows])
         return cls(
             multipliers=multipliers,
             engineer_multipliers=engineer_table.sort_values("engineer").reset_index(drop=True),
@@ -224,14 +222,17 @@ class CalibrationResult:
             variance_components={
                 "engineer_sd": float(fit.engineer_sd),
                 "cell_sd": float(fit.cell_sd),
-                "noise_sd": dict(zip(areas, map(float, noise_sd), strict=True)),
+                "noise_sd": dict(zip(areas, map(float, area_table["noise_sd"]), strict=True)),
+                "identification": dict(identification),
             },
             _points_test=points_test,
             n_tickets=len(tickets),
             n_censored=int(design.censored.sum()),
-            em_iterations=em_iterations,
-            converged=bool(fit.converged),
+            em_iterations=design_fit.iterations,
+            converged=bool(fit.converged and design_fit.converged),
             calendar=calendar,
+            aging_work=aging.sort_values(["p_abandoned", "age_days"],
+                                         ascending=False).reset_index(drop=True),
         )
 
     @cached_property
@@ -288,7 +289,10 @@ class CalibrationResult:
         predicted duration stays within ``cap_days`` working days with
         probability at least ``confidence``; 0 when even the smallest size
         does not (such tickets should be split). The team's assumption is the
-        reference size (3 points within 3 days).
+        reference size within the cap (``reference_points`` within ``cap_days``;
+        3 points within 3 days by default). For lead time, pass the lead-time
+        cap (:attr:`~calibrate.export.Multipliers.verdict_cap`): the default
+        ``cap_days`` is a cap on work.
         """
         cap = self.cap_days if cap_days is None else cap_days
         level = self.confidence if confidence is None else confidence
@@ -335,6 +339,15 @@ class CalibrationResult:
                 self.cell_multipliers["engineer"].isin(keep)].reset_index(drop=True),
         )
 
+    def with_lead_cap(self, lead_cap_days: float | None) -> CalibrationResult:
+        """The same result with a cap for lead time (working days from creation
+        to done; None: no cap). Durations measured as lead time (``clock``
+        ``lead`` or ``mixed``) are judged only against it — never against
+        the team's work cap — in the summary, the report and the file.
+        See :attr:`calibrate.export.Multipliers.verdict_cap`."""
+        return dataclasses.replace(self,
+                                   multipliers=self.multipliers.with_lead_cap(lead_cap_days))
+
     def to_frame(self) -> pd.DataFrame:
         """One tidy table: every multiplier record, with the overrun
         probability of a reference-size ticket and the recommended size."""
@@ -348,70 +361,240 @@ class CalibrationResult:
         return CalibrationSummary(self)
 
 
-def _weight(posterior_variance: np.ndarray, prior_variance: float) -> np.ndarray:
+def _weight(posterior_variance: np.ndarray, prior_variance) -> np.ndarray:
     """Share of the estimate that comes from the engineer's own data:
     1 - posterior variance / prior variance (0 = all pooled, 1 = all own data)."""
-    if prior_variance <= 0:
-        return np.zeros(len(posterior_variance))
-    return np.clip(1 - posterior_variance / prior_variance, 0.0, 1.0)
+    prior = np.broadcast_to(np.asarray(prior_variance, dtype=float), np.shape(posterior_variance))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weight = np.where(prior > 0, 1 - posterior_variance / prior, 0.0)
+    return np.clip(weight, 0.0, 1.0)
+
+
+def _area_tables(fit, design, slope_columns: np.ndarray,
+                 assumed: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The elasticity table (with its test of elasticity = 1) and the per-area
+    parameters the multipliers file carries."""
+    areas = design.areas
+    n_areas = len(areas)
+    covariance = fit.beta_covariance
+    se = np.sqrt(np.diag(covariance))
+    if assumed:
+        # Elasticity 1 is an assumption (an offset), not an estimate.
+        slope_estimate, slope_se = np.ones(n_areas), np.zeros(n_areas)
+        slope_var, slope_cov = np.zeros(n_areas), np.zeros(n_areas)
+    else:
+        slope_estimate, slope_se = fit.beta[slope_columns], se[slope_columns]
+        slope_var = np.diag(covariance)[slope_columns]
+        slope_cov = covariance[np.arange(n_areas), slope_columns]
+    elasticity = pd.DataFrame({"area": areas, "elasticity": slope_estimate,
+                               "std_error": slope_se})
+    elasticity["ci_low"] = elasticity["elasticity"] - _Z * elasticity["std_error"]
+    elasticity["ci_high"] = elasticity["elasticity"] + _Z * elasticity["std_error"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        elasticity["z_vs_1"] = (elasticity["elasticity"] - 1) / elasticity["std_error"]
+    elasticity["p_value_vs_1"] = 2 * stats.norm.sf(np.abs(elasticity["z_vs_1"]))
+    if assumed:
+        elasticity[["z_vs_1", "p_value_vs_1"]] = np.nan  # not tested: assumed
+    # Shared: this area's elasticity is estimated together with other areas'.
+    users = pd.Series(slope_columns).map(pd.Series(slope_columns).value_counts())
+    elasticity["shared"] = (not assumed) & (users.to_numpy() > 1)
+    elasticity["assumed"] = assumed
+    group_of_area = np.zeros(n_areas, dtype=int)
+    group_of_area[design.cell_area] = fit._sums.group
+    noise_sd = fit.sigma[group_of_area]
+    finished = ~design.censored
+    area_table = pd.DataFrame({
+        "area": areas,
+        "intercept": fit.beta[:n_areas],
+        "elasticity": slope_estimate,
+        "noise_sd": noise_sd,
+        "var_intercept": np.diag(covariance)[:n_areas],
+        "var_elasticity": slope_var,
+        "cov_intercept_elasticity": slope_cov,
+        "n_finished": np.bincount(design.area[finished], minlength=n_areas),
+        "n_open": np.bincount(design.area[~finished], minlength=n_areas),
+    })
+    return elasticity, area_table
+
+
+def _new_area_records(fit, design, slope_columns: np.ndarray, assumed: bool) -> pd.DataFrame:
+    """Records for a known engineer in an area they have no tickets in.
+
+    The best linear predictor of u + v_new is the engineer effect u alone
+    (v_new is independent of all data), with prediction-error variance
+    PEV(u) + cell_sd^2 and u's cross terms with the area's fixed effects.
+    """
+    n_engineers, n_areas = len(design.engineers), len(design.areas)
+    has_cell = np.zeros((n_engineers, n_areas), dtype=bool)
+    has_cell[design.cell_engineer, design.cell_area] = True
+    engineer, area = np.nonzero(~has_cell)
+    # One more per engineer for an area the model has never seen (area -1).
+    engineer = np.concatenate([engineer, np.arange(n_engineers)])
+    area = np.concatenate([area, np.full(n_engineers, -1)])
+    known = area >= 0
+    columns = ["scope", "engineer", "area", "log_mean", "log_sd", "median", "mean", "p10", "p90",
+               "n_finished", "n_open", "shrinkage_weight", "fixed_cross_intercept",
+               "fixed_cross_elasticity"]
+    mean, variance, cross = fit.engineer_mix_effect(np.zeros(len(design.cell_engineer)))
+    prior = fit.engineer_sd**2 + fit.cell_sd**2
+    total_variance = variance[engineer] + fit.cell_sd**2
+    log_sd = np.sqrt(total_variance)
+    return pd.DataFrame({
+        "scope": "engineer_new_area",
+        "engineer": np.asarray(design.engineers, dtype=object)[engineer],
+        "area": np.where(known, np.asarray(design.areas + [None], dtype=object)[area], None),
+        "log_mean": mean[engineer],
+        "log_sd": log_sd,
+        **multiplier_summary(mean[engineer], log_sd),
+        "n_finished": 0,
+        "n_open": 0,
+        "shrinkage_weight": _weight(total_variance, prior),
+        "fixed_cross_intercept": np.where(known, cross[engineer, area], 0.0),
+        "fixed_cross_elasticity": (np.zeros(len(engineer)) if assumed else np.where(
+            known, cross[engineer, slope_columns[area]], 0.0)),
+    })[columns]
 
 
 def _scope_order(values: pd.Series) -> pd.Series:
     if values.name == "scope":
-        return values.map({"population": 0, "engineer": 1, "engineer_area": 2})
+        return values.map({"population": 0, "engineer": 1, "engineer_area": 2,
+                           "engineer_new_area": 3})
     return values
+
+
+def _clock(clocks: pd.Series) -> str:
+    """What the durations measure: ``cycle``, ``lead`` or ``mixed`` (both kinds)."""
+    kinds = set(clocks.astype(str).unique())
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def _iso(value) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).isoformat()
 
 
+def _flag(state: str) -> str:
+    """A row-label suffix for a variance component that is not an estimate."""
+    return "" if state in ("estimated", "poorly determined") else f" [{state}]"
+
+
 class CalibrationSummary:
     """Summary of a :class:`CalibrationResult`: ``str()`` gives text,
-    ``_repr_html_`` gives HTML tables in a notebook."""
+    ``_repr_html_`` gives HTML tables in a notebook.
+
+    Overrun verdicts ("where the assumption breaks", recommended sizes) are
+    given against :attr:`~calibrate.export.Multipliers.verdict_cap`: the
+    team's cap for cycle time; for lead time (and a mix of lead and cycle
+    time, read as lead time) only the lead-time cap, when one is set
+    (:meth:`CalibrationResult.with_lead_cap`) — without one, that table
+    gives the typical lead time instead, with no verdicts.
+    """
 
     def __init__(self, result: CalibrationResult) -> None:
         self.result = result
 
+    def clock_notes(self) -> list[str]:
+        """What the durations measure and which cap they are judged against
+        (empty for cycle time: the team's cap applies)."""
+        multipliers = self.result.multipliers
+        clock, cap = multipliers.clock, multipliers.model["cap_days"]
+        if clock not in ("lead", "mixed"):
+            return []
+        what = ("Durations are lead time: working days from creation to done, waiting in the "
+                "backlog included (the export records no start of work)." if clock == "lead"
+                else "Durations mix lead time (creation to done: tickets without a start of "
+                     "work) and cycle time (start of work to done); they are read as lead time.")
+        how = ("For work time (cycle time), read an export that records the start of work: "
+               "Jira REST JSON with the changelog, Linear's CSV (Started), or a CSV with "
+               "started_at.")
+        lead_cap = multipliers.verdict_cap
+        if lead_cap is None:
+            verdict = (f"Lead time is not judged against the work cap of {cap:g} days: no "
+                       "overrun verdicts. To judge it, set a lead-time cap "
+                       "(result.with_lead_cap(days), lead_cap_days in calibrate.toml [model], "
+                       "or --lead-cap-days).")
+        else:
+            verdict = (f"Verdicts are against the lead-time cap of {lead_cap:g} working days "
+                       f"from creation to done, not the work cap of {cap:g} days.")
+        return [what, how, verdict]
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The summary's tables, by title."""
         result = self.result
-        model = result.multipliers.model
+        multipliers = result.multipliers
+        model = multipliers.model
+        reference = model["reference_points"]
+        clock = multipliers.clock
+        lead = clock in ("lead", "mixed")
+        cap = multipliers.verdict_cap
+        identification = result.variance_components["identification"]
         overview = pd.DataFrame({
             "value": [
                 result.n_tickets, result.n_censored,
                 len(result.engineer_multipliers), len(result.elasticity),
+                {"cycle": "cycle (start of work to done)",
+                 "lead": "lead (creation to done)",
+                 "mixed": "mixed lead and cycle (read as lead)"}.get(clock, clock),
+                ("none (lead time)" if cap is None else
+                 f"{cap:g} working days" + (" of lead time" if lead else "")),
                 f"{model['method'].upper()}, noise sd per {model['noise']}",
                 result.em_iterations, "yes" if result.converged else "NO",
                 f"{result.variance_components['engineer_sd']:.3f}",
                 f"{result.variance_components['cell_sd']:.3f}",
+                identification["split"],
+                int((result.aging_work["p_abandoned"] > 0.5).sum()),
+                "none" if model.get("half_life_days") is None
+                else f"{model['half_life_days']:g} days",
             ]},
-            index=["tickets", "open (censored)", "engineers", "areas", "fit",
-                   "EM iterations", "converged", "engineer sd (log)",
-                   "engineer x area sd (log)"])
+            index=["tickets", "open (censored)", "engineers", "areas", "clock",
+                   "cap for verdicts", "fit", "EM iterations", "converged",
+                   "engineer sd (log)" + _flag(identification["engineer_sd"]),
+                   "engineer x area sd (log)" + _flag(identification["cell_sd"]),
+                   "engineer vs engineer x area", "open, likely abandoned",
+                   "recency half-life"])
         elasticity = result.elasticity[["area", "elasticity", "std_error", "ci_low",
                                         "ci_high", "p_value_vs_1"]].copy()
-        elasticity.insert(1, "median days at 3 points", np.exp(
-            result.multipliers.areas["intercept"].to_numpy()))
-        elasticity.insert(2, "noise sd", result.multipliers.areas["noise_sd"].to_numpy())
+        elasticity.insert(1, f"median days at {reference:g} points", np.exp(
+            multipliers.areas["intercept"].to_numpy()))
+        elasticity.insert(2, "noise sd", multipliers.areas["noise_sd"].to_numpy())
         engineers = result.engineer_multipliers[
             ["engineer", "median", "p10", "p90", "n_finished", "n_open", "shrinkage_weight",
              "raw_ratio"]]
-        sizes = result.recommended_sizes()
-        breaks = sizes.assign(
-            p_3_points_over_3_days=1 - sizes["p_reference_within_cap"]).sort_values(
-            "p_3_points_over_3_days", ascending=False)[
-            ["engineer", "area", "p_3_points_over_3_days", "recommended_points", "n_finished"]]
+        if cap is not None:
+            sizes = result.recommended_sizes(cap_days=cap)
+            column = f"p_{reference:g}_points_over_{cap:g}_days"
+            breaks = sizes.assign(**{column: 1 - sizes["p_reference_within_cap"]}).sort_values(
+                column, ascending=False)[
+                ["engineer", "area", column, "recommended_points", "n_finished"]]
+            if lead:
+                title = (f"Where a {reference:g}-point ticket overruns the lead-time cap "
+                         f"({cap:g} working days from creation to done, "
+                         f"{result.confidence:.0%} confidence)")
+            else:
+                title = (f"Where the {reference:g}-point assumption breaks (cap {cap:g} "
+                         f"working days, {result.confidence:.0%} confidence)")
+        else:
+            cells = result.cell_multipliers
+            prediction = result.predict(cells["engineer"], cells["area"],
+                                        np.full(len(cells), reference))
+            breaks = cells[["engineer", "area"]].assign(
+                median_days=prediction["p50_days"].to_numpy(),
+                p10_days=prediction["p10_days"].to_numpy(),
+                p90_days=prediction["p90_days"].to_numpy(),
+                n_finished=cells["n_finished"].to_numpy())
+            title = (f"Typical lead time of a {reference:g}-point ticket (working days from "
+                     "creation to done; no cap verdicts)")
         return {
             "Model": overview,
             "Points elasticity per area (1 = proportional)": elasticity,
             "Engineer multipliers (1 = team typical)": engineers,
-            f"Where the 3-point assumption breaks (cap {result.cap_days:g} days, "
-            f"{result.confidence:.0%} confidence)": breaks,
+            title: breaks,
         }
 
     def __str__(self) -> str:
         parts = ["Calibration summary", "=" * 19]
+        notes = self.clock_notes()
+        if notes:
+            parts += ["", *notes]
         with pd.option_context("display.width", 120, "display.max_columns", 20,
                                "display.float_format", "{:.3f}".format):
             for title, table in self.tables().items():
@@ -430,6 +613,7 @@ class CalibrationSummary:
 
     def _repr_html_(self) -> str:
         parts = ["<div class='calibrate-summary'><h3>Calibration summary</h3>"]
+        parts += [f"<p>{html.escape(note)}</p>" for note in self.clock_notes()]
         for title, table in self.tables().items():
             parts.append(f"<h4>{html.escape(title)}</h4>")
             parts.append(table.to_html(float_format="{:.3f}".format, escape=True))

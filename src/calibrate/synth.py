@@ -1316,6 +1316,7 @@ def simulate_tickets(
     seed: int = 0,
     calendar: WorkCalendar | None = None,
     as_of: pd.Timestamp | str = "2026-06-30 18:00",
+    abandoned: float = 0.0,
 ) -> SimulatedTable:
     """Draw a canonical ticket table of any size straight from the model.
 
@@ -1325,6 +1326,12 @@ def simulate_tickets(
     finish would fall after ``as_of`` are open, censored there — so a
     short history gives many open tickets. Engineers' activity varies
     (lognormal shares), so some have few tickets.
+
+    ``abandoned`` adds that share of *abandoned* tickets on top (as in real
+    exports: left "in progress" after everyone stopped): open at ``as_of``,
+    started 60 to 350 working days before it, of engineers, areas and points
+    drawn like the others. Their ids are listed in the truth's
+    ``abandoned_ids``; the other tickets are the same as without them.
 
     Examples
     --------
@@ -1362,6 +1369,27 @@ def simulate_tickets(
     censored = (finishes > as_of).to_numpy()
     so_far = calendar.working_days_between(starts, pd.Series(as_of, index=starts.index))
     duration = np.where(censored, np.maximum(so_far, 1 / 24), true_days)
+    n_abandoned = int(round(abandoned * n_tickets))
+    if n_abandoned:
+        # Drawn after every other ticket, so those stay as without abandonment.
+        engineer = np.concatenate([engineer, rng.choice(n_engineers, size=n_abandoned,
+                                                        p=activity / activity.sum())])
+        area = np.concatenate([area, rng.integers(0, n_areas, n_abandoned)])
+        points = np.concatenate([points, rng.choice(np.array([1.0, 2.0, 3.0, 5.0, 8.0]),
+                                                    size=n_abandoned)])
+        age = rng.uniform(60, 350, n_abandoned)
+        anchor = np.busday_offset(as_of.to_datetime64().astype("datetime64[D]"), -360,
+                                  roll="backward").astype("datetime64[ns]")
+        abandoned_starts = calendar.add_working_days(
+            pd.Series(np.full(n_abandoned, anchor)), 360 - age)
+        starts = pd.concat([starts, abandoned_starts], ignore_index=True)
+        finishes = pd.concat([finishes, pd.Series(pd.NaT, index=range(n_abandoned))],
+                             ignore_index=True)
+        censored = np.concatenate([censored, np.ones(n_abandoned, dtype=bool)])
+        so_far = calendar.working_days_between(abandoned_starts,
+                                               pd.Series(as_of, index=abandoned_starts.index))
+        duration = np.concatenate([duration, np.maximum(so_far, 1 / 24)])
+        n_tickets += n_abandoned
     names = np.array([f"engineer-{i:05d}" for i in range(n_engineers)], dtype=object)
     string = pd.StringDtype()
     tickets = pd.DataFrame({
@@ -1395,6 +1423,7 @@ def simulate_tickets(
         "cell_sd": cell_sd,
         "u": u,
         "v": v,
+        "abandoned_ids": [f"T-{i + 1}" for i in range(n_tickets - n_abandoned, n_tickets)],
     }
     return SimulatedTable(tickets, truth)
 
