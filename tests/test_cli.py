@@ -198,7 +198,8 @@ def test_fit_end_to_end(fitted):
     from calibrate import load_multipliers
 
     loaded = load_multipliers(out)
-    assert set(loaded.records["scope"]) == {"population", "engineer", "engineer_area"}
+    assert set(loaded.records["scope"]) == {"population", "engineer", "engineer_area",
+                                              "engineer_new_area"}
 
 
 def test_fit_on_every_bundled_sample(tmp_path):
@@ -274,3 +275,87 @@ def test_same_input_gives_byte_identical_outputs(tmp_path):
     first, second = (json.loads((tmp_path / n / "m.json").read_text()) for n in ("1", "2"))
     first.pop("created_at"), second.pop("created_at")  # the one documented timestamp
     assert first == second
+
+
+# -- lead time: the clock in every output, the lead-time cap -----------------------------------
+
+@pytest.fixture(scope="module")
+def lead_export(tmp_path_factory):
+    """A canonical table whose durations are lead time (as a GitLab export gives)."""
+    from calibrate.io import write_tickets
+    from calibrate.synth import simulate_tickets
+
+    tickets = simulate_tickets(600, 6, intercept=3.0, noise_sd=1.2, seed=5).tickets.assign(
+        clock="lead")
+    return write_tickets(tickets, tmp_path_factory.mktemp("lead") / "tickets.csv")
+
+
+def lead_backlog(folder: Path) -> Path:
+    backlog = folder / "backlog.csv"
+    backlog.write_text("ticket_id,engineer,area,points\nX-1,engineer-00000,research,3\n"
+                       "X-2,somebody-new,research,5\nX-3,engineer-00001,research,\n")
+    return backlog
+
+
+def test_fit_and_predict_on_lead_time_carry_the_clock(lead_export, tmp_path):
+    import json
+
+    out = tmp_path / "m.json"
+    result = run("fit", lead_export, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Durations are lead time" in result.output
+    assert "Lead time is not judged against the work cap of 3 days" in result.output
+    assert "Where the 3-point assumption breaks" not in result.output
+    document = json.loads(out.read_text())
+    assert document["model"]["clock"] == "lead" and document["model"]["lead_cap_days"] is None
+    assert set(pd.read_csv(out.with_suffix(".csv"))["clock"]) == {"lead"}
+
+    predictions = tmp_path / "p.csv"
+    result = run("predict", lead_backlog(tmp_path), "--multipliers", out, "--out", predictions)
+    assert result.exit_code == 0, result.output
+    assert "days are lead time (creation to done)" in result.output
+    assert "no overrun probability: lead time is not judged against the work cap" in result.output
+    table = pd.read_csv(predictions, keep_default_na=False).set_index("ticket_id")
+    assert table.loc["X-1", "clock"] == "lead" and table.loc["X-2", "clock"] == "lead"
+    assert not [c for c in table.columns if c.startswith("p_over")]
+
+    # With a lead-time cap, the overrun probability is against it.
+    result = run("predict", lead_backlog(tmp_path), "--multipliers", out, "--out", predictions,
+                 "--lead-cap-days", "10")
+    assert result.exit_code == 0, result.output
+    capped = pd.read_csv(predictions, keep_default_na=False).set_index("ticket_id")
+    assert "p_over_10_days" in capped.columns
+    # Same as asking for a 10-day budget explicitly.
+    run("predict", lead_backlog(tmp_path), "--multipliers", out, "--out", tmp_path / "b.csv",
+        "--cap-days", "10")
+    budget = pd.read_csv(tmp_path / "b.csv", keep_default_na=False).set_index("ticket_id")
+    assert capped.loc["X-1", "p_over_10_days"] == budget.loc["X-1", "p_over_10_days"]
+
+
+def test_cycle_time_predictions_carry_the_clock(fitted, tmp_path):
+    _, multipliers = fitted
+    out = tmp_path / "predictions.csv"
+    result = run("predict", FIXTURES / "backlog.csv", "--multipliers", multipliers, "--out", out)
+    assert result.exit_code == 0, result.output
+    predictions = pd.read_csv(out, keep_default_na=False).set_index("ticket_id")
+    assert predictions.loc["ML-900", "clock"] == "cycle"
+    assert "p_over_3_days" in predictions.columns
+
+
+def test_the_lead_cap_comes_from_the_option_or_the_config(lead_export, tmp_path):
+    import json
+
+    config = tmp_path / "calibrate.toml"
+    config.write_text("[model]\nlead_cap_days = 12\n")
+    out = tmp_path / "m.json"
+    result = run("fit", lead_export, "--config", config, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["model"]["lead_cap_days"] == 12
+    assert "Verdicts are against the lead-time cap of 12 working days" in result.output
+    assert "Where a 3-point ticket overruns the lead-time cap (12 working days" in result.output
+    result = run("fit", lead_export, "--config", config, "--out", out, "--lead-cap-days", "8")
+    assert json.loads(out.read_text())["model"]["lead_cap_days"] == 8
+    config.write_text("[model]\nlead_cap_days = -1\n")
+    result = run("fit", lead_export, "--config", config, "--out", out)
+    assert result.exit_code == 2 and "model.lead_cap_days" in result.output
+    assert run("fit", lead_export, "--out", out, "--lead-cap-days", "0").exit_code == 2

@@ -8,6 +8,7 @@ import pytest
 
 from calibrate.config import (
     AREA_RULE_FIELDS,
+    DEFAULT_CLOSED_WITHIN_MINUTES,
     DEFAULT_DONE,
     DEFAULT_IN_PROGRESS,
     DEFAULT_NOT_FINISHED,
@@ -38,6 +39,7 @@ def test_defaults():
     assert config.done_statuses == DEFAULT_DONE
     assert config.not_finished_resolutions == DEFAULT_NOT_FINISHED
     assert config.minimum_duration_days == pytest.approx(1 / 24, rel=0, abs=1e-15)
+    assert config.closed_within_minutes == DEFAULT_CLOSED_WITHIN_MINUTES == 15.0
 
 
 def test_empty_file_gives_the_defaults(tmp_path):
@@ -72,6 +74,17 @@ def test_full_file_parses(fixtures):
     assert config.columns == {"ticket_id": "Key", "engineer": "Owner"}
     assert config.minimum_duration_days == 0.01
     assert config.source == str(path)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0, 0.0), (5, 5.0), (7.5, 7.5), (1440, 1440.0)])
+def test_closed_within_minutes_is_read_from_durations(tmp_path, value, expected):
+    # 0 turns the bookkeeping rule off; up to one day (1440 minutes) is accepted.
+    path = tmp_path / "calibrate.toml"
+    path.write_text(f"[durations]\nclosed_within_minutes = {value}\n", encoding="utf-8")
+    config = load_config(path)
+    assert config.closed_within_minutes == expected
+    assert isinstance(config.closed_within_minutes, float)
+    assert config.minimum_duration_days == pytest.approx(1 / 24, rel=0, abs=1e-15)
 
 
 def test_rule_fields_default_to_all_fields():
@@ -160,6 +173,13 @@ def test_bad_country_is_listed_with_the_other_problems():
         ({"durations": {"minimum_days": 0}}, "durations.minimum_days"),
         ({"durations": {"minimum_days": 1.5}}, "durations.minimum_days"),
         ({"durations": {"minimum_days": "1h"}}, "durations.minimum_days"),
+        ({"durations": {"closed_within_minutes": -1}}, "durations.closed_within_minutes"),
+        ({"durations": {"closed_within_minutes": 1441}}, "durations.closed_within_minutes"),
+        ({"durations": {"closed_within_minutes": "15m"}}, "durations.closed_within_minutes"),
+        ({"durations": {"closed_within_minutes": True}}, "durations.closed_within_minutes"),
+        ({"durations": {"closed_within_minutes": float("nan")}},
+         "durations.closed_within_minutes"),
+        ({"durations": {"closed_within": 15}}, "durations.closed_within"),
         ({"calendar": 3}, "calendar"),
     ],
 )

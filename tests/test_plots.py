@@ -405,3 +405,34 @@ def test_figures_grow_with_the_number_of_engineers(result):
     inches_per_row = forest.get_figheight() / len(forest.axes[0].get_yticklabels())
     assert inches_per_row >= 0.2
     assert 10 <= forest.get_figwidth() <= 12
+
+
+def test_titles_and_captions_name_the_clock_and_the_configured_sizes():
+    tickets = simulate_tickets(600, 6, seed=2).tickets
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", calibrate.CalibrationWarning)
+        two = calibrate.Calibrator(reference_points=2, cap_days=5).fit(tickets).result_
+        lead = calibrate.Calibrator().fit(tickets.assign(clock="lead")).result_
+    figure = plots.plot_recommended_sizes(two)
+    assert figure.axes[0].get_xlabel().startswith("bold/red: below the team's 2-point reference")
+    plt.close(figure)
+    figure = plots.plot_elasticity(two, tickets)
+    labels = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    assert "proportional: days ∝ points, through the 2-point median" in labels
+    plt.close(figure)
+    assert not any("3-point" in caption for caption in plots.CAPTIONS.values())
+    # Lead time: named in the titles; the work cap is drawn for scale, not as a verdict.
+    figure = plots.plot_points_vs_days(lead, tickets)
+    assert figure.get_suptitle() == "Where points break: lead time against story points"
+    labels = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    assert "work cap 3 days (lead time not judged)" in labels
+    assert all("over the cap" not in ax.get_title(loc="left") for ax in visible_axes(figure))
+    plt.close(figure)
+    figure = plots.plot_points_vs_days(lead.with_lead_cap(10), tickets, cap_days=10)
+    labels = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    assert "lead-time cap: 10 working days" in labels
+    plt.close(figure)
+    figure = plots.plot_recommended_sizes(lead.with_lead_cap(10), cap_days=10)
+    assert figure.axes[0].get_title().startswith("Largest ticket that fits 10 working days of "
+                                                 "lead time")
+    plt.close(figure)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -247,3 +248,338 @@ def test_a_large_team_shows_its_busiest_engineers(tmp_path):
     assert busiest.index[0] in shown_rows
     # Every engineer stays in the data files.
     assert pd.read_csv(out / "multipliers.csv").query("scope == 'engineer'").shape[0] == 60
+
+
+# -- lead time, the elasticity sentence, configured sizes, the backtest sentence --------------
+
+def ticket_table(tickets, source_format="gitlab_csv"):
+    """A TicketTable around a canonical table, as a reader of ``source_format`` returns it."""
+    from calibrate.durations import WorkCalendar
+    from calibrate.tickets import TicketTable
+
+    excluded = tickets.iloc[:0].assign(reason=pd.Series(dtype="string"),
+                                       detail=pd.Series(dtype="string"))
+    return TicketTable(tickets, excluded, len(tickets), source_format, "export.csv",
+                       tickets["finished_at"].max(), calendar=WorkCalendar())
+
+
+def context_of(table, result, backtest_result=None):
+    from calibrate.report._context import build_context
+
+    return build_context(table, result, backtest_result=backtest_result, drift_result=None,
+                         min_tickets=5, pseudonymized=False, fit_warnings=[])
+
+
+def fitted(tickets, **settings):
+    import warnings
+
+    from calibrate import CalibrationWarning, Calibrator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        return Calibrator(**settings).fit(tickets).result_
+
+
+def p_over_by_hand(result, engineer, area, points, cap):
+    """P(a ticket of `points` takes more than `cap` days): the lognormal of the
+    model's Notes, from the file's numbers, at the reference size (x = 0 when
+    points == reference_points)."""
+    import numpy as np
+    from scipy import stats
+
+    multipliers = result.multipliers
+    assert points == multipliers.model["reference_points"]
+    row = multipliers.areas.set_index("area").loc[area]
+    cell = multipliers.records.query(
+        "scope == 'engineer_area' and engineer == @engineer and area == @area").iloc[0]
+    mean = row["intercept"] + cell["log_mean"]
+    sd = np.sqrt(row["noise_sd"] ** 2 + cell["log_sd"] ** 2 + row["var_intercept"]
+                 - 2 * cell["fixed_cross_intercept"])
+    return 1 - stats.norm.cdf((np.log(cap) - mean) / sd)
+
+
+@pytest.fixture(scope="module")
+def lead_tickets():
+    # Lead time is long and noisy: a 3-point ticket typically ~20 working days.
+    return simulate_tickets(900, 8, intercept=3.0, noise_sd=1.2, seed=5).tickets.assign(
+        clock="lead")
+
+
+@pytest.fixture(scope="module")
+def lead_result(lead_tickets):
+    return fitted(lead_tickets)
+
+
+VERDICT_WORDS = ("fails", "split it", "Recommended ticket sizes", "assumption breaks",
+                 "overruns 3", "longer than 3 working days")
+
+
+def test_lead_time_summary_says_so_and_gives_no_verdict_against_the_work_cap(
+        lead_tickets, lead_result):
+    context = context_of(ticket_table(lead_tickets), lead_result)
+    first = context["summary"][0]
+    # The clock, why, and how to get cycle time today.
+    assert first.startswith("Every duration in this report is lead time")
+    assert "GitLab's issues CSV records no start of work" in first
+    assert "workflow::" in first
+    for source in ("expand=changelog", "jira_json", "Linear's CSV export (its Started column)",
+                   "started_at", "generic_csv"):
+        assert source in first, source
+    assert "no ticket is judged against the team's cap of 3 working days" in context["summary"][1]
+    assert "lead_cap_days" in context["summary"][1]
+    text = " ".join(context["summary"])
+    for word in VERDICT_WORDS:
+        assert word not in text, word
+    assert context["breaks"] == [] and context["verdict_cap"] is None
+    assert context["typical"], "the typical lead time table replaces the verdicts"
+    figures = [figure["id"] for figure in context["figures"]]
+    assert "plot_overrun_map" not in figures and "plot_recommended_sizes" not in figures
+    points_caption = context["figures"][0]["caption"]
+    assert "lead time is not judged against it" in points_caption
+
+
+def test_a_lead_cap_gives_verdicts_labelled_as_lead_time(lead_tickets, lead_result):
+    result = lead_result.with_lead_cap(10)
+    context = context_of(ticket_table(lead_tickets), result)
+    assert context["summary"][0].startswith("Every duration in this report is lead time")
+    assert ("verdicts below are against the lead-time cap you set — 10 working days from "
+            "creation to done") in context["summary"][1]
+    verdict = context["summary"][2]
+    assert verdict.startswith("Against the lead-time cap, a 3-point ticket should be done "
+                              "within 10 working days of its creation.")
+    assert "That fails more often than 20% of the time" in verdict
+    assert "longer than 10 working days of lead time" in verdict
+    sizes = [s for s in context["summary"] if s.startswith("Recommended ticket sizes")]
+    assert sizes and "fit 10 working days of lead time with 80% confidence" in sizes[0]
+    assert context["verdict_cap"] == "10" and context["breaks"]
+    # Each row: P(3-point ticket > 10 lead-time days), by hand from the file's numbers.
+    for row in context["breaks"][:3]:
+        expected = p_over_by_hand(result, row["engineer"], row["area"], 3, 10)
+        assert row["p_over"] == f"{expected:.0%}"
+    html = build_html_of(ticket_table(lead_tickets), result)
+    assert "Where a 3-point ticket overruns the lead-time cap" in html
+    assert "P(lead time over 10 days)" in html
+    assert "Where the 3-point assumption breaks" not in html
+
+
+def build_html_of(table, result):
+    from calibrate.report import build_html
+
+    return build_html(table, result)
+
+
+def test_a_mixed_clock_is_read_as_lead_time(lead_tickets):
+    tickets = lead_tickets.copy()
+    tickets["clock"] = ["cycle" if i % 4 else "lead" for i in range(len(tickets))]
+    result = fitted(tickets)
+    assert result.multipliers.clock == "mixed"
+    context = context_of(ticket_table(tickets, "linear_csv"), result)
+    first = context["summary"][0]
+    assert first.startswith("225 of 900 tickets (25%) are measured in lead time")
+    assert "read as lead time" in first and "Linear's CSV export" in first
+    assert "delete the rows whose clock is lead" in first
+    text = " ".join(context["summary"])
+    for word in VERDICT_WORDS:
+        assert word not in text, word
+    assert context["breaks"] == []
+
+
+def with_elasticity(result, rows):
+    """The result with its elasticity table replaced: (area, estimate, std_error)."""
+    import dataclasses
+
+    import numpy as np
+    from scipy import stats
+
+    table = pd.DataFrame(rows, columns=["area", "elasticity", "std_error"])
+    z = stats.norm.ppf(0.95)
+    table["ci_low"] = table["elasticity"] - z * table["std_error"]
+    table["ci_high"] = table["elasticity"] + z * table["std_error"]
+    table["z_vs_1"] = (table["elasticity"] - 1) / table["std_error"]
+    table["p_value_vs_1"] = 2 * stats.norm.sf(np.abs(table["z_vs_1"]))
+    table["shared"] = False
+    table["assumed"] = False
+    return dataclasses.replace(result, elasticity=table)
+
+
+@pytest.fixture(scope="module")
+def one_area():
+    tickets = simulate_tickets(500, 6, areas=("general",), seed=3).tickets
+    return tickets, fitted(tickets)
+
+
+def elasticity_sentence(context):
+    found = [s for s in context["summary"] if "story points" in s and "elasticity" in s]
+    assert len(found) == 1, context["summary"]
+    return found[0]
+
+
+def test_the_elasticity_sentence_follows_the_estimate_and_its_test(one_area):
+    tickets, result = one_area
+    table = ticket_table(tickets, "jira_json")
+    # 0.6, 90% interval 0.45-0.75: below 1. 3 ** 0.6 = 1.93.
+    below = elasticity_sentence(context_of(table, with_elasticity(
+        result, [("general", 0.6, 0.0912)])))
+    assert below.startswith("Working days grow more slowly than story points: a 3-point ticket "
+                            "takes 1.9× as long as a 1-point ticket, not 3×")
+    assert "90% interval 0.45–0.75, entirely below 1" in below
+    # 1.07 with p = 0.65 (standard error 0.1543): not distinguishable; 3 ** 1.07 = 3.24
+    # must not be reported as a finding.
+    level = elasticity_sentence(context_of(table, with_elasticity(
+        result, [("general", 1.07, 0.1543)])))
+    assert level.startswith("Working days are not distinguishable from proportional to story "
+                            "points")
+    assert "elasticity 1.07, 90% interval 0.82–1.32; p = 0.65 against proportional" in level
+    assert "3.2×" not in level and "slower" not in level and "faster" not in level
+    # 1.6, 90% interval 1.3-1.9: above 1. 3 ** 1.6 = 5.80.
+    above = elasticity_sentence(context_of(table, with_elasticity(
+        result, [("general", 1.6, 0.1824)])))
+    assert above.startswith("Working days grow faster than story points: a 3-point ticket "
+                            "takes 5.8× as long as a 1-point ticket, more than 3×")
+    assert "entirely above 1" in above
+
+
+def test_the_elasticity_sentences_group_areas_by_what_the_test_says(one_area):
+    from calibrate.report._context import elasticity_sentences
+
+    _, result = one_area
+    table = with_elasticity(result, [("data", 0.6, 0.0912), ("ml", 1.07, 0.1543),
+                                     ("research", 0.62, 0.08)]).elasticity
+    slower, level = elasticity_sentences(table, reference=3)
+    assert slower.startswith("Working days grow more slowly than story points — a 3-point "
+                             "ticket takes less than 3× as long as a 1-point ticket — in "
+                             "data (1.9×; elasticity 0.60")
+    assert "and research (2.0×; elasticity 0.62" in slower
+    assert level.startswith("Working days are not distinguishable from proportional to story "
+                            "points (where a 3-point ticket takes 3× as long as a 1-point "
+                            "ticket) in ml (elasticity 1.07")
+    # Lead time says so; reference 2 compares 2 with 1 point (2 ** 0.6 = 1.52).
+    (lead,) = elasticity_sentences(table.iloc[:1], reference=2, clock="lead")
+    assert lead.startswith("Lead times grow more slowly than story points: a 2-point ticket "
+                           "takes 1.5× as long as a 1-point ticket, not 2×")
+
+
+def test_reference_points_and_cap_are_the_configured_ones(one_area, tmp_path):
+    tickets, _ = one_area
+    result = fitted(tickets, reference_points=2, cap_days=5)
+    table = ticket_table(tickets, "jira_json")
+    context = context_of(table, result)
+    text = " ".join(context["summary"])
+    assert "a 2-point ticket takes at most 5 working days" in text
+    assert "Recommended ticket sizes (largest points that fit 5 working days" in text
+    assert "smaller than 2 points" in text
+    assert "a 2-point ticket takes" in text and "not 2×" in text  # the elasticity sentence
+    three = re.compile(r"(?<![\d.])3(-point| working days|×| days| points)")
+    assert not three.search(text), three.search(text)
+    # The breaks table's P(over) is P(2-point ticket > 5 days), by hand.
+    for row in context["breaks"][:3]:
+        assert row["p_over"] == f"{p_over_by_hand(result, row['engineer'], row['area'], 2, 5):.0%}"
+    html = build_html_of(table, result)
+    for phrase in ("Where the 2-point assumption breaks", "P(over 5 days)",
+                   "Typical days at 2 points", "log(points / 2)",
+                   "reference size is 2 points; the cap is 5 working days"):
+        assert phrase in html, phrase
+    assert not re.search(r"(?<![\d.])3(-point| working days| points)|points / 3", html)
+
+
+def backtest_of(crps):
+    """A BacktestResult whose per-ticket CRPS per model is given (equal coverage)."""
+    from calibrate.backtest import BacktestResult
+
+    frames = []
+    for model, values in crps.items():
+        frames.append(pd.DataFrame({
+            "origin": pd.Timestamp("2026-01-01"), "model": model, "censored": False,
+            "weight": 1.0, "ticket_id": [f"T-{i}" for i in range(len(values))], "crps": values,
+            "log_score": 1.0, "brier": 0.1, "pit": 0.5, "log_actual": 0.0,
+            "inside_50": True, "inside_80": [i % 5 != 0 for i in range(len(values))],
+            "inside_90": True}))
+    predictions = pd.concat(frames, ignore_index=True)
+    return BacktestResult(scores=pd.DataFrame(), predictions=predictions, cap_days=3.0)
+
+
+def test_the_backtest_sentence_names_the_strongest_baseline():
+    from calibrate.report._context import backtest_sentences
+
+    n = 40
+    # Team only is the strongest baseline, and calibrate does not beat it.
+    worse = backtest_of({"calibrate": [0.42] * n, "team only": [0.40] * n,
+                         "1 point = 1 day": [0.60] * n, "EBS ratios": [0.45] * n})
+    first, second = backtest_sentences(worse)
+    assert "the 80% intervals contained the actual duration 80% of the time" in first
+    assert ("Forecast error (CRPS, lower is better): 0.42, no better than the strongest "
+            "baseline, \"team only\" (points and area, no engineers), at 0.40.") in first
+    assert "1 point = 1 day" not in first
+    assert second.startswith("Per-engineer multipliers did not forecast better than the "
+                             "team-only model")
+    assert "CRPS 0.42 against 0.40" in second
+    # Calibrate ahead of every baseline, EBS ratios the strongest of them.
+    ahead = backtest_of({"calibrate": [0.30, 0.34] * (n // 2), "team only": [0.50] * n,
+                         "1 point = 1 day": [0.60] * n, "EBS ratios": [0.40] * n})
+    (only,) = backtest_sentences(ahead)
+    assert ("0.32, against 0.40 for the strongest baseline, \"EBS ratios\" (each engineer's "
+            "past actual / estimate ratios, resampled).") in only
+    # Ahead of team only by less than the noise of the paired differences.
+    close = backtest_of({"calibrate": [0.30, 0.50] * (n // 2), "team only": [0.41] * n,
+                         "1 point = 1 day": [0.60] * n, "EBS ratios": [0.45] * n})
+    _, noise = backtest_sentences(close)
+    assert noise.startswith("Per-engineer multipliers did not forecast measurably better than "
+                            "the team-only model")
+    assert "within the noise of 40 tickets" in noise
+
+
+@pytest.fixture(scope="module")
+def lead_report(tmp_path_factory, lead_tickets):
+    folder = tmp_path_factory.mktemp("lead")
+    export = write_tickets(lead_tickets, folder / "tickets.csv")
+    out = folder / "report"
+    result = run("report", export, "--out", out, "--no-backtest")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_lead_time_report_end_to_end(lead_report):
+    html = (lead_report / "report.html").read_text(encoding="utf-8")
+    summary = html.split('<section id="summary">')[1].split("</section>")[0]
+    assert "Every duration in this report is lead time" in summary
+    assert "Typical lead time of a 3-point ticket" in summary
+    for word in ("fails more often", "split it", "Where the 3-point assumption breaks"):
+        assert word not in summary, word
+    document = json.loads((lead_report / "multipliers.json").read_text(encoding="utf-8"))
+    assert document["model"]["clock"] == "lead" and document["model"]["lead_cap_days"] is None
+    assert set(pd.read_csv(lead_report / "multipliers.csv")["clock"]) == {"lead"}
+    text = "\n".join(page.extract_text() for page in PdfReader(lead_report / "report.pdf").pages)
+    assert "Every duration in this report is lead time" in " ".join(text.split())
+
+
+# -- aging work and what the data cannot determine ---------------------------------------
+
+def test_abandoned_open_tickets_are_named_and_counted():
+    simulated = simulate_tickets(600, 10, seed=3, history_days=400, abandoned=0.02)
+    abandoned = set(simulated.truth["abandoned_ids"])
+    table = ticket_table(simulated.tickets, source_format="jira_json")
+    context = context_of(table, fitted(simulated.tickets))
+    listed = {row["ticket"] for row in context["aging"]}
+    # Every abandoned ticket is named; a genuine ticket far in the model's
+    # tail may be too (here one 3-pointer open for 8.6 working days).
+    assert abandoned <= listed and len(listed - abandoned) <= 1
+    assert context["open_total"] == int(simulated.tickets["censored"].sum())
+    sentence = next(s for s in context["summary"] if "look abandoned" in s)
+    assert sentence.startswith(f"{len(listed)} of {context['open_total']} open tickets")
+    html = build_html_of(table, fitted(simulated.tickets))
+    assert "Aging work" in html and sorted(abandoned)[0] in html
+
+
+def test_engineer_and_area_effects_not_told_apart_are_said_plainly():
+    tickets = simulate_tickets(800, 10, seed=5, history_days=600, areas=("a", "b")).tickets
+    number = tickets["engineer"].str[-2:].astype(int)
+    tickets["area"] = pd.array(number.map(lambda n: "a" if n % 2 else "b"), dtype="string")
+    result = fitted(tickets)
+    assert result.variance_components["identification"]["split"] == "not identified"
+    context = context_of(ticket_table(tickets, source_format="jira_json"), result)
+    assert any("cannot tell an engineer who is fast in general from one who is fast in "
+               "their area" in sentence for sentence in context["summary"])
+    # A team where engineers work across areas gets no such sentence.
+    across = simulate_tickets(800, 10, seed=5, history_days=600).tickets
+    context = context_of(ticket_table(across, source_format="jira_json"), fitted(across))
+    assert not any("fast in general" in sentence for sentence in context["summary"])

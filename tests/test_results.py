@@ -87,3 +87,72 @@ def test_for_engineers_filters_every_table(result):
     assert (records["scope"] == "population").sum() == 1
     # The model is the same: predictions for a shown engineer do not change.
     assert view.predict(chosen[0], "research", 3).equals(result.predict(chosen[0], "research", 3))
+
+
+# -- the summary's verdicts follow the clock and the configured sizes ---------------------------
+
+@pytest.fixture(scope="module")
+def lead_result():
+    tickets = simulate_tickets(900, 8, intercept=3.0, noise_sd=1.2, seed=5).tickets.assign(
+        clock="lead")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        return Calibrator().fit(tickets).result_
+
+
+def test_summary_of_lead_time_judges_nothing_against_the_work_cap(lead_result):
+    summary = lead_result.summary()
+    text = str(summary)
+    assert "Durations are lead time: working days from creation to done" in text
+    assert "Jira REST JSON with the changelog" in text and "started_at" in text
+    assert "Lead time is not judged against the work cap of 3 days: no overrun verdicts" in text
+    tables = summary.tables()
+    assert "Where the 3-point assumption breaks" not in text
+    title = ("Typical lead time of a 3-point ticket (working days from creation to done; no "
+             "cap verdicts)")
+    assert list(tables)[-1] == title
+    assert "recommended_points" not in tables[title].columns
+    assert tables["Model"].loc["clock", "value"] == "lead (creation to done)"
+    assert tables["Model"].loc["cap for verdicts", "value"] == "none (lead time)"
+    assert "<p>Durations are lead time" in summary._repr_html_()
+
+
+def test_summary_with_a_lead_cap_labels_its_verdicts(lead_result):
+    result = lead_result.with_lead_cap(10)
+    tables = result.summary().tables()
+    title = ("Where a 3-point ticket overruns the lead-time cap (10 working days from creation "
+             "to done, 80% confidence)")
+    assert title in tables
+    breaks = tables[title].set_index(["engineer", "area"])
+    assert "p_3_points_over_10_days" in breaks.columns
+    # P(a 3-point ticket takes more than 10 days) by hand, for one cell.
+    cell = result.multipliers.records.query("scope == 'engineer_area'").iloc[2]
+    area = result.multipliers.areas.set_index("area").loc[cell["area"]]
+    mean = area["intercept"] + cell["log_mean"]
+    sd = np.sqrt(area["noise_sd"] ** 2 + cell["log_sd"] ** 2 + area["var_intercept"]
+                 - 2 * cell["fixed_cross_intercept"])
+    expected = 1 - stats.norm.cdf((np.log(10) - mean) / sd)
+    np.testing.assert_allclose(
+        breaks.loc[(cell["engineer"], cell["area"]), "p_3_points_over_10_days"], expected,
+        rtol=1e-9)
+    assert "Verdicts are against the lead-time cap of 10 working days" in str(result.summary())
+    assert result.multipliers.verdict_cap == 10 and lead_result.multipliers.verdict_cap is None
+
+
+def test_summary_uses_the_configured_reference_points_and_cap():
+    tickets = simulate_tickets(800, 8, seed=9).tickets
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        result = Calibrator(reference_points=2, cap_days=5).fit(tickets).result_
+    tables = result.summary().tables()
+    title = "Where the 2-point assumption breaks (cap 5 working days, 80% confidence)"
+    assert title in tables
+    assert "p_2_points_over_5_days" in tables[title].columns
+    elasticity = tables["Points elasticity per area (1 = proportional)"]
+    assert "median days at 2 points" in elasticity.columns
+    # The median of a 2-point ticket for a typical engineer is exp(intercept).
+    np.testing.assert_allclose(elasticity["median days at 2 points"],
+                               np.exp(result.multipliers.areas["intercept"]), rtol=1e-12)
+    assert "3-point" not in str(result.summary()) and "3_points" not in str(result.summary())
+    # Cycle time: the team's cap, whatever lead cap is set.
+    assert result.with_lead_cap(20).multipliers.verdict_cap == 5

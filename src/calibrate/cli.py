@@ -45,7 +45,26 @@ def _cap_options(command: Callable) -> Callable:
         help="Required probability of a ticket fitting the cap, for recommended sizes.",
     )(command)
     return click.option("--cap-days", type=float, default=3.0, show_default=True,
-                        help="The team's cap on one ticket, in working days.")(command)
+                        help="The team's cap on one ticket's work, in working days (cycle "
+                             "time is judged against it; lead time is not).")(command)
+
+
+_lead_cap_option = click.option(
+    "--lead-cap-days", type=click.FloatRange(min=0, min_open=True), default=None,
+    metavar="DAYS",
+    help="Judge lead time (creation to done: exports without a start of work) against this "
+         "cap, in working days. Default: lead_cap_days in the config's [model] section; "
+         "without one, lead time gets no overrun verdicts.",
+)
+
+
+def _lead_cap(option: float | None, config_path: Path | None) -> float | None:
+    """--lead-cap-days, else the config's [model] lead_cap_days, else None."""
+    if option is not None:
+        return option
+    from calibrate.config import load_config
+
+    return load_config(config_path).lead_cap_days
 
 
 def _reports_input_errors(command: Callable) -> Callable:
@@ -103,10 +122,11 @@ def ingest(export: Path, format_name: str | None, config_path: Path | None,
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Multipliers file to write (.json); the records also go to a .csv beside it.")
 @_cap_options
+@_lead_cap_option
 @_verbose_option
 @_reports_input_errors
 def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
-        out: Path, cap_days: float, confidence: float) -> None:
+        out: Path, cap_days: float, confidence: float, lead_cap_days: float | None) -> None:
     """Fit the calibration model to EXPORT and write the multipliers file."""
     from calibrate.export import write_multipliers
     from calibrate.model import Calibrator
@@ -117,6 +137,9 @@ def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: 
     with _warnings_to_terminal():
         calibrator = Calibrator(cap_days=cap_days, confidence=confidence).fit(table)
     result = calibrator.result_
+    lead_cap = _lead_cap(lead_cap_days, config_path)
+    if lead_cap is not None:
+        result = result.with_lead_cap(lead_cap)
     json_path, csv_path = write_multipliers(result.multipliers, out)
     click.echo(str(result.summary()))
     click.echo(f"wrote {json_path} and {csv_path}")
@@ -130,15 +153,22 @@ def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: 
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the predictions (.csv).")
 @click.option("--cap-days", type=float, default=None,
-              help="Budget for the overrun probability (default: the cap the file was fitted "
-                   "with).")
+              help="Budget for the overrun probability (default: the cap the file's "
+                   "durations are judged against: the team's cap for cycle time, the "
+                   "lead-time cap for lead time).")
+@_lead_cap_option
 @_config_option
 @_verbose_option
 @_reports_input_errors
 def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | None,
-            config_path: Path | None) -> None:
+            lead_cap_days: float | None, config_path: Path | None) -> None:
     """Predict working days for each ticket of BACKLOG (a CSV with ticket_id,
-    engineer, area and points columns, e.g. the canonical table)."""
+    engineer, area and points columns, e.g. the canonical table).
+
+    Predictions measure the clock the multipliers were fitted on (the `clock`
+    column: cycle or lead time). Lead time gets an overrun probability only
+    against a lead-time cap (--lead-cap-days, the config's, or the file's)
+    or an explicit --cap-days."""
     from calibrate.config import load_config
     from calibrate.export import load_multipliers
     from calibrate.io._atomic import atomic_path
@@ -146,25 +176,37 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     from calibrate.io.backlog import read_backlog
 
     multipliers = load_multipliers(multipliers_path)
-    tickets = read_backlog(backlog, points_scale=load_config(config_path).points_scale)
+    config = load_config(config_path)
+    lead_cap = lead_cap_days if lead_cap_days is not None else config.lead_cap_days
+    if lead_cap is not None:
+        multipliers = multipliers.with_lead_cap(lead_cap)
+    tickets = read_backlog(backlog, points_scale=config.points_scale)
     usable = tickets["problem"].isna().to_numpy()
+    # An explicit --cap-days is a budget the user asked about; otherwise the
+    # cap the durations are judged against, and none for lead time without one.
+    budget = cap_days if cap_days is not None else multipliers.verdict_cap
     prediction = multipliers.predict(tickets.loc[usable, "engineer"].to_numpy(),
                                      tickets.loc[usable, "area"].to_numpy(),
                                      tickets.loc[usable, "points"].to_numpy(),
-                                     budget_days=cap_days)
-    budget = multipliers.model["cap_days"] if cap_days is None else cap_days
+                                     budget_days=budget)
     columns = ["basis", "p10_days", "p50_days", "p80_days", "p90_days", "mean_days",
-               "p_over_budget"]
+               *(["p_over_budget"] if budget is not None else []), "clock"]
     output = tickets.copy()
     for column in columns:
         output[column] = None
         output.loc[usable, column] = prediction[column].to_numpy()
-    output = output.rename(columns={"p_over_budget": f"p_over_{budget:g}_days"})
+    if budget is not None:
+        output = output.rename(columns={"p_over_budget": f"p_over_{budget:g}_days"})
     with atomic_path(out) as partial:
         write_csv(output, partial)
+    clock = multipliers.clock
     click.echo(f"predicted {int(usable.sum())} of {len(tickets)} backlog tickets "
                f"({int((~usable).sum())} without usable points, listed with their problem); "
-               f"wrote {out}")
+               f"days are {_CLOCK_WORDS.get(clock, clock + ' time')}; wrote {out}")
+    if budget is None:
+        click.echo(f"no overrun probability: lead time is not judged against the work cap of "
+                   f"{multipliers.model['cap_days']:g} days; set --lead-cap-days (or "
+                   "lead_cap_days in the config's [model] section) to get one", err=True)
 
 
 @cli.command()
@@ -187,12 +229,13 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
               help="A larger team is shown through the engineers with the most finished "
                    "tickets (all stay in the data files).")
 @click.option("--no-backtest", is_flag=True, help="Skip the backtest and drift view (faster).")
+@_lead_cap_option
 @_verbose_option
 @_reports_input_errors
 def report(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
            out: Path, cap_days: float, confidence: float, pseudonymize: bool,
            pseudonym_key: str, min_tickets: int, max_engineers: int,
-           no_backtest: bool) -> None:
+           no_backtest: bool, lead_cap_days: float | None) -> None:
     """Write the calibration report (HTML and PDF) and its data files for EXPORT."""
     from calibrate.model import Calibrator
     from calibrate.report import render_report
@@ -208,10 +251,20 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
         written = render_report(
             table, out, calibrator=Calibrator(cap_days=cap_days, confidence=confidence),
             pseudonymize=pseudonymize, pseudonym_key=pseudonym_key, min_tickets=min_tickets,
-            max_engineers=max_engineers, with_backtest=not no_backtest, progress=progress)
+            max_engineers=max_engineers, with_backtest=not no_backtest, progress=progress,
+            lead_cap_days=_lead_cap(lead_cap_days, config_path))
     progress("done")
     for path in written.values():
         click.echo(f"wrote {path}")
+
+
+#: What the days of each clock measure, for messages.
+_CLOCK_WORDS = {
+    "cycle": "cycle time (start of work to done)",
+    "lead": "lead time (creation to done)",
+    "mixed": "a mix of lead and cycle time",
+    "unknown": "of an unrecorded clock (a file from before schema 1.1)",
+}
 
 
 def _read(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None):

@@ -69,9 +69,9 @@ CAPTIONS: dict[str, str] = {
         "Where points break: every ticket's actual working days against its story points, "
         "one panel per area (log scale; dots are spread sideways so they do not hide each "
         "other). The black line is the typical engineer's median and the grey band the range "
-        "that holds 80% of tickets for a new team member; tickets above the red cap line are "
-        "overruns, and hollow triangles are tickets still open (they will take at least that "
-        "long)."),
+        "that holds 80% of tickets for a new team member; the dotted line is the cap named in "
+        "the legend (tickets above it took longer), and hollow triangles are tickets still "
+        "open (they will take at least that long)."),
     "plot_overrun_map": (
         "The chance that a ticket takes longer, in working days, than its points, per engineer "
         "and area. Darker cells break the \"N points within N days\" rule more often (bold: "
@@ -85,9 +85,9 @@ CAPTIONS: dict[str, str] = {
         "ticket mix and context, not a ranking of people."),
     "plot_recommended_sizes": (
         "The largest ticket, in story points, each engineer can take on in each area and still "
-        "finish within the team's cap at the stated confidence. Red cells are below the team's "
-        "3-point reference (split such tickets, or plan more days); blue cells have room to "
-        "spare."),
+        "finish within the cap at the stated confidence. Red cells are below the team's "
+        "reference size, the points of its rule (split such tickets, or plan more days); blue "
+        "cells have room to spare."),
     "plot_elasticity": (
         "How working days grow with story points, per area (both axes on log scales). If days "
         "were proportional to points the dots would follow the dashed line; a flatter fitted "
@@ -104,8 +104,8 @@ CAPTIONS: dict[str, str] = {
         "overlapping ranges mean no real change."),
     "plot_data_quality": (
         "What went into the model. Left: the export's rows that were kept and those left out, "
-        "by reason. Right: tickets per engineer and area; hatched cells have fewer than five "
-        "tickets, so their estimates lean on the rest of the team."),
+        "by reason. Right: tickets per engineer and area; hatched cells have fewer tickets than "
+        "the report's minimum, so their estimates lean on the rest of the team."),
 }
 
 # -- palette and style -------------------------------------------------------
@@ -204,6 +204,28 @@ def _ticket_frame(table) -> pd.DataFrame:
 def _result(result):
     """Accept a fitted Calibrator as well as its result."""
     return getattr(result, "result_", result)
+
+
+def _duration_name(result) -> str:
+    """What the durations measure, for titles: work (cycle) or lead time."""
+    clock = getattr(result.multipliers, "clock", "cycle")
+    return {"lead": "lead time", "mixed": "lead and cycle time"}.get(clock, "working days")
+
+
+def _grows(result) -> str:
+    name = _duration_name(result)
+    return f"{name} grows" if name == "lead time" else f"{name} grow"
+
+
+def _cap_label(result, cap: float) -> tuple[str, bool]:
+    """The cap line's label, and whether tickets are judged against it: lead
+    time only against a lead-time cap, never against the team's work cap."""
+    multipliers = result.multipliers
+    if getattr(multipliers, "clock", "cycle") not in ("lead", "mixed"):
+        return f"cap: {cap:g} working days", True
+    if multipliers.verdict_cap is not None and cap == multipliers.verdict_cap:
+        return f"lead-time cap: {cap:g} working days", True
+    return f"work cap {cap:g} days (lead time not judged)", False
 
 
 def _areas(result) -> list[str]:
@@ -377,6 +399,8 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
     # Thousands of dots as vector shapes make the SVG heavy and the PDF slow
     # to print: they are drawn as an image (axes, lines and text stay vector).
     raster = int(drawn.sum()) > _RASTER_POINTS
+    cap_label, judged = _cap_label(result, cap)
+    measure = _duration_name(result)
 
     with _style():
         single = ax is not None
@@ -431,8 +455,9 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
                 panel.axhline(cap, color=_OVER, linestyle=":", linewidth=1.8, gid="cap")
             if not single:
                 n_over = int((done & (days > cap)).sum())
-                panel.set_title(f"{_short(area, 30)}\n{int(mine.sum())} tickets, {n_over} "
-                                f"over the cap ({n_over / max(done.sum(), 1):.0%})",
+                panel.set_title(f"{_short(area, 30)}\n{int(mine.sum())} tickets"
+                                + (f", {n_over} over the cap ({n_over / max(done.sum(), 1):.0%})"
+                                   if judged else f" ({measure})"),
                                 fontsize=9.5, loc="left")
         axes_list = [ax] if single else panels
         for panel in axes_list:
@@ -447,7 +472,7 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
             Patch(color=_BAND, label="80% of tickets, new team member"),
             Line2D([], [], color=_MUTED, linestyle="--", label="1 point = 1 day"),
             Line2D([], [], color=_OVER, linestyle=":", linewidth=1.8,
-                   label=f"cap: {cap:g} working days"),
+                   label=cap_label),
         ]
         if single:
             area_keys = [Line2D([], [], color=_area_style(i)[0], marker=_area_style(i)[1],
@@ -455,24 +480,27 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
                          for i, a in enumerate(areas)]
             marks = [
                 Line2D([], [], color=_MUTED, marker="o", markeredgecolor=_INK, linestyle="",
-                       label="over the cap (dark edge)"),
+                       label=("over the cap" if judged else f"over {cap:g} days")
+                       + " (dark edge)"),
                 Line2D([], [], color=_INK, marker="^", markerfacecolor="none", linestyle="",
                        label="open: at least this long"),
                 Line2D([], [], color=_INK, linewidth=2.0,
                        label="lines: fitted median, typical engineer"),
                 Line2D([], [], color=_MUTED, linestyle="--", label="1 point = 1 day"),
                 Line2D([], [], color=_OVER, linestyle=":", linewidth=1.8,
-                       label=f"cap: {cap:g} working days"),
+                       label=cap_label),
             ]
             ax.legend(handles=area_keys + marks, fontsize=8, loc="upper left", ncols=2)
             ax.set_xlabel("story points (at start of work; spread sideways)")
             ax.set_ylabel("working days (log scale)")
-            ax.set_title("Where points break")
+            ax.set_title("Where points break" if measure == "working days"
+                         else f"Where points break ({measure})")
         else:
             marks = [
                 Line2D([], [], color=_WITHIN, marker="o", linestyle="", label="finished"),
                 Line2D([], [], color=_OVER, marker="D", linestyle="",
-                       label="finished over the cap"),
+                       label="finished over the cap" if judged
+                       else f"finished, over {cap:g} days"),
                 Line2D([], [], color=_INK, marker="^", markerfacecolor="none", linestyle="",
                        markersize=7, label="open: at least this long"),
             ]
@@ -480,7 +508,7 @@ def plot_points_vs_days(result, table, *, cap_days: float | None = None,
             for panel in bottoms:
                 panel.set_xlabel("story points (at start of work; spread sideways)")
             figure.supylabel("working days (log scale)", fontsize=10)
-            figure.suptitle("Where points break: working days against story points")
+            figure.suptitle(f"Where points break: {measure} against story points")
     return figure
 
 
@@ -529,8 +557,9 @@ def plot_overrun_map(result, *, points: float = 3, min_tickets: int = 5,
                       f"(black line: {threshold:.0%}, the most that {result.confidence:.0%} "
                       "confidence allows)", fontsize=9)
         bar.outline.set_visible(False)
+        measure = _duration_name(result)
         ax.set_title(f"How often a {points:g}-point ticket takes more than {points:g} working "
-                     "days", pad=8)
+                     "days" + ("" if measure == "working days" else f" ({measure})"), pad=8)
         ax.set_xlabel(f"hatched: too few tickets (under {min_tickets} finished) · "
                       "blank: no tickets",
                       fontsize=8.5, color=_MUTED)
@@ -650,7 +679,7 @@ def plot_recommended_sizes(result, *, cap_days: float | None = None,
 
     From ``result.recommended_sizes(cap_days, confidence)``: each cell shows
     the size ("split" when not even the smallest fits). Colours are ordered
-    by size: reds below the team's reference (3 points; bold), light grey at
+    by size: reds below the team's reference (``reference_points``; bold), light grey at
     it, blues above; the colour bar marks the reference. Cells with fewer
     than ``min_tickets`` finished tickets are grey, hatched and read "too
     few tickets", without a size.
@@ -697,9 +726,11 @@ def plot_recommended_sizes(result, *, cap_days: float | None = None,
         bar.ax.tick_params(labelsize=8.5, length=0)
         bar.set_label("largest story points", fontsize=9)
         bar.outline.set_visible(False)
-        ax.set_title(f"Largest ticket that fits {cap:g} working days with {level:.0%} "
-                     "confidence", pad=8)
-        note = "bold/red: below the team's 3-point reference"
+        measure = _duration_name(result)
+        ax.set_title(f"Largest ticket that fits {cap:g} working days"
+                     + ("" if measure == "working days" else f" of {measure}")
+                     + f" with {level:.0%} confidence", pad=8)
+        note = f"bold/red: below the team's {reference:g}-point reference"
         if few_seen:
             note += f" · hatched: too few tickets (under {min_tickets} finished)"
         ax.set_xlabel(note, fontsize=8.5, color=_MUTED)
@@ -712,9 +743,10 @@ def plot_elasticity(result, table, *, ax: Axes | None = None) -> Figure:
 
     Dots: the median actual working days of the finished tickets at each
     points value (bars: the middle half, 25th-75th percentile). Dashed: days
-    proportional to points, through the 3-point median (the fitted one when an
-    area has no finished 3-point tickets). Solid: the fitted median of a
-    typical engineer (``result.predict`` for an unseen engineer), with the
+    proportional to points, through the median at the reference points (the
+    fitted one when an area has no finished tickets of that size). Solid: the
+    fitted median of a typical engineer (``result.predict`` for an unseen
+    engineer), with the
     elasticity and its 90% interval in the legend. Log-log axes, so
     proportional growth is a 45° line and the fitted line's slope is the
     elasticity. 0-point tickets are left out (no place on a log axis).
@@ -781,20 +813,21 @@ def plot_elasticity(result, table, *, ax: Axes | None = None) -> Figure:
             Line2D([], [], color=_MUTED, marker="o", markeredgecolor=_INK, linestyle="",
                    label="median of finished tickets (bar: middle half)"),
             Line2D([], [], color=_MUTED, linestyle="--",
-                   label="proportional: days ∝ points, through the 3-point median"),
+                   label=f"proportional: days ∝ points, through the {reference:g}-point "
+                         "median"),
         ]
         if single:
             handles, _ = ax.get_legend_handles_labels()
             ax.legend(handles=handles + common, loc="upper left", fontsize=8)
             ax.set_xlabel("story points (log scale)")
             ax.set_ylabel("median working days (log scale)")
-            ax.set_title("How working days grow with story points")
+            ax.set_title(f"How {_grows(result)} with story points")
         else:
             figure.legend(handles=common, loc="outside lower center", ncols=2)
             for panel in bottoms:
                 panel.set_xlabel("story points (log scale)")
             figure.supylabel("median working days, finished tickets (log scale)", fontsize=10)
-            figure.suptitle("How working days grow with story points "
+            figure.suptitle(f"How {_grows(result)} with story points "
                             "(elasticity 1 = proportional)")
     return figure
 

@@ -16,11 +16,18 @@ All files are written to a temporary directory first and moved into place
 only when every one of them is complete, so a failed run leaves no partial
 report behind and does not clobber an earlier one.
 
-The page opens with a plain-language summary (where the 3-point assumption
-breaks, by how much, the recommended ticket sizes, how well the intervals
-held up in the backtest), then the plots, the tables, and the method and
-data quality. Engineer x area numbers resting on fewer than ``min_tickets``
-finished tickets are suppressed ("too few tickets").
+The page opens with a plain-language summary (where the team's rule — a
+reference-size ticket within the cap — breaks, by how much, the recommended
+ticket sizes, how durations grow with points, how well the forecasts held up
+in the backtest against the strongest baseline), then the plots, the tables,
+and the method and data quality. Engineer x area numbers resting on fewer
+than ``min_tickets`` finished tickets are suppressed ("too few tickets").
+
+Lead time is not work time: when the export records no start of work, the
+summary opens by saying so and how to get cycle time, and verdicts are given
+only against a lead-time cap (``lead_cap_days``), when one is set — never
+against the team's work cap (see
+:attr:`calibrate.export.Multipliers.verdict_cap`).
 """
 
 from __future__ import annotations
@@ -108,6 +115,7 @@ def render_report(
     max_engineers: int = 40,
     with_backtest: bool = True,
     progress: Progress | None = None,
+    lead_cap_days: float | None = None,
 ) -> dict[str, Path]:
     """Fit, check and write the full report for a ticket table.
 
@@ -134,6 +142,11 @@ def render_report(
         Run the rolling-origin backtest and the drift view (the slow part).
     progress : callable, optional
         Called with a short message as each stage starts.
+    lead_cap_days : float, optional
+        The cap lead time (creation to done) is judged against, in working
+        days; without one, lead-time durations get no overrun verdicts.
+        Unused when the durations are cycle time (the calibrator's
+        ``cap_days`` applies).
 
     Returns
     -------
@@ -151,6 +164,8 @@ def render_report(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CalibrationWarning)
         result = Calibrator(**calibrator.get_params()).fit(table).result_
+    if lead_cap_days is not None:
+        result = result.with_lead_cap(lead_cap_days)
     fit_warnings += [str(w.message) for w in caught if issubclass(w.category, CalibrationWarning)]
     backtest_result = drift_result = None
     if with_backtest:
