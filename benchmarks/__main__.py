@@ -2,8 +2,11 @@
 
 Writes ``reports/benchmarks.md``, ``reports/benchmarks/*.png``,
 ``reports/benchmarks/results.json`` and the Performance block of
-``README.md``. ``--quick`` runs tiny sizes in seconds (to test this code; the
-README is then left alone unless ``--readme`` is given).
+``README.md``; the ``real_data`` section (:mod:`benchmarks.real_data`) adds
+its section to ``benchmarks.md``, writes ``reports/real_data.md`` and its own
+README block. ``--quick`` runs tiny sizes in seconds (to test this code; the
+README is then left alone unless ``--readme`` is given, and the real
+histories are not read).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import real_data
 from benchmarks._measure import ROOT, memory_method
 from benchmarks.accuracy import run_accuracy
 from benchmarks.machine import machine_info
@@ -65,7 +69,7 @@ QUICK = {
     },
 }
 
-SECTIONS = ("speed", "end_to_end", "scaling", "accuracy")
+SECTIONS = ("speed", "end_to_end", "scaling", "accuracy", "real_data")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
             results["scaling"] = run_scaling(plan["scaling"], work, log=log)
         if "accuracy" in sections:
             results["accuracy"] = run_accuracy(plan["accuracy"], log=log)
+    # Real histories: aggregate scores only, kept out of results.json.
+    real = real_data.run(quick=options.quick, log=log) if "real_data" in sections else None
+    markdown_path = options.out / "benchmarks.md"
+    previous = (real_data.block_in(markdown_path.read_text(encoding="utf-8"))
+                if markdown_path.exists() else None)
     results["meta"] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "quick": options.quick,
@@ -123,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m benchmarks" + (" --quick" if options.quick else ""),
     }
     path = write_outputs(results, options.out, readme)
+    if real is not None:
+        # The README quotes the real histories only from a full (not quick) run.
+        real_data.write_outputs(real, options.out, None if options.quick else readme)
+    elif previous:
+        real_data.insert_section(path, previous)  # keep the last measured section
     log(f"wrote {path}" + (f" and the Performance block of {readme}" if readme else ""))
     return 0
 
