@@ -165,7 +165,7 @@ def backtest_scores(seeds: list[int], engineers: int, *, n_origins: int, log) ->
         predictions.append(result.predictions.assign(seed=seed))
     pooled = BacktestResult(pd.concat(scores, ignore_index=True),
                             pd.concat(predictions, ignore_index=True), result.cap_days)
-    summary = pooled.summary().reset_index()
+    summary = pooled.scores_by_model().reset_index()
     return {"seeds": seeds, "origins": n_origins,
             "summary": summary.replace({np.nan: None}).to_dict("records")}
 

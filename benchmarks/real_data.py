@@ -664,7 +664,7 @@ def half_life_sweep(*, real_dir: Path | None = REAL_DIR, areas: dict = GITLAB_AR
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CalibrationWarning)
                 scores = backtest(table, calibrator=Calibrator(half_life_days=half_life),
-                                  n_origins=n_origins).summary()
+                                  n_origins=n_origins).scores_by_model()
             ours = scores.loc["calibrate"]
             rows.append({"history": history.name, "real": history.real,
                          "half_life_days": half_life, "n": int(ours["n_scored"]),

@@ -123,7 +123,7 @@ def test_backtest_scores_every_ticket_started_after_the_first_origin():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalibrationWarning)
         result = backtest(tickets, origins=origins, as_of=LATE)
-    summary = result.summary()
+    summary = result.scores_by_model()
     assert list(summary.index) == list(MODELS)
     assert int(after["censored"].sum()) >= 50  # many never finish
     assert (summary["n_scored"] == len(after)).all(), summary
@@ -312,7 +312,7 @@ def test_backtest_matches_a_forward_evaluation_that_knows_every_duration():
         backtests.append(result.predictions.assign(seed=seed))
     predictions = pd.concat(backtests, ignore_index=True)
     forward = pd.concat(forward, ignore_index=True)
-    pooled = BacktestResult(pd.DataFrame(), predictions, cap).summary()
+    pooled = BacktestResult(pd.DataFrame(), predictions, cap).scores_by_model()
     assert pooled.loc["calibrate", "n_censored_scored"] >= 100
 
     for model in ("calibrate", "team only", "1 point = 1 day"):
@@ -342,7 +342,7 @@ def test_backtest_on_the_sample_is_calibrated_and_beats_baselines():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalibrationWarning)
         result = backtest(table)
-    summary = result.summary()
+    summary = result.scores_by_model()
     assert list(summary.index) == list(MODELS)
     assert abs(summary.loc["calibrate", "coverage_80"] - 0.80) <= 0.05, summary
     # Proper scores: calibrate beats every baseline on CRPS.

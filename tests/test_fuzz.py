@@ -1286,7 +1286,7 @@ def test_ingest_of_a_canonical_table_without_tickets(tmp_path):
     path.write_text(",".join(SOURCES["canonical"].rows[0]) + "\n", encoding="utf-8")
     table = read_export(path)
     assert (table.rows_read, len(table.tickets)) == (0, 0)
-    assert "0 rows" in table.summary()
+    assert "0 rows" in str(table.summary())
 
 
 def test_an_unterminated_quote_names_its_row_in_a_problem(tmp_path):

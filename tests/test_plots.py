@@ -310,7 +310,7 @@ def test_calibration_panels(backtest_result):
     (diagonal,) = lines(left, "diagonal")
     np.testing.assert_allclose(diagonal.get_xdata(), diagonal.get_ydata())
     coverage = lines(left, "coverage")
-    summary = backtest_result.summary()
+    summary = backtest_result.scores_by_model()
     assert [line.get_label() for line in coverage] == list(summary.index) == list(MODELS)
     for line, model in zip(coverage, summary.index, strict=True):
         np.testing.assert_allclose(line.get_xdata(), [50, 80, 90])

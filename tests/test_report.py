@@ -386,8 +386,6 @@ def test_a_mixed_clock_is_read_as_lead_time(lead_tickets):
 
 def with_elasticity(result, rows):
     """The result with its elasticity table replaced: (area, estimate, std_error)."""
-    import dataclasses
-
     import numpy as np
     from scipy import stats
 
@@ -399,7 +397,7 @@ def with_elasticity(result, rows):
     table["p_value_vs_1"] = 2 * stats.norm.sf(np.abs(table["z_vs_1"]))
     table["shared"] = False
     table["assumed"] = False
-    return dataclasses.replace(result, elasticity=table)
+    return result._with(elasticity=table)  # a copy with this elasticity table
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,7 @@ def test_summary_of_lead_time_judges_nothing_against_the_work_cap(lead_result):
     assert "Durations are lead time: working days from creation to done" in text
     assert "Jira REST JSON with the changelog" in text and "started_at" in text
     assert "Lead time is not judged against the work cap of 3 days: no overrun verdicts" in text
-    tables = summary.tables()
+    tables = summary.tables
     assert "Where the 3-point assumption breaks" not in text
     title = ("Typical lead time of a 3-point ticket (working days from creation to done; no "
              "cap verdicts)")
@@ -119,7 +119,7 @@ def test_summary_of_lead_time_judges_nothing_against_the_work_cap(lead_result):
 
 def test_summary_with_a_lead_cap_labels_its_verdicts(lead_result):
     result = lead_result.with_lead_cap(10)
-    tables = result.summary().tables()
+    tables = result.summary().tables
     title = ("Where a 3-point ticket overruns the lead-time cap (10 working days from creation "
              "to done, 80% confidence)")
     assert title in tables
@@ -144,7 +144,7 @@ def test_summary_uses_the_configured_reference_points_and_cap():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalibrationWarning)
         result = Calibrator(reference_points=2, cap_days=5).fit(tickets).result_
-    tables = result.summary().tables()
+    tables = result.summary().tables
     title = "Where the 2-point assumption breaks (cap 5 working days, 80% confidence)"
     assert title in tables
     assert "p_2_points_over_5_days" in tables[title].columns

@@ -163,7 +163,7 @@ def test_summary_lists_each_reason_count():
     counts = table.exclusion_counts()
     assert counts.to_dict() == {"unassigned": 3, "no points": 1, "not started": 1}
     assert counts.index[0] == "unassigned"
-    lines = table.summary().splitlines()
+    lines = str(table.summary()).splitlines()
     assert lines[0] == "export.csv read as jira_csv: 8 rows"
     assert lines[1].split()[:2] == ["kept", "3"]
     assert "(1 open, right-censored at 2024-03-15 16:00)" in lines[1]

@@ -106,6 +106,7 @@ from scipy import optimize, special, stats
 from calibrate.durations import WorkCalendar
 from calibrate.errors import CalibrationWarning, InputError
 from calibrate.model import Calibrator
+from calibrate.summary import Summary
 from calibrate.tickets import TicketTable
 
 __all__ = [
@@ -430,7 +431,16 @@ class BacktestResult:
     predictions: pd.DataFrame
     cap_days: float
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self) -> Summary:
+        """The scores by model and the PIT histogram (prints as text; the
+        frames are in ``.tables``)."""
+        return Summary("Backtest", {"Scores by model (pooled over origins)":
+                                    self.scores_by_model(),
+                                    "PIT histogram (share per bin)": self.pit_histogram()},
+                       after=["CRPS and log score on log working days: lower is better. "
+                              "Coverage should equal 50/80/90%."])
+
+    def scores_by_model(self) -> pd.DataFrame:
         """Scores pooled over all origins, one row per model.
 
         Columns: ``n_scored`` (every ticket scored), ``coverage_50`` /
@@ -502,7 +512,7 @@ def backtest(
     >>> from calibrate import read_export
     >>> from calibrate.backtest import backtest
     >>> result = backtest(read_export("data/sample/linear_export.csv"), n_origins=2)
-    >>> list(result.summary().index)
+    >>> list(result.scores_by_model().index)
     ['calibrate', 'team only', '1 point = 1 day', 'EBS ratios']
     """
     table = tickets.tickets if isinstance(tickets, TicketTable) else tickets

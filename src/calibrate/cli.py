@@ -109,7 +109,7 @@ def ingest(export: Path, format_name: str | None, config_path: Path | None,
     write_tickets(table.tickets, out)
     excluded_path = excluded_path_for(out)
     write_tickets(table.excluded, excluded_path)
-    click.echo(table.summary())
+    click.echo(str(table.summary()))
     click.echo(f"wrote {out} ({len(table.tickets)} tickets) and {excluded_path} "
                f"({len(table.excluded)} excluded rows)")
 
@@ -132,7 +132,7 @@ def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: 
     from calibrate.model import Calibrator
 
     table = _read(export, format_name, config_path, as_of)
-    click.echo(table.summary(), err=True)
+    click.echo(str(table.summary()), err=True)
     click.echo(f"fitting {len(table.tickets)} tickets ...", err=True)
     with _warnings_to_terminal():
         calibrator = Calibrator(cap_days=cap_days, confidence=confidence).fit(table)
@@ -246,7 +246,7 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
         click.echo(f"[{time.monotonic() - started:6.1f} s] {message} ...", err=True)
 
     table = _read(export, format_name, config_path, as_of)
-    click.echo(table.summary(), err=True)
+    click.echo(str(table.summary()), err=True)
     with _warnings_to_terminal():
         written = render_report(
             table, out, calibrator=Calibrator(cap_days=cap_days, confidence=confidence),

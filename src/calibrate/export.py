@@ -80,34 +80,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
 from calibrate.io._csv import write_csv
+from calibrate.prediction import predict_durations
 
 __all__ = ["SCHEMA_VERSION", "Multipliers", "load_multipliers", "write_multipliers"]
 
 SCHEMA_VERSION = "1.1"
-_Z90 = stats.norm.ppf(0.9)
 
 #: Columns of the multiplier records, in order.
 RECORD_COLUMNS = [
     "scope", "engineer", "area", "log_mean", "log_sd", "median", "mean", "p10", "p90",
     "n_finished", "n_open", "shrinkage_weight", "fixed_cross_intercept", "fixed_cross_elasticity",
 ]
-
-
-def multiplier_summary(log_mean: np.ndarray, log_sd: np.ndarray) -> dict[str, np.ndarray]:
-    """Median, mean and 10th/90th percentiles of exp(N(log_mean, log_sd^2))."""
-    log_mean = np.asarray(log_mean, dtype=float)
-    log_sd = np.asarray(log_sd, dtype=float)
-    return {
-        "median": np.exp(log_mean),
-        "mean": np.exp(log_mean + log_sd**2 / 2),
-        "p10": np.exp(log_mean - _Z90 * log_sd),
-        "p90": np.exp(log_mean + _Z90 * log_sd),
-    }
 
 
 @dataclass(frozen=True)
@@ -203,105 +190,9 @@ class Multipliers:
         of the areas' parameters, with the between-area variance of the
         intercepts added.
         """
-        engineers, areas_, points_ = np.broadcast_arrays(
-            np.atleast_1d(np.asarray(engineer, dtype=object)),
-            np.atleast_1d(np.asarray(area, dtype=object)),
-            np.atleast_1d(np.asarray(points, dtype=float)))
-        frame = pd.DataFrame({"engineer": engineers, "area": areas_, "points": points_})
-        if (frame["points"] < 0).any() or frame["points"].isna().any():
-            raise InputError("points must be numbers >= 0",
-                             [Problem("invalid points", value=v)
-                              for v in frame.loc[~(frame["points"] >= 0), "points"].head(5)])
-        budget = self.model["cap_days"] if budget_days is None else float(budget_days)
-        model = self.model
-        areas = self.areas.set_index("area")
-        known_area = frame["area"].isin(areas.index).to_numpy()
-        fallback_area = self._unseen_area()
-        params = areas.reindex(frame["area"]).reset_index(drop=True)
-        for column, value in fallback_area.items():
-            params[column] = params[column].where(known_area, value)
-
-        points = frame["points"].to_numpy()
-        covariate = np.log(np.where(points > 0, points, model["zero_points"])
-                           / model["reference_points"])
-        fixed_mean = params["intercept"].to_numpy() + params["elasticity"].to_numpy() * covariate
-        fixed_var = (params["var_intercept"].to_numpy()
-                     + 2 * covariate * params["cov_intercept_elasticity"].to_numpy()
-                     + covariate**2 * params["var_elasticity"].to_numpy())
-
-        records = self.records
-        # A known engineer in an area they have no tickets in has a record of
-        # scope engineer_new_area (their engineer effect alone, with the new
-        # cell's variance); files from before 1.1 lack it and fall back to
-        # the engineer record.
-        new_area = records["scope"] == "engineer_new_area"
-        cells = records[(records["scope"] == "engineer_area") | (new_area
-                                                                 & records["area"].notna())
-                        ].set_index(["engineer", "area"])
-        # An area the model has never seen: the engineer effect alone too.
-        people = records[new_area & records["area"].isna()].set_index("engineer")
-        if people.empty:
-            people = records[records["scope"] == "engineer"].set_index("engineer")
-        keys = pd.MultiIndex.from_arrays([frame["engineer"], frame["area"]])
-        cell_scope = cells["scope"].reindex(keys).to_numpy()
-        cell_mean = cells["log_mean"].reindex(keys).to_numpy()
-        cell_sd = cells["log_sd"].reindex(keys).to_numpy()
-        person_mean = people["log_mean"].reindex(frame["engineer"]).to_numpy()
-        person_sd = people["log_sd"].reindex(frame["engineer"]).to_numpy()
-        cross = (cells["fixed_cross_intercept"].reindex(keys).to_numpy()
-                 + covariate * cells["fixed_cross_elasticity"].reindex(keys).to_numpy())
-        has_cell = ~np.isnan(cell_mean)
-        has_person = ~np.isnan(person_mean)
-        unseen_sd = model.get("unseen_engineer_sd",
-                              math.sqrt(model["engineer_sd"] ** 2 + model["cell_sd"] ** 2))
-        effect_mean = np.where(has_cell, cell_mean, np.where(has_person, person_mean, 0.0))
-        effect_var = np.where(
-            has_cell, cell_sd**2,
-            np.where(has_person, person_sd**2 + model["cell_sd"] ** 2, unseen_sd**2))
-        basis = np.where(has_cell & (cell_scope == "engineer_area"), "engineer x area",
-                         np.where(has_cell | has_person, "engineer", "unseen engineer")
-                         ).astype(object)
-        basis = np.where(known_area, basis, basis + ", unseen area")
-
-        log_mean = fixed_mean + effect_mean
-        # The cell's cross term with the fixed effects makes the variance of
-        # x'beta + u + v exact (see CalibrationResult); fallbacks omit it.
-        fixed_var = fixed_var - 2 * np.where(has_cell & known_area, cross, 0.0)
-        log_sd = np.sqrt(params["noise_sd"].to_numpy() ** 2 + effect_var + fixed_var)
-        z = stats.norm.ppf([0.1, 0.5, 0.8, 0.9])
-        result = frame.assign(
-            basis=basis,
-            log_mean=log_mean,
-            log_sd=log_sd,
-            mean_days=np.exp(log_mean + log_sd**2 / 2),
-            p10_days=np.exp(log_mean + z[0] * log_sd),
-            p50_days=np.exp(log_mean + z[1] * log_sd),
-            p80_days=np.exp(log_mean + z[2] * log_sd),
-            p90_days=np.exp(log_mean + z[3] * log_sd),
-            p_over_budget=stats.norm.sf((np.log(budget) - log_mean) / log_sd),
-            p_over_points=stats.norm.sf(
-                (np.log(np.where(points > 0, points, model["zero_points"])) - log_mean)
-                / log_sd),
-        )
+        result = predict_durations(self, engineer, area, points, budget_days=budget_days)
         result["clock"] = self.clock  # what the days measure: work (cycle) or lead time
         return result
-
-    def _unseen_area(self) -> dict:
-        areas = self.areas
-        weight = (areas["n_finished"] + areas["n_open"]).to_numpy(dtype=float)
-        weight = weight / weight.sum() if weight.sum() > 0 else np.full(len(areas), 1 / len(areas))
-        intercept = float(weight @ areas["intercept"])
-        spread = float(weight @ (areas["intercept"] - intercept) ** 2)
-        return {
-            "intercept": intercept,
-            "elasticity": float(weight @ areas["elasticity"]),
-            "noise_sd": math.sqrt(float(weight @ areas["noise_sd"] ** 2) + spread),
-            "var_intercept": float(weight @ areas["var_intercept"]),
-            "var_elasticity": float(weight @ areas["var_elasticity"]),
-            "cov_intercept_elasticity": float(weight @ areas["cov_intercept_elasticity"]),
-            "n_finished": 0,
-            "n_open": 0,
-        }
 
     # -- the clock --------------------------------------------------------
     @property
@@ -358,9 +249,11 @@ class Multipliers:
             "model": {**self.model, "lead_cap_days": self.model.get("lead_cap_days")},
             "fallback": {
                 "description": "an engineer never seen: multiplier 1, log-scale sd "
-                               "sqrt(engineer_sd^2 + cell_sd^2)",
+                               "model.unseen_engineer_sd (sqrt(engineer_sd^2 + cell_sd^2), "
+                               "or an assumed spread when the history cannot estimate it)",
                 "log_mean": 0.0,
-                "log_sd": math.sqrt(self.model["engineer_sd"] ** 2 + self.model["cell_sd"] ** 2),
+                "log_sd": self.model.get("unseen_engineer_sd", math.sqrt(
+                    self.model["engineer_sd"] ** 2 + self.model["cell_sd"] ** 2)),
             },
             "areas": self.areas.to_dict(orient="records"),
             "records": self.records[RECORD_COLUMNS].to_dict(orient="records"),

@@ -526,9 +526,9 @@ class Calibrator(BaseEstimator):
         self.n_censored_ = int(design.censored.sum())
         self.em_iterations_ = design_fit.iterations
         self.converged_ = bool(design_fit.converged and fit.converged)
-        self.result_ = CalibrationResult.from_fit(
-            design_fit, design, table, calibrator=self, slopes=pooling.slopes,
-            calendar=calendar, points_test=points_test, identification=identification,
+        self.result_ = CalibrationResult(
+            design_fit, design, table, settings=params, calendar=calendar,
+            points_test=points_test, identification=identification, slopes=pooling.slopes,
             pooled_areas=pooling.pooled_areas)
         return self
 

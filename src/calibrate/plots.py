@@ -842,7 +842,7 @@ def plot_calibration(backtest_result, *, axes: Sequence[Axes] | None = None) -> 
     predictive distribution, as step lines) with the flat line of a
     calibrated model.
     """
-    summary = backtest_result.summary()
+    summary = backtest_result.scores_by_model()
     histogram = backtest_result.pit_histogram()
     levels = [int(c.split("_")[1]) for c in summary.columns if c.startswith("coverage_")]
     edges = np.r_[histogram.index.left.to_numpy(dtype=float),

@@ -8,10 +8,9 @@ and renders as HTML in a notebook.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -19,19 +18,25 @@ import pandas as pd
 from scipy import stats
 
 from calibrate.durations import WorkCalendar
-from calibrate.export import RECORD_COLUMNS, Multipliers, multiplier_summary
+from calibrate.export import RECORD_COLUMNS, Multipliers
 from calibrate.model import ASSUMED_ENGINEER_SD
+from calibrate.prediction import multiplier_summary
+from calibrate.summary import Summary
 
-__all__ = ["CalibrationResult", "CalibrationSummary", "DEFAULT_POINT_SCALE"]
+__all__ = ["CalibrationResult", "DEFAULT_POINT_SCALE"]
 
 #: Points values for overrun tables and recommended sizes.
 DEFAULT_POINT_SCALE: tuple[float, ...] = (1, 2, 3, 5, 8, 13)
 _Z = stats.norm.ppf(0.95)
+#: Record columns the planner-facing tables leave out.
+_INTERNAL = ["fixed_cross_intercept", "fixed_cross_elasticity"]
 
 
-@dataclass
 class CalibrationResult:
-    """Everything computed from one fit.
+    """Everything computed from one fit, as statsmodels' results objects are.
+
+    Made by :meth:`Calibrator.fit <calibrate.model.Calibrator.fit>`; each table
+    is computed on first use (a cached property) from the fit.
 
     Attributes
     ----------
@@ -58,182 +63,219 @@ class CalibrationResult:
     aging_work : DataFrame
         Every open ticket with its age (working days) and ``p_abandoned``,
         the fitted probability that it is abandoned rather than still being
-        worked on; most likely abandoned first. See :attr:`abandoned_tickets`.
+        worked on; most likely abandoned first.
     points_test : dict or None
         Likelihood-ratio test of the log-linear points term against points as
         a category (ML fits on finished tickets): statistic, df, p_value;
-        None when no area has three points values. Computed on first use.
+        None when no area has three points values.
+    n_tickets, n_censored, em_iterations : int
+    converged : bool
+    calendar : WorkCalendar or None
     """
 
-    multipliers: Multipliers
-    engineer_multipliers: pd.DataFrame
-    cell_multipliers: pd.DataFrame
-    elasticity: pd.DataFrame
-    fixed_effects: pd.DataFrame
-    variance_components: dict
-    _points_test: Callable[[], dict | None] = field(repr=False)
-    n_tickets: int
-    n_censored: int
-    em_iterations: int
-    converged: bool
-    calendar: WorkCalendar | None = None
-    warnings: list[str] = field(default_factory=list)
-    aging_work: pd.DataFrame | None = None
+    def __init__(self, design_fit, design, tickets: pd.DataFrame, *, settings: dict,
+                 calendar: WorkCalendar | None, points_test: Callable[[], dict | None],
+                 identification: dict, slopes: str, pooled_areas: Sequence[str] = ()) -> None:
+        self._design_fit = design_fit
+        self._fit = design_fit.fit
+        self._design = design
+        self._tickets = tickets
+        self._settings = dict(settings)
+        self._points_test = points_test
+        self._identification = dict(identification)
+        self._slopes = slopes
+        self._pooled_areas = list(pooled_areas)
+        self.calendar = calendar
+        self.n_tickets = len(tickets)
+        self.n_censored = int(design.censored.sum())
+        self.em_iterations = design_fit.iterations
+        self.converged = bool(design_fit.fit.converged and design_fit.converged)
 
-    # -- construction -----------------------------------------------------
-    @classmethod
-    def from_fit(cls, design_fit, design, tickets: pd.DataFrame, *, calibrator,
-                 slopes: str, calendar: WorkCalendar | None,
-                 points_test: Callable[[], dict | None], identification: dict,
-                 pooled_areas: Sequence[str] = ()) -> CalibrationResult:
-        fit = design_fit.fit
-        areas = design.areas
+    def _with(self, **tables) -> CalibrationResult:
+        """A copy whose cached tables are replaced by ``tables``."""
+        changed = copy.copy(self)
+        changed.__dict__.update(tables)
+        return changed
+
+    # -- the tables, computed on first use -------------------------------
+    @cached_property
+    def _slope_columns(self) -> np.ndarray:
+        return self._design.slope_index
+
+    @cached_property
+    def _assumed(self) -> bool:
+        # Elasticity 1 is an assumption (an offset), not an estimate.
+        return bool((self._slope_columns < 0).all())
+
+    @cached_property
+    def _area_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return _area_tables(self._fit, self._design, self._slope_columns, self._assumed)
+
+    @cached_property
+    def elasticity(self) -> pd.DataFrame:
+        return self._area_tables[0]
+
+    @cached_property
+    def fixed_effects(self) -> pd.DataFrame:
+        fit = self._fit
         se = np.sqrt(np.diag(fit.beta_covariance))
-        fixed = pd.DataFrame({
-            "name": design.feature_names,
-            "estimate": fit.beta,
-            "std_error": se,
-            "ci_low": fit.beta - _Z * se,
-            "ci_high": fit.beta + _Z * se,
-        })
-        slope_columns = design.slope_index
-        assumed = bool((slope_columns < 0).all())
-        elasticity, area_table = _area_tables(fit, design, slope_columns, assumed)
-        finished = ~design.censored
-        count = lambda codes, size, mask: np.bincount(codes[mask], minlength=size)  # noqa: E731
-        n_engineers, n_cells = len(design.engineers), len(design.cell_engineer)
-        engineer_finished = count(design.engineer, n_engineers, finished)
-        cell_finished = count(design.cell, n_cells, finished)
-        everything = np.ones(len(finished), dtype=bool)
-        engineer_tickets = count(design.engineer, n_engineers, everything)
-        cell_tickets = count(design.cell, n_cells, everything)
+        return pd.DataFrame({"name": self._design.feature_names, "estimate": fit.beta,
+                             "std_error": se, "ci_low": fit.beta - _Z * se,
+                             "ci_high": fit.beta + _Z * se})
 
-        # Unpooled ratios: mean residual of finished tickets against the
-        # fixed part, per cell, and over the engineer's own finished tickets
-        # (what per-person averages of actual / typical would say).
+    @cached_property
+    def variance_components(self) -> dict:
+        areas = self._area_tables[1]
+        return {"engineer_sd": float(self._fit.engineer_sd),
+                "cell_sd": float(self._fit.cell_sd),
+                "noise_sd": dict(zip(areas["area"], map(float, areas["noise_sd"]),
+                                     strict=True)),
+                "identification": dict(self._identification)}
+
+    @cached_property
+    def _counts(self) -> dict[str, np.ndarray]:
+        """Finished, open and all tickets per engineer and per cell."""
+        design = self._design
+        finished = ~design.censored
+        n_engineers, n_cells = len(design.engineers), len(design.cell_engineer)
+        return {
+            "engineer_finished": np.bincount(design.engineer[finished], minlength=n_engineers),
+            "engineer_open": np.bincount(design.engineer[~finished], minlength=n_engineers),
+            "cell_finished": np.bincount(design.cell[finished], minlength=n_cells),
+            "cell_open": np.bincount(design.cell[~finished], minlength=n_cells),
+        }
+
+    @cached_property
+    def _engineer_records(self) -> pd.DataFrame:
+        """An engineer's multiplier: the effect on their own ticket mix,
+        exp(u + sum over their cells of share x v). Averaging over areas they
+        never worked in would shrink it toward 1 by the number of areas when
+        engineer and engineer x area effects are confounded."""
+        fit, design, counts = self._fit, self._design, self._counts
+        n_engineers = len(design.engineers)
+        cell_tickets = counts["cell_finished"] + counts["cell_open"]
+        engineer_tickets = counts["engineer_finished"] + counts["engineer_open"]
+        share = cell_tickets / np.maximum(engineer_tickets[design.cell_engineer], 1)
+        mean, variance, _ = fit.engineer_mix_effect(share)
+        sd = np.sqrt(variance)
+        prior = fit.engineer_sd**2 + fit.cell_sd**2 * np.bincount(
+            design.cell_engineer, share**2, n_engineers)
+        return pd.DataFrame({
+            "scope": "engineer", "engineer": design.engineers, "area": None,
+            "log_mean": mean, "log_sd": sd, **multiplier_summary(mean, sd),
+            "n_finished": counts["engineer_finished"], "n_open": counts["engineer_open"],
+            "shrinkage_weight": _weight(variance, prior),
+            "fixed_cross_intercept": 0.0, "fixed_cross_elasticity": 0.0,
+        })
+
+    @cached_property
+    def _cell_records(self) -> pd.DataFrame:
+        fit, design, counts = self._fit, self._design, self._counts
+        n_cells = len(design.cell_engineer)
+        mean = fit.engineer_effect[design.cell_engineer] + fit.cell_effect
+        variance, cross = fit.cell_effect_uncertainty()
+        sd = np.sqrt(variance)
+        slope = self._slope_columns[design.cell_area]
+        return pd.DataFrame({
+            "scope": "engineer_area",
+            "engineer": np.asarray(design.engineers, dtype=object)[design.cell_engineer],
+            "area": np.asarray(design.areas, dtype=object)[design.cell_area],
+            "log_mean": mean, "log_sd": sd, **multiplier_summary(mean, sd),
+            "n_finished": counts["cell_finished"], "n_open": counts["cell_open"],
+            "shrinkage_weight": _weight(variance, fit.engineer_sd**2 + fit.cell_sd**2),
+            "fixed_cross_intercept": cross[np.arange(n_cells), design.cell_area],
+            "fixed_cross_elasticity": (np.zeros(n_cells) if self._assumed
+                                       else cross[np.arange(n_cells), slope]),
+        })
+
+    @cached_property
+    def _raw_ratios(self) -> tuple[np.ndarray, np.ndarray]:
+        """Unpooled ratios: the mean residual of finished tickets against the
+        fixed part, per engineer and per cell (what per-person averages of
+        actual / typical would say)."""
+        fit, design, counts = self._fit, self._design, self._counts
+        finished = ~design.censored
         fixed_part = design.patterns[design.pattern] @ fit.beta
         residual = np.where(finished, design.log_duration - fixed_part, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            raw_cell = np.exp(np.bincount(design.cell, residual, n_cells) / cell_finished)
-            raw_engineer = np.exp(np.bincount(design.engineer, residual, n_engineers)
-                                  / engineer_finished)
+            engineer = np.exp(np.bincount(design.engineer, residual, len(design.engineers))
+                              / counts["engineer_finished"])
+            cell = np.exp(np.bincount(design.cell, residual, len(design.cell_engineer))
+                          / counts["cell_finished"])
+        return engineer, cell
 
-        # An engineer's multiplier: the effect on their own ticket mix,
-        # exp(u + sum over their cells of share x v). Averaging over areas
-        # they never worked in would shrink it toward 1 by the number of
-        # areas when engineer and engineer x area effects are confounded.
-        share = cell_tickets / np.maximum(engineer_tickets[design.cell_engineer], 1)
-        engineer_mean, engineer_variance, _ = fit.engineer_mix_effect(share)
-        engineer_sd = np.sqrt(engineer_variance)
-        engineer_prior = fit.engineer_sd**2 + fit.cell_sd**2 * np.bincount(
-            design.cell_engineer, share**2, n_engineers)
-        engineers = pd.DataFrame({
-            "scope": "engineer",
-            "engineer": design.engineers,
-            "area": None,
-            "log_mean": engineer_mean,
-            "log_sd": engineer_sd,
-            **multiplier_summary(engineer_mean, engineer_sd),
-            "n_finished": engineer_finished,
-            "n_open": count(design.engineer, n_engineers, ~finished),
-            "shrinkage_weight": _weight(engineer_variance, engineer_prior),
-            "fixed_cross_intercept": 0.0,
-            "fixed_cross_elasticity": 0.0,
-        })
-        cell_mean = fit.engineer_effect[design.cell_engineer] + fit.cell_effect
-        cell_variance, cross = fit.cell_effect_uncertainty()
-        cell_sd = np.sqrt(cell_variance)
-        prior = fit.engineer_sd**2 + fit.cell_sd**2
-        cells = pd.DataFrame({
-            "scope": "engineer_area",
-            "engineer": np.asarray(design.engineers, dtype=object)[design.cell_engineer],
-            "area": np.asarray(areas, dtype=object)[design.cell_area],
-            "log_mean": cell_mean,
-            "log_sd": cell_sd,
-            **multiplier_summary(cell_mean, cell_sd),
-            "n_finished": cell_finished,
-            "n_open": count(design.cell, n_cells, ~finished),
-            "shrinkage_weight": _weight(cell_variance, prior),
-            "fixed_cross_intercept": cross[np.arange(n_cells), design.cell_area],
-            "fixed_cross_elasticity": (np.zeros(n_cells) if assumed else
-                                       cross[np.arange(n_cells), slope_columns[design.cell_area]]),
-        })
-        new_areas = _new_area_records(fit, design, slope_columns, assumed)
-        unseen_sd = (np.sqrt(prior) if identification["engineer_sd"] != "not identified"
-                     else ASSUMED_ENGINEER_SD)
+    @cached_property
+    def _unseen_engineer_sd(self) -> float:
+        if self._identification["engineer_sd"] == "not identified":
+            return ASSUMED_ENGINEER_SD
+        return float(np.sqrt(self._fit.engineer_sd**2 + self._fit.cell_sd**2))
+
+    @cached_property
+    def multipliers(self) -> Multipliers:
+        design = self._design
+        unseen_sd = self._unseen_engineer_sd
         population = pd.DataFrame({
             "scope": ["population"], "engineer": [None], "area": [None],
             "log_mean": [0.0], "log_sd": [unseen_sd],
             **{k: v.reshape(1) for k, v in multiplier_summary(0.0, unseen_sd).items()},
-            "n_finished": [int(finished.sum())], "n_open": [int((~finished).sum())],
+            "n_finished": [int((~design.censored).sum())], "n_open": [self.n_censored],
             "shrinkage_weight": [0.0],
             "fixed_cross_intercept": [0.0], "fixed_cross_elasticity": [0.0],
         })
-        records = pd.concat([population, engineers, cells, new_areas],
+        new_areas = _new_area_records(self._fit, design, self._slope_columns, self._assumed)
+        records = pd.concat([population, self._engineer_records, self._cell_records, new_areas],
                             ignore_index=True)[RECORD_COLUMNS]
         records = records.sort_values(["scope", "engineer", "area"], key=_scope_order,
                                       na_position="first").reset_index(drop=True)
+        return Multipliers(records=records, areas=self._area_tables[1], model=self._model(),
+                           window=_window(self._tickets),
+                           calendar=self.calendar.to_dict() if self.calendar else None)
 
-        starts = tickets["started_at"]
-        window = {
-            "first_start": _iso(starts.min()),
-            "last_finish": _iso(tickets["finished_at"].max()),
-            "as_of": _iso(max(tickets["finished_at"].max(),
-                              tickets["created_at"].max(), starts.max())),
-        }
-        model = {
+    def _model(self) -> dict:
+        """The ``model`` section of the multipliers file."""
+        design, fit, settings = self._design, self._fit, self._settings
+        return {
             "reference_points": float(design.reference_points),
             "zero_points": float(design.zero_points),
             "engineer_sd": float(fit.engineer_sd),
             "cell_sd": float(fit.cell_sd),
-            "unseen_engineer_sd": float(unseen_sd),
-            "identification": dict(identification),
-            "cap_days": float(calibrator.cap_days),
-            "confidence": float(calibrator.confidence),
-            "noise": calibrator.noise,
-            "slopes": slopes,
-            "pooled_areas": list(pooled_areas),
-            "min_area_tickets": int(calibrator.min_area_tickets),
-            "method": calibrator.method,
-            "half_life_days": (None if calibrator.half_life_days is None
-                               else float(calibrator.half_life_days)),
-            "abandonment": bool(calibrator.abandonment),
-            "abandoned_share": float(design_fit.abandoned_share),
-            "clock": _clock(tickets["clock"]),
+            "unseen_engineer_sd": float(self._unseen_engineer_sd),
+            "identification": dict(self._identification),
+            "cap_days": float(settings["cap_days"]),
+            "confidence": float(settings["confidence"]),
+            "noise": settings["noise"],
+            "slopes": self._slopes,
+            "pooled_areas": list(self._pooled_areas),
+            "min_area_tickets": int(settings["min_area_tickets"]),
+            "method": settings["method"],
+            "half_life_days": (None if settings["half_life_days"] is None
+                               else float(settings["half_life_days"])),
+            "abandonment": bool(settings["abandonment"]),
+            "abandoned_share": float(self._design_fit.abandoned_share),
+            "clock": _clock(self._tickets["clock"]),
         }
-        multipliers = Multipliers(
-            records=records, areas=area_table, model=model, window=window,
-            calendar=calendar.to_dict() if calendar else None)
-        internal = ["fixed_cross_intercept", "fixed_cross_elasticity"]
-        engineer_table = engineers.drop(columns=["scope", "area", *internal]).assign(
-            raw_ratio=raw_engineer)
-        cell_table = cells.drop(columns=["scope", *internal]).assign(raw_ratio=raw_cell)
-        open_rows = np.flatnonzero(design.censored)
-        aging = tickets.iloc[open_rows][
+
+    @cached_property
+    def engineer_multipliers(self) -> pd.DataFrame:
+        table = self._engineer_records.drop(columns=["scope", "area", *_INTERNAL]).assign(
+            raw_ratio=self._raw_ratios[0])
+        return table.sort_values("engineer").reset_index(drop=True)
+
+    @cached_property
+    def cell_multipliers(self) -> pd.DataFrame:
+        table = self._cell_records.drop(columns=["scope", *_INTERNAL]).assign(
+            raw_ratio=self._raw_ratios[1])
+        return table.sort_values(["engineer", "area"]).reset_index(drop=True)
+
+    @cached_property
+    def aging_work(self) -> pd.DataFrame:
+        open_rows = np.flatnonzero(self._design.censored)
+        aging = self._tickets.iloc[open_rows][
             ["ticket_id", "title", "engineer", "area", "points", "started_at", "duration_days"]
         ].rename(columns={"duration_days": "age_days"}).assign(
-            p_abandoned=design_fit.p_abandoned[open_rows])
-        return cls(
-            multipliers=multipliers,
-            engineer_multipliers=engineer_table.sort_values("engineer").reset_index(drop=True),
-            cell_multipliers=cell_table.sort_values(["engineer", "area"]).reset_index(drop=True),
-            elasticity=elasticity,
-            fixed_effects=fixed,
-            variance_components={
-                "engineer_sd": float(fit.engineer_sd),
-                "cell_sd": float(fit.cell_sd),
-                "noise_sd": dict(zip(areas, map(float, area_table["noise_sd"]), strict=True)),
-                "identification": dict(identification),
-            },
-            _points_test=points_test,
-            n_tickets=len(tickets),
-            n_censored=int(design.censored.sum()),
-            em_iterations=design_fit.iterations,
-            converged=bool(fit.converged and design_fit.converged),
-            calendar=calendar,
-            aging_work=aging.sort_values(["p_abandoned", "age_days"],
-                                         ascending=False).reset_index(drop=True),
-        )
+            p_abandoned=self._design_fit.p_abandoned[open_rows])
+        return aging.sort_values(["p_abandoned", "age_days"],
+                                 ascending=False).reset_index(drop=True)
 
     @cached_property
     def points_test(self) -> dict | None:
@@ -329,8 +371,7 @@ class CalibrationResult:
         keep = set(engineers)
         records = self.multipliers.records
         records = records[(records["scope"] == "population") | records["engineer"].isin(keep)]
-        return dataclasses.replace(
-            self,
+        return self._with(
             multipliers=dataclasses.replace(self.multipliers,
                                             records=records.reset_index(drop=True)),
             engineer_multipliers=self.engineer_multipliers[
@@ -345,8 +386,7 @@ class CalibrationResult:
         ``lead`` or ``mixed``) are judged only against it — never against
         the team's work cap — in the summary, the report and the file.
         See :attr:`calibrate.export.Multipliers.verdict_cap`."""
-        return dataclasses.replace(self,
-                                   multipliers=self.multipliers.with_lead_cap(lead_cap_days))
+        return self._with(multipliers=self.multipliers.with_lead_cap(lead_cap_days))
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy table: every multiplier record, with the overrun
@@ -356,9 +396,27 @@ class CalibrationResult:
                                           "p_reference_within_cap"]]
         return records.merge(sizes, on=["engineer", "area"], how="left")
 
-    def summary(self) -> CalibrationSummary:
-        """A printable (text) and notebook-renderable (HTML) summary."""
-        return CalibrationSummary(self)
+    def summary(self) -> Summary:
+        """The summary: ``str()`` gives text, a notebook shows HTML, and
+        ``.tables`` holds the frames.
+
+        Overrun verdicts ("where the assumption breaks", recommended sizes)
+        are given against :attr:`~calibrate.export.Multipliers.verdict_cap`:
+        the team's cap for cycle time; for lead time (and a mix of lead and
+        cycle time, read as lead time) only the lead-time cap, when one is
+        set (:meth:`with_lead_cap`) — without one, that table gives the
+        typical lead time instead, with no verdicts.
+        """
+        after = []
+        test = self.points_test
+        if test:
+            after.append(f"Points as log-linear vs as categories (LR test, ML): "
+                         f"chi2={test['statistic']:.2f}, df={test['df']}, "
+                         f"p={test['p_value']:.3g}")
+        after.append("Multipliers are planning aids reflecting estimates, ticket mix and "
+                      "context, not a ranking of people.")
+        return Summary("Calibration summary", _summary_tables(self),
+                       before=_clock_notes(self), after=after)
 
 
 def _weight(posterior_variance: np.ndarray, prior_variance) -> np.ndarray:
@@ -468,6 +526,17 @@ def _clock(clocks: pd.Series) -> str:
     return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
+def _window(tickets: pd.DataFrame) -> dict:
+    """The fitted tickets' time window, as the multipliers file records it."""
+    starts = tickets["started_at"]
+    return {
+        "first_start": _iso(starts.min()),
+        "last_finish": _iso(tickets["finished_at"].max()),
+        "as_of": _iso(max(tickets["finished_at"].max(), tickets["created_at"].max(),
+                          starts.max())),
+    }
+
+
 def _iso(value) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).isoformat()
 
@@ -477,146 +546,100 @@ def _flag(state: str) -> str:
     return "" if state in ("estimated", "poorly determined") else f" [{state}]"
 
 
-class CalibrationSummary:
-    """Summary of a :class:`CalibrationResult`: ``str()`` gives text,
-    ``_repr_html_`` gives HTML tables in a notebook.
+def _clock_notes(result: CalibrationResult) -> list[str]:
+    """What the durations measure and which cap they are judged against
+    (empty for cycle time: the team's cap applies)."""
+    multipliers = result.multipliers
+    clock, cap = multipliers.clock, multipliers.model["cap_days"]
+    if clock not in ("lead", "mixed"):
+        return []
+    what = ("Durations are lead time: working days from creation to done, waiting in the "
+            "backlog included (the export records no start of work)." if clock == "lead"
+            else "Durations mix lead time (creation to done: tickets without a start of "
+                 "work) and cycle time (start of work to done); they are read as lead time.")
+    how = ("For work time (cycle time), read an export that records the start of work: "
+           "Jira REST JSON with the changelog, Linear's CSV (Started), or a CSV with "
+           "started_at.")
+    lead_cap = multipliers.verdict_cap
+    if lead_cap is None:
+        verdict = (f"Lead time is not judged against the work cap of {cap:g} days: no "
+                   "overrun verdicts. To judge it, set a lead-time cap "
+                   "(result.with_lead_cap(days), lead_cap_days in calibrate.toml [model], "
+                   "or --lead-cap-days).")
+    else:
+        verdict = (f"Verdicts are against the lead-time cap of {lead_cap:g} working days "
+                   f"from creation to done, not the work cap of {cap:g} days.")
+    return [what, how, verdict]
 
-    Overrun verdicts ("where the assumption breaks", recommended sizes) are
-    given against :attr:`~calibrate.export.Multipliers.verdict_cap`: the
-    team's cap for cycle time; for lead time (and a mix of lead and cycle
-    time, read as lead time) only the lead-time cap, when one is set
-    (:meth:`CalibrationResult.with_lead_cap`) — without one, that table
-    gives the typical lead time instead, with no verdicts.
-    """
 
-    def __init__(self, result: CalibrationResult) -> None:
-        self.result = result
-
-    def clock_notes(self) -> list[str]:
-        """What the durations measure and which cap they are judged against
-        (empty for cycle time: the team's cap applies)."""
-        multipliers = self.result.multipliers
-        clock, cap = multipliers.clock, multipliers.model["cap_days"]
-        if clock not in ("lead", "mixed"):
-            return []
-        what = ("Durations are lead time: working days from creation to done, waiting in the "
-                "backlog included (the export records no start of work)." if clock == "lead"
-                else "Durations mix lead time (creation to done: tickets without a start of "
-                     "work) and cycle time (start of work to done); they are read as lead time.")
-        how = ("For work time (cycle time), read an export that records the start of work: "
-               "Jira REST JSON with the changelog, Linear's CSV (Started), or a CSV with "
-               "started_at.")
-        lead_cap = multipliers.verdict_cap
-        if lead_cap is None:
-            verdict = (f"Lead time is not judged against the work cap of {cap:g} days: no "
-                       "overrun verdicts. To judge it, set a lead-time cap "
-                       "(result.with_lead_cap(days), lead_cap_days in calibrate.toml [model], "
-                       "or --lead-cap-days).")
+def _summary_tables(result: CalibrationResult) -> dict[str, pd.DataFrame]:
+    """The summary's tables, by title."""
+    multipliers = result.multipliers
+    model = multipliers.model
+    reference = model["reference_points"]
+    clock = multipliers.clock
+    lead = clock in ("lead", "mixed")
+    cap = multipliers.verdict_cap
+    identification = result.variance_components["identification"]
+    overview = pd.DataFrame({
+        "value": [
+            result.n_tickets, result.n_censored,
+            len(result.engineer_multipliers), len(result.elasticity),
+            {"cycle": "cycle (start of work to done)",
+             "lead": "lead (creation to done)",
+             "mixed": "mixed lead and cycle (read as lead)"}.get(clock, clock),
+            ("none (lead time)" if cap is None else
+             f"{cap:g} working days" + (" of lead time" if lead else "")),
+            f"{model['method'].upper()}, noise sd per {model['noise']}",
+            result.em_iterations, "yes" if result.converged else "NO",
+            f"{result.variance_components['engineer_sd']:.3f}",
+            f"{result.variance_components['cell_sd']:.3f}",
+            identification["split"],
+            int((result.aging_work["p_abandoned"] > 0.5).sum()),
+            "none" if model.get("half_life_days") is None
+            else f"{model['half_life_days']:g} days",
+        ]},
+        index=["tickets", "open (censored)", "engineers", "areas", "clock",
+               "cap for verdicts", "fit", "EM iterations", "converged",
+               "engineer sd (log)" + _flag(identification["engineer_sd"]),
+               "engineer x area sd (log)" + _flag(identification["cell_sd"]),
+               "engineer vs engineer x area", "open, likely abandoned",
+               "recency half-life"])
+    elasticity = result.elasticity[["area", "elasticity", "std_error", "ci_low",
+                                    "ci_high", "p_value_vs_1"]].copy()
+    elasticity.insert(1, f"median days at {reference:g} points", np.exp(
+        multipliers.areas["intercept"].to_numpy()))
+    elasticity.insert(2, "noise sd", multipliers.areas["noise_sd"].to_numpy())
+    engineers = result.engineer_multipliers[
+        ["engineer", "median", "p10", "p90", "n_finished", "n_open", "shrinkage_weight",
+         "raw_ratio"]]
+    if cap is not None:
+        sizes = result.recommended_sizes(cap_days=cap)
+        column = f"p_{reference:g}_points_over_{cap:g}_days"
+        breaks = sizes.assign(**{column: 1 - sizes["p_reference_within_cap"]}).sort_values(
+            column, ascending=False)[
+            ["engineer", "area", column, "recommended_points", "n_finished"]]
+        if lead:
+            title = (f"Where a {reference:g}-point ticket overruns the lead-time cap "
+                     f"({cap:g} working days from creation to done, "
+                     f"{result.confidence:.0%} confidence)")
         else:
-            verdict = (f"Verdicts are against the lead-time cap of {lead_cap:g} working days "
-                       f"from creation to done, not the work cap of {cap:g} days.")
-        return [what, how, verdict]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The summary's tables, by title."""
-        result = self.result
-        multipliers = result.multipliers
-        model = multipliers.model
-        reference = model["reference_points"]
-        clock = multipliers.clock
-        lead = clock in ("lead", "mixed")
-        cap = multipliers.verdict_cap
-        identification = result.variance_components["identification"]
-        overview = pd.DataFrame({
-            "value": [
-                result.n_tickets, result.n_censored,
-                len(result.engineer_multipliers), len(result.elasticity),
-                {"cycle": "cycle (start of work to done)",
-                 "lead": "lead (creation to done)",
-                 "mixed": "mixed lead and cycle (read as lead)"}.get(clock, clock),
-                ("none (lead time)" if cap is None else
-                 f"{cap:g} working days" + (" of lead time" if lead else "")),
-                f"{model['method'].upper()}, noise sd per {model['noise']}",
-                result.em_iterations, "yes" if result.converged else "NO",
-                f"{result.variance_components['engineer_sd']:.3f}",
-                f"{result.variance_components['cell_sd']:.3f}",
-                identification["split"],
-                int((result.aging_work["p_abandoned"] > 0.5).sum()),
-                "none" if model.get("half_life_days") is None
-                else f"{model['half_life_days']:g} days",
-            ]},
-            index=["tickets", "open (censored)", "engineers", "areas", "clock",
-                   "cap for verdicts", "fit", "EM iterations", "converged",
-                   "engineer sd (log)" + _flag(identification["engineer_sd"]),
-                   "engineer x area sd (log)" + _flag(identification["cell_sd"]),
-                   "engineer vs engineer x area", "open, likely abandoned",
-                   "recency half-life"])
-        elasticity = result.elasticity[["area", "elasticity", "std_error", "ci_low",
-                                        "ci_high", "p_value_vs_1"]].copy()
-        elasticity.insert(1, f"median days at {reference:g} points", np.exp(
-            multipliers.areas["intercept"].to_numpy()))
-        elasticity.insert(2, "noise sd", multipliers.areas["noise_sd"].to_numpy())
-        engineers = result.engineer_multipliers[
-            ["engineer", "median", "p10", "p90", "n_finished", "n_open", "shrinkage_weight",
-             "raw_ratio"]]
-        if cap is not None:
-            sizes = result.recommended_sizes(cap_days=cap)
-            column = f"p_{reference:g}_points_over_{cap:g}_days"
-            breaks = sizes.assign(**{column: 1 - sizes["p_reference_within_cap"]}).sort_values(
-                column, ascending=False)[
-                ["engineer", "area", column, "recommended_points", "n_finished"]]
-            if lead:
-                title = (f"Where a {reference:g}-point ticket overruns the lead-time cap "
-                         f"({cap:g} working days from creation to done, "
-                         f"{result.confidence:.0%} confidence)")
-            else:
-                title = (f"Where the {reference:g}-point assumption breaks (cap {cap:g} "
-                         f"working days, {result.confidence:.0%} confidence)")
-        else:
-            cells = result.cell_multipliers
-            prediction = result.predict(cells["engineer"], cells["area"],
-                                        np.full(len(cells), reference))
-            breaks = cells[["engineer", "area"]].assign(
-                median_days=prediction["p50_days"].to_numpy(),
-                p10_days=prediction["p10_days"].to_numpy(),
-                p90_days=prediction["p90_days"].to_numpy(),
-                n_finished=cells["n_finished"].to_numpy())
-            title = (f"Typical lead time of a {reference:g}-point ticket (working days from "
-                     "creation to done; no cap verdicts)")
-        return {
-            "Model": overview,
-            "Points elasticity per area (1 = proportional)": elasticity,
-            "Engineer multipliers (1 = team typical)": engineers,
-            title: breaks,
-        }
-
-    def __str__(self) -> str:
-        parts = ["Calibration summary", "=" * 19]
-        notes = self.clock_notes()
-        if notes:
-            parts += ["", *notes]
-        with pd.option_context("display.width", 120, "display.max_columns", 20,
-                               "display.float_format", "{:.3f}".format):
-            for title, table in self.tables().items():
-                parts += ["", title, "-" * len(title), table.to_string()]
-        test = self.result.points_test
-        if test:
-            parts += ["", f"Points as log-linear vs as categories (LR test, ML): "
-                          f"chi2={test['statistic']:.2f}, df={test['df']}, "
-                          f"p={test['p_value']:.3g}"]
-        parts += ["", "Multipliers are planning aids reflecting estimates, ticket mix and "
-                      "context, not a ranking of people."]
-        return "\n".join(parts)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        parts = ["<div class='calibrate-summary'><h3>Calibration summary</h3>"]
-        parts += [f"<p>{html.escape(note)}</p>" for note in self.clock_notes()]
-        for title, table in self.tables().items():
-            parts.append(f"<h4>{html.escape(title)}</h4>")
-            parts.append(table.to_html(float_format="{:.3f}".format, escape=True))
-        parts.append("<p><em>Multipliers are planning aids reflecting estimates, ticket mix "
-                     "and context, not a ranking of people.</em></p></div>")
-        return "\n".join(parts)
+            title = (f"Where the {reference:g}-point assumption breaks (cap {cap:g} "
+                     f"working days, {result.confidence:.0%} confidence)")
+    else:
+        cells = result.cell_multipliers
+        prediction = result.predict(cells["engineer"], cells["area"],
+                                    np.full(len(cells), reference))
+        breaks = cells[["engineer", "area"]].assign(
+            median_days=prediction["p50_days"].to_numpy(),
+            p10_days=prediction["p10_days"].to_numpy(),
+            p90_days=prediction["p90_days"].to_numpy(),
+            n_finished=cells["n_finished"].to_numpy())
+        title = (f"Typical lead time of a {reference:g}-point ticket (working days from "
+                 "creation to done; no cap verdicts)")
+    return {
+        "Model": overview,
+        "Points elasticity per area (1 = proportional)": elasticity,
+        "Engineer multipliers (1 = team typical)": engineers,
+        title: breaks,
+    }

@@ -43,6 +43,7 @@ import pandera.pandas as pa
 
 from calibrate.durations import WorkCalendar
 from calibrate.errors import InputError, Problem
+from calibrate.summary import Summary
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -264,8 +265,8 @@ class TicketTable:
         counts.name = "rows"
         return counts
 
-    def summary(self) -> str:
-        """Plain-text account of the rows read, kept and excluded."""
+    def summary(self) -> Summary:
+        """The account of the rows read, kept and excluded (prints as text)."""
         tickets = self.tickets
         # (A canonical table without tickets has no times to take as-of from.)
         as_of = "no as-of time" if pd.isna(self.as_of) else f"{self.as_of:%Y-%m-%d %H:%M}"
@@ -287,4 +288,4 @@ class TicketTable:
                 f"{', '.join(sorted(tickets['area'].unique()))}"
             )
         lines.extend(f"  note: {note}" for note in self.notes)
-        return "\n".join(lines)
+        return Summary(None, before=lines)

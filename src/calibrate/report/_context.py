@@ -211,7 +211,7 @@ def backtest_sentences(backtest_result: BacktestResult) -> list[str]:
     """The backtest in words: interval coverage, calibrate's forecast error
     against the strongest baseline (lowest CRPS), and whether per-engineer
     multipliers forecast better than the team-only model."""
-    pooled = backtest_result.summary()
+    pooled = backtest_result.scores_by_model()
     if "calibrate" not in pooled.index:
         return []
     ours = pooled.loc["calibrate"]
@@ -537,7 +537,7 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
     ]
     backtest_rows = []
     if backtest_result is not None:
-        for model_name, row in backtest_result.summary().iterrows():
+        for model_name, row in backtest_result.scores_by_model().iterrows():
             backtest_rows.append({
                 "model": model_name, "n": int(row["n_scored"]),
                 "coverage_50": _percent(row["coverage_50"]),
