@@ -50,7 +50,7 @@ fuzz: $(INSTALLED)
 
 ## sample: regenerate the bundled synthetic sample (deterministic)
 sample: $(INSTALLED)
-	$(BIN)/python -m calibrate.synth data/sample
+	$(BIN)/python -m calibrate.datasets data/sample
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests benchmarks

@@ -62,7 +62,7 @@ def _load(path: str, finished_only: bool):
 def _warm_up(noise: str) -> None:
     """One small fit first: imports and first-call costs are not the fit's."""
     from calibrate import Calibrator
-    from calibrate.synth import simulate_tickets
+    from calibrate.datasets import simulate_tickets
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -25,7 +25,7 @@ from scipy import stats
 from benchmarks.data import mixedlm_frame
 from calibrate import Calibrator
 from calibrate.backtest import BacktestResult, backtest
-from calibrate.synth import simulate_tickets
+from calibrate.datasets import simulate_tickets
 
 #: Bins of finished tickets per engineer x area cell, with their labels.
 TICKET_BINS = [(1, 9, "1-9"), (10, 29, "10-29"), (30, 10**9, "30+")]

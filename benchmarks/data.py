@@ -1,12 +1,12 @@
 """Data for the benchmarks, generated in the run with fixed seeds.
 
 - :func:`speed_table`: a canonical ticket table from
-  :func:`calibrate.synth.simulate_tickets` (the model with known truth).
+  :func:`calibrate.datasets.simulate_tickets` (the model with known truth).
 - :func:`write_jira_export`: the same kind of table written as a Jira Cloud
-  "CSV (all fields)" export, with the columns, repeated headers and date
-  format of :func:`calibrate.synth.write_jira_csv`, but vectorised (pyarrow)
-  so that a million rows take seconds to write. Writing it is set-up, not
-  measured.
+  "CSV (all fields)" export by :func:`calibrate.io.writers.write_jira_csv`
+  (the writer of the bundled sample), with the columns and repeated headers
+  of the sample's export. A million rows take seconds to write; writing is
+  set-up, not measured.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from calibrate.synth import simulate_tickets
+from calibrate.datasets import simulate_tickets
+from calibrate.io.writers import write_jira_csv
 
 #: Areas of the generated teams, and the label a Jira user would put on them.
 AREA_LABELS = {"research": "research", "ml-engineering": "ml-eng",
@@ -50,17 +49,6 @@ patterns = ["^pipeline$", "^etl$"]
 fields = ["labels"]
 """
 
-_HEADER = [
-    "Summary", "Issue key", "Issue id", "Issue Type", "Status", "Project key",
-    "Project name", "Project type", "Project lead", "Priority", "Resolution", "Assignee",
-    "Assignee Id", "Reporter", "Creator", "Created", "Updated", "Last Viewed", "Resolved",
-    "Components", "Components", "Due date", "Labels", "Labels", "Labels", "Description",
-    "Watchers", "Watchers", "Watchers", "Original estimate", "Remaining Estimate",
-    "Time Spent", "Custom field (Epic Link)", "Sprint", "Sprint", "Sprint",
-    "Custom field (Story Points)", "Custom field (Story point estimate)", "Parent",
-    "Parent key", "Parent summary", "Status Category", "Status Category Changed",
-]
-
 
 def speed_table(n_tickets: int, n_engineers: int, seed: int) -> pd.DataFrame:
     """A canonical table of ``n_tickets`` tickets over a long history (few open)."""
@@ -69,95 +57,89 @@ def speed_table(n_tickets: int, n_engineers: int, seed: int) -> pd.DataFrame:
 
 
 def _choice(rng: np.random.Generator, values: list[str], size: int,
-            p: list[float] | None = None) -> pa.Array:
-    codes = rng.choice(len(values), size=size, p=p)
-    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()),
-                                          pa.array(values)).cast(pa.string())
+            p: list[float] | None = None) -> pd.Categorical:
+    return pd.Categorical.from_codes(rng.choice(len(values), size=size, p=p), values)
 
 
-def _jira_dates(values: pd.Series) -> pa.Array:
-    """Jira's default ``14/Mar/24 3:07 PM`` (empty where missing)."""
-    stamps = pa.array(values.dt.floor("min").to_numpy(dtype="datetime64[s]"),
-                      pa.timestamp("s"), from_pandas=True)
-    text = pc.strftime(stamps, format="%d/%b/%y %I:%M %p", locale="C")
-    text = pc.replace_substring_regex(text, pattern=r" 0(\d):", replacement=r" \1:")
-    return pc.fill_null(text, "")
+def _constant(text: str, size: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(size, dtype=np.int8), [text])
 
 
-def _concat(*parts) -> pa.Array:
-    return pc.binary_join_element_wise(*parts, "")
+def _strings(values) -> pd.Series:
+    return pd.Series(np.asarray(values)).astype("string[pyarrow]")
+
+
+def _jira_issues(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The simulated tickets as the rows and columns of a Jira CSV export.
+
+    Created is the start of work (so lead time equals the simulated
+    duration); open tickets are "In Progress" with no Resolved date. Points
+    sit in ``Custom field (Story Points)`` for the older half of the tickets
+    and in ``Custom field (Story point estimate)`` for the newer half, as in
+    a project migrated to team-managed boards. Multi-value fields are
+    repeated columns, as wide as a real export of this size (some ticket
+    always has three labels, watchers and sprints).
+    """
+    n = len(table)
+    done = ~table["censored"].to_numpy()
+    number = _strings(np.arange(1, n + 1))
+    engineer = _strings(table["engineer"].astype(str))
+    reporter = _strings(rng.choice(table["engineer"].unique().astype(str), n))
+    label = _strings(table["area"].astype(str).map(AREA_LABELS))
+    empty = _constant("", n)
+    created = pd.Series(table["started_at"].to_numpy(dtype="datetime64[ns]"))
+    resolved = pd.Series(table["finished_at"].to_numpy(dtype="datetime64[ns]")).where(done)
+    updated = resolved.where(done, created)
+    points = pd.Series(table["points"].to_numpy(dtype=float))
+    older = np.arange(n) < n // 2
+    sprint = "ML Sprint " + _strings(rng.integers(1, 200, n))
+    carried = rng.random(n) < 0.2
+    state = pd.Categorical(np.where(done, "Done", "In Progress"))
+    columns = [
+        ("Summary", "Improve " + label + " job number " + number),
+        ("Issue key", "ML-" + number),
+        ("Issue id", np.arange(100_000, 100_000 + n)),
+        ("Issue Type", _choice(rng, ["Task", "Story", "Bug", "Spike"], n,
+                               [0.5, 0.3, 0.15, 0.05])),
+        ("Status", state),
+        ("Project key", _constant("ML", n)),
+        ("Project name", _constant("Machine Learning", n)),
+        ("Project type", _constant("software", n)),
+        ("Project lead", _constant("Ines Carvalho", n)),
+        ("Priority", _choice(rng, ["Medium", "High", "Low"], n, [0.6, 0.25, 0.15])),
+        ("Resolution", pd.Categorical(np.where(done, "Done", ""))),
+        ("Assignee", engineer), ("Assignee Id", "acct-" + engineer),
+        ("Reporter", reporter), ("Creator", reporter),
+        ("Created", created), ("Updated", updated), ("Last Viewed", empty), ("Resolved", resolved),
+        ("Components", label + "-component"), ("Components", empty),
+        ("Due date", empty),
+        ("Labels", label), ("Labels", _choice(rng, ["", "backend", "customer"], n,
+                                              [0.6, 0.3, 0.1])), ("Labels", empty),
+        ("Description", "Details of job " + number + " follow in the linked document."),
+        ("Watchers", reporter), ("Watchers", engineer), ("Watchers", empty),
+        ("Original estimate", empty), ("Remaining Estimate", empty), ("Time Spent", empty),
+        ("Custom field (Epic Link)", empty),
+        ("Sprint", sprint), ("Sprint", sprint.where(carried, "")), ("Sprint", empty),
+        ("Custom field (Story Points)", points.where(older)),
+        ("Custom field (Story point estimate)", points.where(~older)),
+        ("Parent", empty), ("Parent key", empty), ("Parent summary", empty),
+        ("Status Category", state),
+        ("Status Category Changed", updated),
+    ]
+    return pd.concat([pd.Series(values, name=name) for name, values in columns], axis=1)
 
 
 def write_jira_export(n_tickets: int, n_engineers: int, directory: str | Path, *,
                       seed: int = 11) -> tuple[Path, Path, pd.DataFrame]:
     """Write a Jira-style CSV export of a simulated team, and its config.
 
-    Created is the start of work (so lead time equals the simulated
-    duration); open tickets are "In Progress" with no Resolved date. Points
-    sit in ``Custom field (Story Points)`` for the older half of the tickets
-    and in ``Custom field (Story point estimate)`` for the newer half, as in
-    a project migrated to team-managed boards.
-
     Returns the CSV path, the config path and the simulated canonical table.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     table = speed_table(n_tickets, n_engineers, seed)
-    rng = np.random.default_rng(seed + 1)
-    n = len(table)
-    done = ~table["censored"].to_numpy()
-    number = pa.array(np.arange(1, n + 1)).cast(pa.string())
-    engineer = pa.array(table["engineer"].astype(str).to_numpy(dtype=object), pa.string())
-    reporter = pa.array(rng.choice(table["engineer"].unique().astype(str), n), pa.string())
-    area = table["area"].astype(str).map(AREA_LABELS).to_numpy(dtype=object)
-    label = pa.array(area, pa.string())
-    empty = pa.array(np.full(n, "", dtype=object), pa.string())
-    constant = lambda text: pa.array(np.full(n, text, dtype=object), pa.string())  # noqa: E731
-    created = _jira_dates(table["started_at"])
-    resolved = _jira_dates(table["finished_at"].where(done))
-    updated = pc.if_else(pa.array(done), resolved, created)
-    points = pa.array(table["points"].to_numpy()).cast(pa.string())
-    points = pc.if_else(pc.match_substring(points, "."), points, _concat(points, ".0"))
-    older = pa.array(np.arange(n) < n // 2)
-    status = pc.if_else(pa.array(done), "Done", "In Progress")
-    sprint = _concat("ML Sprint ", pa.array(rng.integers(1, 200, n)).cast(pa.string()))
-    carried = pa.array(rng.random(n) < 0.2)
-    columns = [
-        _concat("Improve ", label, " job number ", number),               # Summary
-        _concat("ML-", number),                                          # Issue key
-        pa.array(np.arange(100_000, 100_000 + n)).cast(pa.string()),     # Issue id
-        _choice(rng, ["Task", "Story", "Bug", "Spike"], n, [0.5, 0.3, 0.15, 0.05]),
-        status,
-        constant("ML"), constant("Machine Learning"), constant("software"),
-        constant("Ines Carvalho"),
-        _choice(rng, ["Medium", "High", "Low"], n, [0.6, 0.25, 0.15]),
-        pc.if_else(pa.array(done), "Done", ""),                          # Resolution
-        engineer,
-        _concat("acct-", engineer),                                      # Assignee Id
-        reporter, reporter,
-        created, updated, empty, resolved,
-        _concat(label, "-component"), empty,                             # Components x2
-        empty,                                                           # Due date
-        label, _choice(rng, ["", "backend", "customer"], n, [0.6, 0.3, 0.1]), empty,
-        _concat("Details of job ", number, " follow in the linked document."),
-        reporter, engineer, empty,                                       # Watchers x3
-        empty, empty, empty,
-        empty,                                                           # Epic Link
-        sprint, pc.if_else(carried, sprint, ""), empty,                  # Sprint x3
-        pc.if_else(older, points, ""), pc.if_else(older, "", points),
-        empty, empty, empty,
-        pc.if_else(pa.array(done), "Done", "In Progress"),
-        updated,
-    ]
-    # No generated cell holds a comma, quote or line break, so no cell needs
-    # quoting (Jira quotes only where needed, too).
-    lines = pc.binary_join_element_wise(*columns, ",")
-    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), lines), "\n")
-    path = directory / f"jira_{n_tickets}.csv"
-    with path.open("wb") as handle:
-        handle.write(b"\xef\xbb\xbf" + ",".join(_HEADER).encode() + b"\n")
-        handle.write(body[0].as_buffer())
-        handle.write(b"\n")
+    issues = _jira_issues(table, np.random.default_rng(seed + 1))
+    path = write_jira_csv(issues, directory / f"jira_{n_tickets}.csv")
     config = directory / "calibrate.toml"
     config.write_text(JIRA_CONFIG, encoding="utf-8")
     return path, config, table

@@ -18,8 +18,8 @@ from calibrate.backtest import (
     sample_scores,
     tickets_known_at,
 )
+from calibrate.datasets import simulate_tickets
 from calibrate.durations import WorkCalendar
-from calibrate.synth import simulate_tickets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 #: simulate_tickets' default as-of time (a Tuesday, 18:00).

@@ -117,7 +117,7 @@ def _real_data_module():
 
 @pytest.fixture(scope="module")
 def generated_history():
-    from calibrate.synth import simulate_tickets
+    from calibrate.datasets import simulate_tickets
 
     return simulate_tickets(900, 12, seed=5, history_days=250.0).tickets
 

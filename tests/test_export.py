@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import calibrate.io._csv
+import calibrate.io.csv_writer
 from calibrate import CalibrationWarning, Calibrator, InputError, load_multipliers
+from calibrate.datasets import simulate_tickets
 from calibrate.export import RECORD_COLUMNS, schema, write_multipliers
-from calibrate.synth import simulate_tickets
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_a_failed_write_keeps_both_previous_files(result, tmp_path, monkeypatch)
         raise OSError("disk full")
 
     # The CSV is written after the JSON: fail while formatting its cells.
-    monkeypatch.setattr(calibrate.io._csv, "_csv_cells", broken)
+    monkeypatch.setattr(calibrate.io.csv_writer, "_csv_cells", broken)
     with pytest.raises(OSError):
         write_multipliers(result.multipliers, tmp_path / "m.json")
     assert (json_path.read_bytes(), csv_path.read_bytes()) == before

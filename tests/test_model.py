@@ -10,8 +10,8 @@ import pytest
 from sklearn.base import clone
 
 from calibrate import CalibrationWarning, Calibrator, InputError, read_export
+from calibrate.datasets import simulate_tickets
 from calibrate.model import ASSUMED_ENGINEER_SD
-from calibrate.synth import simulate_tickets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
@@ -57,8 +57,8 @@ def test_true_engineer_multipliers_fall_inside_their_90_percent_intervals(sample
 
 def test_true_elasticities_fall_inside_their_intervals(sample_fit):
     result, truth = sample_fit
-    elasticity = result.elasticity.set_index("area").loc[list(truth["b"])]
-    true = pd.Series(truth["b"])
+    elasticity = result.elasticity.set_index("area").loc[list(truth["elasticity"])]
+    true = pd.Series(truth["elasticity"])
     # 90% Wald intervals; all three areas hold here.
     assert ((elasticity["ci_low"] <= true) & (true <= elasticity["ci_high"])).all(), elasticity
     # Points grow slower than proportionally, and the test of elasticity = 1 says so.

@@ -4,8 +4,8 @@ import dataclasses
 
 import pandas as pd
 
+from calibrate.datasets import simulate_tickets
 from calibrate.privacy import pseudonym, pseudonymize
-from calibrate.synth import simulate_tickets
 from calibrate.tickets import TicketTable, empty_exclusions
 
 

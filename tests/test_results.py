@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 from calibrate import CalibrationWarning, Calibrator
+from calibrate.datasets import simulate_tickets
 from calibrate.results import DEFAULT_POINT_SCALE
-from calibrate.synth import simulate_tickets
 
 
 @pytest.fixture(scope="module")

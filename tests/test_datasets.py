@@ -1,4 +1,4 @@
-"""Tests of the synthetic team history and its export writers."""
+"""Tests of calibrate.datasets: the sample team's history, its exports and the loader."""
 
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import spearmanr
 
-from calibrate.synth import (
+from calibrate.datasets import (
     AREAS,
-    LINEAR_HEADER,
     SAMPLE_FILES,
     generate_team_history,
-    main,
-    write_jira_csv,
-    write_jira_json,
-    write_linear_csv,
+    load_sample,
     write_sample,
 )
+from calibrate.datasets.__main__ import main
+from calibrate.errors import InputError
+from calibrate.io.writers import LINEAR_HEADER
 
 SAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "data" / "sample"
 JIRA_DATE = re.compile(r"^\d{2}/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/\d{2} "
@@ -85,7 +84,7 @@ def test_committed_sample_is_current(sample_files):
     # The shipped sample must be exactly what the generator writes today.
     for name in SAMPLE_FILES:
         committed = SAMPLE_DIRECTORY / name
-        assert committed.exists(), f"run: python -m calibrate.synth {SAMPLE_DIRECTORY}"
+        assert committed.exists(), f"run: python -m calibrate.datasets {SAMPLE_DIRECTORY}"
         assert committed.read_bytes() == (sample_files / name).read_bytes(), name
 
 
@@ -129,8 +128,8 @@ def test_engineer_residuals_follow_the_stored_effects(tickets, history):
     worked = _worked(tickets).dropna(subset=["engineer", "points_at_start"])
     residual = (
         np.log(worked["true_duration_days"])
-        - worked["area"].map(truth["a"])
-        - worked["area"].map(truth["b"]) * np.log(worked["points_at_start"])
+        - worked["area"].map(truth["intercept"])
+        - worked["area"].map(truth["elasticity"]) * np.log(worked["points_at_start"] / 3)
     )
     v = [truth["v"][f"{e}|{a}"] for e, a in zip(worked["engineer"], worked["area"], strict=True)]
     by_engineer = (residual - np.array(v)).groupby(worked["engineer"]).agg(["mean", "size"])
@@ -149,10 +148,11 @@ def test_engineer_residuals_follow_the_stored_effects(tickets, history):
 
 def test_truth_is_consistent(history):
     truth = history.truth
-    assert set(truth["a"]) == set(truth["b"]) == set(truth["s"]) == set(AREAS)
-    assert all(0.5 <= b <= 0.7 for b in truth["b"].values())
-    assert all(0.45 <= s <= 0.65 for s in truth["s"].values())
-    assert len(set(truth["s"].values())) == 3
+    assert set(truth["intercept"]) == set(truth["elasticity"]) == set(AREAS)
+    assert set(truth["noise_sd"]) == set(AREAS)
+    assert all(0.5 <= b <= 0.7 for b in truth["elasticity"].values())
+    assert all(0.45 <= s <= 0.65 for s in truth["noise_sd"].values())
+    assert len(set(truth["noise_sd"].values())) == 3
     for key, multiplier in truth["engineer_area_multipliers"].items():
         engineer = key.split("|")[0]
         assert multiplier == pytest.approx(np.exp(truth["u"][engineer] + truth["v"][key]),
@@ -170,8 +170,8 @@ def test_truth_is_consistent(history):
 def test_a_typical_ticket_takes_what_the_team_assumes(history):
     truth = history.truth
     for area in AREAS:
-        one_point = np.exp(truth["a"][area])
-        three_points = np.exp(truth["a"][area] + truth["b"][area] * np.log(3))
+        one_point = np.exp(truth["intercept"][area] + truth["elasticity"][area] * np.log(1 / 3))
+        three_points = np.exp(truth["intercept"][area])
         assert 0.8 < one_point < 1.25
         assert 1.7 < three_points < 2.3
 
@@ -314,7 +314,7 @@ def test_jira_csv_points_and_dates(sample_files, tickets):
 
 
 def test_jira_csv_shows_the_dates_jira_would(tmp_path, history):
-    path = write_jira_csv(history, tmp_path / "jira.csv")
+    path = history.to_jira_csv(tmp_path / "jira.csv")
     header, rows = _read_jira_csv(path)
     by_key = {row[header.index("Issue key")]: row for row in rows}
     ticket = history.tickets[history.tickets["kind"] == "finished"].iloc[0]
@@ -330,7 +330,7 @@ def test_jira_csv_shows_the_dates_jira_would(tmp_path, history):
 
 
 def test_jira_json_changelog_matches_the_history(tmp_path, history):
-    path = write_jira_json(history, tmp_path / "jira.json")
+    path = history.to_jira_json(tmp_path / "jira.json")
     pages = json.loads(path.read_text(encoding="utf-8"))
     tickets = history.tickets.set_index("ticket_id")
     issues = [issue for page in pages for issue in page["issues"]]
@@ -383,7 +383,7 @@ def test_jira_json_changelog_matches_the_history(tmp_path, history):
 
 
 def test_jira_json_uses_the_daylight_saving_offset(tmp_path, history):
-    pages = json.loads(write_jira_json(history, tmp_path / "j.json").read_text("utf-8"))
+    pages = json.loads(history.to_jira_json(tmp_path / "j.json").read_text("utf-8"))
     offsets = {issue["fields"]["created"][-5:] for page in pages for issue in page["issues"]}
     assert offsets == {"+0100", "+0200"}
 
@@ -425,7 +425,26 @@ def test_linear_csv_shape(sample_files, tickets):
 
 
 def test_linear_csv_for_an_ascii_free_name(tmp_path, history):
-    path = write_linear_csv(history, tmp_path / "linear.csv")
+    path = history.to_linear_csv(tmp_path / "linear.csv")
     text = path.read_text(encoding="utf-8")
     assert "zoe.muller@example.com" in text
     assert "Zoë" in text
+
+
+# --- the committed sample, loaded ---------------------------------------------------
+
+
+def test_load_sample_reads_the_committed_jira_export():
+    table = load_sample()
+    assert table.source_format == "jira_json"
+    assert table.rows_read == len(table.tickets) + len(table.excluded)
+    truth = json.loads((SAMPLE_DIRECTORY / "truth.json").read_text(encoding="utf-8"))
+    assert table.rows_read == truth["counts"]["tickets"]
+    assert set(table.tickets["engineer"].dropna()) == set(truth["engineer_multipliers"])
+
+
+def test_load_sample_outside_a_source_checkout_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr("calibrate.datasets._team_history.SAMPLE_DIRECTORY", tmp_path)
+    with pytest.raises(InputError, match="bundled sample is not at") as raised:
+        load_sample()
+    assert "source checkout" in raised.value.hint

@@ -1,74 +1,66 @@
-"""A seeded, synthetic ticket history of a small ML team, with its ground truth.
+"""The bundled sample: a seeded ticket history of a small ML team, with its truth.
 
-The bundled sample data in ``data/sample/`` is written by this module, so
-that every number in it can be traced back to a known model, and tests can
-check that ``calibrate`` recovers what went in. The history follows the
-model of the method guide::
+The sample data in ``data/sample/`` is written by this module, so that every
+number in it can be traced back to a known model, and tests can check that
+``calibrate`` recovers what went in. The history follows the model of
+:mod:`calibrate.model`, in its vocabulary::
 
-    log d = a[area] + b[area]·log p + u[engineer] + v[engineer, area] + e
-    e ~ N(0, s[area]^2)
+    log d = intercept[area] + elasticity[area]·log(p / 3) + u[engineer] + v[engineer, area] + e
+    e ~ N(0, noise_sd[area]^2)
 
 where ``d`` is the working days from start of work to done and ``p`` the
-points at the start of work. The engineer effects ``u`` and ``v`` are
-*designed* profiles (a researcher who is fast on research and slow on data
-engineering, a data engineer the reverse, a fast senior, a new hire, ...)
-rather than random draws; ticket noise ``e`` is drawn per ticket.
+points at the start of work (``intercept`` is the log median working days
+of a 3-point ticket for an average engineer). The engineer effects ``u`` and
+``v`` are *designed* profiles (a researcher who is fast on research and slow
+on data engineering, a data engineer the reverse, a fast senior, a new hire,
+...) rather than random draws, with root mean squares ``engineer_sd`` and
+``cell_sd``; ticket noise ``e`` is drawn per ticket.
 
 The history is generated once, as a table of tickets with their full status
-and points history, and then rendered into the formats that real trackers
-export (Jira CSV, Jira REST JSON with changelog, Linear CSV). The writers
-only render: every date, re-pointing and status move is decided by
-:func:`generate_team_history`.
+and points history (:func:`generate_team_history`), and then rendered into
+the formats that real trackers export, by the writers of
+:mod:`calibrate.io.writers` (:meth:`SyntheticHistory.to_jira_csv`,
+:meth:`~SyntheticHistory.to_jira_json`, :meth:`~SyntheticHistory.to_linear_csv`).
+The rendering only lays the history out: every date, re-pointing and status
+move is decided by :func:`generate_team_history`.
 
-Run ``python -m calibrate.synth DIRECTORY [--seed N]`` to write the sample.
+``python -m calibrate.datasets DIRECTORY [--seed N]`` writes the sample
+(:func:`write_sample`); :func:`load_sample` reads the committed one.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
 import unicodedata
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import pandas as pd
 
 from calibrate.durations import WorkCalendar
+from calibrate.errors import InputError
+from calibrate.io import read_export
+from calibrate.io.writers import write_jira_csv, write_jira_json, write_linear_csv
+from calibrate.tickets import TicketTable
 
 __all__ = [
     "AREAS",
     "DEFAULT_AS_OF",
-    "LINEAR_HEADER",
+    "SAMPLE_DIRECTORY",
     "SAMPLE_FILES",
-    "SimulatedTable",
     "SyntheticHistory",
     "generate_team_history",
-    "simulate_tickets",
-    "write_jira_csv",
-    "write_jira_json",
-    "write_linear_csv",
+    "load_sample",
     "write_sample",
-    "write_truth",
 ]
 
 #: The work areas of the synthetic team, in a fixed order.
 AREAS: tuple[str, ...] = ("research", "ml-engineering", "data-engineering")
-
-#: Linear's CSV export header, column for column.
-LINEAR_HEADER: tuple[str, ...] = (
-    "ID", "Team", "Title", "Description", "Status", "Estimate", "Priority", "Project ID",
-    "Project", "Creator", "Assignee", "Labels", "Cycle Number", "Cycle Name", "Cycle Start",
-    "Cycle End", "Created", "Updated", "Started", "Triaged", "Completed", "Canceled",
-    "Archived", "Due Date", "Parent issue", "Initiatives", "Project Milestone ID",
-    "Project Milestone", "SLA Status", "Roadmaps",
-)
 
 DEFAULT_AS_OF = pd.Timestamp("2026-10-30 18:00")
 
@@ -76,13 +68,22 @@ DEFAULT_AS_OF = pd.Timestamp("2026-10-30 18:00")
 # Design of the team and of the population model
 # --------------------------------------------------------------------------
 
-# Per area: a (log working days of a 1-point ticket for an average engineer),
-# b (elasticity of duration in points; b < 1 as in real studies) and s (ticket
-# noise). exp(a) ≈ 1 day for 1 point, exp(a + b·log 3) ≈ 2 days for 3 points.
+# The points the intercept refers to (the model's ``reference_points``).
+_REFERENCE_POINTS = 3.0
+
+# Per area: intercept (log working days of a 3-point ticket for an average
+# engineer), elasticity of duration in points (< 1 as in real studies) and
+# noise_sd (ticket noise). Designed from what the team assumes: about one
+# working day for 1 point (log days 0.05, 0, -0.05), so intercept = that +
+# elasticity·log 3, about two days for 3 points.
 _POPULATION = {
-    "research": {"a": 0.05, "b": 0.55, "s": 0.62},
-    "ml-engineering": {"a": 0.00, "b": 0.62, "s": 0.50},
-    "data-engineering": {"a": -0.05, "b": 0.68, "s": 0.46},
+    area: {"intercept": log_days_at_one_point + elasticity * math.log(_REFERENCE_POINTS),
+           "elasticity": elasticity, "noise_sd": noise_sd}
+    for area, log_days_at_one_point, elasticity, noise_sd in (
+        ("research", 0.05, 0.55, 0.62),
+        ("ml-engineering", 0.00, 0.62, 0.50),
+        ("data-engineering", -0.05, 0.68, 0.46),
+    )
 }
 
 
@@ -120,7 +121,6 @@ _TEAM = (
 
 _LEAD = "Ines Carvalho"  # reports most tickets; not an engineer in the model
 
-_HISTORY_MONTHS = 18
 _SPRINTS_IN_HISTORY = 40  # the last one is the current sprint
 _LAST_SPRINT_NUMBER = 51
 _POINT_SCALE = (1.0, 2.0, 3.0, 5.0, 8.0, 13.0)
@@ -143,7 +143,6 @@ _POINTS_FIELD_SWITCH = pd.Timestamp("2025-12-01")
 
 _WORKDAY_START_MS = (8 * 60 + 30) * 60_000
 _WORKDAY_LENGTH_MS = 9 * 3_600_000
-_MS_PER_DAY = 86_400_000
 
 _STATUS_CATEGORY = {"To Do": "To Do", "In Progress": "In Progress", "In Review": "In Progress",
                     "Done": "Done"}
@@ -235,7 +234,6 @@ _FIRST_TICKET_NUMBER = 101
 _FIRST_ISSUE_ID = 31_000
 _SPRINT_FIRST_ID = 200
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,7 +261,13 @@ class SyntheticHistory:
         for the first estimate). Timestamps are naive, on the team's wall
         clock, to the millisecond.
     truth : dict
-        The parameters the history was generated from (JSON-ready).
+        The parameters the history was generated from (JSON-ready), in the
+        model's vocabulary: ``intercept`` (at ``reference_points``, 3),
+        ``elasticity`` and ``noise_sd`` per area, ``engineer_sd`` and
+        ``cell_sd`` (root mean squares of the designed effects), the effects
+        ``u`` (per engineer) and ``v`` (per ``"engineer|area"``), the
+        resulting ``engineer_multipliers`` and ``engineer_area_multipliers``,
+        and the seed, ``as_of``, calendar and counts.
     calendar : WorkCalendar
         The working-day calendar durations are counted in.
     """
@@ -271,6 +275,88 @@ class SyntheticHistory:
     tickets: pd.DataFrame
     truth: dict
     calendar: WorkCalendar
+
+    def to_jira_csv(self, path: str | Path) -> Path:
+        """Write the history as a Jira Cloud "CSV (all fields)" export.
+
+        As :func:`calibrate.io.writers.write_jira_csv` writes it, newest
+        ticket first. There is no start of work: only Created, Updated,
+        Resolved and Status Category Changed, as in a real export. Points
+        are the final points; tickets created before the project's migration
+        (December 2025) carry them in ``Custom field (Story Points)`` and
+        their epic in ``Custom field (Epic Link)``, later ones in ``Custom
+        field (Story point estimate)`` and ``Parent``. A few tickets have
+        ``Time Spent`` or ``Last Viewed``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> history = generate_team_history(seed=7)
+        >>> path = history.to_jira_csv(pathlib.Path(tempfile.mkdtemp()) / "jira.csv")
+        >>> path.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
+        True
+        """
+        return write_jira_csv(_jira_csv_issues(self), path)
+
+    def to_jira_json(self, path: str | Path, *, page_size: int = 50) -> Path:
+        """Write the history as Jira REST ``search`` pages with ``expand=changelog``.
+
+        As :func:`calibrate.io.writers.write_jira_json` writes it. Each
+        issue's changelog has the status moves (To Do → In Progress → [In
+        Review] → Done, with a few pauses back to To Do and a few reopens)
+        and the story point changes: the estimate set at creation and, for
+        re-pointed tickets, the change made after work started.
+
+        Examples
+        --------
+        >>> import json, tempfile, pathlib
+        >>> history = generate_team_history(seed=7)
+        >>> path = history.to_jira_json(pathlib.Path(tempfile.mkdtemp()) / "jira.json")
+        >>> pages = json.loads(path.read_text(encoding="utf-8"))
+        >>> pages[0]["maxResults"], pages[0]["issues"][0]["key"]
+        (50, 'ML-101')
+        """
+        sprints = _sprint_table(self)
+        sprint_ids = {name: _SPRINT_FIRST_ID + number for name, number
+                      in zip(sprints["name"], sprints["number"].tolist(), strict=True)}
+        return write_jira_json(_jira_json_issues(self), path, timezone=self.calendar.timezone,
+                               sprint_ids=sprint_ids, page_size=page_size)
+
+    def to_linear_csv(self, path: str | Path) -> Path:
+        """Write the history as a Linear CSV export.
+
+        As :func:`calibrate.io.writers.write_linear_csv` writes it: the
+        assignee is an e-mail address, the estimate is the final points,
+        not-finished work is Canceled (or Duplicate) instead of Completed,
+        and the cycle is the ticket's last sprint.
+
+        Examples
+        --------
+        >>> import csv, tempfile, pathlib
+        >>> history = generate_team_history(seed=7)
+        >>> path = history.to_linear_csv(pathlib.Path(tempfile.mkdtemp()) / "linear.csv")
+        >>> next(csv.reader(path.open(encoding="utf-8")))[:3]
+        ['ID', 'Team', 'Title']
+        """
+        return write_linear_csv(_linear_issues(self), path, timezone=self.calendar.timezone)
+
+    def to_truth_json(self, path: str | Path) -> Path:
+        """Write the ground truth as JSON (sorted keys, indented by 2).
+
+        Examples
+        --------
+        >>> import json, tempfile, pathlib
+        >>> history = generate_team_history(seed=7)
+        >>> path = history.to_truth_json(pathlib.Path(tempfile.mkdtemp()) / "truth.json")
+        >>> json.loads(path.read_text(encoding="utf-8"))["elasticity"]["research"]
+        0.55
+        """
+        path = Path(path)
+        path.write_text(
+            json.dumps(self.truth, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        return path
 
 
 # --------------------------------------------------------------------------
@@ -319,7 +405,7 @@ def generate_team_history(
 
     Examples
     --------
-    >>> from calibrate.synth import generate_team_history
+    >>> from calibrate.datasets import generate_team_history
     >>> history = generate_team_history(seed=7)
     >>> history.tickets["ticket_id"].iloc[0]
     'ML-101'
@@ -357,7 +443,7 @@ def _engineer_effects() -> dict[str, Any]:
     """Split the designed multipliers into centred u (engineer) and v (engineer×area).
 
     Centring u over engineers and v over both engineers and areas keeps the
-    truth identifiable: a[area] stays the average engineer's log duration.
+    truth identifiable: intercept[area] stays the average engineer's log duration.
     """
     log_targets = np.log([engineer.target_multipliers for engineer in _TEAM])
     grand = log_targets.mean()
@@ -373,10 +459,10 @@ def _engineer_effects() -> dict[str, Any]:
             for i, name in enumerate(names)
             for j, area in enumerate(AREAS)
         },
-        # Root mean square of the designed effects: the spread a fitted su, sv
-        # should come close to.
-        "su": float(round(math.sqrt(float(np.mean(u**2))), 6)),
-        "sv": float(round(math.sqrt(float(np.mean(v**2))), 6)),
+        # Root mean square of the designed effects: the spread a fitted
+        # engineer_sd, cell_sd should come close to.
+        "engineer_sd": float(round(math.sqrt(float(np.mean(u**2))), 6)),
+        "cell_sd": float(round(math.sqrt(float(np.mean(v**2))), 6)),
     }
 
 
@@ -467,10 +553,11 @@ def _worked_tickets(rng, as_of, calendar, busdays, sprints, effects) -> pd.DataF
             for name, a in zip(engineers, area, strict=True)
         ]
     )
-    a = np.array([_POPULATION[x]["a"] for x in area])
-    b = np.array([_POPULATION[x]["b"] for x in area])
-    s = np.array([_POPULATION[x]["s"] for x in area])
-    log_duration = a + b * np.log(points) + effect + s * rng.standard_normal(n)
+    intercept = np.array([_POPULATION[x]["intercept"] for x in area])
+    elasticity = np.array([_POPULATION[x]["elasticity"] for x in area])
+    noise_sd = np.array([_POPULATION[x]["noise_sd"] for x in area])
+    log_duration = (intercept + elasticity * np.log(points / _REFERENCE_POINTS) + effect
+                    + noise_sd * rng.standard_normal(n))
     finished = calendar.add_working_days(started, np.exp(log_duration)).dt.floor("ms")
     # Recompute from the millisecond timestamps so the identity is exact.
     duration = calendar.working_days_between(started, finished)
@@ -633,16 +720,40 @@ def _description(rng, area: str) -> str:
 
 
 def _finalise(rng, tickets: pd.DataFrame, as_of, calendar) -> pd.DataFrame:
-    """Creation times, status and points histories, sprints, ids and final column order."""
-    n = len(tickets)
-    busdays = _busday_calendar(calendar, as_of.year - 3, as_of.year + 1)
-    kind = tickets["kind"].to_numpy()
-    started = tickets["started_at"]
-    worked = np.isin(kind, ["finished", "open"])
+    """Creation times, status and points histories, sprints, ids and final column order.
 
-    # Worked tickets were created at planning or grooming, 0-6 working days
-    # before work started; a few were created directly in progress.
-    created = tickets["created_at"].copy()
+    The steps draw from ``rng`` in this order; changing it changes the sample.
+    """
+    busdays = _busday_calendar(calendar, as_of.year - 3, as_of.year + 1)
+    worked = np.isin(tickets["kind"].to_numpy(), ["finished", "open"])
+    in_progress_at_creation = _set_creation_times(rng, tickets, worked, busdays)
+    repoint_at = _repoint(rng, tickets, worked, as_of, calendar)
+    status_changes = _status_histories(rng, tickets, in_progress_at_creation, as_of, calendar)
+    points_changes = _points_histories(tickets, repoint_at)
+    _set_last_touch(rng, tickets, status_changes, points_changes, as_of, calendar)
+
+    status = [events[-1][2] for events in status_changes]
+    tickets["status"] = status
+    tickets["status_category"] = [_STATUS_CATEGORY[s] for s in status]
+    tickets["status_changes"] = pd.Series(status_changes, dtype=object)
+    tickets["points_changes"] = pd.Series(points_changes, dtype=object)
+    tickets["reporter"] = np.where(
+        rng.random(len(tickets)) < 0.6, _LEAD, tickets["engineer"].fillna(_LEAD).to_numpy()
+    )
+    tickets["sprints"] = pd.Series(
+        _ticket_sprints(rng, tickets, _sprint_calendar(as_of), as_of), dtype=object
+    )
+    return _in_creation_order(tickets)
+
+
+def _set_creation_times(rng, tickets: pd.DataFrame, worked: np.ndarray, busdays) -> np.ndarray:
+    """Set ``created_at`` of worked tickets; returns which were created in progress.
+
+    Worked tickets were created at planning or grooming, 0-6 working days
+    before work started; a few were created directly in progress.
+    """
+    n = len(tickets)
+    started = tickets["started_at"]
     lag = rng.integers(0, 7, size=n)
     lag_days = np.busday_offset(
         started.to_numpy().astype("datetime64[D]"), -lag, roll="backward", busdaycal=busdays
@@ -653,12 +764,19 @@ def _finalise(rng, tickets: pd.DataFrame, as_of, calendar) -> pd.DataFrame:
     same_day_early = started - since_eight * rng.random(n)
     planned = planned.where(planned < started, same_day_early)
     in_progress_at_creation = worked & (rng.random(n) < _CREATED_IN_PROGRESS_SHARE)
-    created = created.where(~pd.Series(worked), planned)
+    created = tickets["created_at"].where(~pd.Series(worked), planned)
     created = created.where(~pd.Series(in_progress_at_creation), started)
-    created = created.dt.floor("ms")
-    tickets["created_at"] = created
+    tickets["created_at"] = created.dt.floor("ms")
+    return in_progress_at_creation
 
-    # Re-pointing: after work started, usually upward by one step.
+
+def _repoint(rng, tickets: pd.DataFrame, worked: np.ndarray, as_of, calendar) -> pd.Series:
+    """Re-point some worked tickets after work started, usually upward by one step.
+
+    Sets ``points_final`` and ``repointed``; returns when each was re-pointed.
+    """
+    n = len(tickets)
+    started = tickets["started_at"]
     repointed = np.zeros(n, dtype=bool)
     eligible = np.flatnonzero(worked & tickets["points_at_start"].notna().to_numpy())
     chosen = rng.choice(eligible, size=round(_REPOINTED_SHARE * len(eligible)), replace=False)
@@ -678,90 +796,100 @@ def _finalise(rng, tickets: pd.DataFrame, as_of, calendar) -> pd.DataFrame:
     repoint_at[repointed] = moment[repointed].dt.floor("ms")
     tickets["points_final"] = points_final
     tickets["repointed"] = repointed
+    return repoint_at
 
-    # Status histories. Pauses and reopens lie inside [start, finish], so the
-    # first move into In Progress and the last into Done bound the duration.
-    status_changes = []
-    duration = tickets["true_duration_days"].to_numpy()
+
+def _status_histories(rng, tickets: pd.DataFrame, in_progress_at_creation: np.ndarray, as_of,
+                      calendar) -> list[list[tuple[pd.Timestamp, str | None, str]]]:
+    """Every ticket's status moves; sets ``finished_at``, ``resolved_at``, ``resolution``.
+
+    Pauses and reopens lie inside [start, finish], so the first move into In
+    Progress and the last into Done bound the duration.
+    """
+    n = len(tickets)
+    kind = tickets["kind"].to_numpy()
+    created, started = tickets["created_at"], tickets["started_at"]
     shape = rng.random(n)
     fractions = np.sort(rng.uniform(0.05, 0.95, size=(n, 2)), axis=1)
-    anchor, duration = started.fillna(as_of), np.nan_to_num(duration)
-    offsets = calendar.add_working_days(anchor, duration * fractions[:, 0]).dt.floor("ms")
-    offsets_2 = calendar.add_working_days(anchor, duration * fractions[:, 1]).dt.floor("ms")
+    anchor = started.fillna(as_of)
+    duration = np.nan_to_num(tickets["true_duration_days"].to_numpy())
+    first = calendar.add_working_days(anchor, duration * fractions[:, 0]).dt.floor("ms")
+    second = calendar.add_working_days(anchor, duration * fractions[:, 1]).dt.floor("ms")
     resolved = tickets["resolved_at"].copy()
     resolution = tickets["resolution"].copy()
     finished_at = tickets["end_at"].where(kind == "finished")
+    status_changes = []
     for i in range(n):
         events: list[tuple[pd.Timestamp, str | None, str]] = []
-        first_status = "In Progress" if in_progress_at_creation[i] else "To Do"
-        events.append((created.iloc[i], None, first_status))
-        if first_status == "To Do" and not pd.isna(started.iloc[i]):
+        events.append((created.iloc[i], None,
+                       "In Progress" if in_progress_at_creation[i] else "To Do"))
+        if not in_progress_at_creation[i] and not pd.isna(started.iloc[i]):
             events.append((started.iloc[i], "To Do", "In Progress"))
         if kind[i] == "finished":
-            finish = finished_at.iloc[i]
-            t1, t2 = offsets.iloc[i], offsets_2.iloc[i]
-            ordered = started.iloc[i] < t1 < t2 < finish
-            if shape[i] < _PAUSE_SHARE and ordered:
-                events += [(t1, "In Progress", "To Do"), (t2, "To Do", "In Progress")]
-                events.append((finish, "In Progress", "Done"))
-            elif shape[i] < _PAUSE_SHARE + _REOPEN_SHARE and ordered:
-                events += [(t1, "In Progress", "Done"), (t2, "Done", "In Progress")]
-                events.append((finish, "In Progress", "Done"))
-            elif shape[i] < _PAUSE_SHARE + _REOPEN_SHARE + _REVIEW_SHARE and (
-                started.iloc[i] < t2 < finish
-            ):
-                events += [(t2, "In Progress", "In Review"), (finish, "In Review", "Done")]
-            else:
-                events.append((finish, "In Progress", "Done"))
-            resolved.iloc[i] = finish
+            events += _moves_to_done(shape[i], started.iloc[i], first.iloc[i], second.iloc[i],
+                                     finished_at.iloc[i])
+            resolved.iloc[i] = finished_at.iloc[i]
             resolution.iloc[i] = "Done"
         elif kind[i] == "not_done":
             previous = "In Progress" if not pd.isna(started.iloc[i]) else "To Do"
             events.append((resolved.iloc[i], previous, "Done"))
         status_changes.append(events)
+    tickets["finished_at"] = finished_at.astype("datetime64[ns]")
     tickets["resolved_at"] = resolved.astype("datetime64[ns]")
     tickets["resolution"] = pd.Series(
         [None if pd.isna(x) else str(x) for x in resolution], dtype=object
     )
+    return status_changes
 
+
+def _moves_to_done(shape: float, start, first, second, finish) -> list[tuple]:
+    """A finished ticket's moves after the start: a pause, a reopen, a review, or none."""
+    ordered = start < first < second < finish
+    if shape < _PAUSE_SHARE and ordered:
+        return [(first, "In Progress", "To Do"), (second, "To Do", "In Progress"),
+                (finish, "In Progress", "Done")]
+    if shape < _PAUSE_SHARE + _REOPEN_SHARE and ordered:
+        return [(first, "In Progress", "Done"), (second, "Done", "In Progress"),
+                (finish, "In Progress", "Done")]
+    if shape < _PAUSE_SHARE + _REOPEN_SHARE + _REVIEW_SHARE and start < second < finish:
+        return [(second, "In Progress", "In Review"), (finish, "In Review", "Done")]
+    return [(finish, "In Progress", "Done")]
+
+
+def _points_histories(tickets: pd.DataFrame, repoint_at: pd.Series) -> list[list[tuple]]:
+    """Every ticket's points changes: the estimate at creation, then any re-pointing."""
+    at_start = tickets["points_at_start"].to_numpy()
+    final = tickets["points_final"].to_numpy()
+    repointed = tickets["repointed"].to_numpy()
+    created = tickets["created_at"]
     points_changes = []
-    for i in range(n):
+    for i in range(len(tickets)):
         changes: list[tuple[pd.Timestamp, float | None, float]] = []
-        if not np.isnan(tickets["points_at_start"].iloc[i]):
-            changes.append((created.iloc[i], None, float(tickets["points_at_start"].iloc[i])))
+        if not np.isnan(at_start[i]):
+            changes.append((created.iloc[i], None, float(at_start[i])))
             if repointed[i]:
-                changes.append(
-                    (repoint_at.iloc[i], float(tickets["points_at_start"].iloc[i]),
-                     float(points_final[i]))
-                )
+                changes.append((repoint_at.iloc[i], float(at_start[i]), float(final[i])))
         points_changes.append(changes)
+    return points_changes
 
-    # Last touch: the last event, sometimes a later comment or edit.
+
+def _set_last_touch(rng, tickets: pd.DataFrame, status_changes, points_changes, as_of,
+                    calendar) -> None:
+    """Set ``updated_at``: the last event, sometimes a later comment or edit."""
     last_event = pd.Series(
         [max([e[0] for e in ev] + [p[0] for p in pc]) for ev, pc in
          zip(status_changes, points_changes, strict=True)],
         dtype="datetime64[ns]",
     )
+    n = len(tickets)
     later = calendar.add_working_days(last_event, rng.uniform(0, 4, size=n)).dt.floor("ms")
     touched = (rng.random(n) < 0.3) & (later <= as_of).to_numpy()
-    updated = last_event.where(~touched, later)
+    tickets["updated_at"] = last_event.where(~touched, later)
 
-    status = [events[-1][2] for events in status_changes]
-    tickets["status"] = status
-    tickets["status_category"] = [_STATUS_CATEGORY[s] for s in status]
-    tickets["status_changes"] = pd.Series(status_changes, dtype=object)
-    tickets["points_changes"] = pd.Series(points_changes, dtype=object)
-    tickets["updated_at"] = updated
-    tickets["finished_at"] = finished_at.astype("datetime64[ns]")
-    tickets["reporter"] = np.where(
-        rng.random(n) < 0.6, _LEAD, tickets["engineer"].fillna(_LEAD).to_numpy()
-    )
 
-    tickets["sprints"] = pd.Series(
-        _ticket_sprints(rng, tickets, _sprint_calendar(as_of), as_of), dtype=object
-    )
-
-    # Jira numbers tickets in creation order.
+def _in_creation_order(tickets: pd.DataFrame) -> pd.DataFrame:
+    """Jira numbers tickets in creation order: ids, final columns and their types."""
+    n = len(tickets)
     order = np.lexsort((np.arange(n), tickets["created_at"].to_numpy().astype("int64")))
     tickets = tickets.iloc[order].reset_index(drop=True)
     tickets.insert(0, "ticket_id", [f"ML-{_FIRST_TICKET_NUMBER + i}" for i in range(n)])
@@ -817,14 +945,15 @@ def _truth(effects, seed, as_of, calendar, tickets) -> dict:
     u, v = effects["u"], effects["v"]
     engineers = [e.name for e in _TEAM]
     return {
-        "model": "log d = a[area] + b[area]*log(points_at_start) + u[engineer]"
-                 " + v[engineer,area] + e, e ~ N(0, s[area]^2)",
+        "model": "log d = intercept[area] + elasticity[area]*log(points_at_start / 3)"
+                 " + u[engineer] + v[engineer,area] + e, e ~ N(0, noise_sd[area]^2)",
+        "reference_points": _REFERENCE_POINTS,
         "areas": list(AREAS),
-        "a": {area: _POPULATION[area]["a"] for area in AREAS},
-        "b": {area: _POPULATION[area]["b"] for area in AREAS},
-        "s": {area: _POPULATION[area]["s"] for area in AREAS},
-        "su": effects["su"],
-        "sv": effects["sv"],
+        "intercept": {area: _POPULATION[area]["intercept"] for area in AREAS},
+        "elasticity": {area: _POPULATION[area]["elasticity"] for area in AREAS},
+        "noise_sd": {area: _POPULATION[area]["noise_sd"] for area in AREAS},
+        "engineer_sd": effects["engineer_sd"],
+        "cell_sd": effects["cell_sd"],
         "u": u,
         "v": v,
         "engineer_multipliers": {name: round(math.exp(u[name]), 6) for name in engineers},
@@ -844,8 +973,9 @@ def _truth(effects, seed, as_of, calendar, tickets) -> dict:
             "no_points": int(tickets["points_at_start"].isna().sum()),
         },
         "notes": [
-            "u and v are designed profiles, centred so that a[area] is the average engineer;"
-            " su and sv are the root mean squares of the designed u and v.",
+            "u and v are designed profiles, centred so that intercept[area] is the average"
+            " engineer; engineer_sd and cell_sd are the root mean squares of the designed"
+            " u and v.",
             "Durations follow points_at_start; exports show points_final.",
             "Unassigned worked tickets were drawn with u = v = 0.",
             "Unpointed tickets were drawn with points the tracker does not show.",
@@ -854,7 +984,7 @@ def _truth(effects, seed, as_of, calendar, tickets) -> dict:
 
 
 # --------------------------------------------------------------------------
-# Rendering helpers
+# Rendering: the history as the trackers export it
 # --------------------------------------------------------------------------
 
 
@@ -872,38 +1002,6 @@ def _account_id(name: str) -> str:
     return hashlib.sha1(name.encode("utf-8")).hexdigest()[:24]
 
 
-def _points_text(points: float) -> str:
-    return str(int(points)) if float(points).is_integer() else str(points)
-
-
-def _jira_csv_date(moment) -> str:
-    if pd.isna(moment):
-        return ""
-    hour = moment.hour % 12 or 12
-    half = "AM" if moment.hour < 12 else "PM"
-    return (f"{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment.year % 100:02d} "
-            f"{hour}:{moment.minute:02d} {half}")
-
-
-def _localise(moment, timezone: str) -> pd.Timestamp:
-    return pd.Timestamp(moment).tz_localize(timezone, ambiguous="raise", nonexistent="raise")
-
-
-def _jira_json_date(moment, timezone: str) -> str | None:
-    if pd.isna(moment):
-        return None
-    local = _localise(moment, timezone)
-    milliseconds = f"{local.microsecond // 1000:03d}"
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + milliseconds + local.strftime("%z")
-
-
-def _utc_iso(moment, timezone: str) -> str:
-    if pd.isna(moment):
-        return ""
-    utc = _localise(moment, timezone).tz_convert("UTC")
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
 def _status_category_changed(row) -> pd.Timestamp:
     moment = row.created_at
     for when, before, after in row.status_changes:
@@ -912,115 +1010,8 @@ def _status_category_changed(row) -> pd.Timestamp:
     return moment
 
 
-def _repeat(values: Sequence[str], width: int) -> list[str]:
-    return list(values) + [""] * (width - len(values))
-
-
 def _sprint_table(history: SyntheticHistory) -> pd.DataFrame:
     return _sprint_calendar(pd.Timestamp(history.truth["as_of"]))
-
-
-# --------------------------------------------------------------------------
-# Writers
-# --------------------------------------------------------------------------
-
-
-def write_jira_csv(history: SyntheticHistory, path: str | Path) -> Path:
-    """Write the history as a Jira Cloud CSV export.
-
-    The file is UTF-8 with a byte-order mark, multi-value fields (Labels,
-    Components, Watchers, Sprint) repeat their header once per value, dates
-    use Jira's default ``dd/MMM/yy h:mm a`` form, and there is no start of
-    work: only Created, Updated, Resolved and Status Category Changed, as in
-    a real export. Points are the final points; tickets created before the
-    project's migration carry them in ``Custom field (Story Points)``, later
-    ones in ``Custom field (Story point estimate)``.
-
-    Parameters
-    ----------
-    history : SyntheticHistory
-    path : str or Path
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> history = generate_team_history(seed=7)
-    >>> path = write_jira_csv(history, pathlib.Path(tempfile.mkdtemp()) / "jira.csv")
-    >>> path.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
-    True
-    """
-    tickets = history.tickets
-    widths = {
-        "Components": max(1, int(tickets["components"].map(len).max())),
-        "Labels": max(1, int(tickets["labels"].map(len).max())),
-        "Sprint": max(1, int(tickets["sprints"].map(len).max())),
-    }
-    watchers = [_watchers(row) for row in tickets.itertuples(index=False)]
-    widths["Watchers"] = max(len(w) for w in watchers)
-    header = [
-        "Summary", "Issue key", "Issue id", "Issue Type", "Status", "Project key",
-        "Project name", "Project type", "Project lead", "Priority", "Resolution", "Assignee",
-        "Assignee Id", "Reporter", "Creator", "Created", "Updated", "Last Viewed", "Resolved",
-        *["Components"] * widths["Components"],
-        "Due date",
-        *["Labels"] * widths["Labels"],
-        "Description",
-        *["Watchers"] * widths["Watchers"],
-        "Original estimate", "Remaining Estimate", "Time Spent",
-        "Custom field (Epic Link)",
-        *["Sprint"] * widths["Sprint"],
-        "Custom field (Story Points)", "Custom field (Story point estimate)",
-        "Parent", "Parent key", "Parent summary", "Status Category", "Status Category Changed",
-    ]
-    epic_keys = {name: f"ML-{i + 1}" for i, (name, _) in enumerate(_EPICS)}
-    epic_ids = {name: str(_FIRST_ISSUE_ID - 100 + i) for i, (name, _) in enumerate(_EPICS)}
-    rows = []
-    # Jira's issue navigator lists the newest tickets first.
-    for position, row in reversed(list(enumerate(tickets.itertuples(index=False)))):
-        points = "" if np.isnan(row.points_final) else f"{float(row.points_final):.1f}"
-        old_project = row.created_at < _POINTS_FIELD_SWITCH
-        names = watchers[position]
-        assignee = row.engineer if isinstance(row.engineer, str) else ""
-        epic = row.epic if isinstance(row.epic, str) else None
-        time_spent = ""
-        if row.kind == "finished" and position % 9 == 0:
-            # A few engineers log time; Jira stores it in seconds.
-            time_spent = str(int(round(row.true_duration_days * 6 * 4)) * 900)
-        last_viewed = ""
-        if position % 4 == 0:
-            last_viewed = _jira_csv_date(row.updated_at)
-        rows.append([
-            row.title, row.ticket_id, str(_FIRST_ISSUE_ID + position), row.issue_type,
-            row.status, _PROJECT_KEY, _PROJECT_NAME, "software", _LEAD,
-            row.priority, row.resolution or "", assignee,
-            _account_id(assignee) if assignee else "", row.reporter, row.reporter,
-            _jira_csv_date(row.created_at), _jira_csv_date(row.updated_at), last_viewed,
-            _jira_csv_date(row.resolved_at) if row.status_category == "Done" else "",
-            *_repeat(row.components, widths["Components"]),
-            "",
-            *_repeat(row.labels, widths["Labels"]),
-            row.description,
-            *_repeat(names, widths["Watchers"]),
-            "", "", time_spent,
-            epic_keys[epic] if epic and old_project else "",
-            *_repeat(row.sprints, widths["Sprint"]),
-            points if old_project else "", "" if old_project else points,
-            epic_ids[epic] if epic and not old_project else "",
-            epic_keys[epic] if epic and not old_project else "",
-            epic if epic and not old_project else "",
-            row.status_category, _jira_csv_date(_status_category_changed(row)),
-        ])
-    path = Path(path)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _watchers(row) -> list[str]:
@@ -1036,227 +1027,135 @@ def _watchers(row) -> list[str]:
     return names
 
 
-_STATUS_IDS = {"To Do": "10000", "In Progress": "3", "In Review": "10001", "Done": "10002"}
-_CATEGORY_JSON = {
-    "To Do": {"key": "new", "name": "To Do"},
-    "In Progress": {"key": "indeterminate", "name": "In Progress"},
-    "Done": {"key": "done", "name": "Done"},
-}
+def _epic_keys() -> dict[str, str]:
+    return {name: f"ML-{i + 1}" for i, (name, _) in enumerate(_EPICS)}
 
 
-def write_jira_json(history: SyntheticHistory, path: str | Path, *, page_size: int = 50) -> Path:
-    """Write the history as Jira REST ``search`` pages with ``expand=changelog``.
-
-    The file holds a JSON list of result pages. Each issue's changelog has
-    the status moves (To Do → In Progress → [In Review] → Done, with a few
-    pauses back to To Do and a few reopens) and the story point changes: the
-    estimate set at creation and, for re-pointed tickets, the change made
-    after work started. Timestamps carry the Europe/Berlin offset of the
-    moment, as Jira writes them (``2024-03-14T15:07:12.345+0100``).
-
-    Parameters
-    ----------
-    history : SyntheticHistory
-    path : str or Path
-    page_size : int
-        Issues per page (Jira's ``maxResults``).
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Examples
-    --------
-    >>> import json, tempfile, pathlib
-    >>> history = generate_team_history(seed=7)
-    >>> path = write_jira_json(history, pathlib.Path(tempfile.mkdtemp()) / "jira.json")
-    >>> pages = json.loads(path.read_text(encoding="utf-8"))
-    >>> pages[0]["maxResults"], pages[0]["issues"][0]["key"]
-    (50, 'ML-101')
-    """
-    timezone = history.calendar.timezone
+def _jira_csv_issues(history: SyntheticHistory) -> pd.DataFrame:
+    """The rows of the Jira CSV export, newest first (as Jira's issue navigator lists them)."""
     tickets = history.tickets
-    sprints = _sprint_table(history)
-    sprint_objects = {}
-    for number, name, _, _ in sprints.itertuples(index=False):
-        sprint_objects[name] = {"id": _SPRINT_FIRST_ID + number, "name": name}
-    epic_keys = {name: f"ML-{i + 1}" for i, (name, _) in enumerate(_EPICS)}
+    position = np.arange(len(tickets))
+    old_project = (tickets["created_at"] < _POINTS_FIELD_SWITCH).to_numpy()
+    epics = [epic if isinstance(epic, str) else None for epic in tickets["epic"]]
+    epic_keys = _epic_keys()
+    epic_ids = {name: str(_FIRST_ISSUE_ID - 100 + i) for i, (name, _) in enumerate(_EPICS)}
 
-    # History ids grow with time across the whole project, as in Jira.
-    all_events = []
-    for position, row in enumerate(tickets.itertuples(index=False)):
-        for sequence, (when, _, _) in enumerate(row.status_changes):
-            all_events.append((when, position, 0, sequence))
-        for sequence, (when, _, _) in enumerate(row.points_changes):
-            all_events.append((when, position, 1, sequence))
-    all_events.sort(key=lambda event: (event[0].value, event[1], event[2], event[3]))
-    history_ids = {event[1:]: str(500_000 + i) for i, event in enumerate(all_events)}
+    def epic_cells(lookup, *, before_migration: bool) -> list[str]:
+        # Company-managed projects link epics by key; team-managed ones by parent.
+        return ["" if epic is None or old != before_migration else lookup(epic)
+                for epic, old in zip(epics, old_project, strict=True)]
 
-    issues = []
-    for position, row in enumerate(tickets.itertuples(index=False)):
-        histories = []
-        for sequence, (when, before, after) in enumerate(row.status_changes):
-            if before is None:
-                continue  # the creation is not a change
-            items = [{
-                "field": "status", "fieldtype": "jira",
-                "from": _STATUS_IDS[before], "fromString": before,
-                "to": _STATUS_IDS[after], "toString": after,
-            }]
-            histories.append((when, history_ids[(position, 0, sequence)], items))
-        for sequence, (when, before, after) in enumerate(row.points_changes):
-            histories.append((when, history_ids[(position, 1, sequence)], [{
-                "field": "Story point estimate", "fieldtype": "custom",
-                "fromString": None if before is None else _points_text(before),
-                "toString": _points_text(after),
-            }]))
-        histories.sort(key=lambda item: int(item[1]))
-        engineer = row.engineer if isinstance(row.engineer, str) else None
-        fields: dict[str, Any] = {
-            "summary": row.title,
-            "issuetype": {"name": row.issue_type},
-            "status": {"name": row.status,
-                       "statusCategory": _CATEGORY_JSON[row.status_category]},
-            "resolution": {"name": row.resolution} if row.resolution else None,
-            "assignee": None if engineer is None else {
-                "displayName": engineer, "accountId": _account_id(engineer),
-                "emailAddress": _email(engineer),
-            },
-            "created": _jira_json_date(row.created_at, timezone),
-            "updated": _jira_json_date(row.updated_at, timezone),
-            "resolutiondate": _jira_json_date(row.resolved_at, timezone)
-            if row.status_category == "Done" else None,
-            "labels": list(row.labels),
-            "components": [{"name": name} for name in row.components],
-            "customfield_10016": None if np.isnan(row.points_final) else float(row.points_final),
-            "customfield_10020": [sprint_objects[name] for name in row.sprints] or None,
-        }
-        if isinstance(row.epic, str):
-            fields["parent"] = {"key": epic_keys[row.epic], "fields": {"summary": row.epic}}
-        issues.append({
-            "id": str(_FIRST_ISSUE_ID + position),
-            "key": row.ticket_id,
-            "fields": fields,
-            "changelog": {
-                "histories": [
-                    {"id": history_id, "created": _jira_json_date(when, timezone), "items": items}
-                    for when, history_id, items in histories
-                ],
-            },
-        })
-    pages = [
-        {"startAt": start, "maxResults": page_size, "total": len(issues),
-         "issues": issues[start:start + page_size]}
-        for start in range(0, len(issues), page_size)
-    ]
-    path = Path(path)
-    # Compact, as the API sends it; keeps the sample small.
-    path.write_text(json.dumps(pages, ensure_ascii=False, separators=(",", ":")) + "\n",
-                    encoding="utf-8")
-    return path
+    assignees = [name if isinstance(name, str) else "" for name in tickets["engineer"]]
+    # A few engineers log time; Jira stores it in seconds.
+    logs_time = (tickets["kind"] == "finished").to_numpy() & (position % 9 == 0)
+    time_spent = [str(int(round(days * 6 * 4)) * 900) if logged else ""
+                  for days, logged in zip(tickets["true_duration_days"], logs_time, strict=True)]
+    rows = list(tickets.itertuples(index=False))
+    points = tickets["points_final"]
+    issues = pd.DataFrame({
+        "Summary": tickets["title"], "Issue key": tickets["ticket_id"],
+        "Issue id": [str(_FIRST_ISSUE_ID + i) for i in position],
+        "Issue Type": tickets["issue_type"], "Status": tickets["status"],
+        "Project key": _PROJECT_KEY, "Project name": _PROJECT_NAME, "Project type": "software",
+        "Project lead": _LEAD, "Priority": tickets["priority"], "Resolution": tickets["resolution"],
+        "Assignee": assignees,
+        "Assignee Id": [_account_id(name) if name else "" for name in assignees],
+        "Reporter": tickets["reporter"], "Creator": tickets["reporter"],
+        "Created": tickets["created_at"], "Updated": tickets["updated_at"],
+        "Last Viewed": tickets["updated_at"].where(position % 4 == 0),
+        "Resolved": tickets["resolved_at"].where(tickets["status_category"] == "Done"),
+        "Components": tickets["components"], "Due date": "", "Labels": tickets["labels"],
+        "Description": tickets["description"],
+        "Watchers": [_watchers(row) for row in rows],
+        "Original estimate": "", "Remaining Estimate": "", "Time Spent": time_spent,
+        "Custom field (Epic Link)": epic_cells(epic_keys.get, before_migration=True),
+        "Sprint": tickets["sprints"],
+        "Custom field (Story Points)": points.where(old_project),
+        "Custom field (Story point estimate)": points.where(~old_project),
+        "Parent": epic_cells(epic_ids.get, before_migration=False),
+        "Parent key": epic_cells(epic_keys.get, before_migration=False),
+        "Parent summary": epic_cells(str, before_migration=False),
+        "Status Category": tickets["status_category"],
+        "Status Category Changed": pd.Series([_status_category_changed(row) for row in rows],
+                                             dtype="datetime64[ns]"),
+    })
+    return issues.iloc[::-1].reset_index(drop=True)
 
 
-def _linear_text(text: str) -> str:
-    # Linear prefixes formula-like text so spreadsheets do not evaluate it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def _jira_json_issues(history: SyntheticHistory) -> pd.DataFrame:
+    """The issues of the Jira REST export, in creation order."""
+    tickets = history.tickets
+    engineers = [name if isinstance(name, str) else None for name in tickets["engineer"]]
+    epics = [epic if isinstance(epic, str) else None for epic in tickets["epic"]]
+    epic_keys = _epic_keys()
+    return pd.DataFrame({
+        "key": tickets["ticket_id"],
+        "id": [str(_FIRST_ISSUE_ID + i) for i in range(len(tickets))],
+        "summary": tickets["title"], "issue_type": tickets["issue_type"],
+        "status": tickets["status"], "status_category": tickets["status_category"],
+        "resolution": tickets["resolution"],
+        "assignee": engineers,
+        "assignee_account_id": [name and _account_id(name) for name in engineers],
+        "assignee_email": [name and _email(name) for name in engineers],
+        "created": tickets["created_at"], "updated": tickets["updated_at"],
+        "resolved": tickets["resolved_at"].where(tickets["status_category"] == "Done"),
+        "labels": tickets["labels"], "components": tickets["components"],
+        "sprints": tickets["sprints"], "story_points": tickets["points_final"],
+        "parent_key": [epic and epic_keys[epic] for epic in epics], "parent_summary": epics,
+        "status_changes": tickets["status_changes"], "points_changes": tickets["points_changes"],
+    })
 
 
-def write_linear_csv(history: SyntheticHistory, path: str | Path) -> Path:
-    """Write the history as a Linear CSV export.
+def _linear_issues(history: SyntheticHistory) -> pd.DataFrame:
+    """The rows of the Linear CSV export, in creation order.
 
-    Times are ISO 8601 in UTC (``2024-05-14T08:53:33.000Z``), the assignee
-    is an email address, labels are joined with ``", "``, the estimate is the
-    final points, not-finished work is Canceled (or Duplicate) instead of
-    Completed, and text starting with ``=``, ``+``, ``-`` or ``@`` is
-    prefixed with ``'`` as Linear does.
-
-    Parameters
-    ----------
-    history : SyntheticHistory
-    path : str or Path
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Examples
-    --------
-    >>> import csv, tempfile, pathlib
-    >>> history = generate_team_history(seed=7)
-    >>> path = write_linear_csv(history, pathlib.Path(tempfile.mkdtemp()) / "linear.csv")
-    >>> next(csv.reader(path.open(encoding="utf-8")))[:3]
-    ['ID', 'Team', 'Title']
+    Not-finished work is Canceled (or Duplicate) instead of Completed; a
+    backlog ticket planned into the current cycle is Todo.
     """
-    timezone = history.calendar.timezone
+    tickets = history.tickets
     sprints = _sprint_table(history).set_index("name")
     current_sprint = sprints.index[-1]
-    rows = []
-    for row in history.tickets.itertuples(index=False):
+    statuses = []
+    for row in tickets.itertuples(index=False):
         if row.kind == "not_done":
-            status = "Duplicate" if row.resolution == "Duplicate" else "Canceled"
+            statuses.append("Duplicate" if row.resolution == "Duplicate" else "Canceled")
         elif row.kind == "backlog":
-            status = "Todo" if current_sprint in row.sprints else "Backlog"
+            statuses.append("Todo" if current_sprint in row.sprints else "Backlog")
         else:
-            status = row.status
-        cycle = row.sprints[-1] if row.sprints else None
-        project_id = ""
-        if isinstance(row.epic, str):
-            project_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"linear-project:{row.epic}"))
-        rows.append({
-            "ID": row.ticket_id,
-            "Team": _LINEAR_TEAM,
-            "Title": _linear_text(row.title),
-            "Description": _linear_text(row.description),
-            "Status": status,
-            "Estimate": "" if np.isnan(row.points_final) else _points_text(row.points_final),
-            "Priority": _LINEAR_PRIORITY[row.priority],
-            "Project ID": project_id,
-            "Project": row.epic if isinstance(row.epic, str) else "",
-            "Creator": _email(row.reporter),
-            "Assignee": _email(row.engineer) if isinstance(row.engineer, str) else "",
-            "Labels": ", ".join(row.labels),
-            "Cycle Number": str(sprints.loc[cycle, "number"]) if cycle else "",
-            "Cycle Name": cycle or "",
-            "Cycle Start": _utc_iso(sprints.loc[cycle, "start"], timezone) if cycle else "",
-            "Cycle End": _utc_iso(sprints.loc[cycle, "end"], timezone) if cycle else "",
-            "Created": _utc_iso(row.created_at, timezone),
-            "Updated": _utc_iso(row.updated_at, timezone),
-            "Started": _utc_iso(row.started_at, timezone),
-            "Completed": _utc_iso(row.finished_at, timezone),
-            "Canceled": _utc_iso(row.resolved_at, timezone) if row.kind == "not_done" else "",
-        })
-    path = Path(path)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=LINEAR_HEADER, restval="",
-                                quoting=csv.QUOTE_MINIMAL)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+            statuses.append(row.status)
+    cycles = [names[-1] if names else None for names in tickets["sprints"]]
+    cycle = sprints.reindex(cycles)
+    epics = [epic if isinstance(epic, str) else "" for epic in tickets["epic"]]
+    return pd.DataFrame({
+        "ID": tickets["ticket_id"], "Team": _LINEAR_TEAM, "Title": tickets["title"],
+        "Description": tickets["description"], "Status": statuses,
+        "Estimate": tickets["points_final"],
+        "Priority": tickets["priority"].map(_LINEAR_PRIORITY),
+        "Project ID": [str(uuid.uuid5(uuid.NAMESPACE_URL, f"linear-project:{epic}")) if epic
+                       else "" for epic in epics],
+        "Project": epics,
+        "Creator": tickets["reporter"].map(_email),
+        "Assignee": [_email(name) if isinstance(name, str) else "" for name in tickets["engineer"]],
+        "Labels": tickets["labels"],
+        "Cycle Number": [str(int(number)) if name else "" for name, number
+                         in zip(cycles, cycle["number"].tolist(), strict=True)],
+        "Cycle Name": [name or "" for name in cycles],
+        "Cycle Start": cycle["start"].to_numpy(), "Cycle End": cycle["end"].to_numpy(),
+        "Created": tickets["created_at"], "Updated": tickets["updated_at"],
+        "Started": tickets["started_at"], "Completed": tickets["finished_at"],
+        "Canceled": tickets["resolved_at"].where(tickets["kind"] == "not_done"),
+    })
 
 
-def write_truth(history: SyntheticHistory, path: str | Path) -> Path:
-    """Write the ground truth as JSON (sorted keys, indented by 2).
-
-    Examples
-    --------
-    >>> import json, tempfile, pathlib
-    >>> history = generate_team_history(seed=7)
-    >>> path = write_truth(history, pathlib.Path(tempfile.mkdtemp()) / "truth.json")
-    >>> json.loads(path.read_text(encoding="utf-8"))["b"]["research"]
-    0.55
-    """
-    path = Path(path)
-    path.write_text(
-        json.dumps(history.truth, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
-    return path
-
+# --------------------------------------------------------------------------
+# The sample files
+# --------------------------------------------------------------------------
 
 #: The files :func:`write_sample` writes, by name.
 SAMPLE_FILES = ("jira_export.csv", "jira_changelog.json", "linear_export.csv", "truth.json")
+
+#: Where the committed sample lives: ``data/sample/`` of a source checkout.
+SAMPLE_DIRECTORY = Path(__file__).resolve().parents[3] / "data" / "sample"
 
 
 def write_sample(directory: str | Path, seed: int = 7) -> list[Path]:
@@ -1264,7 +1163,7 @@ def write_sample(directory: str | Path, seed: int = 7) -> list[Path]:
 
     Writes ``jira_export.csv``, ``jira_changelog.json``, ``linear_export.csv``
     and ``truth.json``; the output is byte-for-byte the same for the same
-    seed.
+    seed. ``python -m calibrate.datasets DIRECTORY [--seed N]`` calls it.
 
     Examples
     --------
@@ -1276,167 +1175,33 @@ def write_sample(directory: str | Path, seed: int = 7) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     history = generate_team_history(seed)
     return [
-        write_jira_csv(history, directory / SAMPLE_FILES[0]),
-        write_jira_json(history, directory / SAMPLE_FILES[1]),
-        write_linear_csv(history, directory / SAMPLE_FILES[2]),
-        write_truth(history, directory / SAMPLE_FILES[3]),
+        history.to_jira_csv(directory / SAMPLE_FILES[0]),
+        history.to_jira_json(directory / SAMPLE_FILES[1]),
+        history.to_linear_csv(directory / SAMPLE_FILES[2]),
+        history.to_truth_json(directory / SAMPLE_FILES[3]),
     ]
 
 
-@dataclass(frozen=True)
-class SimulatedTable:
-    """A canonical ticket table drawn from the model, with its truth.
+def load_sample() -> TicketTable:
+    """The bundled sample, ``data/sample/jira_changelog.json``, read with its ``calibrate.toml``.
 
-    Attributes
-    ----------
-    tickets : DataFrame
-        Canonical ticket table (open tickets censored at ``as_of``).
-    truth : dict
-        ``intercept`` / ``elasticity`` / ``noise_sd`` per area (intercept at
-        the reference of 3 points), ``engineer_sd``, ``cell_sd``, and arrays
-        ``u`` (per engineer, in ``engineers`` order) and ``v`` (engineer x
-        area).
-    """
-
-    tickets: pd.DataFrame
-    truth: dict
-
-
-def simulate_tickets(
-    n_tickets: int,
-    n_engineers: int,
-    *,
-    areas: Sequence[str] = AREAS,
-    engineer_sd: float = 0.3,
-    cell_sd: float = 0.2,
-    noise_sd: float | Sequence[float] = 0.6,
-    elasticity: float | Sequence[float] = 0.6,
-    intercept: float | Sequence[float] = 0.7,
-    history_days: float = 250.0,
-    seed: int = 0,
-    calendar: WorkCalendar | None = None,
-    as_of: pd.Timestamp | str = "2026-06-30 18:00",
-    abandoned: float = 0.0,
-) -> SimulatedTable:
-    """Draw a canonical ticket table of any size straight from the model.
-
-    For tests and benchmarks (the realistic team export is
-    :func:`generate_team_history`). Start times are spread uniformly over
-    the last ``history_days`` working days before ``as_of``; tickets whose
-    finish would fall after ``as_of`` are open, censored there — so a
-    short history gives many open tickets. Engineers' activity varies
-    (lognormal shares), so some have few tickets.
-
-    ``abandoned`` adds that share of *abandoned* tickets on top (as in real
-    exports: left "in progress" after everyone stopped): open at ``as_of``,
-    started 60 to 350 working days before it, of engineers, areas and points
-    drawn like the others. Their ids are listed in the truth's
-    ``abandoned_ids``; the other tickets are the same as without them.
+    The sample files are part of the repository, not of the installed
+    package: this works from a source checkout (also when installed from it
+    with ``pip install -e``) and raises :class:`~calibrate.errors.InputError`
+    elsewhere.
 
     Examples
     --------
-    >>> from calibrate.synth import simulate_tickets
-    >>> table = simulate_tickets(1000, 20, seed=1).tickets
-    >>> len(table), table["engineer"].nunique() <= 20
-    (1000, True)
+    >>> table = load_sample()
+    >>> table.source_format, table.rows_read == len(table.tickets) + len(table.excluded)
+    ('jira_json', True)
     """
-    rng = np.random.default_rng(seed)
-    calendar = calendar or WorkCalendar()
-    as_of = pd.Timestamp(as_of)
-    n_areas = len(areas)
-
-    def per_area(value) -> np.ndarray:
-        return np.broadcast_to(np.asarray(value, dtype=float), (n_areas,)).copy()
-
-    intercepts, slopes, sigmas = per_area(intercept), per_area(elasticity), per_area(noise_sd)
-    u = rng.normal(0, engineer_sd, n_engineers)
-    v = rng.normal(0, cell_sd, (n_engineers, n_areas))
-    activity = rng.lognormal(0, 0.8, n_engineers)
-    engineer = rng.choice(n_engineers, size=n_tickets, p=activity / activity.sum())
-    area = rng.integers(0, n_areas, n_tickets)
-    points = rng.choice(np.array([1.0, 2.0, 3.0, 5.0, 8.0]), size=n_tickets,
-                        p=[0.2, 0.3, 0.3, 0.15, 0.05])
-    log_days = (intercepts[area] + slopes[area] * np.log(points / 3) + u[engineer]
-                + v[engineer, area] + sigmas[area] * rng.standard_normal(n_tickets))
-    true_days = np.exp(log_days)
-    first_day = np.busday_offset(as_of.to_datetime64().astype("datetime64[D]"),
-                                 -int(np.ceil(history_days)), roll="backward")
-    offsets = rng.uniform(0, history_days, n_tickets)
-    starts = calendar.add_working_days(
-        pd.Series(np.full(n_tickets, first_day.astype("datetime64[ns]"))), offsets)
-    starts = starts.where(starts < as_of, as_of - pd.Timedelta(hours=1))
-    finishes = calendar.add_working_days(starts, true_days)
-    censored = (finishes > as_of).to_numpy()
-    so_far = calendar.working_days_between(starts, pd.Series(as_of, index=starts.index))
-    duration = np.where(censored, np.maximum(so_far, 1 / 24), true_days)
-    n_abandoned = int(round(abandoned * n_tickets))
-    if n_abandoned:
-        # Drawn after every other ticket, so those stay as without abandonment.
-        engineer = np.concatenate([engineer, rng.choice(n_engineers, size=n_abandoned,
-                                                        p=activity / activity.sum())])
-        area = np.concatenate([area, rng.integers(0, n_areas, n_abandoned)])
-        points = np.concatenate([points, rng.choice(np.array([1.0, 2.0, 3.0, 5.0, 8.0]),
-                                                    size=n_abandoned)])
-        age = rng.uniform(60, 350, n_abandoned)
-        anchor = np.busday_offset(as_of.to_datetime64().astype("datetime64[D]"), -360,
-                                  roll="backward").astype("datetime64[ns]")
-        abandoned_starts = calendar.add_working_days(
-            pd.Series(np.full(n_abandoned, anchor)), 360 - age)
-        starts = pd.concat([starts, abandoned_starts], ignore_index=True)
-        finishes = pd.concat([finishes, pd.Series(pd.NaT, index=range(n_abandoned))],
-                             ignore_index=True)
-        censored = np.concatenate([censored, np.ones(n_abandoned, dtype=bool)])
-        so_far = calendar.working_days_between(abandoned_starts,
-                                               pd.Series(as_of, index=abandoned_starts.index))
-        duration = np.concatenate([duration, np.maximum(so_far, 1 / 24)])
-        n_tickets += n_abandoned
-    names = np.array([f"engineer-{i:05d}" for i in range(n_engineers)], dtype=object)
-    string = pd.StringDtype()
-    tickets = pd.DataFrame({
-        "ticket_id": pd.array([f"T-{i + 1}" for i in range(n_tickets)], dtype=string),
-        "title": pd.array([None] * n_tickets, dtype=string),
-        "engineer": pd.array(names[engineer], dtype=string),
-        "area": pd.array(np.asarray(areas, dtype=object)[area], dtype=string),
-        "points": points,
-        "repointed": np.zeros(n_tickets, dtype=bool),
-        "issue_type": pd.array([None] * n_tickets, dtype=string),
-        "labels": pd.array([None] * n_tickets, dtype=string),
-        "components": pd.array([None] * n_tickets, dtype=string),
-        "epic": pd.array([None] * n_tickets, dtype=string),
-        "sprints": pd.array([None] * n_tickets, dtype=string),
-        "status": pd.array(np.where(censored, "In Progress", "Done"), dtype=string),
-        "created_at": starts.to_numpy(dtype="datetime64[ns]"),
-        "started_at": starts.to_numpy(dtype="datetime64[ns]"),
-        "finished_at": finishes.where(~censored).to_numpy(dtype="datetime64[ns]"),
-        "duration_days": duration,
-        "censored": censored,
-        "clock": pd.array(["cycle"] * n_tickets, dtype=string),
-        "source_row": np.arange(2, n_tickets + 2, dtype=np.int64),
-    })
-    truth = {
-        "areas": list(areas),
-        "engineers": list(names),
-        "intercept": dict(zip(areas, intercepts.tolist(), strict=True)),
-        "elasticity": dict(zip(areas, slopes.tolist(), strict=True)),
-        "noise_sd": dict(zip(areas, sigmas.tolist(), strict=True)),
-        "engineer_sd": engineer_sd,
-        "cell_sd": cell_sd,
-        "u": u,
-        "v": v,
-        "abandoned_ids": [f"T-{i + 1}" for i in range(n_tickets - n_abandoned, n_tickets)],
-    }
-    return SimulatedTable(tickets, truth)
-
-
-
-@click.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
-def main(directory: Path, seed: int) -> None:
-    """Write the synthetic sample export files into DIRECTORY."""
-    for path in write_sample(directory, seed=seed):
-        click.echo(str(path))
-
-
-if __name__ == "__main__":
-    main()
+    export = SAMPLE_DIRECTORY / SAMPLE_FILES[1]
+    config = SAMPLE_DIRECTORY / "calibrate.toml"
+    if not (export.is_file() and config.is_file()):
+        raise InputError(
+            f"The bundled sample is not at {SAMPLE_DIRECTORY}",
+            hint="load_sample reads data/sample/ of a source checkout of calibrate (the files "
+                 "are not installed with the package); calibrate.read_export reads any export.",
+        )
+    return read_export(export, config=config)
