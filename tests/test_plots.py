@@ -15,7 +15,10 @@ from matplotlib.patches import Rectangle, StepPatch  # noqa: E402
 import calibrate  # noqa: E402
 from calibrate import plots  # noqa: E402
 from calibrate.backtest import MODELS, backtest, drift  # noqa: E402
-from calibrate.synth import simulate_tickets  # noqa: E402
+from calibrate.datasets import simulate_tickets  # noqa: E402
+from calibrate.plots import _style  # noqa: E402
+from calibrate.plots._data import unseen_engineer  # noqa: E402
+from calibrate.report._captions import CAPTIONS  # noqa: E402
 
 SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
 
@@ -91,22 +94,23 @@ def visible_axes(figure):
 
 
 def test_every_plot_has_a_caption():
-    functions = {name for name in plots.__all__ if name.startswith("plot_")}
-    assert set(plots.CAPTIONS) == functions
-    assert all(20 < len(text) < 600 for text in plots.CAPTIONS.values())
+    # The report captions every figure kind; the overlays are notebook variants.
+    functions = {name for name in plots.__all__ if not name.endswith("OverlayDisplay")}
+    assert set(CAPTIONS) == functions
+    assert all(20 < len(text) < 600 for text in CAPTIONS.values())
 
 
 def test_palette_reads_in_greyscale():
     grey = [0.299 * int(c[1:3], 16) + 0.587 * int(c[3:5], 16) + 0.114 * int(c[5:7], 16)
-            for c in plots._AREA_COLOURS[:4]]
+            for c in _style.AREA_COLOURS[:4]]
     gaps = np.diff(sorted(grey))
     assert gaps.min() > 20
-    assert len(set(plots._AREA_MARKERS)) == len(plots._AREA_MARKERS)
+    assert len(set(_style.AREA_MARKERS)) == len(_style.AREA_MARKERS)
 
 
 # -- 1. where points break ----------------------------------------------------
 def test_points_vs_days_one_panel_per_area(result, table):
-    figure = plots.plot_points_vs_days(result, table)
+    figure = plots.PointsVsDaysDisplay.from_result(result, table).plot().figure_
     assert isinstance(figure, Figure)
     tickets = table.tickets
     areas = list(result.multipliers.areas["area"])
@@ -114,7 +118,7 @@ def test_points_vs_days_one_panel_per_area(result, table):
     assert len(panels) == len(areas)
     cap = result.cap_days
     drawn = 0
-    newcomer = plots._unseen_engineer(result)
+    newcomer = unseen_engineer(result)
     for area, ax in zip(areas, panels, strict=True):
         assert ax.get_yscale() == "log"
         assert ax.get_title(loc="left").startswith(area)
@@ -149,7 +153,8 @@ def test_points_vs_days_one_panel_per_area(result, table):
 
 def test_points_vs_days_cap_and_passed_axes(result, table):
     figure, ax = blank_axes()
-    assert plots.plot_points_vs_days(result, table, cap_days=5, ax=ax) is figure
+    assert plots.PointsVsDaysOverlayDisplay.from_result(
+        result, table, cap_days=5).plot(ax=ax).figure_ is figure
     assert len(cap_lines(ax, 5.0)) == 1 and not cap_lines(ax, 3.0)
     areas = list(result.multipliers.areas["area"])
     assert len([c for c in ax.collections if c.get_gid() == "open"]) == len(areas)
@@ -164,7 +169,7 @@ def test_points_vs_days_cap_and_passed_axes(result, table):
 
 # -- 2. overrun map -----------------------------------------------------------
 def test_overrun_map_cells_and_too_few(result):
-    figure = plots.plot_overrun_map(result)
+    figure = plots.OverrunMapDisplay.from_result(result).plot().figure_
     ax = figure.axes[0]
     cells = result.cell_multipliers
     patches, texts = grid_cells(ax, "cell")
@@ -182,7 +187,7 @@ def test_overrun_map_cells_and_too_few(result):
     shown = sorted(t.get_text() for t in texts if t.get_gid() == "cell-text")
     assert shown == sorted(f"{p:.0%}" for p in known["p_over_3"])
     assert {tuple(np.round(p.get_facecolor(), 3)) for p in few_patches} == {
-        tuple(np.round(matplotlib.colors.to_rgba(plots._FEW), 3))}
+        tuple(np.round(matplotlib.colors.to_rgba(_style.FEW), 3))}
     assert tick_texts(ax.get_yticklabels()) == list(result.engineer_multipliers["engineer"])
     assert tick_texts(ax.get_xticklabels()) == list(result.multipliers.areas["area"])
     assert "3 working days" in ax.get_title()
@@ -191,7 +196,8 @@ def test_overrun_map_cells_and_too_few(result):
 
 def test_overrun_map_other_points_threshold_and_axes(result):
     figure, ax = blank_axes()
-    assert plots.plot_overrun_map(result, points=5, min_tickets=0, ax=ax) is figure
+    assert plots.OverrunMapDisplay.from_result(
+        result, points=5, min_tickets=0).plot(ax=ax).figure_ is figure
     patches, _ = grid_cells(ax, "cell")
     assert all(p.get_gid() == "cell" for p in patches)
     table = result.overrun_probabilities(points=(5,))
@@ -201,7 +207,7 @@ def test_overrun_map_other_points_threshold_and_axes(result):
 
 # -- 3. multipliers -----------------------------------------------------------
 def test_multipliers_forest(result):
-    figure = plots.plot_multipliers(result)
+    figure = plots.MultipliersDisplay.from_result(result).plot().figure_
     ax = figure.axes[0]
     people, cells = result.engineer_multipliers, result.cell_multipliers
     labels = tick_texts(ax.get_yticklabels())
@@ -228,7 +234,7 @@ def test_multipliers_forest(result):
 
 def test_multipliers_engineers_only_on_passed_axes(result):
     figure, ax = blank_axes()
-    assert plots.plot_multipliers(result, ax=ax, cells=False) is figure
+    assert plots.MultipliersDisplay.from_result(result, cells=False).plot(ax=ax).figure_ is figure
     assert len(ax.get_yticklabels()) == len(result.engineer_multipliers)
     assert not lines(ax, "cell-median")
     assert ax.get_legend() is not None
@@ -236,7 +242,7 @@ def test_multipliers_engineers_only_on_passed_axes(result):
 
 # -- 4. recommended sizes ------------------------------------------------------
 def test_recommended_sizes_grid(result):
-    figure = plots.plot_recommended_sizes(result)
+    figure = plots.RecommendedSizesDisplay.from_result(result).plot().figure_
     ax = figure.axes[0]
     sizes = result.recommended_sizes()
     patches, texts = grid_cells(ax, "cell")
@@ -257,7 +263,8 @@ def test_recommended_sizes_grid(result):
 
 def test_recommended_sizes_cap_confidence_and_axes(result):
     figure, ax = blank_axes()
-    assert plots.plot_recommended_sizes(result, cap_days=5, confidence=0.9, ax=ax) is figure
+    assert plots.RecommendedSizesDisplay.from_result(
+        result, cap_days=5, confidence=0.9).plot(ax=ax).figure_ is figure
     sizes = result.recommended_sizes(cap_days=5, confidence=0.9)
     _, texts = grid_cells(ax, "cell")
     assert sorted(t.get_text() for t in texts) == sorted(
@@ -268,7 +275,7 @@ def test_recommended_sizes_cap_confidence_and_axes(result):
 
 # -- 5. elasticity -------------------------------------------------------------
 def test_elasticity_panels(result, table):
-    figure = plots.plot_elasticity(result, table)
+    figure = plots.ElasticityDisplay.from_result(result, table).plot().figure_
     areas = list(result.multipliers.areas["area"])
     panels = visible_axes(figure)
     assert len(panels) == len(areas)
@@ -296,7 +303,7 @@ def test_elasticity_panels(result, table):
 
 def test_elasticity_on_passed_axes(result, table):
     figure, ax = blank_axes()
-    assert plots.plot_elasticity(result, table, ax=ax) is figure
+    assert plots.ElasticityOverlayDisplay.from_result(result, table).plot(ax=ax).figure_ is figure
     areas = list(result.multipliers.areas["area"])
     assert len(lines(ax, "fitted")) == len(lines(ax, "proportional")) == len(areas)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -305,7 +312,7 @@ def test_elasticity_on_passed_axes(result, table):
 
 # -- 6. calibration ------------------------------------------------------------
 def test_calibration_panels(backtest_result):
-    figure = plots.plot_calibration(backtest_result)
+    figure = plots.CalibrationDisplay.from_backtest(backtest_result).plot().figure_
     left, right = figure.axes
     (diagonal,) = lines(left, "diagonal")
     np.testing.assert_allclose(diagonal.get_xdata(), diagonal.get_ydata())
@@ -329,13 +336,13 @@ def test_calibration_panels(backtest_result):
 
 def test_calibration_on_passed_axes(backtest_result):
     figure, axes = blank_axes(2)
-    assert plots.plot_calibration(backtest_result, axes=axes) is figure
+    assert plots.CalibrationDisplay.from_backtest(backtest_result).plot(axes=axes).figure_ is figure
     assert len(lines(axes[0], "coverage")) == len(MODELS)
 
 
 # -- 7. drift ------------------------------------------------------------------
 def test_drift_one_panel_per_engineer(drift_result):
-    figure = plots.plot_drift(drift_result)
+    figure = plots.DriftDisplay.from_drift(drift_result).plot().figure_
     frame = drift_result.multipliers
     engineers = sorted(frame["engineer"].unique())
     panels = visible_axes(figure)
@@ -353,7 +360,7 @@ def test_drift_one_panel_per_engineer(drift_result):
 
 def test_drift_on_passed_axes(drift_result):
     figure, ax = blank_axes()
-    assert plots.plot_drift(drift_result, ax=ax) is figure
+    assert plots.DriftOverlayDisplay.from_drift(drift_result).plot(ax=ax).figure_ is figure
     engineers = sorted(drift_result.multipliers["engineer"].unique())
     assert [c.get_label() for c in ax.containers] == engineers
     for container, engineer in zip(ax.containers, engineers, strict=True):
@@ -367,7 +374,7 @@ def test_drift_on_passed_axes(drift_result):
 
 # -- 8. data quality -----------------------------------------------------------
 def test_data_quality_panels(table):
-    figure = plots.plot_data_quality(table)
+    figure = plots.DataQualityDisplay.from_table(table).plot().figure_
     left, right = [ax for ax in figure.axes]
     reasons = table.exclusion_counts()
     bars = [p for p in left.patches if p.get_gid() == "rows"]
@@ -386,7 +393,7 @@ def test_data_quality_panels(table):
 
 def test_data_quality_on_passed_axes_and_plain_frame(table):
     figure, axes = blank_axes(2)
-    assert plots.plot_data_quality(table.tickets, axes=axes) is figure
+    assert plots.DataQualityDisplay.from_table(table.tickets).plot(axes=axes).figure_ is figure
     assert len([p for p in axes[0].patches if p.get_gid() == "rows"]) == 1
 
 
@@ -395,13 +402,14 @@ def test_figures_grow_with_the_number_of_engineers(result):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", calibrate.CalibrationWarning)
         big = calibrate.Calibrator().fit(simulate_tickets(900, 36, seed=2).tickets).result_
-    small_map, big_map = plots.plot_overrun_map(result), plots.plot_overrun_map(big)
+    small_map, big_map = (plots.OverrunMapDisplay.from_result(r).plot().figure_
+                          for r in (result, big))
     assert big_map.get_figheight() > 2 * small_map.get_figheight()
     assert 10 <= big_map.get_figwidth() <= 12
     labels = big_map.axes[0].get_yticklabels()
     assert len(labels) == len(big.engineer_multipliers)
     assert 7 <= labels[0].get_fontsize() < 10
-    forest = plots.plot_multipliers(big)
+    forest = plots.MultipliersDisplay.from_result(big).plot().figure_
     inches_per_row = forest.get_figheight() / len(forest.axes[0].get_yticklabels())
     assert inches_per_row >= 0.2
     assert 10 <= forest.get_figwidth() <= 12
@@ -413,26 +421,28 @@ def test_titles_and_captions_name_the_clock_and_the_configured_sizes():
         warnings.simplefilter("ignore", calibrate.CalibrationWarning)
         two = calibrate.Calibrator(reference_points=2, cap_days=5).fit(tickets).result_
         lead = calibrate.Calibrator().fit(tickets.assign(clock="lead")).result_
-    figure = plots.plot_recommended_sizes(two)
+    figure = plots.RecommendedSizesDisplay.from_result(two).plot().figure_
     assert figure.axes[0].get_xlabel().startswith("bold/red: below the team's 2-point reference")
     plt.close(figure)
-    figure = plots.plot_elasticity(two, tickets)
+    figure = plots.ElasticityDisplay.from_result(two, tickets).plot().figure_
     labels = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
     assert "proportional: days ∝ points, through the 2-point median" in labels
     plt.close(figure)
-    assert not any("3-point" in caption for caption in plots.CAPTIONS.values())
+    assert not any("3-point" in caption for caption in CAPTIONS.values())
     # Lead time: named in the titles; the work cap is drawn for scale, not as a verdict.
-    figure = plots.plot_points_vs_days(lead, tickets)
+    figure = plots.PointsVsDaysDisplay.from_result(lead, tickets).plot().figure_
     assert figure.get_suptitle() == "Where points break: lead time against story points"
     labels = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
     assert "work cap 3 days (lead time not judged)" in labels
     assert all("over the cap" not in ax.get_title(loc="left") for ax in visible_axes(figure))
     plt.close(figure)
-    figure = plots.plot_points_vs_days(lead.with_lead_cap(10), tickets, cap_days=10)
+    figure = plots.PointsVsDaysDisplay.from_result(lead.with_lead_cap(10), tickets,
+                                             cap_days=10).plot().figure_
     labels = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
     assert "lead-time cap: 10 working days" in labels
     plt.close(figure)
-    figure = plots.plot_recommended_sizes(lead.with_lead_cap(10), cap_days=10)
+    figure = plots.RecommendedSizesDisplay.from_result(lead.with_lead_cap(10),
+                                                  cap_days=10).plot().figure_
     assert figure.axes[0].get_title().startswith("Largest ticket that fits 10 working days of "
                                                  "lead time")
     plt.close(figure)

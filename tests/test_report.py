@@ -15,9 +15,9 @@ from pypdf import PdfReader
 
 from calibrate import read_export
 from calibrate.cli import cli
+from calibrate.datasets import simulate_tickets
 from calibrate.io import write_tickets
 from calibrate.report import REPORT_FILES, render_report
-from calibrate.synth import simulate_tickets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -438,7 +438,7 @@ def test_the_elasticity_sentence_follows_the_estimate_and_its_test(one_area):
 
 
 def test_the_elasticity_sentences_group_areas_by_what_the_test_says(one_area):
-    from calibrate.report._context import elasticity_sentences
+    from calibrate.report._summary import elasticity_sentences
 
     _, result = one_area
     table = with_elasticity(result, [("data", 0.6, 0.0912), ("ml", 1.07, 0.1543),
@@ -497,7 +497,7 @@ def backtest_of(crps):
 
 
 def test_the_backtest_sentence_names_the_strongest_baseline():
-    from calibrate.report._context import backtest_sentences
+    from calibrate.report._summary import backtest_sentences
 
     n = 40
     # Team only is the strongest baseline, and calibrate does not beat it.

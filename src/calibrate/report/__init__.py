@@ -48,13 +48,16 @@ from calibrate.report._context import build_context
 from calibrate.results import CalibrationResult
 from calibrate.tickets import TicketTable
 
-__all__ = ["REPORT_FILES", "build_html", "render_report", "write_pdf"]
+__all__ = ["REPORT_FILES", "StageCallback", "build_html", "render_report", "write_pdf"]
 
 #: The files a report directory holds.
 REPORT_FILES = ("report.html", "report.pdf", "multipliers.json", "multipliers.csv",
                 "tickets.csv", "excluded.csv")
 
-Progress = Callable[[str], None]
+#: :func:`render_report`'s ``progress``: called with a short message as each
+#: stage starts. Not :data:`calibrate.io.Progress`, which reading calls with
+#: the bytes read and the file's size.
+StageCallback = Callable[[str], None]
 
 
 def build_html(table: TicketTable, result: CalibrationResult, *,
@@ -114,7 +117,7 @@ def render_report(
     min_tickets: int = 5,
     max_engineers: int = 40,
     with_backtest: bool = True,
-    progress: Progress | None = None,
+    progress: StageCallback | None = None,
     lead_cap_days: float | None = None,
 ) -> dict[str, Path]:
     """Fit, check and write the full report for a ticket table.
@@ -140,8 +143,9 @@ def render_report(
         most finished tickets (all engineers stay in the data files).
     with_backtest : bool
         Run the rolling-origin backtest and the drift view (the slow part).
-    progress : callable, optional
-        Called with a short message as each stage starts.
+    progress : StageCallback, optional
+        Called as ``progress(message)`` with a short message as each stage
+        starts (reading's byte counts are :func:`calibrate.read_export`'s).
     lead_cap_days : float, optional
         The cap lead time (creation to done) is judged against, in working
         days; without one, lead-time durations get no overrun verdicts.

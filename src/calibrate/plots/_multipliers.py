@@ -1,0 +1,152 @@
+"""The multipliers as a forest plot, engineer by engineer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from calibrate.plots import _data, _style
+
+__all__ = ["MultipliersDisplay"]
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class MultipliersDisplay:
+    """Forest plot of the multipliers, engineer by engineer.
+
+    One row per engineer (bold: their multiplier over their own ticket
+    mix) followed, when ``cells``, by one row per area they worked in.
+    Dot = median multiplier, bar = 80% interval (p10-p90); the cross is the
+    raw, unpooled ratio (own finished tickets against the team model), with a
+    faint line to the dot showing how far pooling moved it. Log x axis, line
+    at 1 (the team typical). Engineers are in alphabetical order, not ranked.
+
+    ``from_result`` reads the multipliers; ``plot`` draws them and sets ``figure_`` and
+    ``ax_``.
+    """
+
+    #: One row per line of the plot, top to bottom: ``label``, ``kind``
+    #: ("engineer" or "cell"), ``area`` (cells), ``median``, ``p10``, ``p90``,
+    #: ``raw_ratio``.
+    rows: pd.DataFrame
+    #: The fitted areas (the cells' colours follow this order).
+    areas: list[str]
+    #: Whether the rows include the engineer x area cells.
+    cells: bool
+
+    @classmethod
+    def from_result(cls, result, *, cells: bool = True) -> MultipliersDisplay:
+        """The engineer multipliers and, when ``cells``, the engineer x area ones."""
+        result = _data.fitted_result(result)
+        cell_table = result.cell_multipliers
+        rows: list[dict] = []
+        for person in result.engineer_multipliers.to_dict("records"):
+            rows.append({**person, "label": f"{person['engineer']} ({person['n_finished']})",
+                         "kind": "engineer"})
+            if cells:
+                mine = cell_table[cell_table["engineer"] == person["engineer"]]
+                rows += [{**cell, "label": f"{cell['area']} ({cell['n_finished']})",
+                          "kind": "cell"} for cell in mine.to_dict("records")]
+        frame = pd.DataFrame(rows)
+        if "area" not in frame:
+            frame["area"] = None
+        return cls(rows=frame[["label", "kind", "area", "median", "p10", "p90", "raw_ratio"]],
+                   areas=_data.areas_of(result), cells=cells)
+
+    def plot(self, ax: Axes | None = None) -> MultipliersDisplay:
+        """Draw on ``ax`` (by default a new figure, one row per line; the
+        legend goes below a figure of its own, inside a given ``ax``)."""
+        n_rows = len(self.rows)
+        with _style.applied():
+            own = ax is None
+            figure, ax = _style.own_axes(ax, _style.WIDTH, _style.rows_height(n_rows, 0.22, 1.6))
+            self._draw(ax)
+            self._decorate(ax)
+            self._legend(figure, ax, own)
+        self.figure_, self.ax_ = figure, ax
+        return self
+
+    def _draw(self, ax: Axes) -> None:
+        frame = self.rows
+        y = np.arange(len(frame), dtype=float)
+        kind = frame["kind"].to_numpy()
+        engineer_rows = np.flatnonzero(kind == "engineer")
+        bounds = [*engineer_rows, len(frame)]
+        for k in range(0, len(engineer_rows), 2):  # shade every other engineer's group
+            ax.axhspan(bounds[k] - 0.5, bounds[k + 1] - 0.5, color="#F2F2F2", zorder=0,
+                       linewidth=0)
+        ax.axvline(1, color=_style.MUTED, linestyle="--", linewidth=1.0, zorder=1)
+        # Raw ratios just below their row, joined to the pooled median by a
+        # faint line: its length is how far pooling moved the estimate.
+        raw = frame["raw_ratio"].to_numpy(dtype=float)
+        has_raw = np.isfinite(raw)
+        below = y[has_raw] + 0.3
+        ax.hlines(below, raw[has_raw], frame["median"].to_numpy()[has_raw],
+                  color="#999999", linewidth=0.9, linestyle=":", zorder=2, gid="shrinkage")
+        ax.plot(raw[has_raw], below, linestyle="", marker="x", markersize=4.5,
+                color="#777777", markeredgewidth=1.0, zorder=3, gid="raw",
+                label="raw ratio (own tickets only)")
+        person = kind == "engineer"
+        ax.hlines(y[person], frame["p10"][person], frame["p90"][person], color=_style.INK,
+                  linewidth=2.4, zorder=4, gid="engineer-interval")
+        ax.plot(frame["median"][person], y[person], linestyle="", marker="o", markersize=7,
+                color=_style.INK, zorder=5, gid="engineer-median")
+        for index, area in enumerate(self.areas):
+            colour, marker, _ = _style.area_style(index)
+            mine = (kind == "cell") & (frame["area"].to_numpy() == area)
+            if not mine.any():
+                continue
+            ax.hlines(y[mine], frame["p10"][mine], frame["p90"][mine], color=colour,
+                      linewidth=1.6, zorder=4, gid="cell-interval")
+            ax.plot(frame["median"][mine], y[mine], linestyle="", marker=marker,
+                    markersize=5.5, color=colour, markeredgecolor=_style.INK, markeredgewidth=0.5,
+                    zorder=5, gid="cell-median")
+
+    def _decorate(self, ax: Axes) -> None:
+        """Row labels (engineers bold), the log multiplier axis, titles."""
+        frame = self.rows
+        n_rows = len(frame)
+        size = _style.label_size(n_rows)
+        ax.set_ylim(n_rows - 0.5, -0.5)
+        ax.set_yticks(np.arange(n_rows, dtype=float), frame["label"])
+        for tick, kind in zip(ax.get_yticklabels(), frame["kind"], strict=True):
+            tick.set_fontweight("bold" if kind == "engineer" else "normal")
+            tick.set_fontsize(size if kind == "engineer" else size - 0.5)
+            tick.set_color(_style.INK if kind == "engineer" else "#333333")
+        ax.tick_params(axis="y", length=0)
+        values = pd.concat([frame["p10"], frame["p90"], frame["raw_ratio"]]).to_numpy(dtype=float)
+        values = values[np.isfinite(values) & (values > 0)]
+        x_low, x_high = min(values.min(), 0.9) / 1.15, max(values.max(), 1.1) * 1.15
+        ax.set_xlim(x_low, x_high)
+        _style.log_axis(ax, "x", _style.multiplier_ticks(x_low, x_high, 7.0), template="×{:g}")
+        ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
+        ax.set_axisbelow(True)
+        if n_rows > 30:  # a tall figure: the scale at the top as well
+            ax.tick_params(axis="x", labeltop=True)
+        ax.set_xlabel("multiplier on the team-typical working days (log scale; ×2 = twice "
+                      "as long, ×0.5 = half)")
+        ax.set_title("Duration multipliers per engineer and area (80% intervals)", pad=10)
+
+    def _legend(self, figure: Figure, ax: Axes, own: bool) -> None:
+        handles = [
+            Line2D([], [], color=_style.INK, marker="o", linewidth=2.4,
+                   label="engineer, all areas (median, 80% interval)"),
+            *[Line2D([], [], color=_style.area_style(i)[0], marker=_style.area_style(i)[1],
+                     markeredgecolor=_style.INK, markeredgewidth=0.5, linewidth=1.6, label=a)
+              for i, a in enumerate(self.areas) if self.cells],
+            Line2D([], [], color="#888888", marker="x", linestyle=":",
+                   label="raw ratio (own tickets only)"),
+            Line2D([], [], color=_style.MUTED, linestyle="--", label="team typical (×1)"),
+        ]
+        if own:
+            figure.legend(handles=handles, loc="outside lower center",
+                          ncols=min(4, len(handles)), fontsize=8.5)
+        else:
+            ax.legend(handles=handles, loc="upper right", fontsize=8)
+        ax.text(0.0, -0.5, "(n) = finished tickets", transform=ax.get_yaxis_transform(),
+                fontsize=7.5, color=_style.MUTED, ha="right", va="bottom")
