@@ -26,10 +26,10 @@ For ticket i, worked by engineer e in area a, with the team's estimate p::
   contributes (almost) nothing instead of inflating the noise. On data
   without abandoned tickets pi goes to 0 and the fit is the plain
   censored fit.
-- Recency (``half_life_days``): a ticket finished t days before the newest
-  time in the table counts 0.5 ** (t / half_life_days) times in the
-  likelihood (a frequency weight on every sum: exponential forgetting). The
-  sums stay exact and one-pass.
+- Recency (``half_life_days``): a ticket whose clock started t days before
+  the newest time in the table counts 0.5 ** (t / half_life_days) times in
+  the likelihood (a frequency weight on every sum: exponential forgetting).
+  The sums stay exact and one-pass.
 - Small areas: an area with fewer than ``min_area_tickets`` finished tickets
   shares its noise sd and elasticity with the other small areas; if the
   small areas together still have fewer, every area shares one (a warning
@@ -400,10 +400,12 @@ class Calibrator(BaseEstimator):
         Allow for abandoned open tickets (default): an open ticket far older
         than the model expects is taken as abandoned rather than as
         evidence of enormous noise. ``False`` gives the plain censored fit.
-    half_life_days : float, optional
-        Recency weighting: a ticket finished this many calendar days before
-        the newest one counts half as much in the likelihood.
-        None (default) weighs all tickets equally.
+    half_life_days : float or None
+        Recency weighting: a ticket started (for lead time: created) this
+        many calendar days before the newest time in the table counts half
+        as much in the likelihood (default 365: the rolling-origin backtest's
+        choice on real histories; see the README). None weighs all tickets
+        equally.
     min_area_tickets : int
         Finished tickets an area needs for its own noise sd and elasticity
         (default 30); smaller areas share them.
@@ -457,7 +459,7 @@ class Calibrator(BaseEstimator):
     }
 
     def __init__(self, *, noise: str = "area", slopes: str = "area", censoring: bool = True,
-                 abandonment: bool = True, half_life_days: float | None = None,
+                 abandonment: bool = True, half_life_days: float | None = 365.0,
                  min_area_tickets: int = 30, reference_points: float = 3.0,
                  zero_points: float = 0.5, cap_days: float = 3.0, confidence: float = 0.8,
                  method: str = "reml", random_effects: bool = True) -> None:
@@ -684,13 +686,19 @@ def _pool_small_areas(table: pd.DataFrame, calibrator: Calibrator) -> _AreaPooli
 
 
 def _recency_weights(table: pd.DataFrame, half_life_days: float | None) -> np.ndarray | None:
-    """Weight 0.5 ** (age / half-life) per ticket; an open ticket is current."""
+    """Weight 0.5 ** (age / half-life) per ticket, its age counted from the
+    start of its clock (start of work; creation for lead time) to the newest
+    time in the table.
+
+    The start, not the finish: drift follows when the work (or, for lead
+    time, the ticket) began — a ticket that waited two years in the backlog
+    and closed last week tells of the team as it was two years ago.
+    """
     if half_life_days is None:
         return None
     newest = max(table[column].max() for column in ("created_at", "started_at", "finished_at")
                  if table[column].notna().any())
-    when = table["finished_at"].fillna(newest)
-    age_days = ((newest - when) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    age_days = ((newest - table["started_at"]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     return 0.5 ** (np.maximum(age_days, 0.0) / half_life_days)
 
 
