@@ -142,7 +142,7 @@ def task_calibrate(args: dict) -> dict:
             "fixed_effects": result.fixed_effects["estimate"].tolist(),
             "fixed_names": result.fixed_effects["name"].tolist(),
             "engineer_var": components["engineer_sd"] ** 2,
-            "cell_var": components["cell_sd"] ** 2,
+            "cell_var": components["engineer_area_sd"] ** 2,
             "noise_var": noise_sd[0] ** 2,
         }
         del calibrator, result, table

@@ -90,7 +90,7 @@ def multiplier_errors(seeds: list[int], engineers: int, *, log) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = Calibrator().fit(table).result_
-        cells = result.cell_multipliers
+        cells = result.engineer_area_multipliers
         people = result.engineer_multipliers
         mixed_cells, mixed_people, ok = _mixedlm_effects(table[~table["censored"]], areas)
         converged.append(ok)
@@ -193,7 +193,7 @@ def censoring_effect(seeds: list[int], engineers: int, tickets: int, history_day
                 warnings.simplefilter("ignore")
                 result = calibrator.fit(data.reset_index(drop=True)).result_
             parameters = result.multipliers.areas.set_index("area").loc[areas]
-            cells = result.cell_multipliers
+            cells = result.engineer_area_multipliers
             true_cell = np.array([truth["u"][index[e]] + truth["v"][index[e], areas.index(a)]
                                   for e, a in zip(cells["engineer"], cells["area"],
                                                   strict=True)])

@@ -714,11 +714,13 @@ def _sweep_lines(sweep: pd.DataFrame) -> list[str]:
                       f"{at_best['crps']:.3f}): on these lead-time histories the per-engineer "
                       "multipliers describe the past but do not improve forecasts, and the "
                       "report says so when it backtests such a history."]
-    return lines + ["", f"Lowest pooled CRPS on the real histories: **{verdict}** — so "
-                        "`Calibrator(half_life_days=None)` (no weighting) is the default"
-                    if pd.isna(best) else
-                    f"Lowest pooled CRPS on the real histories: **{verdict}** (the default "
-                    "stays no weighting until this holds on more teams)."]
+    default = Calibrator().half_life_days
+    chosen = "no weighting" if default is None else f"a half-life of {default:g} days"
+    agrees = (pd.isna(best) and default is None) or (not pd.isna(best) and default == best)
+    return lines + ["", f"Lowest pooled CRPS on the real histories: **{verdict}**. "
+                        f"`Calibrator()`'s default is {chosen}"
+                        + (" — the backtest's choice." if agrees else
+                           " — **not** the backtest's choice in this run.")]
 
 
 def run(*, quick: bool = False, real_dir: Path | None = REAL_DIR, log=None) -> dict:

@@ -27,7 +27,7 @@ def test_written_file_validates_against_the_shipped_schema(result, tmp_path):
     json_path, csv_path = write_multipliers(result.multipliers, tmp_path / "m.json")
     document = json.loads(json_path.read_text())
     jsonschema.Draft202012Validator(schema()).validate(document)
-    assert document["schema_version"].startswith("1.")
+    assert document["schema_version"].startswith("2.")
     scopes = {record["scope"] for record in document["records"]}
     assert scopes == {"population", "engineer", "engineer_area", "engineer_new_area"}
     assert pd.read_csv(csv_path).columns.tolist() == [*RECORD_COLUMNS, "clock"]
@@ -53,7 +53,7 @@ def test_prediction_bases_and_fallbacks(result):
     # 3-point duration, and the spread adds engineer and cell variance.
     area = result.multipliers.areas.set_index("area").loc["research"]
     expected_sd = np.sqrt(area["noise_sd"] ** 2 + model["engineer_sd"] ** 2
-                          + model["cell_sd"] ** 2 + area["var_intercept"])
+                          + model["engineer_area_sd"] ** 2 + area["var_intercept"])
     np.testing.assert_allclose(prediction.loc["never-seen", "p50_days"],
                                np.exp(area["intercept"]), rtol=1e-12)
     np.testing.assert_allclose(prediction.loc["never-seen", "log_sd"], expected_sd, rtol=1e-12)
@@ -91,9 +91,9 @@ def test_load_rejects_broken_files(result, tmp_path):
         load_multipliers(broken)
     message = str(error.value)
     assert "log_sd" in message and "cap_days" in message  # every violation listed
-    document["schema_version"] = "2.0"
+    document["schema_version"] = "3.0"
     broken.write_text(json.dumps(document))
-    with pytest.raises(InputError, match="schema version 2.0"):
+    with pytest.raises(InputError, match="schema version 3.0"):
         load_multipliers(broken)
     (tmp_path / "not.json").write_text("{oops")
     with pytest.raises(InputError, match="not a JSON file"):
@@ -200,3 +200,20 @@ def test_the_docs_say_what_to_add_up():
         assert "is the multiplier to use when *adding up*" not in text
         assert "noise_sd^2 / 2" in " ".join(text.split())
         assert "mean_days" in text
+
+
+def test_a_schema_1_file_still_loads_and_predicts_the_same(result, tmp_path):
+    # 1.x named the engineer x area sd cell_sd (2.0: engineer_area_sd).
+    json_path, _ = write_multipliers(result.multipliers, tmp_path / "m.json")
+    document = json.loads(json_path.read_text())
+    document["schema_version"] = "1.1"
+    document["model"]["cell_sd"] = document["model"].pop("engineer_area_sd")
+    document["model"]["identification"]["cell_sd"] = (
+        document["model"]["identification"].pop("engineer_area_sd"))
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(document))
+    loaded = load_multipliers(old)
+    assert loaded.model["engineer_area_sd"] == result.multipliers.model["engineer_area_sd"]
+    pd.testing.assert_frame_equal(loaded.predict("engineer-00000", "research", [1, 3, 8]),
+                                  result.multipliers.predict("engineer-00000", "research",
+                                                             [1, 3, 8]))

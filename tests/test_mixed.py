@@ -73,7 +73,7 @@ def test_agrees_with_statsmodels_mixedlm(seed):
     # statsmodels orders C(area)[a0..] then C(area)[a]:c — the same as ours.
     np.testing.assert_allclose(ours.beta, reference.fe_params.to_numpy(), atol=1e-3)
     np.testing.assert_allclose(ours.engineer_sd**2, reference.cov_re.iloc[0, 0], atol=1e-3)
-    np.testing.assert_allclose(ours.cell_sd**2, reference.vcomp[0], atol=1e-3)
+    np.testing.assert_allclose(ours.engineer_area_sd**2, reference.vcomp[0], atol=1e-3)
     np.testing.assert_allclose(ours.sigma[0] ** 2, reference.scale, atol=1e-3)
     np.testing.assert_allclose(ours.log_likelihood, reference.llf, atol=1e-3)
 
@@ -127,7 +127,7 @@ def test_criterion_and_predictions_match_dense_algebra():
 
     # Fit, then compare BLUPs and prediction-error variances at the optimum.
     fit = fit_mixed(sums)
-    design, x, y, z, g, v = dense_model(frame, fit.sigma, fit.engineer_sd, fit.cell_sd)
+    design, x, y, z, g, v = dense_model(frame, fit.sigma, fit.engineer_sd, fit.engineer_area_sd)
     v_inverse = np.linalg.inv(v)
     m = np.linalg.inv(x.T @ v_inverse @ x)
     beta = m @ x.T @ v_inverse @ y
@@ -226,10 +226,11 @@ def test_area_noise_fit_is_a_maximum_of_the_dense_criterion():
         return (np.linalg.slogdet(v)[1] + np.linalg.slogdet(xvx)[1]
                 + residual @ v_inverse @ residual)
 
-    best = dense_criterion(fit.sigma, fit.engineer_sd, fit.cell_sd)
+    best = dense_criterion(fit.sigma, fit.engineer_sd, fit.engineer_area_sd)
     for step in ([0.01, 0, 0, 0], [0, -0.01, 0, 0], [0, 0, 0.01, 0], [0, 0, 0, -0.01]):
         sigma = fit.sigma + np.array(step[:2])
-        assert dense_criterion(sigma, fit.engineer_sd + step[2], fit.cell_sd + step[3]) > best
+        assert dense_criterion(sigma, fit.engineer_sd + step[2],
+                               fit.engineer_area_sd + step[3]) > best
 
 
 def test_zero_variance_is_reported_on_the_boundary_not_as_zeroed_fixed_effects():
@@ -239,7 +240,7 @@ def test_zero_variance_is_reported_on_the_boundary_not_as_zeroed_fixed_effects()
     frame = simulate(5, engineers=50, rows=3000, su=0.0, sv=0.0, sigma=0.5)
     _, sums = design_sums(frame)
     fit = fit_mixed(sums)
-    assert fit.engineer_sd < 0.03 and fit.cell_sd < 0.03
+    assert fit.engineer_sd < 0.03 and fit.engineer_area_sd < 0.03
     data = pd.DataFrame({"y": np.log(frame["duration_days"]),
                          "c": np.log(frame["points"] / 3), "area": frame["area"].astype(str)})
     ols = smf.ols("y ~ 0 + C(area) + C(area):c", data).fit()

@@ -67,7 +67,7 @@ def test_true_elasticities_fall_inside_their_intervals(sample_fit):
 
 def test_pooling_beats_unpooled_ratios(sample_fit):
     result, truth = sample_fit
-    cells = result.cell_multipliers
+    cells = result.engineer_area_multipliers
     cells = cells[cells["area"].isin(truth["areas"]) & cells["raw_ratio"].notna()]
     true = np.log([truth["engineer_area_multipliers"][f"{e}|{a}"]
                    for e, a in zip(cells["engineer"], cells["area"], strict=True)])
@@ -121,7 +121,7 @@ def test_open_tickets_are_censored_not_dropped(censored_simulation):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CalibrationWarning)
             result = calibrator.fit(data).result_
-        cells = result.cell_multipliers
+        cells = result.engineer_area_multipliers
         engineer = cells["engineer"].str[-5:].astype(int).to_numpy()
         area = cells["area"].map({a: i for i, a in enumerate(truth["areas"])}).to_numpy()
         error = np.log(cells["median"].to_numpy()) - (truth["u"][engineer]
@@ -209,7 +209,7 @@ def test_zero_points_and_single_points_value_warn():
 
 
 def test_no_engineer_differences_warns_of_the_boundary():
-    tickets = simulate_tickets(2000, 30, seed=5, engineer_sd=0.0, cell_sd=0.0).tickets
+    tickets = simulate_tickets(2000, 30, seed=5, engineer_sd=0.0, engineer_area_sd=0.0).tickets
     with pytest.warns(CalibrationWarning, match="boundary"):
         result = Calibrator().fit(tickets).result_
     # On the boundary every multiplier is 1, and the fixed effects are intact.
@@ -336,7 +336,7 @@ def test_extreme_durations_fit(base_tickets):
 def _single_area_team(seed: int = 0) -> pd.DataFrame:
     """Two areas, every engineer working in exactly one: engineer and
     engineer x area effects cannot be told apart."""
-    simulated = simulate_tickets(1200, 12, seed=seed, engineer_sd=0.5, cell_sd=0.0,
+    simulated = simulate_tickets(1200, 12, seed=seed, engineer_sd=0.5, engineer_area_sd=0.0,
                                  areas=("research", "data"), history_days=600)
     tickets = simulated.tickets
     number = tickets["engineer"].str[-2:].astype(int)
@@ -355,7 +355,7 @@ def test_engineer_in_one_area_keeps_their_whole_effect_and_the_split_is_flagged(
     assert result.variance_components["engineer_sd"] == 0.0
     # Each engineer's multiplier is their one cell's, not half of it (the
     # engineer average over both areas would halve the log effect).
-    cells = result.cell_multipliers.set_index("engineer")
+    cells = result.engineer_area_multipliers.set_index("engineer")
     engineers = result.engineer_multipliers.set_index("engineer")
     np.testing.assert_allclose(engineers["log_mean"], cells.loc[engineers.index, "log_mean"],
                                atol=1e-12)
@@ -379,7 +379,7 @@ def test_engineer_in_one_area_keeps_their_whole_effect_and_the_split_is_flagged(
     blup = pd.Series({name: effect.iloc[0] for name, effect in
                       reference.random_effects.items()})
     np.testing.assert_allclose(engineers["log_mean"], blup[engineers.index], atol=2e-3)
-    np.testing.assert_allclose(result.variance_components["cell_sd"] ** 2,
+    np.testing.assert_allclose(result.variance_components["engineer_area_sd"] ** 2,
                                reference.cov_re.iloc[0, 0], rtol=2e-2)
 
 
@@ -396,12 +396,13 @@ def test_known_engineer_in_a_new_area_is_predicted_by_their_engineer_effect_alon
 
     # Dense algebra at the fitted variances: the best linear predictor of
     # x'beta + u + v_new is x'beta_hat + u_hat, with error variance
-    # PEV(u) + cell_sd^2 + x'Mx - 2 x'Mq (Henderson), plus the ticket noise.
+    # PEV(u) + engineer_area_sd^2 + x'Mx - 2 x'Mq (Henderson), plus the ticket noise.
     from calibrate.model import prepare_design
 
     design = prepare_design(tickets)
     sigma = np.array([result.variance_components["noise_sd"][a] for a in design.areas])
-    su, sv = result.variance_components["engineer_sd"], result.variance_components["cell_sd"]
+    components = result.variance_components
+    su, sv = components["engineer_sd"], components["engineer_area_sd"]
     x = design.patterns[design.pattern]
     y = design.log_duration
     rows, n_engineers = len(y), len(design.engineers)
@@ -445,7 +446,7 @@ def test_abandoned_open_tickets_do_not_move_the_fit(share):
         return np.array(list(result.variance_components["noise_sd"].values()))
 
     def error(result):
-        cells = result.cell_multipliers
+        cells = result.engineer_area_multipliers
         engineer = {name: i for i, name in enumerate(truth["engineers"])}
         area = {name: i for i, name in enumerate(truth["areas"])}
         true = [truth["u"][engineer[e]] + truth["v"][engineer[e], area[a]]
@@ -463,8 +464,8 @@ def test_abandoned_open_tickets_do_not_move_the_fit(share):
         # Nothing abandoned: the same fit as the plain censored model.
         assert robust.multipliers.model["abandoned_share"] < 1e-6
         np.testing.assert_allclose(noise(robust), noise(plain), rtol=1e-4)
-        np.testing.assert_allclose(robust.cell_multipliers["median"],
-                                   plain.cell_multipliers["median"], rtol=1e-4)
+        np.testing.assert_allclose(robust.engineer_area_multipliers["median"],
+                                   plain.engineer_area_multipliers["median"], rtol=1e-4)
 
 
 def test_an_area_with_a_handful_of_tickets_shares_noise_and_elasticity():
@@ -490,7 +491,7 @@ def test_an_area_with_a_handful_of_tickets_shares_noise_and_elasticity():
 def test_recency_weighting_follows_a_change_of_speed():
     # Engineer 0 becomes twice as fast in the newest part of the history.
     simulated = simulate_tickets(1500, 6, seed=4, history_days=500, engineer_sd=0.0,
-                                 cell_sd=0.0)
+                                 engineer_area_sd=0.0)
     tickets = simulated.tickets[~simulated.tickets["censored"]].copy()
     newest = tickets["finished_at"].max()
     recent = tickets["finished_at"] > newest - pd.Timedelta(days=120)

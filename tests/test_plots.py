@@ -171,7 +171,7 @@ def test_points_vs_days_cap_and_passed_axes(result, table):
 def test_overrun_map_cells_and_too_few(result):
     figure = plots.OverrunMapDisplay.from_result(result).plot().figure_
     ax = figure.axes[0]
-    cells = result.cell_multipliers
+    cells = result.engineer_area_multipliers
     patches, texts = grid_cells(ax, "cell")
     assert len(patches) == len(texts) == len(cells)
     few = cells["n_finished"] < 5
@@ -209,7 +209,7 @@ def test_overrun_map_other_points_threshold_and_axes(result):
 def test_multipliers_forest(result):
     figure = plots.MultipliersDisplay.from_result(result).plot().figure_
     ax = figure.axes[0]
-    people, cells = result.engineer_multipliers, result.cell_multipliers
+    people, cells = result.engineer_multipliers, result.engineer_area_multipliers
     labels = tick_texts(ax.get_yticklabels())
     assert len(labels) == len(people) + len(cells)
     bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]

@@ -81,7 +81,7 @@ def test_for_engineers_filters_every_table(result):
     chosen = sorted(result.engineer_multipliers["engineer"])[:3]
     view = result.for_engineers(chosen)
     assert sorted(view.engineer_multipliers["engineer"]) == chosen
-    assert set(view.cell_multipliers["engineer"]) <= set(chosen)
+    assert set(view.engineer_area_multipliers["engineer"]) <= set(chosen)
     assert set(view.recommended_sizes()["engineer"]) <= set(chosen)
     records = view.multipliers.records
     assert (records["scope"] == "population").sum() == 1

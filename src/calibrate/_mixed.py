@@ -219,7 +219,7 @@ class MixedFit:
         (X'V^-1X)^-1 at the estimated variances.
     sigma : ndarray (groups,)
         Residual sd per noise group.
-    engineer_sd, cell_sd : float
+    engineer_sd, engineer_area_sd : float
         su and sv.
     engineer_effect : ndarray (E,)
         Predicted u per engineer (BLUP).
@@ -238,7 +238,7 @@ class MixedFit:
     beta_covariance: np.ndarray
     sigma: np.ndarray
     engineer_sd: float
-    cell_sd: float
+    engineer_area_sd: float
     engineer_effect: np.ndarray
     cell_effect: np.ndarray
     engineer_weight: np.ndarray
@@ -273,7 +273,7 @@ class MixedFit:
             M q per cell.
         """
         sums, forms = self._sums, self._forms
-        su2, sv2 = self.engineer_sd**2, self.cell_sd**2
+        su2, sv2 = self.engineer_sd**2, self.engineer_area_sd**2
         engineer = sums.engineer
         nw = sums.n * forms.w
         big_w, k, t = forms.big_w[engineer], forms.k[engineer], forms.t[engineer]
@@ -307,7 +307,7 @@ class MixedFit:
             variance + x'M x - 2 x'(M q).
         """
         sums, forms = self._sums, self._forms
-        su2, sv2 = self.engineer_sd**2, self.cell_sd**2
+        su2, sv2 = self.engineer_sd**2, self.engineer_area_sd**2
         engineers = sums.n_engineers
         omega = np.asarray(cell_weight, dtype=float)
         nw = sums.n * forms.w
@@ -328,11 +328,11 @@ class MixedFit:
         mean = self.engineer_effect + per_engineer(omega * self.cell_effect)
         return mean, np.maximum(variance, 0.0), cross
 
-    def criterion_at(self, engineer_sd: float, cell_sd: float) -> float:
+    def criterion_at(self, engineer_sd: float, engineer_area_sd: float) -> float:
         """The fitted criterion (-2 log-likelihood, ML or REML as fitted) at
         other values of the engineer and engineer x area sds, the noise sds
         kept at their estimates (for checking what the data determine)."""
-        value, _, _ = _criterion(self._sums, self.sigma, engineer_sd, cell_sd, self.reml)
+        value, _, _ = _criterion(self._sums, self.sigma, engineer_sd, engineer_area_sd, self.reml)
         return value
 
 
@@ -424,7 +424,7 @@ def fit_mixed(
         beta_covariance=covariance,
         sigma=sigma,
         engineer_sd=su,
-        cell_sd=sv,
+        engineer_area_sd=sv,
         engineer_effect=engineer_effect,
         cell_effect=cell_effect,
         engineer_weight=weight,

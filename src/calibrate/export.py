@@ -83,12 +83,12 @@ import pandas as pd
 
 from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
-from calibrate.io._csv import write_csv
+from calibrate.io.csv_writer import write_csv
 from calibrate.prediction import predict_durations
 
 __all__ = ["SCHEMA_VERSION", "Multipliers", "load_multipliers", "write_multipliers"]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "2.0"
 
 #: Columns of the multiplier records, in order.
 RECORD_COLUMNS = [
@@ -113,7 +113,7 @@ class Multipliers:
         effects' covariance (``var_intercept``, ``var_elasticity``,
         ``cov_intercept_elasticity``), ``n_finished``, ``n_open``.
     model : dict
-        ``reference_points``, ``zero_points``, ``engineer_sd``, ``cell_sd``,
+        ``reference_points``, ``zero_points``, ``engineer_sd``, ``engineer_area_sd``,
         ``cap_days``, ``confidence``, ``noise``, ``slopes``, ``method``,
         ``clock`` (what the durations measure: ``cycle``, ``lead`` or
         ``mixed``) and ``lead_cap_days`` (the cap lead time is judged
@@ -181,11 +181,11 @@ class Multipliers:
         Fallbacks: an engineer known but new to the area uses the record of
         scope ``engineer_new_area``: the engineer effect u alone (the best
         linear predictor: the new engineer x area effect is independent of
-        all data), with variance PEV(u) + ``cell_sd^2`` and u's cross terms
+        all data), with variance PEV(u) + ``engineer_area_sd^2`` and u's cross terms
         with that area's fixed effects; for an area the model has never
         seen, the record with an empty area (cross terms 0). An unseen
         engineer gets multiplier 1 with variance ``unseen_engineer_sd^2``
-        (``engineer_sd^2 + cell_sd^2``, or an assumed value when the history
+        (``engineer_sd^2 + engineer_area_sd^2``, or an assumed value when the history
         cannot estimate it). An unseen area gets the ticket-weighted average
         of the areas' parameters, with the between-area variance of the
         intercepts added.
@@ -215,7 +215,7 @@ class Multipliers:
         Examples
         --------
         >>> from calibrate import Calibrator
-        >>> from calibrate.synth import simulate_tickets
+        >>> from calibrate.datasets import simulate_tickets
         >>> tickets = simulate_tickets(300, 6, seed=1).tickets.assign(clock="lead")
         >>> lead = Calibrator(cap_days=3).fit(tickets).result_.multipliers
         >>> lead.clock, lead.verdict_cap, lead.with_lead_cap(10).verdict_cap
@@ -249,11 +249,12 @@ class Multipliers:
             "model": {**self.model, "lead_cap_days": self.model.get("lead_cap_days")},
             "fallback": {
                 "description": "an engineer never seen: multiplier 1, log-scale sd "
-                               "model.unseen_engineer_sd (sqrt(engineer_sd^2 + cell_sd^2), "
+                               "model.unseen_engineer_sd (sqrt(engineer_sd^2 + "
+                               "engineer_area_sd^2), "
                                "or an assumed spread when the history cannot estimate it)",
                 "log_mean": 0.0,
                 "log_sd": self.model.get("unseen_engineer_sd", math.sqrt(
-                    self.model["engineer_sd"] ** 2 + self.model["cell_sd"] ** 2)),
+                    self.model["engineer_sd"] ** 2 + self.model["engineer_area_sd"] ** 2)),
             },
             "areas": self.areas.to_dict(orient="records"),
             "records": self.records[RECORD_COLUMNS].to_dict(orient="records"),
@@ -334,10 +335,13 @@ def load_multipliers(path: str | Path) -> Multipliers:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"{path} is not a JSON file: {error}") from None
     version = str(document.get("schema_version", "")) if isinstance(document, dict) else ""
-    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+    major = version.split(".")[0]
+    if major == "1":
+        document = _upgrade_from_1(document)
+    elif major != SCHEMA_VERSION.split(".")[0]:
         raise InputError(
             f"{path} has schema version {version or 'none'}; this calibrate reads "
-            f"{SCHEMA_VERSION.split('.')[0]}.x",
+            f"1.x and {SCHEMA_VERSION.split('.')[0]}.x",
             hint="Re-run `calibrate fit` with this version of calibrate.")
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
@@ -349,6 +353,20 @@ def load_multipliers(path: str | Path) -> Multipliers:
              for error in errors],
         )
     return Multipliers.from_dict(document)
+
+
+def _upgrade_from_1(document: dict) -> dict:
+    """A 1.x document in the 2.0 shape: 2.0 names the engineer x area sd
+    ``engineer_area_sd`` (1.x: ``cell_sd``); nothing else changed."""
+    document = json.loads(json.dumps(document))  # a deep copy
+    model = document.get("model")
+    if isinstance(model, dict) and "cell_sd" in model:
+        model["engineer_area_sd"] = model.pop("cell_sd")
+        identification = model.get("identification")
+        if isinstance(identification, dict) and "cell_sd" in identification:
+            identification["engineer_area_sd"] = identification.pop("cell_sd")
+    document["schema_version"] = SCHEMA_VERSION
+    return document
 
 
 def _clean(value):

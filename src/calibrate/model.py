@@ -4,7 +4,7 @@ For ticket i, worked by engineer e in area a, with the team's estimate p::
 
     log(duration_days_i) = intercept[a] + elasticity[a] * log(p_i / 3)
                            + u[e] + v[e, a] + noise_i
-    u ~ N(0, engineer_sd^2),  v ~ N(0, cell_sd^2),  noise ~ N(0, noise_sd[a]^2)
+    u ~ N(0, engineer_sd^2),  v ~ N(0, engineer_area_sd^2),  noise ~ N(0, noise_sd[a]^2)
 
 - ``intercept[a]`` is the log of the median working days of a 3-point ticket
   for a typical engineer in area a (points are centred on the reference 3).
@@ -322,9 +322,9 @@ def _fit_design(design: Design, *, noise_group: np.ndarray, reml: bool, censorin
         imputed = design.sums(groups, n_groups, rows=rows, log_duration=expected,
                               squares=expected_square, frequency=1 - p_abandoned)
         fit = fit_mixed(finished + imputed, reml=reml, free=free,
-                        start=(fit.sigma, fit.engineer_sd, fit.cell_sd))
+                        start=(fit.sigma, fit.engineer_sd, fit.engineer_area_sd))
         state = np.concatenate([fit.beta, np.log(fit.sigma),
-                                [fit.engineer_sd, fit.cell_sd, share]])
+                                [fit.engineer_sd, fit.engineer_area_sd, share]])
         converged = previous is not None and np.max(np.abs(state - previous)) < tolerance
         if converged:
             break
@@ -538,14 +538,15 @@ class Calibrator(BaseEstimator):
                         noise_group: np.ndarray) -> tuple[DesignFit, dict]:
         """Fit, holding at zero the variance components the data cannot determine.
 
-        Returns the fit and, per component (``engineer_sd``, ``cell_sd``,
+        Returns the fit and, per component (``engineer_sd``, ``engineer_area_sd``,
         ``split``), ``"estimated"``, ``"poorly determined"``, ``"not
         identified"`` or ``"not fitted"`` (the team-only model).
         """
         settings = {"noise_group": noise_group, "reml": self.method == "reml",
                     "censoring": self.censoring, "abandonment": self.abandonment}
         if not self.random_effects:
-            state = {"engineer_sd": "not fitted", "cell_sd": "not fitted", "split": "not fitted"}
+            state = {"engineer_sd": "not fitted", "engineer_area_sd": "not fitted",
+                     "split": "not fitted"}
             return fit_design(design, free=(), **settings), state
         engineers = table.loc[~table["censored"], "engineer"].nunique()
         if engineers < 2:
@@ -553,13 +554,13 @@ class Calibrator(BaseEstimator):
                 "a single engineer has finished tickets: the spread between engineers cannot "
                 "be estimated (not identified); predictions for anyone else ASSUME a spread of "
                 f"{ASSUMED_ENGINEER_SD:g} on the log scale", CalibrationWarning, stacklevel=3)
-            state = {"engineer_sd": "not identified", "cell_sd": "not identified",
+            state = {"engineer_sd": "not identified", "engineer_area_sd": "not identified",
                      "split": "not identified"}
             return fit_design(design, free=(), **settings), state
-        state = {"engineer_sd": "estimated", "cell_sd": "estimated", "split": "estimated"}
+        state = {"engineer_sd": "estimated", "engineer_area_sd": "estimated", "split": "estimated"}
         design_fit = fit_design(design, **settings)
         fit = design_fit.fit
-        total = fit.engineer_sd**2 + fit.cell_sd**2
+        total = fit.engineer_sd**2 + fit.engineer_area_sd**2
         typical = float(np.median(fit.sigma))
         if total > (1e-3 * typical) ** 2:
             # Move all of the between-person variance to one component, then
@@ -587,7 +588,7 @@ class Calibrator(BaseEstimator):
                     CalibrationWarning, stacklevel=3)
                 state["split"] = "poorly determined"
         for key, name, value in (("engineer_sd", "engineer", fit.engineer_sd),
-                                 ("cell_sd", "engineer x area", fit.cell_sd)):
+                                 ("engineer_area_sd", "engineer x area", fit.engineer_area_sd)):
             if state[key] == "estimated" and value < 1e-3 * typical:
                 warnings.warn(
                     f"the {name} variance is estimated at zero (a boundary): the data show no "

@@ -128,7 +128,7 @@ def _engineer_effects(records: pd.DataFrame, model: dict, frame: pd.DataFrame,
     ``engineer_new_area`` record (the engineer effect alone, with the new
     cell's variance) where they have none — with an empty area for an area
     the model has never seen; files from before schema 1.1 lack those and
-    fall back to the engineer record plus ``cell_sd^2``. An unseen engineer:
+    fall back to the engineer record plus ``engineer_area_sd^2``. An unseen engineer:
     multiplier 1 with variance ``unseen_engineer_sd^2``.
     """
     new_area = records["scope"] == "engineer_new_area"
@@ -140,18 +140,18 @@ def _engineer_effects(records: pd.DataFrame, model: dict, frame: pd.DataFrame,
     keys = pd.MultiIndex.from_arrays([frame["engineer"], frame["area"]])
     scope = cells["scope"].reindex(keys).to_numpy()
     cell_mean = cells["log_mean"].reindex(keys).to_numpy()
-    cell_sd = cells["log_sd"].reindex(keys).to_numpy()
+    engineer_area_sd = cells["log_sd"].reindex(keys).to_numpy()
     person_mean = people["log_mean"].reindex(frame["engineer"]).to_numpy()
     person_sd = people["log_sd"].reindex(frame["engineer"]).to_numpy()
     cross = (cells["fixed_cross_intercept"].reindex(keys).to_numpy()
              + covariate * cells["fixed_cross_elasticity"].reindex(keys).to_numpy())
     has_cell, has_person = ~np.isnan(cell_mean), ~np.isnan(person_mean)
     unseen_sd = model.get("unseen_engineer_sd",
-                          math.sqrt(model["engineer_sd"] ** 2 + model["cell_sd"] ** 2))
+                          math.sqrt(model["engineer_sd"] ** 2 + model["engineer_area_sd"] ** 2))
     return {
         "mean": np.where(has_cell, cell_mean, np.where(has_person, person_mean, 0.0)),
-        "variance": np.where(has_cell, cell_sd**2,
-                             np.where(has_person, person_sd**2 + model["cell_sd"] ** 2,
+        "variance": np.where(has_cell, engineer_area_sd**2,
+                             np.where(has_person, person_sd**2 + model["engineer_area_sd"] ** 2,
                                       unseen_sd**2)),
         "cross": cross,
         "has_record": has_cell,

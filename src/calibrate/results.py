@@ -43,7 +43,7 @@ class CalibrationResult:
     multipliers : Multipliers
         Records per population / engineer / engineer x area and the model
         parameters; what :func:`calibrate.export.write_multipliers` writes.
-    engineer_multipliers, cell_multipliers : DataFrame
+    engineer_multipliers, engineer_area_multipliers : DataFrame
         The engineer and engineer x area records, with ``raw_ratio``: the
         unpooled geometric-mean ratio of the engineer's finished tickets to the
         team model (shows how much pooling moved each estimate). An
@@ -55,8 +55,8 @@ class CalibrationResult:
     fixed_effects : DataFrame
         All fixed effects with standard errors.
     variance_components : dict
-        ``engineer_sd``, ``cell_sd``, ``noise_sd`` per area, and
-        ``identification``: per component (``engineer_sd``, ``cell_sd``, and
+        ``engineer_sd``, ``engineer_area_sd``, ``noise_sd`` per area, and
+        ``identification``: per component (``engineer_sd``, ``engineer_area_sd``, and
         ``split`` between them) ``"estimated"``, ``"poorly determined"``,
         ``"not identified"`` (held at 0: the data cannot determine it) or
         ``"not fitted"``.
@@ -127,7 +127,7 @@ class CalibrationResult:
     def variance_components(self) -> dict:
         areas = self._area_tables[1]
         return {"engineer_sd": float(self._fit.engineer_sd),
-                "cell_sd": float(self._fit.cell_sd),
+                "engineer_area_sd": float(self._fit.engineer_area_sd),
                 "noise_sd": dict(zip(areas["area"], map(float, areas["noise_sd"]),
                                      strict=True)),
                 "identification": dict(self._identification)}
@@ -158,7 +158,7 @@ class CalibrationResult:
         share = cell_tickets / np.maximum(engineer_tickets[design.cell_engineer], 1)
         mean, variance, _ = fit.engineer_mix_effect(share)
         sd = np.sqrt(variance)
-        prior = fit.engineer_sd**2 + fit.cell_sd**2 * np.bincount(
+        prior = fit.engineer_sd**2 + fit.engineer_area_sd**2 * np.bincount(
             design.cell_engineer, share**2, n_engineers)
         return pd.DataFrame({
             "scope": "engineer", "engineer": design.engineers, "area": None,
@@ -182,7 +182,7 @@ class CalibrationResult:
             "area": np.asarray(design.areas, dtype=object)[design.cell_area],
             "log_mean": mean, "log_sd": sd, **multiplier_summary(mean, sd),
             "n_finished": counts["cell_finished"], "n_open": counts["cell_open"],
-            "shrinkage_weight": _weight(variance, fit.engineer_sd**2 + fit.cell_sd**2),
+            "shrinkage_weight": _weight(variance, fit.engineer_sd**2 + fit.engineer_area_sd**2),
             "fixed_cross_intercept": cross[np.arange(n_cells), design.cell_area],
             "fixed_cross_elasticity": (np.zeros(n_cells) if self._assumed
                                        else cross[np.arange(n_cells), slope]),
@@ -208,7 +208,7 @@ class CalibrationResult:
     def _unseen_engineer_sd(self) -> float:
         if self._identification["engineer_sd"] == "not identified":
             return ASSUMED_ENGINEER_SD
-        return float(np.sqrt(self._fit.engineer_sd**2 + self._fit.cell_sd**2))
+        return float(np.sqrt(self._fit.engineer_sd**2 + self._fit.engineer_area_sd**2))
 
     @cached_property
     def multipliers(self) -> Multipliers:
@@ -238,7 +238,7 @@ class CalibrationResult:
             "reference_points": float(design.reference_points),
             "zero_points": float(design.zero_points),
             "engineer_sd": float(fit.engineer_sd),
-            "cell_sd": float(fit.cell_sd),
+            "engineer_area_sd": float(fit.engineer_area_sd),
             "unseen_engineer_sd": float(self._unseen_engineer_sd),
             "identification": dict(self._identification),
             "cap_days": float(settings["cap_days"]),
@@ -262,7 +262,7 @@ class CalibrationResult:
         return table.sort_values("engineer").reset_index(drop=True)
 
     @cached_property
-    def cell_multipliers(self) -> pd.DataFrame:
+    def engineer_area_multipliers(self) -> pd.DataFrame:
         table = self._cell_records.drop(columns=["scope", *_INTERNAL]).assign(
             raw_ratio=self._raw_ratios[1])
         return table.sort_values(["engineer", "area"]).reset_index(drop=True)
@@ -316,7 +316,7 @@ class CalibrationResult:
         Returns a table with one row per engineer x area and a column
         ``p_over_N`` per points value N, plus the tickets behind each row.
         """
-        cells = self.cell_multipliers
+        cells = self.engineer_area_multipliers
         table = cells[["engineer", "area", "n_finished", "n_open"]].copy()
         for value in points:
             prediction = self.predict(cells["engineer"], cells["area"], np.full(len(cells), value))
@@ -338,7 +338,7 @@ class CalibrationResult:
         """
         cap = self.cap_days if cap_days is None else cap_days
         level = self.confidence if confidence is None else confidence
-        cells = self.cell_multipliers[["engineer", "area", "n_finished", "n_open"]]
+        cells = self.engineer_area_multipliers[["engineer", "area", "n_finished", "n_open"]]
         fits = pd.DataFrame(index=cells.index)
         for value in scale:
             prediction = self.predict(cells["engineer"], cells["area"],
@@ -376,8 +376,8 @@ class CalibrationResult:
                                             records=records.reset_index(drop=True)),
             engineer_multipliers=self.engineer_multipliers[
                 self.engineer_multipliers["engineer"].isin(keep)].reset_index(drop=True),
-            cell_multipliers=self.cell_multipliers[
-                self.cell_multipliers["engineer"].isin(keep)].reset_index(drop=True),
+            engineer_area_multipliers=self.engineer_area_multipliers[
+                self.engineer_area_multipliers["engineer"].isin(keep)].reset_index(drop=True),
         )
 
     def with_lead_cap(self, lead_cap_days: float | None) -> CalibrationResult:
@@ -480,7 +480,7 @@ def _new_area_records(fit, design, slope_columns: np.ndarray, assumed: bool) -> 
 
     The best linear predictor of u + v_new is the engineer effect u alone
     (v_new is independent of all data), with prediction-error variance
-    PEV(u) + cell_sd^2 and u's cross terms with the area's fixed effects.
+    PEV(u) + engineer_area_sd^2 and u's cross terms with the area's fixed effects.
     """
     n_engineers, n_areas = len(design.engineers), len(design.areas)
     has_cell = np.zeros((n_engineers, n_areas), dtype=bool)
@@ -494,8 +494,8 @@ def _new_area_records(fit, design, slope_columns: np.ndarray, assumed: bool) -> 
                "n_finished", "n_open", "shrinkage_weight", "fixed_cross_intercept",
                "fixed_cross_elasticity"]
     mean, variance, cross = fit.engineer_mix_effect(np.zeros(len(design.cell_engineer)))
-    prior = fit.engineer_sd**2 + fit.cell_sd**2
-    total_variance = variance[engineer] + fit.cell_sd**2
+    prior = fit.engineer_sd**2 + fit.engineer_area_sd**2
+    total_variance = variance[engineer] + fit.engineer_area_sd**2
     log_sd = np.sqrt(total_variance)
     return pd.DataFrame({
         "scope": "engineer_new_area",
@@ -593,7 +593,7 @@ def _summary_tables(result: CalibrationResult) -> dict[str, pd.DataFrame]:
             f"{model['method'].upper()}, noise sd per {model['noise']}",
             result.em_iterations, "yes" if result.converged else "NO",
             f"{result.variance_components['engineer_sd']:.3f}",
-            f"{result.variance_components['cell_sd']:.3f}",
+            f"{result.variance_components['engineer_area_sd']:.3f}",
             identification["split"],
             int((result.aging_work["p_abandoned"] > 0.5).sum()),
             "none" if model.get("half_life_days") is None
@@ -602,7 +602,7 @@ def _summary_tables(result: CalibrationResult) -> dict[str, pd.DataFrame]:
         index=["tickets", "open (censored)", "engineers", "areas", "clock",
                "cap for verdicts", "fit", "EM iterations", "converged",
                "engineer sd (log)" + _flag(identification["engineer_sd"]),
-               "engineer x area sd (log)" + _flag(identification["cell_sd"]),
+               "engineer x area sd (log)" + _flag(identification["engineer_area_sd"]),
                "engineer vs engineer x area", "open, likely abandoned",
                "recency half-life"])
     elasticity = result.elasticity[["area", "elasticity", "std_error", "ci_low",
@@ -627,7 +627,7 @@ def _summary_tables(result: CalibrationResult) -> dict[str, pd.DataFrame]:
             title = (f"Where the {reference:g}-point assumption breaks (cap {cap:g} "
                      f"working days, {result.confidence:.0%} confidence)")
     else:
-        cells = result.cell_multipliers
+        cells = result.engineer_area_multipliers
         prediction = result.predict(cells["engineer"], cells["area"],
                                     np.full(len(cells), reference))
         breaks = cells[["engineer", "area"]].assign(

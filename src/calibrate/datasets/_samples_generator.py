@@ -4,7 +4,7 @@ For tests and benchmarks: :func:`simulate_tickets` draws tickets from the
 model of :mod:`calibrate.model`, in its vocabulary::
 
     log d = intercept[area] + elasticity[area]·log(p / 3) + u[engineer] + v[engineer, area] + e
-    u ~ N(0, engineer_sd^2),  v ~ N(0, cell_sd^2),  e ~ N(0, noise_sd[area]^2)
+    u ~ N(0, engineer_sd^2),  v ~ N(0, engineer_area_sd^2),  e ~ N(0, noise_sd[area]^2)
 
 and returns the canonical table with the truth it was drawn from. The
 realistic export of a team is :func:`calibrate.datasets.generate_team_history`.
@@ -38,7 +38,7 @@ class SimulatedTable:
         Canonical ticket table (open tickets censored at ``as_of``).
     truth : dict
         ``intercept`` / ``elasticity`` / ``noise_sd`` per area (intercept at
-        the reference of 3 points), ``engineer_sd``, ``cell_sd``, and arrays
+        the reference of 3 points), ``engineer_sd``, ``engineer_area_sd``, and arrays
         ``u`` (per engineer, in ``engineers`` order) and ``v`` (engineer x
         area); ``abandoned_ids`` lists the abandoned tickets.
     """
@@ -66,7 +66,7 @@ def simulate_tickets(
     *,
     areas: Sequence[str] = AREAS,
     engineer_sd: float = 0.3,
-    cell_sd: float = 0.2,
+    engineer_area_sd: float = 0.2,
     noise_sd: float | Sequence[float] = 0.6,
     elasticity: float | Sequence[float] = 0.6,
     intercept: float | Sequence[float] = 0.7,
@@ -111,7 +111,7 @@ def simulate_tickets(
 
     intercepts, slopes, sigmas = per_area(intercept), per_area(elasticity), per_area(noise_sd)
     u = rng.normal(0, engineer_sd, n_engineers)
-    v = rng.normal(0, cell_sd, (n_engineers, n_areas))
+    v = rng.normal(0, engineer_area_sd, (n_engineers, n_areas))
     activity = rng.lognormal(0, 0.8, n_engineers)
     share = activity / activity.sum()
     draws = _worked_tickets(rng, n_tickets, share, n_areas, intercepts, slopes, sigmas, u, v,
@@ -130,7 +130,7 @@ def simulate_tickets(
         "elasticity": dict(zip(areas, slopes.tolist(), strict=True)),
         "noise_sd": dict(zip(areas, sigmas.tolist(), strict=True)),
         "engineer_sd": engineer_sd,
-        "cell_sd": cell_sd,
+        "engineer_area_sd": engineer_area_sd,
         "u": u,
         "v": v,
         "abandoned_ids": [f"T-{i + 1}" for i in range(n_total - n_abandoned, n_total)],

@@ -14,7 +14,7 @@ of a 3-point ticket for an average engineer). The engineer effects ``u`` and
 ``v`` are *designed* profiles (a researcher who is fast on research and slow
 on data engineering, a data engineer the reverse, a fast senior, a new hire,
 ...) rather than random draws, with root mean squares ``engineer_sd`` and
-``cell_sd``; ticket noise ``e`` is drawn per ticket.
+``engineer_area_sd``; ticket noise ``e`` is drawn per ticket.
 
 The history is generated once, as a table of tickets with their full status
 and points history (:func:`generate_team_history`), and then rendered into
@@ -264,7 +264,7 @@ class SyntheticHistory:
         The parameters the history was generated from (JSON-ready), in the
         model's vocabulary: ``intercept`` (at ``reference_points``, 3),
         ``elasticity`` and ``noise_sd`` per area, ``engineer_sd`` and
-        ``cell_sd`` (root mean squares of the designed effects), the effects
+        ``engineer_area_sd`` (root mean squares of the designed effects), the effects
         ``u`` (per engineer) and ``v`` (per ``"engineer|area"``), the
         resulting ``engineer_multipliers`` and ``engineer_area_multipliers``,
         and the seed, ``as_of``, calendar and counts.
@@ -460,9 +460,9 @@ def _engineer_effects() -> dict[str, Any]:
             for j, area in enumerate(AREAS)
         },
         # Root mean square of the designed effects: the spread a fitted
-        # engineer_sd, cell_sd should come close to.
+        # engineer_sd, engineer_area_sd should come close to.
         "engineer_sd": float(round(math.sqrt(float(np.mean(u**2))), 6)),
-        "cell_sd": float(round(math.sqrt(float(np.mean(v**2))), 6)),
+        "engineer_area_sd": float(round(math.sqrt(float(np.mean(v**2))), 6)),
     }
 
 
@@ -953,7 +953,7 @@ def _truth(effects, seed, as_of, calendar, tickets) -> dict:
         "elasticity": {area: _POPULATION[area]["elasticity"] for area in AREAS},
         "noise_sd": {area: _POPULATION[area]["noise_sd"] for area in AREAS},
         "engineer_sd": effects["engineer_sd"],
-        "cell_sd": effects["cell_sd"],
+        "engineer_area_sd": effects["engineer_area_sd"],
         "u": u,
         "v": v,
         "engineer_multipliers": {name: round(math.exp(u[name]), 6) for name in engineers},
@@ -974,7 +974,7 @@ def _truth(effects, seed, as_of, calendar, tickets) -> dict:
         },
         "notes": [
             "u and v are designed profiles, centred so that intercept[area] is the average"
-            " engineer; engineer_sd and cell_sd are the root mean squares of the designed"
+            " engineer; engineer_sd and engineer_area_sd are the root mean squares of the designed"
             " u and v.",
             "Durations follow points_at_start; exports show points_final.",
             "Unassigned worked tickets were drawn with u = v = 0.",

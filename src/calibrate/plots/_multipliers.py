@@ -43,7 +43,7 @@ class MultipliersDisplay:
     def from_result(cls, result, *, cells: bool = True) -> MultipliersDisplay:
         """The engineer multipliers and, when ``cells``, the engineer x area ones."""
         result = _data.fitted_result(result)
-        cell_table = result.cell_multipliers
+        cell_table = result.engineer_area_multipliers
         rows: list[dict] = []
         for person in result.engineer_multipliers.to_dict("records"):
             rows.append({**person, "label": f"{person['engineer']} ({person['n_finished']})",

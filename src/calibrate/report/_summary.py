@@ -81,7 +81,7 @@ def _cells_at_reference(result: CalibrationResult, rule: Rule, min_tickets: int)
     """Per engineer x area: the predicted days of a reference-size ticket,
     whether it rests on ``min_tickets`` finished tickets (``enough``), and,
     when verdicts are given, the recommended size and P(over the cap)."""
-    cells = result.cell_multipliers[["engineer", "area", "n_finished", "n_open"]]
+    cells = result.engineer_area_multipliers[["engineer", "area", "n_finished", "n_open"]]
     prediction = result.predict(cells["engineer"], cells["area"],
                                 np.full(len(cells), rule.reference))
     cells = cells.assign(
@@ -395,7 +395,7 @@ def model_sentences(result: CalibrationResult) -> list[str]:
             "stretch the estimates.")
     identification = result.variance_components["identification"]
     several_areas = len(result.elasticity) > 1
-    if identification["engineer_sd"] == "not identified" and identification["cell_sd"] == (
+    if identification["engineer_sd"] == "not identified" and identification["engineer_area_sd"] == (
             "not identified"):
         sentences.append(
             "With a single engineer the spread between engineers cannot be measured: numbers "

@@ -26,7 +26,7 @@ def tables_section(result: CalibrationResult, *, backtest_result: BacktestResult
         for row in result.engineer_multipliers.itertuples()
     ]
     cell_rows = []
-    for row in result.cell_multipliers.itertuples():
+    for row in result.engineer_area_multipliers.itertuples():
         enough = row.n_finished >= min_tickets
         cell_rows.append({
             "engineer": row.engineer, "area": row.area, "enough": enough,
@@ -75,7 +75,8 @@ def method_section(table: TicketTable, result: CalibrationResult) -> dict:
         "calendar": table.calendar.describe() if table.calendar else "not recorded",
         "notes": list(table.notes),
         "model": {
-            "engineer_sd": f"{model['engineer_sd']:.2f}", "cell_sd": f"{model['cell_sd']:.2f}",
+            "engineer_sd": f"{model['engineer_sd']:.2f}",
+            "engineer_area_sd": f"{model['engineer_area_sd']:.2f}",
             "em_iterations": result.em_iterations, "converged": result.converged,
             "method": model["method"].upper(),
         },
