@@ -282,8 +282,8 @@ def test_same_input_gives_byte_identical_outputs(tmp_path):
 @pytest.fixture(scope="module")
 def lead_export(tmp_path_factory):
     """A canonical table whose durations are lead time (as a GitLab export gives)."""
+    from calibrate.datasets import simulate_tickets
     from calibrate.io import write_tickets
-    from calibrate.synth import simulate_tickets
 
     tickets = simulate_tickets(600, 6, intercept=3.0, noise_sd=1.2, seed=5).tickets.assign(
         clock="lead")

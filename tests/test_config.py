@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from calibrate.config import (
@@ -15,6 +16,7 @@ from calibrate.config import (
     AreaRule,
     Config,
     config_from_dict,
+    fold_name,
     load_config,
 )
 from calibrate.durations import WorkCalendar
@@ -109,6 +111,39 @@ def test_not_finished_resolutions_are_matched_loosely(resolution):
 @pytest.mark.parametrize("resolution", ["Done", "Fixed", ""])
 def test_finished_resolutions(resolution):
     assert not Config().is_not_finished_resolution(resolution)
+
+
+@pytest.mark.parametrize("status", ["In Progress", "In-Progress", "in progress", "IN_PROGRESS",
+                                    "inprogress", " In  Progress "])
+def test_statuses_are_compared_by_letters_and_digits(status):
+    assert Config().is_in_progress_status(status)
+    assert Config(done_statuses=(status,)).is_done_status("In Progress")
+    assert fold_name(status) == "inprogress"
+
+
+def test_names_in_other_alphabets_are_compared_by_their_letters():
+    config = Config(not_finished_resolutions=("Отклонено",))
+    assert config.is_not_finished_resolution("отклонено")
+    assert not config.is_not_finished_resolution("Готово")
+
+
+def test_status_rules_run_over_a_column_once_per_distinct_value(monkeypatch):
+    import calibrate.config
+
+    statuses = pd.Series(["Done", None, "done", "To Do"] * 1000, index=range(10, 4010))
+    folded = []
+
+    def counting(name):
+        folded.append(name)
+        return fold_name(name)
+
+    monkeypatch.setattr(calibrate.config, "fold_name", counting)
+    done = Config().is_done_status(statuses)
+    assert done.index.equals(statuses.index)
+    assert done.tolist() == [True, False, True, False] * 1000
+    # The configured names and the three distinct statuses; a missing one matches nothing.
+    assert len(folded) == len(DEFAULT_DONE) + 3
+    assert Config().is_in_progress_status(["Doing", "Done"]).tolist() == [True, False]
 
 
 def _problem_keys(error: InputError) -> set[str]:

@@ -172,8 +172,8 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     from calibrate.config import load_config
     from calibrate.export import load_multipliers
     from calibrate.io._atomic import atomic_path
-    from calibrate.io._csv import write_csv
     from calibrate.io.backlog import read_backlog
+    from calibrate.io.csv_writer import write_csv
 
     multipliers = load_multipliers(multipliers_path)
     config = load_config(config_path)

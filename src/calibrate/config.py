@@ -43,16 +43,21 @@ silently).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from calibrate.durations import WorkCalendar
 from calibrate.errors import InputError, Problem
 
-__all__ = ["AreaRule", "Config", "load_config"]
+__all__ = ["AreaRule", "Config", "config_from_dict", "fold_name", "load_config"]
 
 #: Ticket fields an area rule can look at.
 AREA_RULE_FIELDS = ("labels", "components", "issue_type", "epic", "team", "title")
@@ -155,14 +160,82 @@ class Config:
         """A copy with some settings changed."""
         return replace(self, **changes)
 
-    def is_not_finished_resolution(self, resolution: str) -> bool:
-        """Whether a resolution means the ticket was closed without the work done."""
-        wanted = {_fold(r) for r in self.not_finished_resolutions}
-        return _fold(resolution) in wanted
+    def is_in_progress_status(self, statuses: Names) -> Matches:
+        """Whether each status means work has started (``[statuses] in_progress``).
+
+        Statuses are compared by :func:`fold_name`, so ``"In-Progress"``,
+        ``"in progress"`` and ``"IN_PROGRESS"`` all match ``"In Progress"``.
+
+        Parameters
+        ----------
+        statuses : str, Series or sequence of str
+            One status, or a column of them; missing values match nothing.
+
+        Returns
+        -------
+        bool, Series of bool or array of bool
+            For a str, a bool; for a Series, a Series on its index; else an
+            array. A column is folded once per distinct value, not per row.
+
+        Examples
+        --------
+        >>> from calibrate.config import Config
+        >>> Config().is_in_progress_status("IN_PROGRESS")
+        True
+        >>> Config().is_in_progress_status(["In-Progress", "To Do", None]).tolist()
+        [True, False, False]
+        """
+        return _matches(statuses, self.in_progress_statuses)
+
+    def is_done_status(self, statuses: Names) -> Matches:
+        """Whether each status means the work is done (``[statuses] done``).
+
+        Compared and vectorised as in :meth:`is_in_progress_status`.
+        """
+        return _matches(statuses, self.done_statuses)
+
+    def is_not_finished_resolution(self, resolutions: Names) -> Matches:
+        """Whether each resolution (or status) means the ticket was closed
+        without the work done (``[statuses] not_finished_resolutions``).
+
+        Compared and vectorised as in :meth:`is_in_progress_status`:
+        ``"WONT_DO"`` is the default ``"Won't Do"``.
+        """
+        return _matches(resolutions, self.not_finished_resolutions)
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())
+#: What the status rules of :class:`Config` accept, and what they return.
+Names = str | pd.Series | Sequence[str | None] | None
+Matches = bool | pd.Series | np.ndarray
+
+
+@functools.lru_cache(maxsize=1 << 16)  # names repeat: statuses, labels, field names
+def fold_name(name: str) -> str:
+    """A name as statuses and resolutions are compared: its letters and
+    digits, case-folded.
+
+    Examples
+    --------
+    >>> from calibrate.config import fold_name
+    >>> fold_name("In-Progress") == fold_name("in progress") == fold_name("IN_PROGRESS")
+    True
+    >>> fold_name("Won't Do")
+    'wontdo'
+    """
+    return "".join(filter(str.isalnum, str(name).casefold()))
+
+
+def _matches(values: Names, names: tuple[str, ...]) -> Matches:
+    """Which values fold to one of ``names``, folding each distinct value once."""
+    wanted = frozenset(fold_name(name) for name in names)
+    if values is None or isinstance(values, str):
+        return values is not None and fold_name(values) in wanted
+    column = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    # The code of a missing value, -1, picks the False appended at the end.
+    flags = np.array([fold_name(value) in wanted for value in distinct] + [False], dtype=bool)
+    matched = flags[codes]
+    return pd.Series(matched, index=column.index) if isinstance(values, pd.Series) else matched
 
 
 _SCHEMA: dict[str, set[str]] = {
@@ -194,10 +267,10 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
     path = Path(path)
+    if not path.exists():
+        raise InputError(f"Config file {path} does not exist")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(f"Config file {path} does not exist") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise InputError(
             f"Config file {path} is not valid TOML: {error}",
@@ -207,168 +280,210 @@ def load_config(path: str | Path | None) -> Config:
 
 
 def config_from_dict(raw: dict, origin: str = "config") -> Config:
-    """Build a :class:`Config` from parsed TOML (a nested dict)."""
-    problems: list[Problem] = []
+    """Build a :class:`Config` from parsed TOML (a nested dict).
 
-    def bad(key: str, message: str, value: Any = None, expected: str | None = None) -> None:
-        problems.append(Problem(message, file=origin, column=key, value=value, expected=expected))
+    Raises
+    ------
+    InputError
+        Listing every unknown or ill-typed setting, with ``origin`` as the file.
+    """
+    settings = _Settings(raw, origin)
+    settings.check_keys()
+    # (Read in this order, so that the problems are listed in it.)
+    extra_holidays = _extra_holidays(settings)
+    rules = _area_rules(settings)
+    scale = _points_scale(settings)
+    columns = settings.section("columns")
+    if not all(isinstance(v, str) for v in columns.values()):
+        settings.bad("columns", "each mapping must be 'canonical_name = \"Export column\"'",
+                     value=columns)
+        columns = {}
+    minimum, closed_within, lead_cap = _durations(settings)
+    config = Config(
+        calendar=_calendar(settings, extra_holidays),
+        area_column=settings.text("areas", "column"),
+        area_default=settings.text("areas", "default") or "general",
+        area_rules=rules,
+        points_scale=scale,
+        points_column=settings.text("points", "column"),
+        in_progress_statuses=settings.text_list("statuses", "in_progress", DEFAULT_IN_PROGRESS),
+        done_statuses=settings.text_list("statuses", "done", DEFAULT_DONE),
+        not_finished_resolutions=settings.text_list(
+            "statuses", "not_finished_resolutions", DEFAULT_NOT_FINISHED
+        ),
+        start_column=settings.text("statuses", "start_column"),
+        columns=dict(columns),
+        lead_cap_days=lead_cap,
+        minimum_duration_days=minimum,
+        closed_within_minutes=closed_within,
+        source=origin,
+    )
+    if settings.problems:
+        raise InputError(f"The settings in {origin} are not valid", settings.problems,
+                         hint="See the README's configuration section.")
+    return config
 
-    for section, content in raw.items():
-        if section not in _SCHEMA:
-            bad(section, "unknown section", expected=f"one of {', '.join(sorted(_SCHEMA))}")
-            continue
-        if not isinstance(content, dict):
-            bad(section, "a section must be a table", value=content)
-            continue
-        if section == "columns":
-            continue
-        for key in content:
-            if key not in _SCHEMA[section]:
-                bad(f"{section}.{key}", "unknown setting",
-                    expected=f"one of {', '.join(sorted(_SCHEMA[section]))}")
 
-    def section(name: str) -> dict:
-        # A section that is not a table was reported above; read it as empty.
-        content = raw.get(name, {})
+class _Settings:
+    """Parsed TOML, read setting by setting; every problem is collected (not
+    raised) so that a file's mistakes are all reported at once."""
+
+    def __init__(self, raw: dict, origin: str) -> None:
+        self.raw = raw
+        self.origin = origin
+        self.problems: list[Problem] = []
+
+    def bad(self, key: str, message: str, value: Any = None, expected: str | None = None) -> None:
+        self.problems.append(Problem(message, file=self.origin, column=key, value=value,
+                                     expected=expected))
+
+    def check_keys(self) -> None:
+        """Report unknown sections and keys, and sections that are not tables."""
+        for name, content in self.raw.items():
+            if name not in _SCHEMA:
+                self.bad(name, "unknown section", expected=f"one of {', '.join(sorted(_SCHEMA))}")
+            elif not isinstance(content, dict):
+                self.bad(name, "a section must be a table", value=content)
+            elif name != "columns":  # (a free mapping, checked by the generic reader)
+                for key in content:
+                    if key not in _SCHEMA[name]:
+                        self.bad(f"{name}.{key}", "unknown setting",
+                                 expected=f"one of {', '.join(sorted(_SCHEMA[name]))}")
+
+    def section(self, name: str) -> dict:
+        # A section that is not a table was reported by check_keys; read it as empty.
+        content = self.raw.get(name, {})
         return content if isinstance(content, dict) else {}
 
-    def text_list(section_name: str, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = section(section_name).get(key)
+    def text_list(self, section: str, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.section(section).get(key)
         if value is None:
             return default
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            bad(f"{section_name}.{key}", "must be a list of strings", value=value)
+            self.bad(f"{section}.{key}", "must be a list of strings", value=value)
             return default
         return tuple(value)
 
-    def text(section_name: str, key: str) -> str | None:
-        value = section(section_name).get(key)
+    def text(self, section: str, key: str) -> str | None:
+        value = self.section(section).get(key)
         if value is None or value == "":
             return None
         if not isinstance(value, str):
-            bad(f"{section_name}.{key}", "must be a string", value=value)
+            self.bad(f"{section}.{key}", "must be a string", value=value)
             return None
         return value
 
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+def _extra_holidays(settings: _Settings) -> tuple[dt.date, ...]:
     extra: list[dt.date] = []
-    holidays_setting = section("calendar").get("extra_holidays", [])
-    if not isinstance(holidays_setting, list):
-        bad("calendar.extra_holidays", "must be a list of dates", value=holidays_setting)
-        holidays_setting = []
-    for value in holidays_setting:
+    values = settings.section("calendar").get("extra_holidays", [])
+    if not isinstance(values, list):
+        settings.bad("calendar.extra_holidays", "must be a list of dates", value=values)
+        values = []
+    for value in values:
         if isinstance(value, dt.date):
             extra.append(value)
             continue
         try:
             extra.append(dt.date.fromisoformat(str(value)))
         except ValueError:
-            bad("calendar.extra_holidays", "not a date", value=value, expected="YYYY-MM-DD")
+            settings.bad("calendar.extra_holidays", "not a date", value=value,
+                         expected="YYYY-MM-DD")
+    return tuple(extra)
 
-    rules: list[AreaRule] = []
-    raw_rules = section("areas").get("rules", [])
+
+def _area_rules(settings: _Settings) -> tuple[AreaRule, ...]:
+    raw_rules = settings.section("areas").get("rules", [])
     if not isinstance(raw_rules, list):
-        bad("areas.rules", "must be a list of [[areas.rules]] tables", value=raw_rules)
+        settings.bad("areas.rules", "must be a list of [[areas.rules]] tables", value=raw_rules)
         raw_rules = []
-    for index, rule in enumerate(raw_rules, start=1):
-        key = f"areas.rules[{index}]"
-        if not isinstance(rule, dict) or not isinstance(rule.get("area"), str):
-            bad(key, "each rule needs an 'area' string and a 'patterns' list", value=rule)
-            continue
-        patterns = rule.get("patterns", [])
-        if isinstance(patterns, str):
-            patterns = [patterns]
-        if not patterns or not all(isinstance(p, str) for p in patterns):
-            bad(key, "'patterns' must be a non-empty list of strings", value=patterns)
-            continue
-        rule_fields = rule.get("fields", list(AREA_RULE_FIELDS))
-        if isinstance(rule_fields, str):
-            rule_fields = [rule_fields]
-        unknown = [f for f in rule_fields if f not in AREA_RULE_FIELDS]
-        if unknown:
-            bad(key, "unknown field in 'fields'", value=unknown,
-                expected=f"any of {', '.join(AREA_RULE_FIELDS)}")
-            continue
-        extra_keys = set(rule) - {"area", "patterns", "fields"}
-        if extra_keys:
-            bad(key, "unknown key in rule", value=sorted(extra_keys),
-                expected="area, patterns, fields")
-        try:
-            compiled = AreaRule(rule["area"], tuple(patterns), tuple(rule_fields))
-            compiled.regex  # noqa: B018 - compile now so a bad pattern is reported here
-        except re.error as error:
-            bad(key, f"pattern is not a valid regular expression ({error})", value=patterns)
-            continue
-        rules.append(compiled)
+    rules = (_area_rule(settings, f"areas.rules[{index}]", rule)
+             for index, rule in enumerate(raw_rules, start=1))
+    return tuple(rule for rule in rules if rule is not None)
 
+
+def _area_rule(settings: _Settings, key: str, rule: Any) -> AreaRule | None:
+    """One ``[[areas.rules]]`` table, or None (reported) when it is not usable."""
+    if not isinstance(rule, dict) or not isinstance(rule.get("area"), str):
+        settings.bad(key, "each rule needs an 'area' string and a 'patterns' list", value=rule)
+        return None
+    patterns = rule.get("patterns", [])
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not patterns or not all(isinstance(p, str) for p in patterns):
+        settings.bad(key, "'patterns' must be a non-empty list of strings", value=patterns)
+        return None
+    rule_fields = rule.get("fields", list(AREA_RULE_FIELDS))
+    if isinstance(rule_fields, str):
+        rule_fields = [rule_fields]
+    unknown = [f for f in rule_fields if f not in AREA_RULE_FIELDS]
+    if unknown:
+        settings.bad(key, "unknown field in 'fields'", value=unknown,
+                     expected=f"any of {', '.join(AREA_RULE_FIELDS)}")
+        return None
+    extra_keys = set(rule) - {"area", "patterns", "fields"}
+    if extra_keys:
+        settings.bad(key, "unknown key in rule", value=sorted(extra_keys),
+                     expected="area, patterns, fields")
+    try:
+        compiled = AreaRule(rule["area"], tuple(patterns), tuple(rule_fields))
+        compiled.regex  # noqa: B018 - compile now so a bad pattern is reported here
+    except re.error as error:
+        settings.bad(key, f"pattern is not a valid regular expression ({error})", value=patterns)
+        return None
+    return compiled
+
+
+def _points_scale(settings: _Settings) -> dict[str, float]:
     scale: dict[str, float] = {}
-    raw_scale = section("points").get("scale", {})
+    raw_scale = settings.section("points").get("scale", {})
     if not isinstance(raw_scale, dict):
-        bad("points.scale", "must be a table of size = points", value=raw_scale)
+        settings.bad("points.scale", "must be a table of size = points", value=raw_scale)
         raw_scale = {}
     for name, value in raw_scale.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            bad(f"points.scale.{name}", "must be a non-negative number", value=value)
+        if not _is_number(value) or value < 0:
+            settings.bad(f"points.scale.{name}", "must be a non-negative number", value=value)
         else:
             scale[str(name).strip().lower()] = float(value)
+    return scale
 
-    columns = section("columns")
-    if not all(isinstance(v, str) for v in columns.values()):
-        bad("columns", "each mapping must be 'canonical_name = \"Export column\"'", value=columns)
-        columns = {}
 
-    minimum = section("durations").get("minimum_days", 1 / 24)
-    if isinstance(minimum, bool) or not isinstance(minimum, int | float) or not 0 < minimum < 1:
-        bad("durations.minimum_days", "must be a number between 0 and 1", value=minimum)
+def _durations(settings: _Settings) -> tuple[float, float, float | None]:
+    """``[durations] minimum_days``, ``closed_within_minutes`` and ``[model]
+    lead_cap_days`` (a bad one is reported and its default used)."""
+    durations = settings.section("durations")
+    minimum = durations.get("minimum_days", 1 / 24)
+    if not _is_number(minimum) or not 0 < minimum < 1:
+        settings.bad("durations.minimum_days", "must be a number between 0 and 1", value=minimum)
         minimum = 1 / 24
-    closed_within = section("durations").get("closed_within_minutes",
-                                             DEFAULT_CLOSED_WITHIN_MINUTES)
-    if (isinstance(closed_within, bool) or not isinstance(closed_within, int | float)
-            or not 0 <= closed_within <= MAXIMUM_CLOSED_WITHIN_MINUTES):
-        bad("durations.closed_within_minutes",
-            f"must be a number of minutes from 0 (keep every ticket) to "
-            f"{MAXIMUM_CLOSED_WITHIN_MINUTES} (one day)", value=closed_within)
+    closed_within = durations.get("closed_within_minutes", DEFAULT_CLOSED_WITHIN_MINUTES)
+    if not _is_number(closed_within) or not 0 <= closed_within <= MAXIMUM_CLOSED_WITHIN_MINUTES:
+        settings.bad("durations.closed_within_minutes",
+                     f"must be a number of minutes from 0 (keep every ticket) to "
+                     f"{MAXIMUM_CLOSED_WITHIN_MINUTES} (one day)", value=closed_within)
         closed_within = DEFAULT_CLOSED_WITHIN_MINUTES
-
-    lead_cap = section("model").get("lead_cap_days")
-    if lead_cap is not None and (isinstance(lead_cap, bool) or not isinstance(lead_cap, int | float)
-                                 or not lead_cap > 0):
-        bad("model.lead_cap_days", "must be a number of working days > 0", value=lead_cap)
+    lead_cap = settings.section("model").get("lead_cap_days")
+    if lead_cap is not None and (not _is_number(lead_cap) or not lead_cap > 0):
+        settings.bad("model.lead_cap_days", "must be a number of working days > 0",
+                     value=lead_cap)
         lead_cap = None
+    return float(minimum), float(closed_within), None if lead_cap is None else float(lead_cap)
 
-    # The calendar checks itself; its problems join the others.
-    calendar = WorkCalendar()
+
+def _calendar(settings: _Settings, extra_holidays: tuple[dt.date, ...]) -> WorkCalendar:
+    """The working calendar; it checks itself, and its problems join the others."""
     try:
-        calendar = WorkCalendar(
-            country=text("calendar", "country"),
-            subdivision=text("calendar", "subdivision"),
-            weekend=text_list("calendar", "weekend", ("Sat", "Sun")),
-            extra_holidays=tuple(extra),
-            timezone=text("calendar", "timezone") or "UTC",
+        return WorkCalendar(
+            country=settings.text("calendar", "country"),
+            subdivision=settings.text("calendar", "subdivision"),
+            weekend=settings.text_list("calendar", "weekend", ("Sat", "Sun")),
+            extra_holidays=extra_holidays,
+            timezone=settings.text("calendar", "timezone") or "UTC",
         )
     except InputError as error:
-        problems.extend(replace(p, file=origin) for p in error.problems)
-
-    config = Config(
-        calendar=calendar,
-        area_column=text("areas", "column"),
-        area_default=text("areas", "default") or "general",
-        area_rules=tuple(rules),
-        points_scale=scale,
-        points_column=text("points", "column"),
-        in_progress_statuses=text_list("statuses", "in_progress", DEFAULT_IN_PROGRESS),
-        done_statuses=text_list("statuses", "done", DEFAULT_DONE),
-        not_finished_resolutions=text_list(
-            "statuses", "not_finished_resolutions", DEFAULT_NOT_FINISHED
-        ),
-        start_column=text("statuses", "start_column"),
-        columns=dict(columns),
-        lead_cap_days=None if lead_cap is None else float(lead_cap),
-        minimum_duration_days=float(minimum),
-        closed_within_minutes=float(closed_within),
-        source=origin,
-    )
-    if problems:
-        raise InputError(f"The settings in {origin} are not valid", problems,
-                         hint="See the README's configuration section.")
-    return config
-
+        settings.problems.extend(replace(p, file=settings.origin) for p in error.problems)
+        return WorkCalendar()

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import check_accounting, reasons, row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,8 +26,8 @@ _DEFAULT = {"engineer": "ana", "points_raw": "2", "state": "done",
 def stage(*rows: dict) -> pd.DataFrame:
     """A staging table: each row is _DEFAULT updated by the given dict."""
     records = []
-    for number, row in enumerate(rows):
-        record = {"source_row": number + 2, "ticket_id": f"T-{number + 2}", **_DEFAULT, **row}
+    for number, values in enumerate(rows):
+        record = {"source_row": number + 2, "ticket_id": f"T-{number + 2}", **_DEFAULT, **values}
         records.append(record)
     frame = pd.DataFrame(records)
     for column in _TIMES:
@@ -39,21 +40,6 @@ def assemble(staging: pd.DataFrame, config: Config | None = None, **kwargs):
     kwargs.setdefault("as_of", "2024-03-29 18:00")
     return assemble_tickets(staging, config=config or Config(), source_format="test",
                             path="staging.csv", **kwargs)
-
-
-def reasons(table) -> dict[str, str]:
-    return dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True))
-
-
-def kept(table, ticket_id: str) -> pd.Series:
-    rows = table.tickets[table.tickets["ticket_id"] == ticket_id]
-    assert len(rows) == 1, f"{ticket_id} not kept: {reasons(table)}"
-    return rows.iloc[0]
-
-
-def check_accounting(table) -> None:
-    assert table.rows_read == len(table.tickets) + len(table.excluded)
-    assert set(table.excluded["reason"]) <= set(EXCLUSION_REASONS)
 
 
 # ---------------------------------------------------------------- exclusion reasons
@@ -167,7 +153,7 @@ def test_invalid_state_is_a_reader_bug():
 def test_duration_is_hand_computed_and_lead_without_a_start():
     # Mon 2024-03-04 09:00 -> Wed 2024-03-06 15:00 = 15/24 + 1 + 15/24 = 2.25.
     table = assemble(stage({"finished_at": "2024-03-06 15:00"}))
-    ticket = kept(table, "T-2")
+    ticket = row(table, "T-2")
     assert ticket["duration_days"] == pytest.approx(2.25, rel=0, abs=1e-9)
     assert ticket["clock"] == "lead"
     assert ticket["started_at"] == pd.Timestamp("2024-03-04 09:00")
@@ -178,7 +164,7 @@ def test_cycle_clock_when_work_start_is_known():
     # Started Tue 2024-03-05 12:00, finished Wed 2024-03-06 15:00 = 12/24 + 15/24 = 1.125.
     table = assemble(stage({"started_at": "2024-03-05 12:00",
                             "finished_at": "2024-03-06 15:00"}))
-    ticket = kept(table, "T-2")
+    ticket = row(table, "T-2")
     assert ticket["clock"] == "cycle"
     assert ticket["duration_days"] == pytest.approx(1.125, rel=0, abs=1e-9)
 
@@ -190,21 +176,21 @@ def test_minimum_duration_floor_and_its_note():
     staging = stage({"finished_at": "2024-03-04 09:20"}, {"ticket_id": "normal"},
                     {"ticket_id": "instant", "finished_at": "2024-03-04 09:00"})
     table = assemble(staging)
-    assert kept(table, "T-2")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
-    assert kept(table, "normal")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
+    assert row(table, "T-2")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
+    assert row(table, "normal")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
     assert reasons(table) == {"instant": "closed within minutes"}
     (note,) = [n for n in table.notes if "less than" in n]
     assert note.startswith("1 ticket(s) took less than 0.0417 working days")
     floored = assemble(staging, Config(minimum_duration_days=0.01, closed_within_minutes=0))
-    assert kept(floored, "T-2")["duration_days"] == pytest.approx(20 / 1440, rel=0, abs=1e-12)
-    assert kept(floored, "instant")["duration_days"] == pytest.approx(0.01, rel=0, abs=1e-12)
+    assert row(floored, "T-2")["duration_days"] == pytest.approx(20 / 1440, rel=0, abs=1e-12)
+    assert row(floored, "instant")["duration_days"] == pytest.approx(0.01, rel=0, abs=1e-12)
 
 
 def test_weekend_only_ticket_is_floored():
     # Sat 10:00 -> Sun 15:00: no working time at all.
     table = assemble(stage({"created_at": "2024-03-09 10:00",
                             "finished_at": "2024-03-10 15:00"}))
-    assert kept(table, "T-2")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
+    assert row(table, "T-2")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
 
 
 def test_finish_before_start_on_a_weekend_is_a_negative_duration():
@@ -225,9 +211,9 @@ def test_date_only_finish_counts_to_the_end_of_the_day():
     )
     staging["finished_has_time"] = [False, False]
     table = assemble(staging)
-    assert kept(table, "same-day")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
-    assert kept(table, "same-day")["finished_at"] == pd.Timestamp("2024-03-13")
-    assert kept(table, "next-day")["duration_days"] == pytest.approx(1.625, rel=0, abs=1e-12)
+    assert row(table, "same-day")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
+    assert row(table, "same-day")["finished_at"] == pd.Timestamp("2024-03-13")
+    assert row(table, "next-day")["duration_days"] == pytest.approx(1.625, rel=0, abs=1e-12)
 
 
 def test_open_ticket_is_censored_at_as_of():
@@ -235,7 +221,7 @@ def test_open_ticket_is_censored_at_as_of():
     staging = stage({"state": "open", "finished_at": None, "work_started": True,
                      "created_at": "2024-03-25 09:00"})
     table = assemble(staging, as_of="2024-03-27 12:00")
-    ticket = kept(table, "T-2")
+    ticket = row(table, "T-2")
     assert bool(ticket["censored"]) is True
     assert pd.isna(ticket["finished_at"])
     assert ticket["duration_days"] == pytest.approx(15 / 24 + 1 + 12 / 24, rel=0, abs=1e-9)
@@ -246,7 +232,7 @@ def test_open_ticket_with_a_start_column_has_started():
     # No work_started flag, but a start of work before as-of: censored, cycle clock.
     staging = stage({"state": "open", "finished_at": None,
                      "started_at": "2024-03-26 09:00"})
-    ticket = kept(assemble(staging, as_of="2024-03-27 09:00"), "T-2")
+    ticket = row(assemble(staging, as_of="2024-03-27 09:00"), "T-2")
     assert ticket["clock"] == "cycle"
     assert ticket["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
 
@@ -261,7 +247,7 @@ def test_work_started_after_as_of_is_not_started():
 def test_finished_after_as_of_with_known_start_is_censored():
     # Started Tue 2024-03-05 09:00, finished Fri 03-08; as-of Wed 03-06 09:00 -> open, 1.0.
     staging = stage({"started_at": "2024-03-05 09:00", "finished_at": "2024-03-08 09:00"})
-    ticket = kept(assemble(staging, as_of="2024-03-06 09:00"), "T-2")
+    ticket = row(assemble(staging, as_of="2024-03-06 09:00"), "T-2")
     assert bool(ticket["censored"]) is True
     assert ticket["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
 
@@ -293,7 +279,7 @@ def test_utc_times_are_counted_on_the_team_clock():
     staging["created_at"] = pd.to_datetime(["2024-03-25T08:00:00Z"])
     staging["finished_at"] = pd.to_datetime(["2024-04-01T07:00:00Z"])
     config = Config(calendar=WorkCalendar(timezone="Europe/Berlin"))
-    ticket = kept(assemble(staging, config, as_of="2024-04-30"), "T-2")
+    ticket = row(assemble(staging, config, as_of="2024-04-30"), "T-2")
     assert ticket["created_at"] == pd.Timestamp("2024-03-25 09:00")
     assert ticket["duration_days"] == pytest.approx(5.0, rel=0, abs=1e-12)
 
@@ -325,11 +311,11 @@ def test_closed_within_minutes_excludes_bookkeeping_and_keeps_the_rest():
                 "closed_within_minutes = 15)",
     }
     # 20 minutes is past the limit (raised to the one-hour minimum); 2 h = 2/24.
-    assert kept(table, "20min")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
-    assert kept(table, "2h")["duration_days"] == pytest.approx(2 / 24, rel=0, abs=1e-12)
+    assert row(table, "20min")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
+    assert row(table, "2h")["duration_days"] == pytest.approx(2 / 24, rel=0, abs=1e-12)
     # Open since Mon 09:00, as-of Fri 2024-03-29 18:00: 4 weeks less 15 h = 19 + 9/24.
-    assert kept(table, "open")["duration_days"] == pytest.approx(19 + 9 / 24, rel=0, abs=1e-9)
-    assert bool(kept(table, "open")["censored"]) is True
+    assert row(table, "open")["duration_days"] == pytest.approx(19 + 9 / 24, rel=0, abs=1e-9)
+    assert bool(row(table, "open")["censored"]) is True
     # Every reason of the exclusions file is documented.
     assert EXCLUSION_REASONS["closed within minutes"]
 
@@ -339,7 +325,7 @@ def test_closed_within_minutes_zero_keeps_every_ticket():
     check_accounting(table)
     assert len(table.tickets) == 5 and table.excluded.empty
     for ticket_id in ("30s", "4min", "20min"):
-        assert kept(table, ticket_id)["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
+        assert row(table, ticket_id)["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
 
 
 @pytest.mark.parametrize(("limit", "finished_at", "excluded"), [
@@ -379,7 +365,7 @@ def test_closed_within_minutes_uses_the_measured_clock():
     details = dict(zip(table.excluded["ticket_id"], table.excluded["detail"], strict=True))
     assert details["swept"].startswith("done 5.0 minutes after work started")
     assert details["saturday"].startswith("done 5.0 minutes after it was created")
-    assert kept(table, "worked")["clock"] == "cycle"
+    assert row(table, "worked")["clock"] == "cycle"
 
 
 def test_closed_within_minutes_needs_a_finish_time_and_a_close_before_as_of():
@@ -397,8 +383,8 @@ def test_closed_within_minutes_needs_a_finish_time_and_a_close_before_as_of():
     table = assemble(staging, as_of="2024-03-29 18:00")
     check_accounting(table)
     assert reasons(table) == {"nobody": "unassigned"}
-    assert kept(table, "date-only")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
-    assert bool(kept(table, "later")["censored"]) is True
+    assert row(table, "date-only")["duration_days"] == pytest.approx(1 / 24, rel=0, abs=1e-12)
+    assert bool(row(table, "later")["censored"]) is True
 
 
 def test_a_large_share_closed_within_minutes_gets_a_note():
@@ -427,7 +413,7 @@ def test_a_large_share_closed_within_minutes_gets_a_note():
      ("13", 13.0)],
 )
 def test_points_numbers(cell, expected):
-    assert kept(assemble(stage({"points_raw": cell})), "T-2")["points"] == expected
+    assert row(assemble(stage({"points_raw": cell})), "T-2")["points"] == expected
 
 
 @pytest.mark.parametrize("cell", ["-1", "-0.5", "three", "1e3", "inf", "NaN", "3 points", "1/2"])
@@ -442,9 +428,9 @@ def test_points_scale_maps_sizes_case_insensitively():
                            {"ticket_id": "B", "points_raw": "s"},
                            {"ticket_id": "C", "points_raw": "XL"},
                            {"ticket_id": "D", "points_raw": "5"}), config)
-    assert kept(table, "A")["points"] == 3.0
-    assert kept(table, "B")["points"] == 1.0
-    assert kept(table, "D")["points"] == 5.0
+    assert row(table, "A")["points"] == 3.0
+    assert row(table, "B")["points"] == 1.0
+    assert row(table, "D")["points"] == 5.0
     assert reasons(table) == {"C": "invalid points"}
     assert "one of s, m" in table.excluded["detail"][0]
 
@@ -455,11 +441,11 @@ def test_replayed_points_at_start_override_the_current_estimate():
                     {"ticket_id": "B", "points_raw": "", "points_at_start": 2.0},
                     {"ticket_id": "C", "points_raw": "8", "points_at_start": np.nan})
     table = assemble(staging)
-    assert kept(table, "A")["points"] == 3.0
-    assert bool(kept(table, "A")["repointed"]) is True
-    assert kept(table, "B")["points"] == 2.0
-    assert bool(kept(table, "B")["repointed"]) is False
-    assert kept(table, "C")["points"] == 8.0
+    assert row(table, "A")["points"] == 3.0
+    assert bool(row(table, "A")["repointed"]) is True
+    assert row(table, "B")["points"] == 2.0
+    assert bool(row(table, "B")["repointed"]) is False
+    assert row(table, "C")["points"] == 8.0
     assert any(n.startswith("1 tickets were re-pointed") for n in table.notes)
 
 
@@ -492,7 +478,7 @@ def test_area_column_then_first_matching_rule_then_default():
 def test_anchored_rule_matches_one_of_several_labels():
     config = Config(area_rules=(AreaRule("data", ("^etl$",), ("labels",)),))
     table = assemble(stage({"labels": "infra; etl"}), config)
-    assert kept(table, "T-2")["area"] == "data"
+    assert row(table, "T-2")["area"] == "data"
 
 
 # ---------------------------------------------------------------- parse_date_columns
@@ -517,9 +503,9 @@ def test_parse_date_columns_marks_unreadable_cells_and_date_only_finishes():
     table = assemble(staging, as_of="2024-03-08 09:00")
     check_accounting(table)
     # T-2: Mon 09:00 -> date-only Tue 03-05, counted to Wed 00:00 = 15/24 + 1.
-    assert kept(table, "T-2")["duration_days"] == pytest.approx(15 / 24 + 1, rel=0, abs=1e-9)
+    assert row(table, "T-2")["duration_days"] == pytest.approx(15 / 24 + 1, rel=0, abs=1e-9)
     # T-3: Tue 09:00 -> Wed 10:00 = 1 + 1/24.
-    assert kept(table, "T-3")["duration_days"] == pytest.approx(1 + 1 / 24, rel=0, abs=1e-9)
+    assert row(table, "T-3")["duration_days"] == pytest.approx(1 + 1 / 24, rel=0, abs=1e-9)
     assert reasons(table) == {"T-4": "unparseable date"}
 
 

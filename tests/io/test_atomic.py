@@ -2,10 +2,10 @@
 
 import pytest
 
-import calibrate.io._csv
+import calibrate.io.csv_writer
+from calibrate.datasets import simulate_tickets
 from calibrate.io import write_tickets
 from calibrate.io._atomic import atomic_path
-from calibrate.synth import simulate_tickets
 
 
 def test_a_failure_keeps_the_previous_file_and_leaves_nothing_behind(tmp_path):
@@ -26,7 +26,7 @@ def test_write_tickets_failing_midway_keeps_the_old_table(tmp_path, monkeypatch)
     def broken(*args, **kwargs):
         raise OSError("disk full")  # after the header is written: a truncated file
 
-    monkeypatch.setattr(calibrate.io._csv, "_csv_cells", broken)
+    monkeypatch.setattr(calibrate.io.csv_writer, "_csv_cells", broken)
     with pytest.raises(OSError):
         write_tickets(tickets.head(10), path)
     assert path.read_bytes() == before

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _helpers import FIXTURES
 
 from calibrate.errors import InputError
 from calibrate.io import read_export
 from calibrate.io.canonical import looks_like_canonical, read_canonical, write_tickets
 from calibrate.io.jira_csv import read_jira_csv
 from calibrate.tickets import TICKET_COLUMNS, validate_tickets
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def tricky_tickets() -> pd.DataFrame:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from _helpers import FIXTURES, SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calibrate.errors import InputError
-from calibrate.io import _csv, read_export, write_tickets
-from calibrate.io._csv import open_csv_export, read_csv_export, read_header
+from calibrate.io import _csv_read, read_export, write_tickets
+from calibrate.io._csv_read import open_csv_export, read_csv_export, read_header
+from calibrate.io._formulas import neutralise_formulas, restore_formulas
+from calibrate.io.csv_writer import write_csv
 
 
 def write(tmp_path, text: str, name: str = "export.csv", encoding: str = "utf-8"):
@@ -201,8 +203,6 @@ def test_missing_file_or_directory_is_an_input_error(tmp_path, make):
 
 
 def test_formula_cells_are_neutralised_and_restored():
-    from calibrate.io._csv import neutralise_formulas, restore_formulas
-
     frame = pd.DataFrame({
         "text": pd.array(["=1+1", "+44 20", "-rm", "@SUM(A1)", "\tx", "plain", None],
                          dtype="string"),
@@ -220,8 +220,6 @@ def test_formula_cells_are_neutralised_and_restored():
 # Large exports are read in chunks of records, so memory is bounded by the
 # chunk; the chunking must not change a single cell, row number or note.
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-SAMPLE = Path(__file__).parent.parent.parent / "data" / "sample"
 
 _cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
                 max_size=12)
@@ -341,39 +339,14 @@ def test_chunk_rows_must_be_positive(tmp_path):
         open_csv_export(write(tmp_path, "a,b\n1,2\n"), chunk_rows=0)
 
 
-_CSV_READS = [
-    (FIXTURES / "jira_cloud_small.csv", None),
-    (FIXTURES / "jira_shape1_bom.csv", None),
-    (FIXTURES / "jira_shape2_ru_dates.csv", None),
-    (FIXTURES / "jira_shape3_both_points.csv", None),
-    (FIXTURES / "jira_shape4_labels.csv", None),
-    (FIXTURES / "linear_small.csv", None),
-    (FIXTURES / "linear_tshirt.csv", FIXTURES / "config_points_scale.toml"),
-    (FIXTURES / "gitlab_small.csv", None),
-    (FIXTURES / "gitlab_epics.csv", None),
-    (FIXTURES / "generic_small.csv", FIXTURES / "generic_small.toml"),
-    (FIXTURES / "generic_offsets.csv", FIXTURES / "generic_offsets.toml"),
-    (SAMPLE / "jira_export.csv", SAMPLE / "calibrate.toml"),
-    (SAMPLE / "linear_export.csv", SAMPLE / "calibrate.toml"),
-]
-
-
-@pytest.mark.parametrize("path, config", _CSV_READS, ids=[p.name for p, _ in _CSV_READS])
-def test_every_csv_reader_gives_the_same_table_in_chunks(monkeypatch, path, config):
-    whole = read_export(path, config=config)
-    monkeypatch.setattr(_csv, "CHUNK_ROWS", 3)
-    chunked = read_export(path, config=config)
-    pd.testing.assert_frame_equal(chunked.tickets, whole.tickets)
-    pd.testing.assert_frame_equal(chunked.excluded, whole.excluded)
-    assert (chunked.rows_read, chunked.as_of, chunked.notes) == (
-        whole.rows_read, whole.as_of, whole.notes)
+# (Every CSV reader gives the same table in chunks: a check of test_readers.py.)
 
 
 def test_the_canonical_table_is_read_in_chunks(monkeypatch, tmp_path):
     table = read_export(SAMPLE / "jira_export.csv", config=SAMPLE / "calibrate.toml")
     path = write_tickets(table.tickets, tmp_path / "tickets.csv")
     whole = read_export(path)
-    monkeypatch.setattr(_csv, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(_csv_read, "CHUNK_ROWS", 7)
     chunked = read_export(path)
     pd.testing.assert_frame_equal(chunked.tickets, whole.tickets)
     pd.testing.assert_frame_equal(whole.tickets, table.tickets)
@@ -417,8 +390,8 @@ def test_write_csv_writes_what_pandas_writes(tmp_path_factory, rows, midnight, c
     frame["time"] = times + pd.to_timedelta(frame.pop("ns"), unit="ns")
     frame = frame.iloc[:, :columns]
     path = tmp_path_factory.mktemp("write") / "out.csv"
-    _csv.write_csv(frame, path)
-    expected = _csv.neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
+    write_csv(frame, path)
+    expected = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
     assert path.read_text(encoding="utf-8") == expected
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _helpers import FIXTURES
 
 from calibrate.config import Config
 from calibrate.errors import InputError
 from calibrate.io import FORMATS, detect_format, read_export
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 ROOT = Path(__file__).parent.parent.parent
 JIRA_FIXTURES = ["jira_cloud_small.csv", "jira_shape1_bom.csv", "jira_shape2_ru_dates.csv",
                  "jira_shape3_both_points.csv", "jira_shape4_labels.csv"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import FIXTURES, HOUR, QUICK, check_accounting, row, write_csv_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,23 +17,11 @@ from calibrate.errors import InputError
 from calibrate.io import detect_format, read_export
 from calibrate.io.generic_csv import ALLOWED_KEYS, read_generic_csv
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SMALL = FIXTURES / "generic_small.csv"
 SMALL_CONFIG = FIXTURES / "generic_small.toml"
 OFFSETS = FIXTURES / "generic_offsets.csv"  # semicolon-separated, ISO times with offsets
 OFFSETS_CONFIG = FIXTURES / "generic_offsets.toml"  # timezone Europe/Berlin
 AS_OF = "2024-04-10 12:00"
-HOUR = 1 / 24
-
-
-def _row(table, ticket_id):
-    rows = table.tickets[table.tickets["ticket_id"] == ticket_id]
-    assert len(rows) == 1, ticket_id
-    return rows.iloc[0]
-
-
-def _accounted(table):
-    return table.rows_read == len(table.tickets) + len(table.excluded)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +42,7 @@ def test_detect_format_needs_the_config():
 def test_read_export_uses_config_file():
     table = read_export(SMALL, config=SMALL_CONFIG, as_of=AS_OF)
     assert table.source_format == "generic_csv"
-    assert _accounted(table)
+    check_accounting(table)
 
 
 # ---------------------------------------------------------------- the small file
@@ -63,7 +50,7 @@ def test_read_export_uses_config_file():
 
 def test_rows_accounted_and_exact_exclusion_reasons(small):
     assert small.rows_read == 10  # the first Notes cell spans two lines
-    assert _accounted(small)
+    check_accounting(small)
     reasons = dict(zip(small.excluded["source_row"], small.excluded["reason"], strict=True))
     assert reasons == {
         4: "not finished work",  # T-3, Outcome Won't Do
@@ -80,7 +67,7 @@ def test_rows_accounted_and_exact_exclusion_reasons(small):
 
 
 def test_cycle_and_lead_durations(small):
-    t1, t2 = _row(small, "T-1"), _row(small, "T-2")
+    t1, t2 = row(small, "T-1"), row(small, "T-2")
     # T-1: Work started Tue 2024-04-02 09:00 -> Done Thu 04-04 15:00:
     # 15/24 + 1 + 15/24 = 2.25
     np.testing.assert_allclose(t1["duration_days"], 2.25, rtol=0, atol=1e-9)
@@ -92,7 +79,7 @@ def test_cycle_and_lead_durations(small):
 
 
 def test_open_started_ticket_censored(small):
-    t4 = _row(small, "T-4")
+    t4 = row(small, "T-4")
     # Work started Mon 2024-04-08 10:00, as-of Wed 04-10 12:00: 14/24 + 1 + 12/24
     np.testing.assert_allclose(t4["duration_days"], 14 * HOUR + 1 + 12 * HOUR,
                                rtol=0, atol=1e-9)
@@ -100,7 +87,7 @@ def test_open_started_ticket_censored(small):
 
 
 def test_date_only_finish_counts_the_whole_day(small):
-    t9 = _row(small, "T-9")
+    t9 = row(small, "T-9")
     # Work started Tue 2024-04-02 09:00, Done on 2024-04-03 (no time) = end of Wed:
     # 15/24 + 1 = 1.625
     np.testing.assert_allclose(t9["duration_days"], 1.625, rtol=0, atol=1e-9)
@@ -108,7 +95,7 @@ def test_date_only_finish_counts_the_whole_day(small):
 
 
 def test_fields_mapped(small):
-    t1, t2 = _row(small, "T-1"), _row(small, "T-2")
+    t1, t2 = row(small, "T-1"), row(small, "T-2")
     assert t1["labels"] == "ml; ranking; offline"  # "ml, ranking;offline" in the cell
     assert t1["area"] == "research"  # straight from the Area column
     assert t2["area"] == "engineering"
@@ -123,8 +110,9 @@ def test_fields_mapped(small):
 
 def test_offset_cells_converted_to_team_time_zone():
     table = read_generic_csv(OFFSETS, load_config(OFFSETS_CONFIG))
-    assert _accounted(table) and len(table.tickets) == 2
-    a1 = _row(table, "A-1")
+    check_accounting(table)
+    assert len(table.tickets) == 2
+    a1 = row(table, "A-1")
     # 2024-04-05T22:30Z is Sat 2024-04-06 00:30 in Berlin (UTC+2), a weekend day;
     # 2024-04-08T10:00Z is Mon 12:00 in Berlin: weekend 0 + 12/24 = 0.5
     assert a1["started_at"] == pd.Timestamp("2024-04-06 00:30")
@@ -132,10 +120,10 @@ def test_offset_cells_converted_to_team_time_zone():
     # In UTC the same ticket would take 1.5/24 (Fri) + 10/24 (Mon) = 11.5/24
     utc = read_generic_csv(OFFSETS, load_config(OFFSETS_CONFIG).with_changes(
         calendar=Config().calendar))
-    np.testing.assert_allclose(_row(utc, "A-1")["duration_days"], 11.5 * HOUR,
+    np.testing.assert_allclose(row(utc, "A-1")["duration_days"], 11.5 * HOUR,
                                rtol=0, atol=1e-9)
     # A-2: 08:00+02:00 -> 14:00+02:00 the same Tuesday: 6/24
-    np.testing.assert_allclose(_row(table, "A-2")["duration_days"], 0.25, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(row(table, "A-2")["duration_days"], 0.25, rtol=0, atol=1e-9)
 
 
 # ---------------------------------------------------------------- mapping errors
@@ -171,7 +159,7 @@ def test_area_column_from_areas_section(tmp_path):
                        "created_at": "Opened", "finished_at": "Done on"},
            "areas": {"column": "Area"}, "points": {"scale": {"M": 3}}}
     table = read_generic_csv(SMALL, config_from_dict(raw), as_of=AS_OF)
-    assert _row(table, "T-1")["area"] == "research"
+    assert row(table, "T-1")["area"] == "research"
     # without started_at every duration is lead time
     assert set(table.tickets["clock"]) == {"lead"}
 
@@ -195,7 +183,6 @@ MAPPING = {"ticket_id": "Key", "engineer": "Owner", "points": "Size", "created_a
            "resolution": "Outcome", "status": "State"}
 HEADER = list(MAPPING.values()) + ["Comment"]
 CONFIG = config_from_dict({"columns": MAPPING, "points": {"scale": {"S": 1, "M": 2}}})
-QUICK = 15  # minutes: the default [durations] closed_within_minutes
 _VALID_TIME = st.datetimes(min_value=pd.Timestamp("2024-01-01").to_pydatetime(),
                            max_value=pd.Timestamp("2024-12-31").to_pydatetime()).map(
     lambda d: d.strftime("%Y-%m-%d %H:%M"))
@@ -216,22 +203,13 @@ _ROWS = st.fixed_dictionaries({
 })
 
 
-def _write(path: Path, header: list[str], rows: list[dict]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(name, "") for name in header])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(_ROWS, min_size=1, max_size=8),
        as_of=st.sampled_from([None, "2024-06-30 12:00"]))
 def test_random_rows_are_accounted_for_or_rejected(rows, as_of):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "generic.csv"
-        _write(path, HEADER, rows)
+        write_csv_rows(path, HEADER, rows)
         try:
             table = read_generic_csv(path, CONFIG, as_of=as_of)
         except InputError as error:
@@ -240,7 +218,7 @@ def test_random_rows_are_accounted_for_or_rejected(rows, as_of):
             assert "does not match the canonical ticket table" not in str(error)
             return
     assert table.rows_read == len(rows)
-    assert _accounted(table)
+    check_accounting(table)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -270,7 +248,7 @@ def test_clean_done_rows_kept_exactly_when_done_after_start(tickets):
                 "negative duration" if to_finish < 0 else "closed within minutes")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "generic.csv"
-        _write(path, HEADER, rows)
+        write_csv_rows(path, HEADER, rows)
         table = read_generic_csv(path, CONFIG)
     assert dict(zip(table.tickets["ticket_id"], table.tickets["clock"], strict=True)) == expected
     # Done within [durations] closed_within_minutes (default 15) of the clock's start:

@@ -9,13 +9,12 @@ before the close.
 
 from __future__ import annotations
 
-import json
 import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import FIXTURES, HOUR, check_accounting, row, write_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,23 +23,11 @@ from calibrate.errors import InputError
 from calibrate.io import detect_format, read_export
 from calibrate.io.github_json import looks_like_github_json, read_github_json
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ISSUES = FIXTURES / "github_issues.json"  # gh api --paginate --slurp: a list of two pages
 PAGES = FIXTURES / "github_paginate_pages.json"  # gh api --paginate: two arrays back to back
 CLI = FIXTURES / "github_cli_issue_list.json"  # gh issue list --json ...
 AS_OF = "2024-05-17 12:00"  # a Friday, UTC
-HOUR = 1 / 24
 SIZES = Config(points_scale={"s": 2.0, "m": 3.0, "l": 5.0})
-
-
-def _row(frame, ticket_id):
-    rows = frame[frame["ticket_id"] == ticket_id]
-    assert len(rows) == 1, ticket_id
-    return rows.iloc[0]
-
-
-def _accounted(table):
-    return table.rows_read == len(table.tickets) + len(table.excluded)
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +35,8 @@ def table():
     return read_github_json(ISSUES, config=SIZES, as_of=AS_OF)
 
 
-def _write(directory, data, name="issues.json"):
-    path = Path(directory) / name
-    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
-    return path
+def _write(directory, data):
+    return write_json(directory, data, "issues.json")
 
 
 def _issue(number, *, state="closed", reason="completed", created="2024-05-06T08:00:00Z",
@@ -106,7 +91,7 @@ def test_looks_like_github_json_rejects_other_json(data):
 def test_read_export_dispatches_to_the_reader():
     result = read_export(ISSUES, as_of=AS_OF)
     assert result.source_format == "github_json"
-    assert _accounted(result)
+    check_accounting(result)
 
 
 # ---------------------------------------------------------------- accounting and exclusions
@@ -114,7 +99,7 @@ def test_read_export_dispatches_to_the_reader():
 
 def test_row_accounting(table):
     assert table.rows_read == 13
-    assert _accounted(table)
+    check_accounting(table)
     assert list(table.tickets["ticket_id"]) == ["#11", "#12", "#14", "#19", "#20", "#23"]
 
 
@@ -134,16 +119,16 @@ def test_exact_reason_per_excluded_issue(table):
 
 def test_sizes_without_a_scale_are_invalid_points():
     result = read_github_json(ISSUES, as_of=AS_OF)
-    row = _row(result.excluded, "#12")
-    assert row["reason"] == "invalid points"
-    assert "'M'" in row["detail"]
-    assert _accounted(result)
+    found = row(result.excluded, "#12")
+    assert found["reason"] == "invalid points"
+    assert "'M'" in found["detail"]
+    check_accounting(result)
 
 
 def test_source_row_counts_across_pages(table):
     # Page 1 holds #11..#17 (records 1-7), page 2 #18..#23 (records 8-13).
-    assert _row(table.excluded, "#18")["source_row"] == 8
-    assert _row(table.tickets, "#23")["source_row"] == 13
+    assert row(table.excluded, "#18")["source_row"] == 8
+    assert row(table.tickets, "#23")["source_row"] == 13
 
 
 # ---------------------------------------------------------------- durations
@@ -166,10 +151,10 @@ def test_source_row_counts_across_pages(table):
     ("#23", 2 - 9 * HOUR + 12 * HOUR),
 ])
 def test_hand_computed_lead_times(table, ticket, expected):
-    row = _row(table.tickets, ticket)
-    assert row["clock"] == "lead"
-    assert row["started_at"] == row["created_at"]
-    np.testing.assert_allclose(row["duration_days"], expected, rtol=0, atol=1e-9)
+    found = row(table.tickets, ticket)
+    assert found["clock"] == "lead"
+    assert found["started_at"] == found["created_at"]
+    np.testing.assert_allclose(found["duration_days"], expected, rtol=0, atol=1e-9)
 
 
 def test_open_issues_with_an_in_progress_label_are_censored(table):
@@ -195,18 +180,18 @@ def test_default_as_of_is_the_latest_time_in_the_file():
     ("#23", 3.0),  # plain-string label "3 points"
 ])
 def test_points_from_fields_and_labels(table, ticket, points):
-    assert _row(table.tickets, ticket)["points"] == pytest.approx(points, rel=0, abs=0)
+    assert row(table.tickets, ticket)["points"] == pytest.approx(points, rel=0, abs=0)
 
 
 def test_fields(table):
-    row = _row(table.tickets, "#19")
-    assert row["engineer"] == "bnovak"  # first of two assignees
-    assert row["epic"] == "Q2 Pipelines"
-    assert row["labels"] == "estimate: 5; ml-engineering"
-    assert row["title"] == "Backfill click logs"
-    assert row["status"] == "closed"
-    assert not row["repointed"]
-    assert _row(table.tickets, "#12")["issue_type"] == "Task"
+    found = row(table.tickets, "#19")
+    assert found["engineer"] == "bnovak"  # first of two assignees
+    assert found["epic"] == "Q2 Pipelines"
+    assert found["labels"] == "estimate: 5; ml-engineering"
+    assert found["title"] == "Backfill click logs"
+    assert found["status"] == "closed"
+    assert not found["repointed"]
+    assert row(table.tickets, "#12")["issue_type"] == "Task"
     assert any("1 issues have several assignees" in note for note in table.notes)
 
 
@@ -231,7 +216,7 @@ def test_points_label_patterns(tmp_path, label, points):
     issue = _issue(1, labels=(label, "research"))
     result = read_github_json(_write(tmp_path, [issue]),
                               config=Config(points_scale={"m": 3.0, "xl": 8.0}))
-    assert _row(result.tickets, "#1")["points"] == pytest.approx(points, rel=0, abs=0)
+    assert row(result.tickets, "#1")["points"] == pytest.approx(points, rel=0, abs=0)
 
 
 @pytest.mark.parametrize("label", ["estimate needed", "sprint-3", "points", "size-later",
@@ -239,12 +224,12 @@ def test_points_label_patterns(tmp_path, label, points):
 def test_labels_that_are_not_estimates(tmp_path, label):
     issues = [_issue(1, labels=(label,)), _issue(2)]
     result = read_github_json(_write(tmp_path, issues))
-    assert _row(result.excluded, "#1")["reason"] == "no points"
+    assert row(result.excluded, "#1")["reason"] == "no points"
 
 
 def test_disagreeing_points_labels_use_the_first_and_are_noted(tmp_path):
     result = read_github_json(_write(tmp_path, [_issue(1, labels=("points: 2", "size: 5"))]))
-    assert _row(result.tickets, "#1")["points"] == pytest.approx(2.0, rel=0, abs=0)
+    assert row(result.tickets, "#1")["points"] == pytest.approx(2.0, rel=0, abs=0)
     assert any("several different estimates" in note for note in result.notes)
 
 
@@ -252,7 +237,7 @@ def test_points_column_names_a_field(tmp_path):
     issue = _issue(1, labels=())
     issue["Effort"] = 5
     result = read_github_json(_write(tmp_path, [issue]), config=Config(points_column="effort"))
-    assert _row(result.tickets, "#1")["points"] == pytest.approx(5.0, rel=0, abs=0)
+    assert row(result.tickets, "#1")["points"] == pytest.approx(5.0, rel=0, abs=0)
 
 
 def test_issues_of_several_repositories_get_qualified_ids(tmp_path):
@@ -266,7 +251,7 @@ def test_closed_before_created_is_a_negative_duration(tmp_path):
     # Both on one weekend (Sun 10:00 created, Sat 09:00 closed), so 0 working days apart.
     issue = _issue(1, created="2024-05-12T10:00:00Z", closed="2024-05-11T09:00:00Z")
     result = read_github_json(_write(tmp_path, [issue, _issue(2)]))
-    assert _row(result.excluded, "#1")["reason"] == "negative duration"
+    assert row(result.excluded, "#1")["reason"] == "negative duration"
 
 
 # ---------------------------------------------------------------- other shapes
@@ -285,14 +270,14 @@ def test_pages_written_back_to_back():
 
 def test_gh_issue_list_json():
     result = read_github_json(CLI)
-    assert _accounted(result)
-    assert _row(result.excluded, "#42")["reason"] == "not finished work"  # NOT_PLANNED
-    row = _row(result.tickets, "#41")
-    assert row["engineer"] == "alice-c"
-    assert row["epic"] == "Q2 Pipelines"
+    check_accounting(result)
+    assert row(result.excluded, "#42")["reason"] == "not finished work"  # NOT_PLANNED
+    found = row(result.tickets, "#41")
+    assert found["engineer"] == "alice-c"
+    assert found["epic"] == "Q2 Pipelines"
     # Mon 6 May 08:00 to Tue 7 May 08:00: 1 - 8/24 + 8/24
-    np.testing.assert_allclose(row["duration_days"], 1.0, rtol=0, atol=1e-9)
-    assert _row(result.tickets, "#43")["censored"]  # open, label "in-progress"
+    np.testing.assert_allclose(found["duration_days"], 1.0, rtol=0, atol=1e-9)
+    assert row(result.tickets, "#43")["censored"]  # open, label "in-progress"
 
 
 def test_search_response(tmp_path):
@@ -398,6 +383,6 @@ def test_property_reading_random_issues_accounts_for_every_row(issues, paged):
             assert "carries an estimate" in str(error)
             return
     assert table.rows_read == len(issues)
-    assert _accounted(table)
+    check_accounting(table)
     assert set(table.tickets["ticket_id"]) | set(table.excluded["ticket_id"]) == {
         f"#{issue['number']}" for issue in issues}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import FIXTURES, HOUR, QUICK, check_accounting, row, without_columns, write_csv_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,23 +17,10 @@ from calibrate.errors import InputError
 from calibrate.io import detect_format, read_export
 from calibrate.io.gitlab_csv import issue_reference, looks_like_gitlab_csv, read_gitlab_csv
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SMALL = FIXTURES / "gitlab_small.csv"  # the 20-column export
 EPICS = FIXTURES / "gitlab_epics.csv"  # the newer export with Epic ID, Epic Title
 AS_OF = "2024-03-15 12:00"
 HEADER = EPICS.read_text(encoding="utf-8").splitlines()[0].split(",")
-HOUR = 1 / 24
-QUICK = 15  # minutes: the default [durations] closed_within_minutes
-
-
-def _row(table, ticket_id):
-    rows = table.tickets[table.tickets["ticket_id"] == ticket_id]
-    assert len(rows) == 1, ticket_id
-    return rows.iloc[0]
-
-
-def _accounted(table):
-    return table.rows_read == len(table.tickets) + len(table.excluded)
 
 
 # ---------------------------------------------------------------- detection and ids
@@ -69,7 +55,7 @@ def test_issue_reference_from_url(url, iid, expected):
 def test_rows_accounted_and_exact_exclusion_reasons():
     table = read_gitlab_csv(SMALL, as_of=AS_OF)
     assert table.rows_read == 12  # multi-line Description in the first record
-    assert _accounted(table)
+    check_accounting(table)
     reasons = dict(zip(table.excluded["source_row"], table.excluded["reason"], strict=True))
     assert reasons == {
         3: "not finished work",    # #2 labelled duplicate
@@ -104,23 +90,23 @@ def test_lead_time_always_labelled():
 def test_hand_computed_durations():
     table = read_gitlab_csv(SMALL, as_of=AS_OF)
     # #1: Mon 2024-03-04 09:00 -> Wed 03-06 15:00 UTC: 15/24 + 1 + 15/24 = 2.25
-    np.testing.assert_allclose(_row(table, "ml/models#1")["duration_days"], 2.25,
+    np.testing.assert_allclose(row(table, "ml/models#1")["duration_days"], 2.25,
                                rtol=0, atol=1e-9)
     # #6: Fri 2024-03-08 16:00 -> Mon 03-11 10:00: 8/24 + weekend 0 + 10/24 = 0.75
-    np.testing.assert_allclose(_row(table, "ml/models#6")["duration_days"], 0.75,
+    np.testing.assert_allclose(row(table, "ml/models#6")["duration_days"], 0.75,
                                rtol=0, atol=1e-9)
     # ml/data#1: Tue 2024-03-12 09:00 -> 15:00 the same day: 6/24 = 0.25
-    np.testing.assert_allclose(_row(table, "ml/data#1")["duration_days"], 0.25,
+    np.testing.assert_allclose(row(table, "ml/data#1")["duration_days"], 0.25,
                                rtol=0, atol=1e-9)
 
 
 def test_open_in_progress_issue_is_censored():
     table = read_gitlab_csv(SMALL, as_of=AS_OF)
-    wip = _row(table, "ml/models#4")  # labelled workflow::In Progress
+    wip = row(table, "ml/models#4")  # labelled workflow::In Progress
     # Created Mon 2024-03-11 10:00, as-of Fri 03-15 12:00: 14/24 + 3 + 12/24 = 4 + 1/12
     np.testing.assert_allclose(wip["duration_days"], 4 + 1 / 12, rtol=0, atol=1e-9)
     assert wip["censored"] and pd.isna(wip["finished_at"])
-    doing = _row(table, "ml/models#10")  # plain label "Doing"
+    doing = row(table, "ml/models#10")  # plain label "Doing"
     # Created Wed 2024-03-13 09:00 -> as-of Fri 12:00: 15/24 + 1 + 12/24 = 2.125
     np.testing.assert_allclose(doing["duration_days"], 2.125, rtol=0, atol=1e-9)
     assert doing["censored"]
@@ -128,7 +114,7 @@ def test_open_in_progress_issue_is_censored():
 
 def test_fields_mapped():
     table = read_gitlab_csv(SMALL, as_of=AS_OF)
-    first = _row(table, "ml/models#1")
+    first = row(table, "ml/models#1")
     assert first["engineer"] == "priya"  # Assignee Username
     assert first["issue_type"] == "Feature"  # from the scoped label Type::Feature
     assert first["labels"] == "Type::Feature; area::research"
@@ -136,12 +122,12 @@ def test_fields_mapped():
     assert first["title"] == "Train the ranker"
     assert first["points"] == 3.0
     assert first["status"] == "Closed"
-    assert pd.isna(_row(table, "ml/models#6")["issue_type"])
+    assert pd.isna(row(table, "ml/models#6")["issue_type"])
 
 
 def test_several_assignees_first_is_engineer_and_noted():
     table = read_gitlab_csv(SMALL, as_of=AS_OF)
-    assert _row(table, "ml/models#6")["engineer"] == "priya"  # "priya, zoe"
+    assert row(table, "ml/models#6")["engineer"] == "priya"  # "priya, zoe"
     assert any(note.startswith("1 of 12 issues have several assignees") for note in table.notes)
 
 
@@ -162,7 +148,7 @@ def test_configured_in_progress_statuses_decide_work_started():
     excluded = table.excluded.set_index("ticket_id")["reason"]
     # workflow::In Progress no longer counts as started
     assert excluded["ml/models#4"] == "not started"
-    assert _row(table, "ml/models#10")["censored"]
+    assert row(table, "ml/models#10")["censored"]
 
 
 # ---------------------------------------------------------------- the export with epics
@@ -170,12 +156,12 @@ def test_configured_in_progress_statuses_decide_work_started():
 
 def test_epic_columns_type_label_and_issue_id_fallback():
     table = read_gitlab_csv(EPICS)
-    assert _accounted(table)
-    tune = _row(table, "acme/search/api#21")
+    check_accounting(table)
+    tune = row(table, "acme/search/api#21")
     assert tune["epic"] == "Search relevance"
     assert tune["issue_type"] == "bug"  # lower-case scoped label type::bug
     assert tune["labels"] == "type::bug; Product::Search"
-    manual = _row(table, "23")  # empty URL: the Issue ID is the id
+    manual = row(table, "23")  # empty URL: the Issue ID is the id
     assert pd.isna(manual["epic"])
     assert manual["title"] == "@here manual entry"  # the cell is '@here manual entry
     reasons = dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True))
@@ -184,11 +170,11 @@ def test_epic_columns_type_label_and_issue_id_fallback():
 
 def test_utc_times_converted_to_team_time_zone():
     # #21 created Fri 2024-03-08 23:30 UTC, closed Mon 2024-03-11 12:00 UTC
-    utc = _row(read_gitlab_csv(EPICS), "acme/search/api#21")
+    utc = row(read_gitlab_csv(EPICS), "acme/search/api#21")
     # UTC: 0.5 h of Fri + weekend 0 + 12 h of Mon = 12.5/24
     np.testing.assert_allclose(utc["duration_days"], 12.5 * HOUR, rtol=0, atol=1e-9)
     berlin = config_from_dict({"calendar": {"timezone": "Europe/Berlin"}})
-    local = _row(read_gitlab_csv(EPICS, berlin), "acme/search/api#21")
+    local = row(read_gitlab_csv(EPICS, berlin), "acme/search/api#21")
     # Berlin is UTC+1 in March: created Sat 00:30 (weekend, 0), closed Mon 13:00: 13/24
     assert local["started_at"] == pd.Timestamp("2024-03-09 00:30")
     assert local["finished_at"] == pd.Timestamp("2024-03-11 13:00")
@@ -204,12 +190,7 @@ def test_read_export_dispatches_to_gitlab():
 
 
 def test_missing_columns_all_listed_with_file(tmp_path):
-    with SMALL.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    keep = [i for i, name in enumerate(rows[0]) if name not in ("Weight", "State")]
-    path = tmp_path / "gitlab_cut.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([[r[i] for i in keep] for r in rows])
+    path = without_columns(SMALL, ("Weight", "State"), tmp_path / "gitlab_cut.csv")
     with pytest.raises(InputError) as caught:
         read_gitlab_csv(path)
     assert str(path) in str(caught.value)
@@ -225,7 +206,7 @@ def test_out_of_range_date_cell_is_an_unparseable_date(tmp_path, cell):
              "Assignee Username": "priya", "Weight": "1",
              "Created At (UTC)": "2024-03-04 09:00:00", "Closed At (UTC)": cell}]
     path = tmp_path / "gitlab.csv"
-    _write(path, HEADER, rows)
+    write_csv_rows(path, HEADER, rows)
     table = read_gitlab_csv(path)
     assert table.excluded["reason"].tolist() == ["unparseable date"]
 
@@ -256,22 +237,13 @@ _ROWS = st.fixed_dictionaries({
 })
 
 
-def _write(path: Path, header: list[str], rows: list[dict]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(name, "") for name in header])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(_ROWS, min_size=1, max_size=8),
        as_of=st.sampled_from([None, "2024-06-30 12:00"]))
 def test_random_rows_are_accounted_for_or_rejected(rows, as_of):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "gitlab.csv"
-        _write(path, HEADER, rows)
+        write_csv_rows(path, HEADER, rows)
         try:
             table = read_gitlab_csv(path, as_of=as_of)
         except InputError as error:
@@ -280,7 +252,7 @@ def test_random_rows_are_accounted_for_or_rejected(rows, as_of):
             assert "does not match the canonical ticket table" not in str(error)
             return
     assert table.rows_read == len(rows)
-    assert _accounted(table)
+    check_accounting(table)
     assert set(table.tickets["clock"]) <= {"lead"}
 
 
@@ -306,7 +278,7 @@ def test_clean_closed_rows_kept_exactly_when_closed_after_created(tickets):
                         for number, (_, delay) in enumerate(tickets) if delay < QUICK}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "gitlab.csv"
-        _write(path, HEADER, rows)
+        write_csv_rows(path, HEADER, rows)
         table = read_gitlab_csv(path)
     assert table.tickets["ticket_id"].tolist() == expected_kept
     assert dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True)) \
@@ -330,9 +302,10 @@ def test_issues_closed_within_minutes_of_creation_are_excluded(tmp_path):
                  "Assignee Username": "priya", "Weight": "2", "Labels": "workflow::Doing",
                  "Created At (UTC)": "2024-03-04 09:00:00"})
     path = tmp_path / "gitlab.csv"
-    _write(path, HEADER, rows)
+    write_csv_rows(path, HEADER, rows)
     table = read_gitlab_csv(path, as_of="2024-03-05 09:00")
-    assert _accounted(table) and table.rows_read == 7
+    check_accounting(table)
+    assert table.rows_read == 7
     assert len(table.tickets) == 4 and len(table.excluded) == 3
     reasons = dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True))
     assert reasons == {"g/p#1": "closed within minutes", "g/p#2": "closed within minutes",
@@ -340,10 +313,10 @@ def test_issues_closed_within_minutes_of_creation_are_excluded(tmp_path):
     assert table.exclusion_counts().to_dict() == {"closed within minutes": 3}
     # 15 and 20 minutes: raised to the one-hour minimum; 2 h = 2/24; the open issue has
     # been in progress one working day at as-of.
-    assert _row(table, "g/p#4")["duration_days"] == pytest.approx(HOUR, rel=0, abs=1e-12)
-    assert _row(table, "g/p#5")["duration_days"] == pytest.approx(HOUR, rel=0, abs=1e-12)
-    assert _row(table, "g/p#6")["duration_days"] == pytest.approx(2 * HOUR, rel=0, abs=1e-12)
-    assert _row(table, "g/p#7")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
+    assert row(table, "g/p#4")["duration_days"] == pytest.approx(HOUR, rel=0, abs=1e-12)
+    assert row(table, "g/p#5")["duration_days"] == pytest.approx(HOUR, rel=0, abs=1e-12)
+    assert row(table, "g/p#6")["duration_days"] == pytest.approx(2 * HOUR, rel=0, abs=1e-12)
+    assert row(table, "g/p#7")["duration_days"] == pytest.approx(1.0, rel=0, abs=1e-12)
     # 3 of 6 finished issues (50%): the reader says so.
     assert any(note.startswith("3 of 6 finished tickets (50%) were done within 15 minutes")
                for note in table.notes)

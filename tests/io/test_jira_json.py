@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import FIXTURES, HOUR, check_accounting, row, write_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,22 +24,10 @@ from calibrate.errors import InputError
 from calibrate.io import detect_format, read_export
 from calibrate.io.jira_json import looks_like_jira_json, read_jira_json
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CLOUD = FIXTURES / "jira_search_changelog.json"  # one response, expand=changelog,names
 DC = FIXTURES / "jira_json_dc_pages.json"  # Data Center: two pages, no names map
 AS_OF = "2024-04-12 17:00"  # a Friday, team time (UTC)
 DC_AS_OF = "2024-05-15 12:00"  # a Wednesday
-HOUR = 1 / 24
-
-
-def _row(frame, ticket_id):
-    rows = frame[frame["ticket_id"] == ticket_id]
-    assert len(rows) == 1, ticket_id
-    return rows.iloc[0]
-
-
-def _accounted(table):
-    return table.rows_read == len(table.tickets) + len(table.excluded)
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +40,8 @@ def dc():
     return read_jira_json(DC, as_of=DC_AS_OF)
 
 
-def _write(directory, data, name="search.json"):
-    path = Path(directory) / name
-    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
-    return path
+def _write(directory, data):
+    return write_json(directory, data, "search.json")
 
 
 def _issue(key, *, status="Done", category="done", resolution="Done", assignee="Ann Lee",
@@ -124,13 +110,13 @@ def test_read_export_dispatches_to_the_reader():
 
 def test_row_accounting_cloud(cloud):
     assert cloud.rows_read == 16
-    assert _accounted(cloud)
+    check_accounting(cloud)
     assert len(cloud.tickets) == 11
 
 
 def test_row_accounting_dc(dc):
     assert dc.rows_read == 5
-    assert _accounted(dc)
+    check_accounting(dc)
     assert len(dc.tickets) == 4
 
 
@@ -148,11 +134,11 @@ def test_exact_reason_per_excluded_ticket(cloud):
 
 
 def test_source_row_is_the_record_number(cloud, dc):
-    assert _row(cloud.tickets, "ML-101")["source_row"] == 1
-    assert _row(cloud.excluded, "ML-113")["source_row"] == 13
+    assert row(cloud.tickets, "ML-101")["source_row"] == 1
+    assert row(cloud.excluded, "ML-113")["source_row"] == 13
     # DC: two issues on page 1, then DS-3, DS-4, DS-5 on page 2.
-    assert _row(dc.excluded, "DS-3")["source_row"] == 3
-    assert _row(dc.tickets, "DS-4")["source_row"] == 4
+    assert row(dc.excluded, "DS-3")["source_row"] == 3
+    assert row(dc.tickets, "DS-4")["source_row"] == 4
 
 
 # ---------------------------------------------------------------- the clock
@@ -189,9 +175,9 @@ def test_source_row_is_the_record_number(cloud, dc):
     ("ML-116", 2 - 7 * HOUR + 17 * HOUR),
 ])
 def test_hand_computed_working_day_durations(cloud, ticket, expected):
-    row = _row(cloud.tickets, ticket)
-    assert row["clock"] == "cycle"
-    np.testing.assert_allclose(row["duration_days"], expected, rtol=0, atol=1e-9)
+    found = row(cloud.tickets, ticket)
+    assert found["clock"] == "cycle"
+    np.testing.assert_allclose(found["duration_days"], expected, rtol=0, atol=1e-9)
 
 
 def test_start_and_finish_times(cloud):
@@ -209,8 +195,8 @@ def test_start_and_finish_times(cloud):
 
 def test_created_directly_in_progress_starts_at_creation(cloud):
     for ticket in ("ML-102", "ML-103"):
-        row = _row(cloud.tickets, ticket)
-        assert row["started_at"] == row["created_at"], ticket
+        found = row(cloud.tickets, ticket)
+        assert found["started_at"] == found["created_at"], ticket
 
 
 def test_open_tickets_with_a_start_are_censored(cloud):
@@ -234,9 +220,9 @@ def test_default_as_of_is_the_latest_time_in_the_file():
     ("ML-102", 2.0, False),  # no points history: the current value
 ])
 def test_points_at_start_of_work(cloud, ticket, points, repointed):
-    row = _row(cloud.tickets, ticket)
-    assert row["points"] == pytest.approx(points, rel=0, abs=0)
-    assert row["repointed"] == repointed
+    found = row(cloud.tickets, ticket)
+    assert found["points"] == pytest.approx(points, rel=0, abs=0)
+    assert found["repointed"] == repointed
 
 
 def test_repointed_tickets_are_noted(cloud):
@@ -245,10 +231,10 @@ def test_repointed_tickets_are_noted(cloud):
 
 
 def test_points_without_names_map_use_common_ids_and_history(dc):
-    row = _row(dc.tickets, "DS-1")
+    found = row(dc.tickets, "DS-1")
     # customfield_10002 holds 5 now; the changelog's "Story Points" went 3 -> 5 after the start.
-    assert row["points"] == pytest.approx(3.0, rel=0, abs=0)
-    assert row["repointed"]
+    assert found["points"] == pytest.approx(3.0, rel=0, abs=0)
+    assert found["repointed"]
     assert any(note == "story points read from customfield_10002" for note in dc.notes)
 
 
@@ -258,8 +244,8 @@ def test_points_without_names_map_use_common_ids_and_history(dc):
 def test_points_column_by_id_name_or_csv_name(column):
     table = read_jira_json(CLOUD, config=Config(points_column=column), as_of=AS_OF)
     # ML-107 has its estimate only in customfield_10026 ("Story Points").
-    assert _row(table.excluded, "ML-107")["reason"] == "no points"
-    assert _accounted(table)
+    assert row(table.excluded, "ML-107")["reason"] == "no points"
+    check_accounting(table)
 
 
 def test_unknown_points_column_is_an_input_error():
@@ -281,31 +267,31 @@ def test_no_points_field_at_all_is_an_input_error(tmp_path):
 
 
 def test_fields_of_a_cloud_ticket(cloud):
-    row = _row(cloud.tickets, "ML-115")
-    assert row["engineer"] == "Bob Novak"
-    assert row["title"] == "Ship the reranker behind a feature flag"
-    assert row["issue_type"] == "Story"
-    assert row["epic"] == "Reranker launch"
-    assert row["sprints"] == "ML Sprint 2; ML Sprint 3"
-    assert row["labels"] == "ml-engineering"
-    assert row["status"] == "Deployed"
-    assert _row(cloud.tickets, "ML-105")["components"] == "Pipelines"
+    found = row(cloud.tickets, "ML-115")
+    assert found["engineer"] == "Bob Novak"
+    assert found["title"] == "Ship the reranker behind a feature flag"
+    assert found["issue_type"] == "Story"
+    assert found["epic"] == "Reranker launch"
+    assert found["sprints"] == "ML Sprint 2; ML Sprint 3"
+    assert found["labels"] == "ml-engineering"
+    assert found["status"] == "Deployed"
+    assert row(cloud.tickets, "ML-105")["components"] == "Pipelines"
 
 
 def test_data_center_sprint_strings(dc):
     # The name holds a comma: "DS Sprint 7 (ranking, eval)".
-    assert _row(dc.tickets, "DS-2")["sprints"] == "DS Sprint 6; DS Sprint 7 (ranking, eval)"
-    assert _row(dc.tickets, "DS-1")["engineer"] == "Bob Novak"
+    assert row(dc.tickets, "DS-2")["sprints"] == "DS Sprint 6; DS Sprint 7 (ranking, eval)"
+    assert row(dc.tickets, "DS-1")["engineer"] == "Bob Novak"
 
 
 def test_issues_without_changelog_use_lead_time(dc):
-    row = _row(dc.tickets, "DS-4")
-    assert row["clock"] == "lead"
+    found = row(dc.tickets, "DS-4")
+    assert found["clock"] == "lead"
     # Created Mon 6 May 07:00 UTC, resolved Wed 8 May 13:00 UTC: 2 - 7/24 + 13/24
-    np.testing.assert_allclose(row["duration_days"], 2 - 7 * HOUR + 13 * HOUR, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(found["duration_days"], 2 - 7 * HOUR + 13 * HOUR, rtol=0, atol=1e-9)
     # In Progress without a changelog: started (censored), lead clock from creation
     # Mon 13 May 06:00 UTC to the as-of Wed 15 May 12:00: 2 - 6/24 + 12/24
-    open_row = _row(dc.tickets, "DS-5")
+    open_row = row(dc.tickets, "DS-5")
     assert open_row["censored"] and open_row["clock"] == "lead"
     np.testing.assert_allclose(open_row["duration_days"], 2 - 6 * HOUR + 12 * HOUR,
                                rtol=0, atol=1e-9)
@@ -320,18 +306,18 @@ def test_issues_without_changelog_use_lead_time(dc):
     ("DS-2", 2 - 11 * HOUR + 8 * HOUR),
 ])
 def test_dc_durations(dc, ticket, expected):
-    row = _row(dc.tickets, ticket)
-    assert row["clock"] == "cycle"
-    np.testing.assert_allclose(row["duration_days"], expected, rtol=0, atol=1e-9)
+    found = row(dc.tickets, ticket)
+    assert found["clock"] == "cycle"
+    np.testing.assert_allclose(found["duration_days"], expected, rtol=0, atol=1e-9)
 
 
 def test_area_from_a_named_field_and_from_rules():
     table = read_jira_json(CLOUD, config=Config(area_column="Components"), as_of=AS_OF)
-    assert _row(table.tickets, "ML-105")["area"] == "Pipelines"
+    assert row(table.tickets, "ML-105")["area"] == "Pipelines"
     ruled = read_jira_json(CLOUD, as_of=AS_OF, config=config_from_dict(
         {"areas": {"rules": [{"area": "research", "patterns": ["research", "spike"]}]}}))
-    assert _row(ruled.tickets, "ML-106")["area"] == "research"
-    assert _row(ruled.tickets, "ML-105")["area"] == "general"
+    assert row(ruled.tickets, "ML-106")["area"] == "research"
+    assert row(ruled.tickets, "ML-105")["area"] == "general"
 
 
 def test_custom_status_lists_from_the_config(tmp_path):
@@ -343,9 +329,9 @@ def test_custom_status_lists_from_the_config(tmp_path):
     path = _write(tmp_path, {"issues": [issue]})
     table = read_jira_json(path, config=Config(in_progress_statuses=("Doing",),
                                                done_statuses=("Shipped",)))
-    row = _row(table.tickets, "P-1")
+    found = row(table.tickets, "P-1")
     # Mon 4 Mar 10:00 to Tue 5 Mar 16:00: 1 - 10/24 + 16/24
-    np.testing.assert_allclose(row["duration_days"], 1 - 10 * HOUR + 16 * HOUR, rtol=0,
+    np.testing.assert_allclose(found["duration_days"], 1 - 10 * HOUR + 16 * HOUR, rtol=0,
                                atol=1e-9)
 
 
@@ -354,7 +340,7 @@ def test_not_finished_status_name_is_not_done(tmp_path):
         _status("2024-03-04T10:00:00.000+0000", "To Do", "Cancelled")])
     path = _write(tmp_path, {"issues": [issue, _issue("P-2")]})
     table = read_jira_json(path)
-    assert _row(table.excluded, "P-1")["reason"] == "not finished work"
+    assert row(table.excluded, "P-1")["reason"] == "not finished work"
 
 
 def test_finish_before_start_is_a_negative_duration(tmp_path):
@@ -366,7 +352,7 @@ def test_finish_before_start_is_a_negative_duration(tmp_path):
     ])
     path = _write(tmp_path, {"issues": [issue]})
     table = read_jira_json(path, as_of="2024-03-08")
-    assert _row(table.excluded, "P-1")["reason"] == "negative duration"
+    assert row(table.excluded, "P-1")["reason"] == "negative duration"
 
 
 def test_unreadable_changelog_time_excludes_the_ticket(tmp_path):
@@ -375,9 +361,9 @@ def test_unreadable_changelog_time_excludes_the_ticket(tmp_path):
                                              "Done")])
     path = _write(tmp_path, {"issues": [issue, _issue("P-2")]})
     table = read_jira_json(path)
-    row = _row(table.excluded, "P-1")
-    assert row["reason"] == "unparseable date"
-    assert "'last tuesday'" in row["detail"]
+    found = row(table.excluded, "P-1")
+    assert found["reason"] == "unparseable date"
+    assert "'last tuesday'" in found["detail"]
 
 
 def test_truncated_changelog_is_noted(tmp_path):
@@ -410,7 +396,7 @@ def test_pages_written_back_to_back(tmp_path):
     text = json.dumps(pages[0]) + "\n" + json.dumps(pages[1]) + "\n"
     table = read_jira_json(_write(tmp_path, text), as_of=AS_OF)
     assert table.rows_read == 16
-    assert _row(table.excluded, "ML-113")["source_row"] == 13
+    assert row(table.excluded, "ML-113")["source_row"] == 13
     assert any("2 JSON documents" in note for note in table.notes)
 
 
@@ -548,6 +534,6 @@ def test_property_reading_random_issues_accounts_for_every_row(issues, wrap):
             assert not wrap and "has no story-points field" in str(error)
             return
     assert table.rows_read == len(issues)
-    assert _accounted(table)
+    check_accounting(table)
     assert set(table.tickets["ticket_id"]) | set(table.excluded["ticket_id"]) == {
         issue["key"] for issue in issues}

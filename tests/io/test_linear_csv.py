@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import FIXTURES, HOUR, QUICK, check_accounting, row, without_columns, write_csv_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,21 +17,9 @@ from calibrate.errors import InputError
 from calibrate.io import detect_format, read_export
 from calibrate.io.linear_csv import looks_like_linear_csv, read_linear_csv
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SMALL = FIXTURES / "linear_small.csv"  # the 30-column export
 TSHIRT = FIXTURES / "linear_tshirt.csv"  # the newer 35-column export, t-shirt estimates
 SIZES = config_from_dict({"points": {"scale": {"XS": 1, "S": 2, "M": 3, "L": 5, "XL": 8}}})
-HOUR = 1 / 24
-
-
-def _row(table, ticket_id):
-    rows = table.tickets[table.tickets["ticket_id"] == ticket_id]
-    assert len(rows) == 1, ticket_id
-    return rows.iloc[0]
-
-
-def _accounted(table):
-    return table.rows_read == len(table.tickets) + len(table.excluded)
 
 
 # ---------------------------------------------------------------- detection
@@ -57,7 +44,7 @@ def test_rows_accounted_and_multiline_descriptions_do_not_split_rows():
     table = read_linear_csv(SMALL, as_of="2024-05-17 12:00")
     # 12 records in the file, although the first Description spans four lines
     assert table.rows_read == 12
-    assert _accounted(table)
+    check_accounting(table)
     assert table.source_format == "linear_csv"
 
 
@@ -85,7 +72,7 @@ def test_exact_exclusion_reason_per_row():
 
 def test_cycle_time_from_started_to_completed():
     table = read_linear_csv(SMALL, as_of="2024-05-17 12:00")
-    ml1 = _row(table, "ML-1")
+    ml1 = row(table, "ML-1")
     # Started Tue 2024-05-07 09:00 UTC, Completed Thu 2024-05-09 15:00 UTC:
     # 15 h of Tue + Wed (1 day) + 15 h of Thu = 15/24 + 1 + 15/24 = 2.25
     np.testing.assert_allclose(ml1["duration_days"], 2.25, rtol=0, atol=1e-9)
@@ -96,7 +83,7 @@ def test_cycle_time_from_started_to_completed():
 
 def test_completed_without_started_falls_back_to_lead_time():
     table = read_linear_csv(SMALL, as_of="2024-05-17 12:00")
-    ml2 = _row(table, "ML-2")
+    ml2 = row(table, "ML-2")
     # Created Fri 2024-05-10 12:00 UTC, Completed Mon 2024-05-13 06:00 UTC:
     # 12 h of Fri + weekend (0) + 6 h of Mon = 12/24 + 6/24 = 0.75
     np.testing.assert_allclose(ml2["duration_days"], 0.75, rtol=0, atol=1e-9)
@@ -107,7 +94,7 @@ def test_completed_without_started_falls_back_to_lead_time():
 
 def test_open_started_issue_is_censored_at_as_of():
     table = read_linear_csv(SMALL, as_of="2024-05-17 12:00")
-    ml5 = _row(table, "ML-5")
+    ml5 = row(table, "ML-5")
     # Started Mon 2024-05-13 10:00, as-of Fri 2024-05-17 12:00:
     # 14 h of Mon + Tue, Wed, Thu (3) + 12 h of Fri = 14/24 + 3 + 12/24 = 4 + 1/12
     np.testing.assert_allclose(ml5["duration_days"], 4 + 1 / 12, rtol=0, atol=1e-9)
@@ -118,7 +105,7 @@ def test_open_started_issue_is_censored_at_as_of():
 
 def test_text_fields_mapped_and_formula_escape_removed():
     table = read_linear_csv(SMALL, as_of="2024-05-17 12:00")
-    ml1, ml2 = _row(table, "ML-1"), _row(table, "ML-2")
+    ml1, ml2 = row(table, "ML-1"), row(table, "ML-2")
     assert ml2["title"] == "=SUM(A1)"  # the cell is '=SUM(A1)
     assert ml1["title"] == "Train baseline ranker"
     assert ml1["engineer"] == "priya@example.com"  # the e-mail, as exported
@@ -149,7 +136,7 @@ def test_team_field_feeds_area_rules():
 
 def test_tshirt_estimates_mapped_by_config_scale():
     table = read_linear_csv(TSHIRT, SIZES)
-    assert _accounted(table)
+    check_accounting(table)
     points = dict(zip(table.tickets["ticket_id"], table.tickets["points"], strict=True))
     assert points == {"DS-1": 2.0, "DS-2": 3.0, "DS-3": 8.0, "DS-6": 5.0}
     reasons = dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True))
@@ -159,7 +146,7 @@ def test_tshirt_estimates_mapped_by_config_scale():
 
 def test_tshirt_estimates_without_scale_are_invalid():
     table = read_linear_csv(TSHIRT)
-    assert _accounted(table)
+    check_accounting(table)
     assert table.tickets.empty
     assert (table.excluded["reason"].value_counts().to_dict()
             == {"invalid points": 5, "not finished work": 1})
@@ -169,7 +156,7 @@ def test_default_as_of_and_censoring_on_new_export():
     table = read_linear_csv(TSHIRT, SIZES)
     # latest time in the file: DS-2 Completed Mon 2024-05-13 10:00 UTC
     assert table.as_of == pd.Timestamp("2024-05-13 10:00")
-    ds6 = _row(table, "DS-6")
+    ds6 = row(table, "DS-6")
     # Started Thu 2024-05-09 08:00 -> as-of Mon 2024-05-13 10:00:
     # 16 h of Thu + Fri (1) + weekend (0) + 10 h of Mon = 16/24 + 1 + 10/24
     np.testing.assert_allclose(ds6["duration_days"], 16 * HOUR + 1 + 10 * HOUR,
@@ -179,13 +166,13 @@ def test_default_as_of_and_censoring_on_new_export():
 
 def test_utc_times_converted_to_team_time_zone():
     # DS-2 started Fri 2024-05-10 22:30 UTC, completed Mon 2024-05-13 10:00 UTC.
-    utc = _row(read_linear_csv(TSHIRT, SIZES), "DS-2")
+    utc = row(read_linear_csv(TSHIRT, SIZES), "DS-2")
     # UTC: 1.5 h of Fri + weekend (0) + 10 h of Mon = 11.5/24
     np.testing.assert_allclose(utc["duration_days"], 11.5 * HOUR, rtol=0, atol=1e-9)
 
     berlin = config_from_dict({"calendar": {"timezone": "Europe/Berlin"},
                                "points": {"scale": {"S": 2, "M": 3, "L": 5, "XL": 8}}})
-    local = _row(read_linear_csv(TSHIRT, berlin), "DS-2")
+    local = row(read_linear_csv(TSHIRT, berlin), "DS-2")
     # Berlin is UTC+2 in May: start Sat 2024-05-11 00:30 (weekend, counts 0),
     # finish Mon 12:00 -> 12/24 = 0.5
     assert local["started_at"] == pd.Timestamp("2024-05-11 00:30")
@@ -196,23 +183,14 @@ def test_utc_times_converted_to_team_time_zone():
 def test_read_export_dispatches_to_linear():
     table = read_export(SMALL, as_of="2024-05-17 12:00")
     assert table.source_format == "linear_csv"
-    assert _accounted(table)
+    check_accounting(table)
 
 
 # ---------------------------------------------------------------- errors
 
 
-def _without_column(source: Path, column: str, target: Path) -> Path:
-    with source.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    drop = rows[0].index(column)
-    with target.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([r[:drop] + r[drop + 1:] for r in rows])
-    return target
-
-
 def test_missing_completed_column_names_file_and_column(tmp_path):
-    path = _without_column(SMALL, "Completed", tmp_path / "no_completed.csv")
+    path = without_columns(SMALL, ("Completed",), tmp_path / "no_completed.csv")
     with pytest.raises(InputError) as caught:
         read_linear_csv(path)
     message = str(caught.value)
@@ -222,8 +200,8 @@ def test_missing_completed_column_names_file_and_column(tmp_path):
 
 
 def test_missing_columns_all_listed(tmp_path):
-    path = _without_column(SMALL, "Estimate", tmp_path / "a.csv")
-    path = _without_column(path, "Started", tmp_path / "b.csv")
+    path = without_columns(SMALL, ("Estimate",), tmp_path / "a.csv")
+    path = without_columns(path, ("Started",), tmp_path / "b.csv")
     with pytest.raises(InputError) as caught:
         read_linear_csv(path)
     assert sorted(p.column for p in caught.value.problems) == ["Estimate", "Started"]
@@ -262,22 +240,13 @@ _ROWS = st.fixed_dictionaries({
 })
 
 
-def _write(path: Path, header: list[str], rows: list[dict]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(name, "") for name in header])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(_ROWS, min_size=1, max_size=8),
        as_of=st.sampled_from([None, "2024-06-30 12:00", "2023-06-01"]))
 def test_random_rows_are_accounted_for_or_rejected(rows, as_of):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "linear.csv"
-        _write(path, HEADER, rows)
+        write_csv_rows(path, HEADER, rows)
         try:
             table = read_linear_csv(path, SIZES, as_of=as_of)
         except InputError as error:
@@ -286,11 +255,10 @@ def test_random_rows_are_accounted_for_or_rejected(rows, as_of):
             assert "does not match the canonical ticket table" not in str(error)
             return
     assert table.rows_read == len(rows)
-    assert _accounted(table)
+    check_accounting(table)
     assert (table.tickets["duration_days"] > 0).all()
 
 
-QUICK = 15  # minutes: the default [durations] closed_within_minutes
 _DELAYS = st.tuples(
     st.datetimes(min_value=pd.Timestamp("2024-01-01").to_pydatetime(),
                  max_value=pd.Timestamp("2024-12-31").to_pydatetime()),
@@ -320,7 +288,7 @@ def test_clean_done_rows_kept_exactly_when_completed_after_start(tickets):
                 "negative duration" if to_finish < 0 else "closed within minutes")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "linear.csv"
-        _write(path, HEADER, rows)
+        write_csv_rows(path, HEADER, rows)
         table = read_linear_csv(path)
     assert table.tickets["ticket_id"].tolist() == expected_kept
     assert dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True)) \

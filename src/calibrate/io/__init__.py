@@ -26,9 +26,10 @@ import pandas as pd
 
 from calibrate.config import Config, load_config
 from calibrate.errors import InputError, Problem
-from calibrate.io._csv import Progress, read_header
+from calibrate.io._csv_read import Progress, read_header
 from calibrate.io._json import read_json_documents
 from calibrate.io.canonical import looks_like_canonical, read_canonical, write_tickets
+from calibrate.io.csv_writer import write_csv
 from calibrate.io.generic_csv import read_generic_csv
 from calibrate.io.github_json import looks_like_github_json, read_github_json
 from calibrate.io.gitlab_csv import looks_like_gitlab_csv, read_gitlab_csv
@@ -48,6 +49,7 @@ __all__ = [
     "read_jira_csv",
     "read_jira_json",
     "read_linear_csv",
+    "write_csv",
     "write_tickets",
 ]
 
@@ -137,6 +139,9 @@ def read_export(
 ) -> TicketTable:
     """Read any supported export into the canonical ticket table.
 
+    Every reader (``read_jira_csv`` ...) takes the parameters documented
+    here, except ``format``.
+
     Parameters
     ----------
     path : str or Path
@@ -156,6 +161,8 @@ def read_export(
     Returns
     -------
     TicketTable
+        The tickets, the rows left out with their reasons, and notes on
+        how the export was read.
 
     Examples
     --------

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -105,7 +106,8 @@ def parse_date_columns(
     for target, raw in cells.items():
         column = str(raw.name)
         parsed = parse_timestamps(raw, column=column, file=file, rows=rows, assume_utc=assume_utc)
-        staging[target] = parsed.values.to_numpy()
+        # (The array, not to_numpy(): that makes time-zone-aware times Python objects.)
+        staging[target] = parsed.values.array
         if target == "finished_at":
             staging["finished_has_time"] = parsed.has_time
         if parsed.unreadable.any():
@@ -139,114 +141,19 @@ def assemble_tickets(
     calendar = config.calendar
     for column in _TIME_COLUMNS:
         frame[column] = to_team_time(frame[column], calendar.timezone)
-
     as_of = _resolve_as_of(frame, as_of, calendar.timezone, path)
-    reason = frame["problem_reason"].astype("object")
-    detail = frame["problem_detail"].astype("object")
-
-    def exclude(mask: pd.Series | np.ndarray, why: str,
-                text: Callable[[pd.Series], pd.Series] | str) -> None:
-        """Exclude the rows in ``mask`` not excluded yet; ``text`` gives the
-        detail of the selected rows (computed for those rows only)."""
-        mask = pd.Series(np.asarray(mask, dtype=bool), index=frame.index) & reason.isna()
-        if not mask.any():
-            return
-        reason[mask] = why
-        detail[mask] = text if isinstance(text, str) else text(mask)
-
-    ticket_id = frame["ticket_id"]
-    exclude(ticket_id.isna(), "no ticket id", "empty key column")
-    repeated = ticket_id.notna() & ticket_id.duplicated(keep="first")
-
-    def first_seen(rows: pd.Series) -> pd.Series:
-        first_row = frame.groupby("ticket_id", sort=False)["source_row"].transform("first")
-        return ("ticket " + ticket_id[rows].astype(str) + " first seen at row "
-                + first_row[rows].astype("Int64").astype(str))
-
-    exclude(repeated, "duplicate ticket id", first_seen)
-
-    # Work done after the as-of time is not known yet: such tickets are open
-    # at as-of (lets a backtest cut history at any time).
-    finished_later = (frame["state"] == "done") & (frame["finished_at"] > as_of)
-    finished = frame["finished_at"].where(~finished_later)
-    created_late = frame["created_at"] > as_of
-    state = frame["state"].where(~finished_later, "open")
-    started = frame["started_at"].where(frame["started_at"] <= as_of)
-    # Work had started by as-of when a start before it is known; without a
-    # recorded start (lead clock), when the reader saw the ticket in progress
-    # or it was finished only after as-of.
-    no_start = frame["started_at"].isna()
-    work_started = started.notna() | (no_start & (
-        frame["work_started"].fillna(False).astype(bool) | finished_later))
-
-    resolution = frame["resolution"].fillna("")
-    exclude(state == "not_done", "not finished work",
-            lambda rows: "closed as " + resolution[rows].where(
-                resolution[rows] != "", frame["status"][rows].fillna("?")))
-    exclude(created_late, "not started", f"created after the as-of time {as_of}")
-    exclude((state == "open") & ~work_started, "not started",
-            lambda rows: "open, status " + frame["status"][rows].fillna("?").astype(str))
-    exclude(frame["engineer"].isna(), "unassigned", "no assignee")
-
-    points, points_reason, points_detail = _read_points(frame, config)
-    exclude(points_reason == "no points", "no points", lambda rows: points_detail[rows])
-    exclude(points_reason == "invalid points", "invalid points",
-            lambda rows: points_detail[rows])
-
-    # The clock: start of work when known ("cycle"), else creation ("lead").
-    clock = pd.Series(np.where(started.notna(), "cycle", "lead"), index=frame.index)
-    start = started.where(started.notna(), frame["created_at"])
-    missing_start = start.isna()
-    exclude(missing_start, "missing date", "neither a start of work nor a creation time")
-    missing_finish = (state == "done") & finished.isna()
-    exclude(missing_finish, "missing date", "done, but no resolution/completion time")
-
-    # A date-only finish means "some time that day": count the whole day.
-    finish = finished.where(
-        frame["finished_has_time"].fillna(True).astype(bool), finished + pd.Timedelta(days=1)
-    )
-    censored = state == "open"
-    finish = finish.where(~censored, as_of)
-    duration = pd.Series(calendar.working_days_between(start, finish), index=frame.index)
-    # Compare the times, not the working days: a finish before the start on a
-    # weekend is 0 working days but still backwards.
-    exclude((finish < start) | (duration < 0), "negative duration",
-            lambda rows: "from " + start[rows].astype(str) + " to " + finish[rows].astype(str))
-    quick = _closed_within_minutes(start, finish, state, frame["finished_has_time"], config)
-    quick &= reason.isna()
-    exclude(quick, "closed within minutes",
-            lambda rows: _closed_within_detail(start[rows], finish[rows], clock[rows], config))
-
-    kept = reason.isna()
-    _note_closed_within_minutes(notes, int(quick.sum()),
-                                int((kept & (state == "done")).sum()), config)
-    short = kept & (duration < config.minimum_duration_days)
-    if short.any():
-        notes.append(
-            f"{int(short.sum())} ticket(s) took less than {config.minimum_duration_days:.3g} "
-            "working days (e.g. worked only on a weekend, or closed soon after they were "
-            "opened); their duration was raised to that minimum"
-        )
-    duration = duration.clip(lower=config.minimum_duration_days)
-    lead = kept & (clock == "lead")
-    if lead.any():
-        notes.append(
-            f"{int(lead.sum())} of {int(kept.sum())} tickets have no start-of-work time in "
-            "the export: their duration is lead time (created to done), labelled clock=lead"
-        )
-    repointed = frame["repointed"].fillna(False).astype(bool)
-    if (kept & repointed).any():
-        notes.append(f"{int((kept & repointed).sum())} tickets were re-pointed after work "
-                     "started; the estimate at the start of work is used")
-
+    exclusions = _Exclusions(frame)
+    measured = _measure(frame, exclusions, as_of, config)
+    kept = exclusions.reason.isna()
+    notes += _duration_notes(frame, measured, kept, config)
     canonical = pd.DataFrame(
         {
-            "ticket_id": ticket_id,
+            "ticket_id": frame["ticket_id"],
             "title": frame["title"],
             "engineer": frame["engineer"],
             "area": _assign_areas(frame, config),
-            "points": points,
-            "repointed": repointed,
+            "points": measured.points,
+            "repointed": measured.repointed,
             "issue_type": frame["issue_type"],
             "labels": frame["labels"],
             "components": frame["components"],
@@ -254,19 +161,19 @@ def assemble_tickets(
             "sprints": frame["sprints"],
             "status": frame["status"],
             "created_at": frame["created_at"],
-            "started_at": start,
-            "finished_at": finish.where(~censored),
-            "duration_days": duration,
-            "censored": censored,
-            "clock": clock,
+            "started_at": measured.start,
+            "finished_at": measured.finish.where(~measured.censored),
+            "duration_days": measured.duration.clip(lower=config.minimum_duration_days),
+            "censored": measured.censored,
+            "clock": measured.clock,
             "source_row": frame["source_row"].astype("int64"),
         }
     )
     kept_rows = kept.to_numpy()
     tickets = _typed(canonical if kept_rows.all() else canonical[kept_rows], TICKET_COLUMNS)
     tickets = tickets.sort_values("source_row", kind="stable").reset_index(drop=True)
-    excluded = canonical[~kept.to_numpy()].assign(
-        reason=reason[~kept], detail=detail[~kept]
+    excluded = canonical[~kept_rows].assign(
+        reason=exclusions.reason[~kept], detail=exclusions.detail[~kept]
     )
     # Excluded rows keep what could be read; values that made no sense stay empty.
     excluded.loc[excluded["reason"].isin(["negative duration", "missing date"]),
@@ -284,6 +191,138 @@ def assemble_tickets(
         notes=notes,
         calendar=calendar,
     )
+
+
+class _Exclusions:
+    """The exclusion reason and detail of every row (None: kept so far); a
+    row keeps the first reason it is given."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.reason = frame["problem_reason"].astype("object")
+        self.detail = frame["problem_detail"].astype("object")
+
+    def exclude(self, mask: pd.Series | np.ndarray, why: str,
+                text: Callable[[pd.Series], pd.Series] | str) -> pd.Series:
+        """Exclude the rows in ``mask`` not excluded yet; ``text`` gives the
+        detail of the selected rows (computed for those rows only). Returns
+        the rows excluded now."""
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=self.reason.index) \
+            & self.reason.isna()
+        if mask.any():
+            self.reason[mask] = why
+            self.detail[mask] = text if isinstance(text, str) else text(mask)
+        return mask
+
+
+@dataclass
+class _Measured:
+    """What :func:`_measure` found, per row."""
+
+    state: pd.Series
+    points: pd.Series
+    repointed: pd.Series
+    clock: pd.Series
+    start: pd.Series
+    finish: pd.Series
+    censored: pd.Series
+    duration: pd.Series
+    quick: pd.Series
+
+
+def _measure(frame: pd.DataFrame, exclusions: _Exclusions, as_of: pd.Timestamp,
+             config: Config) -> _Measured:
+    """Each ticket's state, points and clock at ``as_of``, excluding the rows
+    that cannot be measured, in the order of the README's row accounting."""
+    ticket_id = frame["ticket_id"]
+    exclusions.exclude(ticket_id.isna(), "no ticket id", "empty key column")
+
+    def first_seen(rows: pd.Series) -> pd.Series:
+        first_row = frame.groupby("ticket_id", sort=False)["source_row"].transform("first")
+        return ("ticket " + ticket_id[rows].astype(str) + " first seen at row "
+                + first_row[rows].astype("Int64").astype(str))
+
+    exclusions.exclude(ticket_id.notna() & ticket_id.duplicated(keep="first"),
+                       "duplicate ticket id", first_seen)
+
+    # Work done after the as-of time is not known yet: such tickets are open
+    # at as-of (lets a backtest cut history at any time).
+    finished_later = (frame["state"] == "done") & (frame["finished_at"] > as_of)
+    finished = frame["finished_at"].where(~finished_later)
+    state = frame["state"].where(~finished_later, "open")
+    started = frame["started_at"].where(frame["started_at"] <= as_of)
+    # Work had started by as-of when a start before it is known; without a
+    # recorded start (lead clock), when the reader saw the ticket in progress
+    # or it was finished only after as-of.
+    work_started = started.notna() | (frame["started_at"].isna() & (
+        frame["work_started"].fillna(False).astype(bool) | finished_later))
+
+    resolution = frame["resolution"].fillna("")
+    status = frame["status"]
+    exclusions.exclude(state == "not_done", "not finished work",
+                       lambda rows: "closed as " + resolution[rows].where(
+                           resolution[rows] != "", status[rows].fillna("?")))
+    exclusions.exclude(frame["created_at"] > as_of, "not started",
+                       f"created after the as-of time {as_of}")
+    exclusions.exclude((state == "open") & ~work_started, "not started",
+                       lambda rows: "open, status " + status[rows].fillna("?").astype(str))
+    exclusions.exclude(frame["engineer"].isna(), "unassigned", "no assignee")
+    points, points_reason, points_detail = _read_points(frame, config)
+    for reason in ("no points", "invalid points"):
+        exclusions.exclude(points_reason == reason, reason, lambda rows: points_detail[rows])
+
+    # The clock: start of work when known ("cycle"), else creation ("lead").
+    clock = pd.Series(np.where(started.notna(), "cycle", "lead"), index=frame.index)
+    start = started.where(started.notna(), frame["created_at"])
+    exclusions.exclude(start.isna(), "missing date",
+                       "neither a start of work nor a creation time")
+    exclusions.exclude((state == "done") & finished.isna(), "missing date",
+                       "done, but no resolution/completion time")
+    # A date-only finish means "some time that day": count the whole day.
+    finish = finished.where(
+        frame["finished_has_time"].fillna(True).astype(bool), finished + pd.Timedelta(days=1)
+    )
+    censored = state == "open"
+    finish = finish.where(~censored, as_of)
+    duration = pd.Series(config.calendar.working_days_between(start, finish), index=frame.index)
+    # Compare the times, not the working days: a finish before the start on a
+    # weekend is 0 working days but still backwards.
+    exclusions.exclude((finish < start) | (duration < 0), "negative duration",
+                       lambda rows: "from " + start[rows].astype(str) + " to "
+                       + finish[rows].astype(str))
+    quick = exclusions.exclude(
+        _closed_within_minutes(start, finish, state, frame["finished_has_time"], config),
+        "closed within minutes",
+        lambda rows: _closed_within_detail(start[rows], finish[rows], clock[rows], config))
+    return _Measured(state=state, points=points,
+                     repointed=frame["repointed"].fillna(False).astype(bool), clock=clock,
+                     start=start, finish=finish, censored=censored, duration=duration,
+                     quick=quick)
+
+
+def _duration_notes(frame: pd.DataFrame, measured: _Measured, kept: pd.Series,
+                    config: Config) -> list[str]:
+    """Notes on the kept tickets' durations: closed within minutes, raised to
+    the minimum, on the lead clock, re-pointed."""
+    notes: list[str] = []
+    _note_closed_within_minutes(notes, int(measured.quick.sum()),
+                                int((kept & (measured.state == "done")).sum()), config)
+    short = kept & (measured.duration < config.minimum_duration_days)
+    if short.any():
+        notes.append(
+            f"{int(short.sum())} ticket(s) took less than {config.minimum_duration_days:.3g} "
+            "working days (e.g. worked only on a weekend, or closed soon after they were "
+            "opened); their duration was raised to that minimum"
+        )
+    lead = kept & (measured.clock == "lead")
+    if lead.any():
+        notes.append(
+            f"{int(lead.sum())} of {int(kept.sum())} tickets have no start-of-work time in "
+            "the export: their duration is lead time (created to done), labelled clock=lead"
+        )
+    if (kept & measured.repointed).any():
+        notes.append(f"{int((kept & measured.repointed).sum())} tickets were re-pointed after "
+                     "work started; the estimate at the start of work is used")
+    return notes
 
 
 def _closed_within_minutes(start: pd.Series, finish: pd.Series, state: pd.Series,

@@ -198,7 +198,10 @@ def parse_timestamps(
         parsed_unique = _plausible(strptime(normalised, fmt))
         if assume_utc:
             parsed_unique = parsed_unique.dt.tz_localize("UTC")
-    parsed = pd.Series(parsed_unique.to_numpy()[codes], index=filled.index)
+    # (A column of times is taken from, not turned into, an array: to_numpy()
+    # would make time-zone-aware times Python objects, a hundred times slower.)
+    parsed = pd.Series(parsed_unique.to_numpy()[codes] if parsed_unique.dtype == object
+                       else parsed_unique.array.take(codes), index=filled.index)
 
     readable_share = parsed.notna().mean()
     if readable_share < 0.5:

@@ -1,15 +1,24 @@
-"""Reading JSON exports: one document, or several written back to back."""
+"""Reading JSON exports: the documents, their records, and the values in them.
+
+What the JSON readers share: a file of one document or several written back
+to back (:func:`read_json_documents`), records numbered from 1 across pages
+and checked all at once (:func:`collect_records`), and how a value of a
+record becomes text (:func:`text`, :func:`raw_cells`).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from calibrate.errors import InputError
+import pandas as pd
 
-__all__ = ["read_json_documents"]
+from calibrate.errors import InputError, Problem
+
+__all__ = ["collect_records", "get", "raw_cells", "read_json_documents", "shape", "text"]
 
 
 def read_json_documents(path: str | Path,
@@ -72,3 +81,82 @@ def _skip_space(text: str, position: int) -> int:
     while position < len(text) and text[position] in " \t\r\n":
         position += 1
     return position
+
+
+def collect_records(records: Iterable[Any], check: Callable[[dict], list[Problem]], *,
+                    path: str, what: str, hint: str, expected: str | None = None,
+                    problems: Iterable[Problem] = ()) -> list[tuple[int, dict]]:
+    """The records of an export, numbered from 1 in file order.
+
+    Parameters
+    ----------
+    records : iterable
+        The records, pages already flattened.
+    check : callable
+        ``check(record)``: the problems of one record (file and row are
+        filled in here).
+    path : str
+        The file, for messages.
+    what : str
+        What the file should be (``"a GitHub issues list"``).
+    hint : str
+        How to save a file the reader can use.
+    expected : str, optional
+        What a record should look like, said of one that is not an object.
+    problems : iterable of Problem
+        Problems already found (in the pages), listed first.
+
+    Raises
+    ------
+    InputError
+        Listing every problem, each with its record number.
+    """
+    problems = list(problems)
+    numbered = []
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            problems.append(Problem("record is not an issue object", file=path, row=number,
+                                    value=shape(record), expected=expected))
+            continue
+        problems += [replace(problem, file=path, row=number) for problem in check(record)]
+        numbered.append((number, record))
+    if problems:
+        raise InputError(f"{path} is not {what} calibrate can read ({len(problems)} problems)",
+                         problems, hint=hint)
+    return numbered
+
+
+def shape(value: Any) -> str:
+    """What a JSON value is, shortly, for a message."""
+    if isinstance(value, dict):
+        keys = list(value)[:6]
+        return "an object with keys " + ", ".join(map(str, keys)) + (" ..." if len(value) > 6
+                                                                     else "")
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    return f"{type(value).__name__} {str(value)[:40]!r}"
+
+
+def get(value: Any, *keys: str) -> Any:
+    """``value[key1][key2]...``, or None where an object or key is missing."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def text(value: Any) -> str | None:
+    """A scalar JSON value as stripped text; None for null, objects, lists and ``""``."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    stripped = str(value).strip()
+    return stripped or None
+
+
+def raw_cells(values: pd.Series, column: str) -> pd.Series:
+    """Raw date values as text cells (``""`` where a record has none), named
+    after the field they come from."""
+    cells = [v if isinstance(v, str) else "" if v is None or v != v else str(v)
+             for v in values.astype("object")]
+    return pd.Series(cells, index=values.index, dtype="object", name=column)

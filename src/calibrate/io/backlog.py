@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from calibrate.errors import InputError, Problem
-from calibrate.io._csv import read_csv_export
+from calibrate.io._csv_read import read_csv_export
 
 __all__ = ["BACKLOG_ALIASES", "read_backlog"]
 

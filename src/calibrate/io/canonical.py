@@ -18,13 +18,9 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
-from calibrate.io._csv import (
-    CsvExport,
-    Progress,
-    open_csv_export,
-    restore_formulas,
-    write_csv,
-)
+from calibrate.io._csv_read import CsvExport, Progress, open_csv_export
+from calibrate.io._formulas import restore_formulas
+from calibrate.io.csv_writer import write_csv
 from calibrate.tickets import TICKET_COLUMNS, TicketTable, empty_exclusions, validate_tickets
 
 __all__ = ["looks_like_canonical", "read_canonical", "write_tickets"]
@@ -72,12 +68,9 @@ def write_tickets(tickets: pd.DataFrame, path: str | Path) -> Path:
 _ROW = "\x00row"
 
 
-def read_canonical(
-    path: str | Path,
-    config: Config | None = None,
-    as_of: str | pd.Timestamp | None = None,
-    progress: Progress | None = None,
-) -> TicketTable:
+def read_canonical(path: str | Path, config: Config | None = None,
+                   as_of: str | pd.Timestamp | None = None,
+                   progress: Progress | None = None) -> TicketTable:
     """Read a canonical ticket table (CSV or Parquet) written by :func:`write_tickets`.
 
     ``config`` and ``as_of`` are accepted for a uniform reader signature;

@@ -40,19 +40,18 @@ Rules:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from calibrate.config import Config
-from calibrate.errors import InputError, Problem
-from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import CsvExport, Progress, open_csv_export
+from calibrate.errors import Problem
+from calibrate.io._csv_read import CsvExport, Progress
+from calibrate.io._reader import AREA, CsvFormat, read_csv_format
+from calibrate.io._values import ticket_states
 from calibrate.tickets import TicketTable
 
-__all__ = ["ALLOWED_KEYS", "REQUIRED_KEYS", "read_generic_csv"]
+__all__ = ["ALLOWED_KEYS", "REQUIRED_KEYS", "generic_format", "read_generic_csv"]
 
 #: Mappings that must be present (a tuple: at least one of them).
 REQUIRED_KEYS: tuple[str | tuple[str, ...], ...] = (
@@ -64,35 +63,38 @@ _DATE_KEYS = ("created_at", "started_at", "finished_at", "updated_at")
 #: Every key ``[columns]`` accepts.
 ALLOWED_KEYS: tuple[str, ...] = _TEXT_KEYS + ("points", "area") + _DATE_KEYS
 _LIST_KEYS = ("labels", "components", "sprints")
-_SEPARATORS = re.compile(r"[,;]")
 
 
-def read_generic_csv(
-    path: str | Path,
-    config: Config | None = None,
-    as_of: str | pd.Timestamp | None = None,
-    progress: Progress | None = None,
-) -> TicketTable:
-    """Read any CSV of tickets, mapped by ``[columns]`` in the config.
+def generic_format(config: Config) -> CsvFormat:
+    """The CSV format that the ``[columns]`` mapping of ``config`` describes."""
+    mapping = _mapping(config)
+    mapped = {key: column for key, column in mapping.items() if key in ALLOWED_KEYS and column}
+    copied = {key: column for key, column in mapped.items()
+              if key in _TEXT_KEYS and key not in _LIST_KEYS}
+    copied.update({f"{key}_raw": mapped[key] for key in ("points", "area") if key in mapped})
+    return CsvFormat(
+        name="generic_csv",
+        refusal="{path} cannot be read with the [columns] mapping of {origin}",
+        hint="In calibrate.toml, map each canonical name to the export's column, e.g. "
+             "[columns] ticket_id = \"Key\"; required: ticket_id, engineer, points, "
+             "finished_at, and started_at or created_at.",
+        required=(*mapped.values(), *(() if "area" in mapped else (AREA,))),
+        text=copied,
+        lists={key: mapped[key] for key in _LIST_KEYS if key in mapped},
+        separators=",;",
+        dates={key: mapped[key] for key in _DATE_KEYS if key in mapped},
+        derive=_derive,
+    )
 
-    Parameters
-    ----------
-    path : str or Path
-        The CSV file (comma, semicolon or tab separated).
-    config : Config, optional
-        Settings; its ``columns`` mapping is required (see the module
-        docstring for the keys).
-    as_of : str or Timestamp, optional
-        When the export was taken; open tickets are censored there. Defaults
-        to the latest time in the file.
-    progress : callable, optional
-        Called as ``progress(bytes_read, bytes_total)`` while the file is
-        read (in chunks, so memory stays bounded for large exports).
 
-    Returns
-    -------
-    TicketTable
-        The tickets, and every row left out with its reason.
+def read_generic_csv(path: str | Path, config: Config | None = None,
+                     as_of: str | pd.Timestamp | None = None,
+                     progress: Progress | None = None) -> TicketTable:
+    """Read any CSV of tickets (comma, semicolon or tab separated), mapped by
+    ``[columns]`` in the config, into the canonical ticket table.
+
+    The parameters are :func:`~calibrate.io.read_export`'s; the config's
+    ``columns`` mapping is required (see the module docstring for the keys).
 
     Raises
     ------
@@ -106,74 +108,39 @@ def read_generic_csv(
     >>> from calibrate.config import load_config
     >>> from calibrate.io import read_generic_csv
     >>> config = load_config("tests/fixtures/generic_small.toml")
-    >>> table = read_generic_csv("tests/fixtures/generic_small.csv", config)
-    >>> table.source_format
+    >>> read_generic_csv("tests/fixtures/generic_small.csv", config).source_format
     'generic_csv'
-    >>> table.rows_read == len(table.tickets) + len(table.excluded)
-    True
     """
     config = config or Config()
-    mapping = {str(k).strip(): str(v).strip() for k, v in config.columns.items()}
-    origin = config.source or "the config"
-    problems = _mapping_problems(mapping, origin)
-    source = open_csv_export(path, progress=progress)
-    present = [column for key, column in mapping.items() if key in ALLOWED_KEYS and column]
-    if config.area_column and not mapping.get("area"):
-        present.append(config.area_column)
-    problems += source.missing(present)
-    if problems:
-        raise InputError(
-            f"{path} cannot be read with the [columns] mapping of {origin}", problems,
-            hint="In calibrate.toml, map each canonical name to the export's column, e.g. "
-                 "[columns] ticket_id = \"Key\"; required: ticket_id, engineer, points, "
-                 "finished_at, and started_at or created_at.",
-        )
-    staging = source.stage(lambda export: _staging(export, config, mapping))
-    dates = {key: mapping[key] for key in _DATE_KEYS if mapping.get(key)}
-    notes = list(source.notes)
-    notes += parse_date_columns(staging, source.date_cells(staging, dates), file=str(path))
-    return assemble_tickets(staging, config=config, source_format="generic_csv", path=str(path),
-                            as_of=as_of, notes=notes)
+    problems = _mapping_problems(_mapping(config), config.source or "the config")
+    return read_csv_format(generic_format(config), path, config, as_of, progress,
+                           problems=problems)
 
 
-def _staging(export: CsvExport, config: Config, mapping: dict[str, str]) -> pd.DataFrame:
-    """The staging rows of one chunk of the export, with its raw date cells."""
+def _mapping(config: Config) -> dict[str, str]:
+    return {str(k).strip(): str(v).strip() for k, v in config.columns.items()}
+
+
+def _derive(chunk: CsvExport, config: Config) -> dict[str, object]:
+    """The staging rules of a mapped CSV: state and start of work."""
+    mapping = _mapping(config)
 
     def column(key: str) -> pd.Series:
         if mapping.get(key):
-            return export.column(mapping[key])
-        return pd.Series("", index=export.cells.index, dtype="object")
+            return chunk.column(mapping[key])
+        return pd.Series("", index=chunk.cells.index, dtype="object")
 
     resolution = column("resolution")
     status = column("status")
     finished = column("finished_at").str.strip() != ""
     started = column("started_at").str.strip() != ""
-    # (``astype(bool)``: on a file without rows, ``map`` keeps the text dtype.)
-    not_finished = (resolution.map(config.is_not_finished_resolution).astype(bool)
-                    | status.map(config.is_not_finished_resolution).astype(bool))
+    not_finished = (config.is_not_finished_resolution(resolution)
+                    | config.is_not_finished_resolution(status))
     not_finished &= (resolution.str.strip() != "") | (status.str.strip() != "")
-    done_status = status.str.strip().str.casefold().isin(
-        {s.casefold() for s in config.done_statuses})
-    in_progress = status.str.strip().str.casefold().isin(
-        {s.casefold() for s in config.in_progress_statuses})
-    state = np.where(not_finished, "not_done",
-                     np.where(finished | done_status, "done", "open"))
-
-    staging = pd.DataFrame({"source_row": export.rows})
-    for key in _TEXT_KEYS:
-        values = column(key)
-        staging[key] = values.map(_rejoin) if key in _LIST_KEYS else values
-    if mapping.get("area"):
-        staging["area_raw"] = column("area")
-    elif config.area_column:
-        staging["area_raw"] = export.column(config.area_column)
-    staging["points_raw"] = column("points")
-    staging["state"] = state
-    staging["work_started"] = (started | in_progress).to_numpy()
-    for key in _DATE_KEYS:
-        if mapping.get(key):
-            staging[key] = column(key)
-    return staging
+    return {
+        "state": ticket_states(not_finished, finished | config.is_done_status(status)),
+        "work_started": (started | config.is_in_progress_status(status)).to_numpy(),
+    }
 
 
 def _mapping_problems(mapping: dict[str, str], origin: str) -> list[Problem]:
@@ -191,8 +158,3 @@ def _mapping_problems(mapping: dict[str, str], origin: str) -> list[Problem]:
                                     column=" or ".join(f"columns.{key}" for key in keys),
                                     expected=f"{' or '.join(keys)} = \"<export column>\""))
     return problems
-
-
-def _rejoin(cell: str) -> str:
-    """``"a, b;c"`` -> ``"a; b; c"``."""
-    return "; ".join(part.strip() for part in _SEPARATORS.split(cell) if part.strip())

@@ -35,9 +35,10 @@ What the reader accepts, and the rules it applies:
 - State. ``closed`` with ``state_reason`` ``not_planned`` or ``duplicate``
   (any of ``[statuses] not_finished_resolutions``) is not finished work;
   other closed issues are done; open issues are open, and have started work
-  when a label is an in-progress status (``[statuses] in_progress``, case,
-  ``-``/``_`` and a ``status:`` or ``status/`` prefix ignored, so ``in
-  progress``, ``status: In Progress`` and ``in-progress`` all count); an
+  when a label is an in-progress status (``[statuses] in_progress``,
+  compared by letters and digits as every reader compares statuses, a
+  ``status:`` or ``status/`` prefix ignored, so ``in progress``, ``status:
+  In Progress`` and ``in-progress`` all count); an
   open issue without such a label is excluded as ``not started``, one with
   it is censored at ``as_of``, its clock running from creation.
 - Labels are joined with ``"; "`` (areas come from them, see the config),
@@ -52,21 +53,25 @@ response (``{"message": "Bad credentials", ...}``) is reported as such.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from calibrate.config import Config
+from calibrate.config import Config, fold_name
 from calibrate.errors import InputError, Problem
-from calibrate.io._assemble import assemble_tickets, mark_problem, parse_date_columns
-from calibrate.io._csv import Progress
-from calibrate.io._json import read_json_documents
+from calibrate.io._assemble import mark_problem
+from calibrate.io._csv_read import Progress
+from calibrate.io._json import collect_records, shape, text
+from calibrate.io._reader import JsonFormat, Staged, counted, read_json_format
+from calibrate.io._values import ticket_states
 from calibrate.tickets import TicketTable
 
-__all__ = ["looks_like_github_json", "read_github_json"]
+__all__ = ["GITHUB_JSON", "looks_like_github_json", "read_github_json"]
 
 #: Top-level keys that hold a numeric estimate (compared without case or separators).
 POINTS_KEYS = ("points", "story_points", "estimate", "size")
@@ -105,30 +110,15 @@ def looks_like_github_json(data: Any) -> bool:
     )
 
 
-def read_github_json(
-    path: str | Path,
-    config: Config | None = None,
-    as_of: str | pd.Timestamp | None = None,
-    progress: Progress | None = None,
-) -> TicketTable:
-    """Read GitHub issues saved from the REST API into the canonical ticket table.
+def read_github_json(path: str | Path, config: Config | None = None,
+                     as_of: str | pd.Timestamp | None = None,
+                     progress: Progress | None = None) -> TicketTable:
+    """Read GitHub issues saved from the REST API (``/repos/OWNER/REPO/
+    issues?state=all`` responses) into the canonical ticket table, every
+    ticket on the lead clock.
 
-    Parameters
-    ----------
-    path : str or Path
-        The saved ``/repos/OWNER/REPO/issues?state=all`` response(s).
-    config : Config, optional
-        Settings (points column and scale, in-progress labels, areas, calendar).
-    as_of : str or Timestamp, optional
-        When the export was taken; open tickets are censored there. Defaults
-        to the latest time in the file.
-    progress : callable, optional
-        Called as ``progress(bytes_read, bytes_total)`` while the file is read.
-
-    Returns
-    -------
-    TicketTable
-        Every ticket has ``clock == "lead"``.
+    The parameters are :func:`~calibrate.io.read_export`'s; the settings it
+    uses are the points column and scale, in-progress labels, areas, calendar.
 
     Raises
     ------
@@ -140,125 +130,134 @@ def read_github_json(
     Examples
     --------
     >>> from calibrate.io import read_github_json
-    >>> table = read_github_json("tests/fixtures/github_issues.json")
-    >>> table.rows_read == len(table.tickets) + len(table.excluded)
-    True
-    >>> ticket = table.tickets.set_index("ticket_id").loc["#11"]
-    >>> str(ticket["engineer"]), float(ticket["points"]), str(ticket["clock"])
-    ('alice-c', 3.0, 'lead')
+    >>> ticket = read_github_json("tests/fixtures/github_issues.json").tickets.iloc[0]
+    >>> str(ticket["ticket_id"]), str(ticket["engineer"]), float(ticket["points"])
+    ('#11', 'alice-c', 3.0)
     """
-    config = config or Config()
-    path_text = str(path)
-    data, documents = read_json_documents(path, progress)
-    issues = _collect_issues(data, path_text)
-    notes = []
-    if documents > 1:
-        notes.append(f"{documents} JSON documents written one after another were read as pages")
+    return read_json_format(GITHUB_JSON, path, config, as_of, progress)
 
+
+def _stage(data: Any, config: Config, path: str) -> Staged:
+    """One staging row per issue; pull requests marked as not finished work."""
+    issues = _collect_issues(data, path)
     repositories = {_repository(issue) for _, issue in issues} - {None}
     qualified = len(repositories) > 1
-    if qualified:
-        notes.append(f"issues of {len(repositories)} repositories: ticket ids are "
-                     "owner/repo#number")
-    scale = set(config.points_scale)
-    in_progress = {_status_key(s) for s in config.in_progress_statuses}
-    not_finished: dict[str, bool] = {}
-    records = []
-    several_assignees = conflicting = estimated = pull_requests = 0
-    for number, issue in issues:
-        labels = [name for name in (_label(v) for v in _list(issue.get("labels"))) if name]
-        logins = [login for login in (_login(a) for a in _list(issue.get("assignees"))) if login]
-        if not logins and _login(issue.get("assignee")):
-            logins = [_login(issue.get("assignee"))]
-        several_assignees += len(logins) > 1
-        points, disagree = _points(issue, labels, config.points_column, scale)
-        conflicting += disagree
-        is_pr = "pull_request" in issue
-        pull_requests += is_pr
-        estimated += points is not None and not is_pr
-
-        state_text = str(issue["state"]).strip().lower()
-        reason = _text(issue.get("state_reason"))
-        reason = reason.lower() if reason else None
-        closed = state_text == "closed"
-        if reason and reason not in not_finished:
-            not_finished[reason] = config.is_not_finished_resolution(reason)
-        if closed and reason and not_finished[reason]:
-            state = "not_done"
-        else:
-            state = "done" if closed else "open"
-        repository = _repository(issue)
-        ticket = f"#{issue['number']}"
-        records.append(
-            {
-                "source_row": number,
-                "ticket_id": f"{repository}{ticket}" if qualified and repository else ticket,
-                "title": _text(issue.get("title")),
-                "engineer": logins[0] if logins else None,
-                "issue_type": _text(_name(issue.get("type"))),
-                "labels": "; ".join(labels) or None,
-                "epic": _text(_name(issue.get("milestone"), "title")),
-                "status": state_text,
-                "resolution": reason if closed else None,
-                "points_raw": points,
-                "state": state,
-                "work_started": state == "open"
-                and any(_status_key(label) in in_progress for label in labels),
-                "is_pull_request": is_pr,
-                "_created": issue.get("created_at"),
-                "_closed": issue.get("closed_at") if closed else None,
-                "_updated": issue.get("updated_at"),
-            }
-        )
-    if not estimated and len(issues) > pull_requests:
-        seen = sorted({label for record in records for label in
-                       (record["labels"] or "").split("; ") if label})
-        raise InputError(
-            f"No issue in {path_text} carries an estimate",
-            [Problem("no points field or points label", file=path_text, column="labels",
-                     value=", ".join(seen[:12]) if seen else "(no labels)",
-                     expected="labels like 'points: 3', '3 points', 'size: M', or a numeric "
-                              "'points' field")],
-            hint="Name the estimate's key in calibrate.toml under [points] column, or label "
-                 "issues with their points.",
-        )
-
+    records = [_record(number, issue, config, qualified) for number, issue in issues]
     staging = pd.DataFrame.from_records(records)
-    is_pr = staging.pop("is_pull_request").to_numpy(dtype=bool)
-    mark_problem(staging, is_pr, "not finished work", "pull request, not an issue")
-    dates = {
-        "created_at": _cells(staging.pop("_created"), "created_at"),
-        "finished_at": _cells(staging.pop("_closed"), "closed_at"),
-        "updated_at": _cells(staging.pop("_updated"), "updated_at"),
+    if not staging["_estimated"].any() and len(issues) > staging["_pull_request"].sum():
+        raise _no_estimate(path, staging["labels"])
+    closed = staging["status"] == "closed"
+    not_finished = closed & config.is_not_finished_resolution(staging["resolution"])
+    staging["state"] = ticket_states(not_finished, closed)
+    staging["work_started"] = (staging["state"] == "open") & _in_progress(
+        staging.pop("_labels"), config)
+    mark_problem(staging, staging.pop("_pull_request").to_numpy(dtype=bool),
+                 "not finished work", "pull request, not an issue")
+    notes = ([f"issues of {len(repositories)} repositories: ticket ids are owner/repo#number"]
+             if qualified else [])
+    counts = counted(staging, {
+        "_several_assignees": "{count} issues have several assignees; the first is taken as "
+                              "the engineer",
+        "_conflicting": "{count} issues carry several different estimates in their labels; "
+                        "the first was used",
+    })
+    staging.pop("_estimated")
+    return Staged(staging, notes, counts)
+
+
+def _record(number: int, issue: dict, config: Config, qualified: bool) -> dict[str, Any]:
+    """The staging row of one issue (its state is decided for all rows at once)."""
+    labels = [name for name in (_label(v) for v in _list(issue.get("labels"))) if name]
+    logins = [login for login in (_login(a) for a in _list(issue.get("assignees"))) if login]
+    if not logins and _login(issue.get("assignee")):
+        logins = [_login(issue.get("assignee"))]
+    points, disagree = _points(issue, labels, _points_keys(config.points_column),
+                               set(config.points_scale))
+    is_pull_request = "pull_request" in issue
+    closed = str(issue["state"]).strip().lower() == "closed"
+    reason = text(issue.get("state_reason"))
+    repository = _repository(issue)
+    ticket = f"#{issue['number']}"
+    return {
+        "source_row": number,
+        "ticket_id": f"{repository}{ticket}" if qualified and repository else ticket,
+        "title": text(issue.get("title")),
+        "engineer": logins[0] if logins else None,
+        "issue_type": text(_name(issue.get("type"))),
+        "labels": "; ".join(labels) or None,
+        "epic": text(_name(issue.get("milestone"), "title")),
+        "status": str(issue["state"]).strip().lower(),
+        "resolution": reason.lower() if reason and closed else None,
+        "points_raw": points,
+        "created_at": issue.get("created_at"),
+        "finished_at": issue.get("closed_at") if closed else None,
+        "updated_at": issue.get("updated_at"),
+        "_labels": tuple(labels),
+        "_pull_request": is_pull_request,
+        "_estimated": points is not None and not is_pull_request,
+        "_several_assignees": len(logins) > 1,
+        "_conflicting": disagree,
     }
-    notes += parse_date_columns(staging, dates, file=path_text, assume_utc=True)
-    if several_assignees:
-        notes.append(f"{several_assignees} issues have several assignees; the first is "
-                     "taken as the engineer")
-    if conflicting:
-        notes.append(f"{conflicting} issues carry several different estimates in their "
-                     "labels; the first was used")
-    return assemble_tickets(staging, config=config, source_format="github_json",
-                            path=path_text, as_of=as_of, notes=notes)
+
+
+def _in_progress(labels: pd.Series, config: Config) -> np.ndarray:
+    """Per issue (a tuple of labels): whether a label, without a ``status:``
+    or ``status/`` prefix, is an in-progress status. Each distinct label is
+    matched against the config once."""
+    codes, distinct = pd.factorize(labels)
+    every = pd.Series(sorted({label for issue in distinct for label in issue}), dtype="object")
+    started = set(every[config.is_in_progress_status(
+        every.str.replace(_STATUS_PREFIX, "", regex=True))])
+    flags = np.array([any(label in started for label in issue) for issue in distinct], dtype=bool)
+    return flags[codes]
+
+
+def _no_estimate(path: str, labels: pd.Series) -> InputError:
+    seen = sorted({label for cell in labels.dropna() for label in cell.split("; ") if label})
+    return InputError(
+        f"No issue in {path} carries an estimate",
+        [Problem("no points field or points label", file=path, column="labels",
+                 value=", ".join(seen[:12]) if seen else "(no labels)",
+                 expected="labels like 'points: 3', '3 points', 'size: M', or a numeric "
+                          "'points' field")],
+        hint="Name the estimate's key in calibrate.toml under [points] column, or label "
+             "issues with their points.",
+    )
+
+
+#: GitHub's issues JSON, as :func:`~calibrate.io._reader.read_json_format` reads it.
+GITHUB_JSON = JsonFormat(
+    name="github_json",
+    stage=_stage,
+    dates={"created_at": "created_at", "finished_at": "closed_at", "updated_at": "updated_at"},
+    assume_utc=True,
+)
 
 
 def _records(data: Any) -> Iterator[Any]:
-    """Issue records in file order, through pages and search responses."""
+    """Issue records in file order, through pages and search responses; the
+    camel-case objects of ``gh issue list --json`` renamed as the API names them."""
     if isinstance(data, dict):
-        if isinstance(data.get("items"), list):
-            yield from data["items"]
-        else:
-            yield data
-        return
-    if not isinstance(data, list):
-        return
-    for element in data:
-        if isinstance(element, list):
-            yield from element
-        elif isinstance(element, dict) and isinstance(element.get("items"), list):
-            yield from element["items"]
-        else:
-            yield element
+        records = data["items"] if isinstance(data.get("items"), list) else [data]
+    elif isinstance(data, list):
+        records = (record for element in data for record in _page(element))
+    else:
+        records = []
+    return map(_snake_case, records)
+
+
+def _page(element: Any) -> list:
+    if isinstance(element, list):
+        return element
+    if isinstance(element, dict) and isinstance(element.get("items"), list):
+        return element["items"]
+    return [element]
+
+
+def _snake_case(record: Any) -> Any:
+    if isinstance(record, dict) and "createdAt" in record:  # url is the web page there
+        return {_CAMEL.get(k, k): v for k, v in record.items()}
+    return record
 
 
 def _collect_issues(data: Any, path: str) -> list[tuple[int, dict]]:
@@ -272,57 +271,32 @@ def _collect_issues(data: Any, path: str) -> list[tuple[int, dict]]:
     if not any(isinstance(r, dict) and "number" in r for r in records):
         raise InputError(
             f"{path} is JSON, but not a list of GitHub issues",
-            [Problem("no GitHub issues found", file=path, value=_shape(data),
+            [Problem("no GitHub issues found", file=path, value=shape(data),
                      expected='[{"number": ..., "state": ..., "created_at": ...}, ...]')],
             hint=_HINT,
         )
+    return collect_records(records, _issue_problems, path=path, what="a GitHub issues list",
+                           hint=_HINT)
+
+
+def _issue_problems(record: dict) -> list[Problem]:
     problems = []
-    issues = []
-    for number, record in enumerate(records, start=1):
-        if not isinstance(record, dict):
-            problems.append(Problem("record is not an issue object", file=path, row=number,
-                                    value=_shape(record)))
-            continue
-        if "createdAt" in record:  # gh issue list --json: camel case, url is the web page
-            record = {_CAMEL.get(k, k): v for k, v in record.items()}
-        value = record.get("number")
-        if "number" not in record:
-            problems.append(Problem("issue has no number", file=path, row=number,
-                                    column="number"))
-        elif isinstance(value, bool) or not isinstance(value, int):
-            problems.append(Problem("issue number is not a whole number", file=path, row=number,
-                                    column="number", value=repr(value)))
-        state = record.get("state")
-        if not isinstance(state, str) or state.strip().lower() not in ("open", "closed"):
-            problems.append(Problem("issue has no state", file=path, row=number, column="state",
-                                    value=None if state is None else repr(state),
-                                    expected="open or closed"))
-        issues.append((number, record))
-    if problems:
-        raise InputError(f"{path} is not a GitHub issues list calibrate can read "
-                         f"({len(problems)} problems)", problems, hint=_HINT)
-    return issues
-
-
-def _shape(value: Any) -> str:
-    if isinstance(value, dict):
-        keys = list(value)[:6]
-        return "an object with keys " + ", ".join(map(str, keys)) + (" ..." if len(value) > 6
-                                                                     else "")
-    if isinstance(value, list):
-        return f"a list of {len(value)} items"
-    return f"{type(value).__name__} {str(value)[:40]!r}"
+    value = record.get("number")
+    if "number" not in record:
+        problems.append(Problem("issue has no number", column="number"))
+    elif isinstance(value, bool) or not isinstance(value, int):
+        problems.append(Problem("issue number is not a whole number", column="number",
+                                value=repr(value)))
+    state = record.get("state")
+    if not isinstance(state, str) or state.strip().lower() not in ("open", "closed"):
+        problems.append(Problem("issue has no state", column="state",
+                                value=None if state is None else repr(state),
+                                expected="open or closed"))
+    return problems
 
 
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def _name(value: Any, key: str = "name") -> Any:
@@ -330,11 +304,11 @@ def _name(value: Any, key: str = "name") -> Any:
 
 
 def _label(value: Any) -> str | None:
-    return _text(_name(value))
+    return text(_name(value))
 
 
 def _login(value: Any) -> str | None:
-    return _text(_name(value, "login"))
+    return text(_name(value, "login"))
 
 
 def _repository(issue: dict) -> str | None:
@@ -346,26 +320,22 @@ def _repository(issue: dict) -> str | None:
     return None
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+@functools.cache
+def _points_keys(column: str | None) -> frozenset[str]:
+    """The keys that hold an estimate (``[points] column``, else :data:`POINTS_KEYS`), folded."""
+    return frozenset(fold_name(key) for key in ((column,) if column else POINTS_KEYS))
 
 
-def _status_key(label: str) -> str:
-    text = _STATUS_PREFIX.sub("", label).lower().replace("-", " ").replace("_", " ")
-    return " ".join(text.split())
-
-
-def _points(issue: dict, labels: list[str], column: str | None,
+def _points(issue: dict, labels: list[str], wanted: frozenset[str],
             scale: set[str]) -> tuple[str | None, bool]:
     """The estimate as text (field first, then labels), and whether labels disagree."""
-    wanted = {_fold(column)} if column else {_fold(k) for k in POINTS_KEYS}
     for key, value in issue.items():
-        if _fold(str(key)) in wanted and value is not None and not isinstance(value, dict | list):
+        if fold_name(key) in wanted and value is not None and not isinstance(value, dict | list):
             if isinstance(value, float) and value.is_integer():
                 return str(int(value)), False
-            text = _text(value)
-            if text:
-                return text, False
+            value_text = text(value)
+            if value_text:
+                return value_text, False
     found = []
     for label in labels:
         match = _SEPARATED.match(label)
@@ -381,10 +351,3 @@ def _points(issue: dict, labels: list[str], column: str | None,
     if not found:
         return None, False
     return found[0], len({v.lower() for v in found}) > 1
-
-
-def _cells(values: pd.Series, column: str) -> pd.Series:
-    """Raw date cells as text (``""`` where the issue has no value)."""
-    cells = [v if isinstance(v, str) else "" if v is None or v != v else str(v)
-             for v in values.astype("object")]
-    return pd.Series(cells, index=values.index, dtype="object", name=column)

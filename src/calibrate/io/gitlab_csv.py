@@ -53,52 +53,19 @@ import numpy as np
 import pandas as pd
 
 from calibrate.config import Config
-from calibrate.errors import InputError
-from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import (
-    CsvExport,
-    Progress,
-    has_columns,
-    open_csv_export,
-    restore_formulas,
-)
+from calibrate.io._csv_read import CsvExport, Progress
+from calibrate.io._reader import AREA, POINTS, CsvFormat, counted, read_csv_format
+from calibrate.io._values import per_distinct, split_values, ticket_states
 from calibrate.tickets import TicketTable
 
-__all__ = ["issue_reference", "looks_like_gitlab_csv", "read_gitlab_csv"]
+__all__ = ["GITLAB_CSV", "issue_reference", "looks_like_gitlab_csv", "read_gitlab_csv"]
 
 #: Header names that together identify a GitLab issues export (case-insensitive).
 SIGNATURE = ("Issue ID", "URL", "Title", "State", "Created At (UTC)", "Closed At (UTC)")
-#: GitLab puts a ``'`` before text that starts like a formula (``'=SUM(A1)``).
-_ESCAPED = ("=", "+", "-", "@", ";", "\t", "\r")
 _ISSUE_URL = re.compile(
     r"^https?://[^/\s]+/(?P<path>[^\s?#]+?)(?:/-)?/(?:issues|work_items)/(?P<iid>\d+)/?"
     r"(?:[?#]\S*)?$"
 )
-
-
-def looks_like_gitlab_csv(header: list[str]) -> bool:
-    """Whether a CSV header is a GitLab issues export.
-
-    Parameters
-    ----------
-    header : list of str
-        The column names of the file's first row.
-
-    Returns
-    -------
-    bool
-        True when every column of :data:`SIGNATURE` is present.
-
-    Examples
-    --------
-    >>> from calibrate.io.gitlab_csv import looks_like_gitlab_csv
-    >>> looks_like_gitlab_csv(["Issue ID", "URL", "Title", "State", "Created At (UTC)",
-    ...                        "Closed At (UTC)", "Weight", "Labels"])
-    True
-    >>> looks_like_gitlab_csv(["ID", "Title", "Status"])
-    False
-    """
-    return has_columns(header, SIGNATURE)
 
 
 def issue_reference(url: str, issue_id: str = "") -> str:
@@ -129,137 +96,120 @@ def issue_reference(url: str, issue_id: str = "") -> str:
     return f"{match['path']}#{match['iid']}"
 
 
-def read_gitlab_csv(
-    path: str | Path,
-    config: Config | None = None,
-    as_of: str | pd.Timestamp | None = None,
-    progress: Progress | None = None,
-) -> TicketTable:
-    """Read a GitLab issues CSV export into the canonical ticket table.
+def _derive(chunk: CsvExport, config: Config) -> dict[str, object]:
+    """GitLab's staging rules: the issue reference, the first assignee, and
+    state, start of work and issue type from the labels."""
+    ticket_id = [issue_reference(url, iid) for url, iid in
+                 zip(chunk.column("URL"), chunk.column("Issue ID"), strict=True)]
+    # The usernames when there are any, else the display names.
+    first_username, usernames = _people(chunk.column("Assignee Username"))
+    first_name, names = _people(chunk.column("Assignee"))
+    assignees = np.where(usernames > 0, usernames, names)
+    labels = _label_rules(chunk.column("Labels"), config)
+    state_cell = chunk.column("State").str.strip()
+    closed = state_cell.str.casefold() == "closed"
+    return {
+        "ticket_id": pd.Series(ticket_id, index=chunk.cells.index, dtype="object"),
+        "engineer": first_username.where(usernames > 0, first_name),
+        "issue_type": labels["issue_type"].where(labels["issue_type"] != "",
+                                                 chunk.column("Type")),
+        "status": state_cell,
+        "resolution": labels["resolution"],
+        "state": ticket_states(closed & (labels["resolution"] != ""), closed),
+        "work_started": labels["started"].to_numpy(),
+        "_several_assignees": assignees > 1,
+    }
 
-    Parameters
-    ----------
-    path : str or Path
-        The export (a project's or group's issue list: "Export as CSV").
-    config : Config, optional
-        Settings (areas, calendar, statuses, points column).
-    as_of : str or Timestamp, optional
-        When the export was taken; open issues are censored there. Defaults
-        to the latest time in the file.
-    progress : callable, optional
-        Called as ``progress(bytes_read, bytes_total)`` while the file is
-        read (in chunks, so memory stays bounded for large exports).
 
-    Returns
-    -------
-    TicketTable
-        The tickets (all ``clock=lead``), and every row left out with its
-        reason.
+def _people(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The first of the comma-separated people in each cell, and how many there are."""
+    first = per_distinct(cells, lambda cell: next(iter(split_values(cell)), ""))
+    return first, per_distinct(cells, lambda cell: len(split_values(cell)), dtype=int)
+
+
+def _label_rules(cells: pd.Series, config: Config) -> pd.DataFrame:
+    """Per Labels cell: the value of its ``Type::`` label, the first label
+    that is a not-finished resolution, whether a label is an in-progress
+    status (a label counts whole or by its scoped value, after ``::``).
+    Each distinct label is matched against the config once."""
+    codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+    lists = [split_values(cell) for cell in distinct]
+    every = pd.Series(sorted({name for labels in lists for label in labels
+                              for name in (label, _scoped_value(label))}), dtype="object")
+    not_finished = set(every[config.is_not_finished_resolution(every)])
+    in_progress = set(every[config.is_in_progress_status(every)])
+    facts = pd.DataFrame(
+        [(_type_label(labels), _first_match(labels, not_finished),
+          _first_match(labels, in_progress) != "") for labels in lists],
+        columns=["issue_type", "resolution", "started"],
+    ).astype({"issue_type": "object", "resolution": "object", "started": bool})
+    return facts.iloc[codes].set_axis(cells.index)
+
+
+def _summarise(staging: pd.DataFrame, config: Config) -> tuple[list[str], list[str]]:
+    return [], counted(staging, {"_several_assignees": "{count} of {rows} issues have several "
+                                 "assignees; the first listed is taken as the engineer"})
+
+
+#: GitLab's issues CSV export, as :func:`~calibrate.io._reader.read_csv_format` reads it.
+GITLAB_CSV = CsvFormat(
+    name="gitlab_csv",
+    refusal="{path} is not a GitLab issues CSV export calibrate can use",
+    hint="Export the issue list again with 'Export as CSV'; if the estimate lives in "
+         "another column, name it in calibrate.toml under [points] column.",
+    signature=SIGNATURE,
+    required=(("URL", "Issue ID"), "State", "Created At (UTC)", "Closed At (UTC)", POINTS,
+              ("Assignee Username", "Assignee"), AREA),
+    points=("Weight",),
+    # GitLab puts a ' before text that starts like a formula ('=SUM(A1)).
+    escaped=("Title", "Labels", "Milestone", "Epic Title", "Assignee"),
+    escape_starts=("=", "+", "-", "@", ";", "\t", "\r"),
+    text={"title": "Title", "epic": "Epic Title", "sprints": "Milestone"},
+    lists={"labels": "Labels"},
+    dates={"created_at": "Created At (UTC)", "finished_at": "Closed At (UTC)",
+           "updated_at": "Updated At (UTC)"},
+    derive=_derive,
+    summarise=_summarise,
+    assume_utc=True,
+)
+
+
+def looks_like_gitlab_csv(header: list[str]) -> bool:
+    """Whether a CSV header is a GitLab issues export (has every column of
+    :data:`SIGNATURE`, in any case).
+
+    Examples
+    --------
+    >>> from calibrate.io.gitlab_csv import looks_like_gitlab_csv
+    >>> looks_like_gitlab_csv(["ID", "Title", "Status"])
+    False
+    """
+    return GITLAB_CSV.recognises(header)
+
+
+def read_gitlab_csv(path: str | Path, config: Config | None = None,
+                    as_of: str | pd.Timestamp | None = None,
+                    progress: Progress | None = None) -> TicketTable:
+    """Read a GitLab issues CSV export (a project's or group's issue list:
+    "Export as CSV") into the canonical ticket table, every ticket on the
+    lead clock.
+
+    The parameters are :func:`~calibrate.io.read_export`'s; the settings it
+    uses are the areas, calendar, statuses and points column.
 
     Raises
     ------
     InputError
-        If a required column is missing (all of them are listed, with the
-        file), or a date column is mostly unreadable.
+        If required columns are missing (every one is listed) or a date
+        column is mostly unreadable.
 
     Examples
     --------
     >>> from calibrate.io import read_gitlab_csv
-    >>> table = read_gitlab_csv("tests/fixtures/gitlab_small.csv")
-    >>> table.tickets["ticket_id"].iloc[0]
+    >>> read_gitlab_csv("tests/fixtures/gitlab_small.csv").tickets["ticket_id"].iloc[0]
     'ml/models#1'
-    >>> sorted(table.tickets["clock"].unique())
-    ['lead']
     """
-    config = config or Config()
-    source = open_csv_export(path, progress=progress)
-    points_column = config.points_column or "Weight"
-    required: list[str | tuple[str, ...]] = [
-        ("URL", "Issue ID"), "State", "Created At (UTC)", "Closed At (UTC)", points_column,
-        ("Assignee Username", "Assignee"),
-    ]
-    if config.area_column:
-        required.append(config.area_column)
-    problems = source.missing(required)
-    if problems:
-        raise InputError(
-            f"{path} is not a GitLab issues CSV export calibrate can use", problems,
-            hint="Export the issue list again with 'Export as CSV'; if the estimate lives in "
-                 "another column, name it in calibrate.toml under [points] column.",
-        )
-    staging = source.stage(lambda export: _staging(export, config, points_column))
-    several = int(staging.pop("_several_assignees").sum())
-    dates = {"created_at": "Created At (UTC)", "finished_at": "Closed At (UTC)",
-             "updated_at": "Updated At (UTC)"}
-    notes = list(source.notes)
-    notes += parse_date_columns(staging, source.date_cells(staging, dates), file=str(path),
-                                assume_utc=True)
-    if several:
-        notes.append(f"{several} of {len(staging)} issues have several assignees; the first "
-                     "listed is taken as the engineer")
-    return assemble_tickets(staging, config=config, source_format="gitlab_csv", path=str(path),
-                            as_of=as_of, notes=notes)
-
-
-def _staging(export: CsvExport, config: Config, points_column: str) -> pd.DataFrame:
-    """The staging rows of one chunk of the export, with its raw date cells
-    and whether an issue has several assignees."""
-    ticket_id = pd.Series(
-        [issue_reference(url, iid) for url, iid in
-         zip(export.column("URL"), export.column("Issue ID"), strict=True)],
-        index=export.cells.index, dtype="object",
-    )
-
-    def text(name: str) -> pd.Series:
-        return restore_formulas(export.column(name), _ESCAPED)
-
-    label_lists = text("Labels").map(_split)
-    labels = label_lists.map("; ".join)
-
-    usernames = export.column("Assignee Username").map(_split)
-    names = text("Assignee").map(_split)
-    assignees = usernames.where(usernames.map(len) > 0, names)
-    engineer = assignees.map(lambda people: people[0] if people else "")
-
-    issue_type = label_lists.map(_type_label)
-    issue_type = issue_type.where(issue_type != "", export.column("Type"))
-
-    state_cell = export.column("State").str.strip()
-    closed = state_cell.str.casefold() == "closed"
-    resolution = label_lists.map(lambda ls: _first_match(ls, config.is_not_finished_resolution))
-    in_progress = {_fold(s) for s in config.in_progress_statuses}
-    started = label_lists.map(lambda ls: _first_match(ls, lambda v: _fold(v) in in_progress))
-    state = np.where(closed & (resolution != ""), "not_done",
-                     np.where(closed, "done", "open"))
-    return pd.DataFrame(
-        {
-            "source_row": export.rows,
-            "ticket_id": ticket_id,
-            "title": text("Title"),
-            "engineer": engineer,
-            "issue_type": issue_type,
-            "labels": labels,
-            "components": "",
-            "epic": text("Epic Title"),
-            "team": "",
-            "sprints": text("Milestone"),
-            "status": state_cell,
-            "resolution": resolution,
-            "area_raw": export.column(config.area_column) if config.area_column else "",
-            "points_raw": export.column(points_column),
-            "state": state,
-            "work_started": (started != "").to_numpy(),
-            "_several_assignees": (assignees.map(len) > 1).to_numpy(dtype=bool),
-            "created_at": export.column("Created At (UTC)"),
-            "finished_at": export.column("Closed At (UTC)"),
-            "updated_at": export.column("Updated At (UTC)"),
-        }
-    )
-
-
-def _split(cell: str) -> list[str]:
-    """The non-empty comma-separated parts of a cell."""
-    return [part.strip() for part in cell.split(",") if part.strip()]
+    return read_csv_format(GITLAB_CSV, path, config, as_of, progress)
 
 
 def _scoped_value(label: str) -> str:
@@ -267,10 +217,11 @@ def _scoped_value(label: str) -> str:
     return label.rsplit("::", 1)[-1].strip()
 
 
-def _first_match(labels: list[str], matches) -> str:
-    """The first label that, whole or by its scoped value, satisfies ``matches``."""
+def _first_match(labels: list[str], names: set[str]) -> str:
+    """The scoped value of the first label that, whole or by its scoped
+    value, is one of ``names``; ``""`` when none is."""
     for label in labels:
-        if matches(label) or matches(_scoped_value(label)):
+        if label in names or _scoped_value(label) in names:
             return _scoped_value(label)
     return ""
 
@@ -281,8 +232,3 @@ def _type_label(labels: list[str]) -> str:
         if scope.strip().casefold() == "type" and value.strip():
             return value.strip()
     return ""
-
-
-def _fold(text: str) -> str:
-    """Lower case letters and digits only: ``"In-Progress"`` == ``"in progress"``."""
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())

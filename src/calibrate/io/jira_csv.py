@@ -29,16 +29,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from calibrate.config import Config
-from calibrate.errors import InputError
-from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import CsvExport, Progress, has_columns, open_csv_export
+from calibrate.io._csv_read import CsvExport, Progress
+from calibrate.io._reader import AREA, POINTS, START, CsvFormat, counted, read_csv_format
+from calibrate.io._values import per_distinct, ticket_states
 from calibrate.tickets import TicketTable
 
-__all__ = ["english_header", "looks_like_jira_csv", "read_jira_csv"]
+__all__ = ["JIRA_CSV", "english_header", "looks_like_jira_csv", "read_jira_csv"]
 
 POINTS_COLUMNS = ("Custom field (Story Points)", "Custom field (Story point estimate)")
 _EPIC_COLUMNS = ("Parent summary", "Custom field (Epic Link)", "Custom field (Epic Name)",
@@ -90,35 +89,79 @@ def english_header(header: list[str]) -> tuple[list[str], str | None]:
     return translated, ("Russian" if changed else None)
 
 
+def _translated_header(header: list[str]) -> tuple[list[str], list[str]]:
+    english, language = english_header(header)
+    return english, ([f"column names in {language} were read as Jira's English ones"]
+                     if language else [])
+
+
+def _derive(chunk: CsvExport, config: Config) -> dict[str, object]:
+    """Jira's staging rules: state, start of work, finish, resolution, epic."""
+    resolution = chunk.column("Resolution")
+    status = chunk.column("Status")
+    category = per_distinct(chunk.column("Status Category"), _category)
+    resolved = chunk.column("Resolved") != ""
+    if chunk.has("Status Category"):
+        is_done = resolved | (category == "done")
+    else:
+        is_done = resolved | config.is_done_status(status)
+    not_finished = config.is_not_finished_resolution(resolution)
+    # Finish: Resolved, else (done without a resolution) the move into Done.
+    finish = chunk.column("Resolved").where(resolved | (category != "done"),
+                                            chunk.column("Status Category Changed"))
+    points = JIRA_CSV.points_columns(config)
+    filled = sum((chunk.column(name) != "").astype(int) for name in points if chunk.has(name))
+    unresolved = per_distinct(resolution, _casefold).isin(_UNRESOLVED)
+    return {
+        "epic": chunk.first_filled([c for c in _EPIC_COLUMNS if chunk.has(c)]),
+        "resolution": resolution.where(~unresolved, ""),
+        "state": ticket_states(not_finished & (resolved | is_done), is_done),
+        "work_started": (category == "in progress") | config.is_in_progress_status(status),
+        "finished_at": finish,
+        "_both_points": (filled > 1) if len(points) > 1 else False,
+    }
+
+
+def _summarise(staging: pd.DataFrame, config: Config) -> tuple[list[str], list[str]]:
+    first = JIRA_CSV.points_columns(config)[0]
+    return counted(staging, {"_both_points": "{count} rows have both story-point fields "
+                             f"filled; {first!r} was used"}), []
+
+
+#: Jira's CSV export, as :func:`~calibrate.io._reader.read_csv_format` reads it.
+JIRA_CSV = CsvFormat(
+    name="jira_csv",
+    refusal="{path} is not a Jira CSV export calibrate can use",
+    hint="Export with 'CSV (all fields)'; if your points live in another custom field, "
+         "name it in calibrate.toml under [points] column.",
+    signature=("Issue key", "Summary"),
+    translate_header=_translated_header,
+    required=("Issue key", "Assignee", "Created", "Resolved", ("Status Category", "Status"),
+              POINTS, START, AREA),
+    points=POINTS_COLUMNS,
+    text={"ticket_id": "Issue key", "title": "Summary", "engineer": "Assignee",
+          "issue_type": "Issue Type", "team": "Custom field (Team)", "status": "Status"},
+    repeated={"labels": "Labels", "components": "Components", "sprints": "Sprint"},
+    dates={"created_at": "Created", "finished_at": "Resolved", "updated_at": "Updated",
+           "started_at": START},
+    derive=_derive,
+    summarise=_summarise,
+)
+
+
 def looks_like_jira_csv(header: list[str]) -> bool:
     """Whether a CSV header is a Jira issue export."""
-    return has_columns(english_header(header)[0], ("Issue key", "Summary"))
+    return JIRA_CSV.recognises(header)
 
 
-def read_jira_csv(
-    path: str | Path,
-    config: Config | None = None,
-    as_of: str | pd.Timestamp | None = None,
-    progress: Progress | None = None,
-) -> TicketTable:
-    """Read a Jira CSV export into the canonical ticket table.
+def read_jira_csv(path: str | Path, config: Config | None = None,
+                  as_of: str | pd.Timestamp | None = None,
+                  progress: Progress | None = None) -> TicketTable:
+    """Read a Jira CSV export ("Export > CSV (all fields)" in Jira's issue
+    search) into the canonical ticket table.
 
-    Parameters
-    ----------
-    path : str or Path
-        The export ("Export > CSV (all fields)" in Jira's issue search).
-    config : Config, optional
-        Settings (areas, calendar, statuses, points column).
-    as_of : str or Timestamp, optional
-        When the export was taken; open tickets are censored there. Defaults
-        to the latest date in the file.
-    progress : callable, optional
-        Called as ``progress(bytes_read, bytes_total)`` while the file is read
-        (in chunks, so memory stays bounded for large exports).
-
-    Returns
-    -------
-    TicketTable
+    The parameters are :func:`~calibrate.io.read_export`'s; the settings it
+    uses are the areas, calendar, statuses, and the points and start columns.
 
     Raises
     ------
@@ -132,97 +175,7 @@ def read_jira_csv(
     >>> sorted(table.tickets["clock"].unique())
     ['lead']
     """
-    config = config or Config()
-    source = open_csv_export(path, progress=progress)
-    source.header, language = english_header(source.header)
-    points_columns = [config.points_column] if config.points_column else list(POINTS_COLUMNS)
-    required: list[str | tuple[str, ...]] = [
-        "Issue key", "Assignee", "Created", "Resolved", ("Status Category", "Status"),
-        tuple(points_columns),
-    ]
-    if config.start_column:
-        required.append(config.start_column)
-    if config.area_column:
-        required.append(config.area_column)
-    problems = source.missing(required)
-    if problems:
-        raise InputError(
-            f"{path} is not a Jira CSV export calibrate can use", problems,
-            hint="Export with 'CSV (all fields)'; if your points live in another custom field, "
-                 "name it in calibrate.toml under [points] column.",
-        )
-    staging = source.stage(lambda export: _staging(export, config, points_columns))
-    notes = list(source.notes)
-    if language:
-        notes.append(f"column names in {language} were read as Jira's English ones")
-    both_filled = int(staging.pop("_both_points").sum())
-    if both_filled:
-        notes.append(f"{both_filled} rows have both story-point fields filled; "
-                     f"{points_columns[0]!r} was used")
-    # Dates are parsed once the whole file is read: one format per column.
-    dates = {"created_at": "Created", "finished_at": "Resolved", "updated_at": "Updated"}
-    if config.start_column:
-        dates["started_at"] = config.start_column
-    notes += parse_date_columns(staging, source.date_cells(staging, dates), file=str(path))
-    return assemble_tickets(staging, config=config, source_format="jira_csv", path=str(path),
-                            as_of=as_of, notes=notes)
-
-
-def _staging(export: CsvExport, config: Config, points_columns: list[str]) -> pd.DataFrame:
-    """The staging rows of one chunk of the export, with its raw date cells
-    (parsed later) and whether both points fields are filled."""
-    resolution = export.column("Resolution")
-    status = export.column("Status")
-    # Statuses and resolutions repeat a handful of values: each distinct value
-    # is folded (or tested) once, not once per row.
-    category = _per_distinct(export.column("Status Category"), _category)
-    status_folded = _per_distinct(status, _casefold)
-    not_finished = _per_distinct(resolution, config.is_not_finished_resolution).astype(bool)
-    done_status = status_folded.isin({s.casefold() for s in config.done_statuses})
-    resolved = export.column("Resolved") != ""
-    has_category = export.has("Status Category")
-    is_done = resolved | (category == "done") if has_category else resolved | done_status
-    state = np.where(not_finished & (resolved | is_done), "not_done",
-                     np.where(is_done, "done", "open"))
-    in_progress = {s.casefold() for s in config.in_progress_statuses}
-    work_started = (category == "in progress") | status_folded.isin(in_progress)
-
-    # Finish: Resolved, else (done without a resolution) the move into Done.
-    category_changed = export.column("Status Category Changed")
-    finish_cells = export.column("Resolved").where(resolved | (category != "done"),
-                                                   category_changed)
-    both_filled = sum(
-        (export.column(name) != "").astype(int) for name in points_columns if export.has(name)
-    )
-    epic = export.first_filled([c for c in _EPIC_COLUMNS if export.has(c)])
-    staging = pd.DataFrame(
-        {
-            "source_row": export.rows,
-            "ticket_id": export.column("Issue key"),
-            "title": export.column("Summary"),
-            "engineer": export.column("Assignee"),
-            "issue_type": export.column("Issue Type"),
-            "labels": export.values("Labels"),
-            "components": export.values("Components"),
-            "epic": epic if len(epic) else "",
-            "team": export.column("Custom field (Team)"),
-            "sprints": export.values("Sprint"),
-            "status": status,
-            "resolution": resolution.where(
-                ~_per_distinct(resolution, _casefold).isin(_UNRESOLVED), ""),
-            "area_raw": export.column(config.area_column) if config.area_column else "",
-            "points_raw": export.first_filled(points_columns),
-            "state": state,
-            "work_started": work_started,
-            "_both_points": (both_filled > 1) if len(points_columns) > 1 else False,
-            "created_at": export.column("Created"),
-            "finished_at": finish_cells,
-            "updated_at": export.column("Updated"),
-        }
-    )
-    if config.start_column:
-        staging["started_at"] = export.column(config.start_column)
-    return staging
+    return read_csv_format(JIRA_CSV, path, config, as_of, progress)
 
 
 def _casefold(value):
@@ -233,11 +186,3 @@ def _category(value):
     """A status category in Jira's English words, lower case."""
     folded = _casefold(value)
     return _RUSSIAN_CATEGORIES.get(folded, folded)
-
-
-def _per_distinct(values: pd.Series, function) -> pd.Series:
-    """``values.map(function)``, calling ``function`` once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    results = np.empty(len(uniques), dtype=object)
-    results[:] = [function(value) for value in uniques]
-    return pd.Series(results[codes], index=values.index)

@@ -88,14 +88,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibrate.config import Config
+from calibrate.config import Config, fold_name
 from calibrate.errors import InputError, Problem
-from calibrate.io._assemble import assemble_tickets, mark_problem, parse_date_columns
-from calibrate.io._csv import Progress
-from calibrate.io._json import read_json_documents
+from calibrate.io._assemble import mark_problem
+from calibrate.io._csv_read import Progress
+from calibrate.io._json import collect_records, get, shape, text
+from calibrate.io._reader import JsonFormat, Staged, counted, read_json_format
 from calibrate.tickets import TicketTable
 
-__all__ = ["TODO_STATUSES", "looks_like_jira_json", "read_jira_json"]
+__all__ = ["JIRA_JSON", "TODO_STATUSES", "looks_like_jira_json", "read_jira_json"]
 
 #: Status names that mean "not started" (Jira's To Do category, by name).
 TODO_STATUSES = (
@@ -131,6 +132,149 @@ _HINT = ("Save the response of Jira's /rest/api/3/search (or /search/jql) with "
          "expand=changelog,names: one response, a list of pages, or a list of issues.")
 
 
+def read_jira_json(path: str | Path, config: Config | None = None,
+                   as_of: str | pd.Timestamp | None = None,
+                   progress: Progress | None = None) -> TicketTable:
+    """Read Jira REST search results with changelogs (the saved responses of
+    ``/rest/api/3/search?expand=changelog,names``, or ``/rest/api/2/search``
+    on Data Center) into the canonical ticket table; tickets with a start of
+    work are on the cycle clock.
+
+    The parameters are :func:`~calibrate.io.read_export`'s; the settings it
+    uses are the statuses, the points and area fields, areas and calendar.
+
+    Raises
+    ------
+    InputError
+        If the file is not JSON, not a Jira search result, has issues
+        without ``key`` or ``fields`` (all listed, with record numbers), or
+        has no story-points field.
+
+    Examples
+    --------
+    >>> from calibrate.io import read_jira_json
+    >>> table = read_jira_json("tests/fixtures/jira_search_changelog.json")
+    >>> ticket = table.tickets.set_index("ticket_id").loc["ML-101"]
+    >>> str(ticket["clock"]), float(ticket["points"]), round(float(ticket["duration_days"]), 3)
+    ('cycle', 3.0, 3.083)
+    """
+    return read_json_format(JIRA_JSON, path, config, as_of, progress)
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """Which fields of an issue hold what (ids resolved for this file)."""
+
+    points: _Field
+    area: _Field | None
+    sprints: list[str]
+    team: list[str]
+    epic_links: list[str]
+
+
+def _stage(data: Any, config: Config, path: str) -> Staged:
+    """One staging row per issue, its start and finish replayed from its changelog."""
+    export = _collect_issues(data, path)
+    points = _resolve_field(config.points_column, export, "[points] column") \
+        if config.points_column else _default_points_field(export, path)
+    fields = _Fields(
+        points=points,
+        area=_resolve_field(config.area_column, export, "[areas] column")
+        if config.area_column else None,
+        sprints=export.ids_named("sprint") or _sprint_ids(export),
+        team=export.ids_named("team"),
+        epic_links=export.ids_named("epic link"),
+    )
+    raw_times, names = _scan(export.issues)
+    times = _TimeCache(raw_times)
+    statuses = _Statuses.of(names, config)
+    records, history_problems = [], []
+    for number, issue in export.issues:
+        record, problems = _record(issue, fields, statuses, times)
+        records.append({"source_row": number, **record})
+        history_problems += [(number, reason, detail) for reason, detail in problems]
+    staging = pd.DataFrame.from_records(records)
+    # An unreadable changelog time is the first problem of its ticket: without
+    # it, the start and finish found may be wrong in any way.
+    record_numbers = staging["source_row"].to_numpy()
+    for number, reason, detail in history_problems:
+        mark_problem(staging, record_numbers == number, reason, detail)
+    notes = ["story points read from " + ", ".join(
+        f"{fid} ({export.names[fid]!r})" if fid in export.names else fid for fid in points.ids)]
+    return Staged(staging, notes, counted(staging, {
+        "_no_changelog": "{count} issues were saved without a changelog (search without "
+                         "expand=changelog): their start of work is unknown, lead time is used",
+        "_truncated": "{count} issues have more changelog entries (changelog.total) than the "
+                      "file holds: their start of work or finish may be missing; add their full "
+                      "changelog (/rest/api/3/issue/KEY/changelog) to 'histories'",
+    }))
+
+
+def _record(issue: dict, fields: _Fields, statuses: _Statuses,
+            times: _TimeCache) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The staging row of one issue, and the problems of its changelog."""
+    values = issue["fields"]
+    status = text(get(values, "status", "name"))
+    category = (text(get(values, "status", "statusCategory", "key")) or "").casefold()
+    resolution = text(get(values, "resolution", "name"))
+    final_done = category == "done" or (not category and status in statuses.done)
+    not_finished = resolution in statuses.not_finished or (
+        final_done and status in statuses.not_finished)
+    state = "not_done" if not_finished else ("done" if final_done else "open")
+    changelog = issue.get("changelog")
+    histories = _histories(changelog)
+    replay = _replay(
+        histories, values, status if final_done else None, statuses, fields.points, times,
+        has_changelog=changelog is not None, category=category,
+    )
+    finish = None
+    if state != "open":
+        finish = (replay.finished or text(values.get("resolutiondate"))
+                  or text(values.get("statuscategorychangedate")))
+    record = {
+        "ticket_id": text(issue.get("key")),
+        "title": text(values.get("summary")),
+        "engineer": _person(values.get("assignee")),
+        "issue_type": text(get(values, "issuetype", "name")),
+        "labels": _join(values.get("labels")),
+        "components": _join(values.get("components")),
+        "epic": _epic(values, fields.epic_links),
+        "team": _first_value(values, fields.team),
+        "sprints": _sprints(values, fields.sprints),
+        "status": status,
+        "resolution": resolution,
+        "area_raw": _first_value(values, fields.area.ids) if fields.area else None,
+        "points_raw": _first_value(values, fields.points.ids),
+        "points_at_start": replay.points_at_start,
+        "repointed": replay.repointed,
+        "state": state,
+        "work_started": replay.started is not None
+        or (changelog is None and statuses.is_working(status, category)),
+        "created_at": values.get("created"),
+        "started_at": replay.started,
+        "finished_at": finish,
+        "updated_at": values.get("updated"),
+        "_no_changelog": changelog is None,
+        "_truncated": isinstance(changelog, dict) and isinstance(changelog.get("total"), int)
+        and changelog["total"] > len(histories),
+    }
+    return record, replay.problems
+
+
+#: Jira's search results, as :func:`~calibrate.io._reader.read_json_format` reads them.
+JIRA_JSON = JsonFormat(
+    name="jira_json",
+    stage=_stage,
+    dates={"created_at": "fields.created",
+           "started_at": "changelog: first move to in progress",
+           "finished_at": "changelog: last move to done / fields.resolutiondate",
+           "updated_at": "fields.updated"},
+)
+
+
+# --------------------------------------------------------------------------- loading
+
+
 def looks_like_jira_json(data: Any) -> bool:
     """Whether parsed JSON is a Jira search result (or a list of pages or issues).
 
@@ -151,155 +295,6 @@ def looks_like_jira_json(data: Any) -> bool:
             first = first[0]
         return isinstance(first, dict) and (_is_page(first) or _is_issue(first))
     return False
-
-
-def read_jira_json(
-    path: str | Path,
-    config: Config | None = None,
-    as_of: str | pd.Timestamp | None = None,
-    progress: Progress | None = None,
-) -> TicketTable:
-    """Read Jira REST search results with changelogs into the canonical ticket table.
-
-    Parameters
-    ----------
-    path : str or Path
-        The saved response(s) of ``/rest/api/3/search?expand=changelog,names``
-        (or ``/rest/api/2/search`` on Data Center).
-    config : Config, optional
-        Settings (statuses, points field, areas, calendar).
-    as_of : str or Timestamp, optional
-        When the export was taken; open tickets are censored there. Defaults
-        to the latest time in the file.
-    progress : callable, optional
-        Called as ``progress(bytes_read, bytes_total)`` while the file is read.
-
-    Returns
-    -------
-    TicketTable
-        Tickets with a start of work have ``clock == "cycle"``.
-
-    Raises
-    ------
-    InputError
-        If the file is not JSON, not a Jira search result, has issues
-        without ``key`` or ``fields`` (all listed, with record numbers), or
-        has no story-points field.
-
-    Examples
-    --------
-    >>> from calibrate.io import read_jira_json
-    >>> table = read_jira_json("tests/fixtures/jira_search_changelog.json")
-    >>> table.rows_read == len(table.tickets) + len(table.excluded)
-    True
-    >>> ticket = table.tickets.set_index("ticket_id").loc["ML-101"]
-    >>> str(ticket["clock"]), float(ticket["points"]), round(float(ticket["duration_days"]), 3)
-    ('cycle', 3.0, 3.083)
-    """
-    config = config or Config()
-    path_text = str(path)
-    data, documents = read_json_documents(path, progress)
-    export = _collect_issues(data, path_text)
-    notes = []
-    if documents > 1:
-        notes.append(f"{documents} JSON documents written one after another were read as pages")
-
-    points = _resolve_field(config.points_column, export, "[points] column") \
-        if config.points_column else _default_points_field(export, path_text)
-    area = _resolve_field(config.area_column, export, "[areas] column") \
-        if config.area_column else None
-    notes.append("story points read from " + ", ".join(
-        f"{fid} ({export.names[fid]!r})" if fid in export.names else fid for fid in points.ids))
-    sprint_ids = export.ids_named("sprint") or _sprint_ids(export)
-    team_ids = export.ids_named("team")
-    epic_link_ids = export.ids_named("epic link")
-
-    times = _TimeCache(_all_times(export.issues))
-    rules = _StatusRules(config)
-    records = []
-    history_problems: list[tuple[int, str, str]] = []
-    no_changelog = truncated = 0
-    for number, issue in export.issues:
-        fields = issue["fields"]
-        status = _text(_get(fields, "status", "name"))
-        category = (_text(_get(fields, "status", "statusCategory", "key")) or "").casefold()
-        resolution = _text(_get(fields, "resolution", "name"))
-        final_done = category == "done" or (not category and rules.is_done_name(status))
-        not_finished = (resolution is not None and rules.is_not_finished(resolution)) or (
-            final_done and status is not None and rules.is_not_finished(status))
-        state = "not_done" if not_finished else ("done" if final_done else "open")
-
-        changelog = issue.get("changelog")
-        histories = _histories(changelog)
-        if changelog is None:
-            no_changelog += 1
-        elif isinstance(changelog, dict) and isinstance(changelog.get("total"), int) \
-                and changelog["total"] > len(histories):
-            truncated += 1
-        replay = _replay(
-            histories, fields, status if final_done else None, rules, points, times,
-            has_changelog=changelog is not None, category=category,
-        )
-        for reason, detail in replay.problems:
-            history_problems.append((number, reason, detail))
-        finish_raw = None
-        if state != "open":
-            finish_raw = (replay.finished or _text(fields.get("resolutiondate"))
-                          or _text(fields.get("statuscategorychangedate")))
-        records.append(
-            {
-                "source_row": number,
-                "ticket_id": _text(issue.get("key")),
-                "title": _text(fields.get("summary")),
-                "engineer": _person(fields.get("assignee")),
-                "issue_type": _text(_get(fields, "issuetype", "name")),
-                "labels": _join(fields.get("labels")),
-                "components": _join(fields.get("components")),
-                "epic": _epic(fields, epic_link_ids),
-                "team": _first_value(fields, team_ids),
-                "sprints": _sprints(fields, sprint_ids),
-                "status": status,
-                "resolution": resolution,
-                "area_raw": _first_value(fields, area.ids) if area else None,
-                "points_raw": _first_value(fields, points.ids),
-                "points_at_start": replay.points_at_start,
-                "repointed": replay.repointed,
-                "state": state,
-                "work_started": replay.started is not None
-                or (changelog is None and rules.is_working(status, category)),
-                "_created": fields.get("created"),
-                "_started": replay.started,
-                "_finished": finish_raw,
-                "_updated": fields.get("updated"),
-            }
-        )
-
-    staging = pd.DataFrame.from_records(records)
-    dates = {
-        "created_at": _cells(staging.pop("_created"), "fields.created"),
-        "started_at": _cells(staging.pop("_started"), "changelog: first move to in progress"),
-        "finished_at": _cells(staging.pop("_finished"),
-                              "changelog: last move to done / fields.resolutiondate"),
-        "updated_at": _cells(staging.pop("_updated"), "fields.updated"),
-    }
-    # An unreadable changelog time is the first problem of its ticket: without
-    # it, the start and finish found may be wrong in any way.
-    record_numbers = staging["source_row"].to_numpy()
-    for number, reason, detail in history_problems:
-        mark_problem(staging, record_numbers == number, reason, detail)
-    notes += parse_date_columns(staging, dates, file=path_text)
-    if no_changelog:
-        notes.append(f"{no_changelog} issues were saved without a changelog (search without "
-                     "expand=changelog): their start of work is unknown, lead time is used")
-    if truncated:
-        notes.append(f"{truncated} issues have more changelog entries (changelog.total) than "
-                     "the file holds: their start of work or finish may be missing; add their "
-                     "full changelog (/rest/api/3/issue/KEY/changelog) to 'histories'")
-    return assemble_tickets(staging, config=config, source_format="jira_json", path=path_text,
-                            as_of=as_of, notes=notes)
-
-
-# --------------------------------------------------------------------------- loading
 
 
 @dataclass
@@ -329,77 +324,65 @@ def _is_issue(value: Any) -> bool:
 
 def _collect_issues(data: Any, path: str) -> _Export:
     """The issues of every page, numbered from 1, with all problems listed together."""
-    problems: list[Problem] = []
     if isinstance(data, dict) and isinstance(data.get("errorMessages"), list):
         raise InputError(
             f"{path} holds a Jira error response, not search results: "
             + "; ".join(str(m) for m in data["errorMessages"]),
             hint=_HINT,
         )
-    if isinstance(data, dict):
-        elements = [data]
-    elif isinstance(data, list):
-        elements = data
-    else:
-        elements = []
+    elements = [data] if isinstance(data, dict) else data if isinstance(data, list) else []
     if not any(isinstance(e, dict) and ("issues" in e or "key" in e or "fields" in e)
                for e in _flatten_lists(elements)):
         raise InputError(
             f"{path} is JSON, but not a Jira search result",
-            [Problem("no Jira issues found", file=path, value=_shape(data),
+            [Problem("no Jira issues found", file=path, value=shape(data),
                      expected='{"issues": [{"key": ..., "fields": {...}}, ...]}')],
             hint=_HINT,
         )
     names: dict[str, str] = {}
     raw_issues: list[Any] = []
+    page_problems: list[Problem] = []
     for page_number, element in enumerate(elements, start=1):
         if isinstance(element, dict) and "issues" in element:
             if isinstance(element.get("names"), dict):
                 names.update({str(k): str(v) for k, v in element["names"].items()})
             if not isinstance(element["issues"], list):
-                problems.append(Problem(f"page {page_number}: 'issues' is not a list",
-                                        file=path, column="issues",
-                                        value=_shape(element["issues"])))
+                page_problems.append(Problem(f"page {page_number}: 'issues' is not a list",
+                                             file=path, column="issues",
+                                             value=shape(element["issues"])))
                 continue
             raw_issues.extend(element["issues"])
         elif isinstance(element, list):
             raw_issues.extend(element)
         else:
             raw_issues.append(element)
-
-    issues: list[tuple[int, dict]] = []
-    keys: set[str] = set()
-    for number, issue in enumerate(raw_issues, start=1):
-        if not isinstance(issue, dict):
-            problems.append(Problem("record is not an issue object", file=path, row=number,
-                                    value=_shape(issue), expected='{"key": ..., "fields": {...}}'))
-            continue
-        key = issue.get("key")
-        if "key" not in issue:
-            problems.append(Problem("issue has no key", file=path, row=number, column="key"))
-        elif not isinstance(key, str) or not key.strip():
-            problems.append(Problem("issue key is not a text", file=path, row=number,
-                                    column="key", value=repr(key), expected="a key like ML-101"))
-        if not isinstance(issue.get("fields"), dict):
-            problems.append(Problem("issue has no fields object", file=path, row=number,
-                                    column="fields", value=_shape(issue.get("fields")),
-                                    expected='"fields": {...}'))
-        changelog = issue.get("changelog")
-        if changelog is not None and not (isinstance(changelog, dict) and isinstance(
-                changelog.get("histories", []), list)):
-            problems.append(Problem("changelog is not an object with a 'histories' list",
-                                    file=path, row=number, column="changelog",
-                                    value=_shape(changelog)))
-        if isinstance(issue.get("fields"), dict):
-            keys.update(issue["fields"])
-        issues.append((number, issue))
-    if problems:
-        raise InputError(f"{path} is not a Jira search result calibrate can read "
-                         f"({len(problems)} problems)", problems, hint=_HINT)
+    issues = collect_records(raw_issues, _issue_problems, path=path,
+                             what="a Jira search result", hint=_HINT,
+                             expected='{"key": ..., "fields": {...}}', problems=page_problems)
     if not issues:
         raise InputError(f"{path} holds no issues",
                          hint="Check the JQL of the search: it matched nothing.")
+    keys = {key for _, issue in issues for key in issue["fields"]}
     return _Export(issues=issues, names=names, keys=keys)
+
+
+def _issue_problems(issue: dict) -> list[Problem]:
+    problems = []
+    key = issue.get("key")
+    if "key" not in issue:
+        problems.append(Problem("issue has no key", column="key"))
+    elif not isinstance(key, str) or not key.strip():
+        problems.append(Problem("issue key is not a text", column="key", value=repr(key),
+                                expected="a key like ML-101"))
+    if not isinstance(issue.get("fields"), dict):
+        problems.append(Problem("issue has no fields object", column="fields",
+                                value=shape(issue.get("fields")), expected='"fields": {...}'))
+    changelog = issue.get("changelog")
+    if changelog is not None and not (isinstance(changelog, dict) and isinstance(
+            changelog.get("histories", []), list)):
+        problems.append(Problem("changelog is not an object with a 'histories' list",
+                                column="changelog", value=shape(changelog)))
+    return problems
 
 
 def _flatten_lists(elements: list) -> Iterator[Any]:
@@ -408,16 +391,6 @@ def _flatten_lists(elements: list) -> Iterator[Any]:
             yield from element
         else:
             yield element
-
-
-def _shape(value: Any) -> str:
-    if isinstance(value, dict):
-        keys = list(value)[:6]
-        return "an object with keys " + ", ".join(map(str, keys)) + (" ..." if len(value) > 6
-                                                                     else "")
-    if isinstance(value, list):
-        return f"a list of {len(value)} items"
-    return f"{type(value).__name__} {str(value)[:40]!r}"
 
 
 # --------------------------------------------------------------------------- fields
@@ -492,21 +465,6 @@ def _is_number_like(value: Any) -> bool:
     return False
 
 
-def _get(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def _scalar_text(value: Any) -> str | None:
     """A field value as text: numbers without a spurious ``.0``, options by value."""
     if value is None:
@@ -522,14 +480,14 @@ def _scalar_text(value: Any) -> str | None:
         return None
     if isinstance(value, list):
         return _join(value)
-    return _text(value)
+    return text(value)
 
 
 def _first_value(fields: dict, ids: Iterable[str]) -> str | None:
     for fid in ids:
-        text = _scalar_text(fields.get(fid))
-        if text is not None:
-            return text
+        value = _scalar_text(fields.get(fid))
+        if value is not None:
+            return value
     return None
 
 
@@ -543,16 +501,16 @@ def _join(values: Any) -> str | None:
 def _person(value: Any) -> str | None:
     if isinstance(value, dict):
         for key in ("displayName", "emailAddress", "accountId", "name", "key"):
-            text = _text(value.get(key))
-            if text:
-                return text
+            name = text(value.get(key))
+            if name:
+                return name
         return None
-    return _text(value)
+    return text(value)
 
 
 def _epic(fields: dict, epic_link_ids: list[str]) -> str | None:
     parent = fields.get("parent")
-    return (_text(_get(parent, "fields", "summary")) or _text(_get(parent, "key"))
+    return (text(get(parent, "fields", "summary")) or text(get(parent, "key"))
             or _first_value(fields, epic_link_ids))
 
 
@@ -562,12 +520,12 @@ def _sprints(fields: dict, ids: list[str]) -> str | None:
         value = fields.get(fid)
         for sprint in value if isinstance(value, list) else [value]:
             if isinstance(sprint, dict):
-                name = _text(sprint.get("name"))
+                name = text(sprint.get("name"))
             elif isinstance(sprint, str) and "name=" in sprint:
                 match = _DC_SPRINT_NAME.search(sprint) or _DC_SPRINT_NAME_LOOSE.search(sprint)
                 name = match.group(1).strip() if match else None
             else:
-                name = _text(sprint)
+                name = text(sprint)
             if name:
                 names.append(name)
     return "; ".join(names) or None
@@ -584,43 +542,51 @@ def _sprint_ids(export: _Export) -> list[str]:
     return ids
 
 
-def _cells(values: pd.Series, column: str) -> pd.Series:
-    """Raw date cells as text (``""`` where the issue has no value)."""
-    cells = [v if isinstance(v, str) else "" if v is None or v != v else str(v)
-             for v in values.astype("object")]
-    return pd.Series(cells, index=values.index, dtype="object", name=column)
-
-
 # --------------------------------------------------------------------------- history
 
 
-class _StatusRules:
-    """Which status names mean work in progress, done, or not started."""
+@dataclass(frozen=True)
+class _Statuses:
+    """How each status and resolution name in the file is classified: by the
+    config's rules (:meth:`~calibrate.config.Config.is_in_progress_status` ...),
+    matched once per distinct name."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.in_progress = {s.casefold() for s in config.in_progress_statuses}
-        self.done = {s.casefold() for s in config.done_statuses}
-        self.todo = {s.casefold() for s in TODO_STATUSES}
-        self._not_finished: dict[str, bool] = {}
+    in_progress: frozenset[str]
+    done: frozenset[str]
+    todo: frozenset[str]
+    not_finished: frozenset[str]
+    folded: dict[str, str]
 
-    def is_not_finished(self, name: str) -> bool:
-        """Whether a resolution or status name means closed without the work done."""
-        if name not in self._not_finished:
-            self._not_finished[name] = self.config.is_not_finished_resolution(name)
-        return self._not_finished[name]
+    @classmethod
+    def of(cls, names: set[str], config: Config) -> _Statuses:
+        every = pd.Series(sorted(names), dtype="object")
+        todo = {fold_name(name) for name in TODO_STATUSES}
+        folded = {name: fold_name(name) for name in every}
+        return cls(
+            in_progress=frozenset(every[config.is_in_progress_status(every)]),
+            done=frozenset(every[config.is_done_status(every)]),
+            todo=frozenset(name for name in every if folded[name] in todo),
+            not_finished=frozenset(every[config.is_not_finished_resolution(every)]),
+            folded=folded,
+        )
 
-    def is_done_name(self, name: str | None) -> bool:
-        return name is not None and name.casefold() in self.done
+    def is_done(self, name: str | None, final_done: str | None) -> bool:
+        """A done status, or the ticket's current status when that is done."""
+        return name is not None and (name in self.done or (
+            final_done is not None and self._fold(name) == self._fold(final_done)))
+
+    def _fold(self, name: str) -> str:
+        return self.folded[name] if name in self.folded else fold_name(name)
 
     def is_in_progress(self, name: str | None, final_done: str | None) -> bool:
+        """An in-progress status, or one that is neither to-do, nor done, nor
+        a not-finished resolution (the changelog has no status categories)."""
         if name is None:
             return False
-        folded = name.casefold()
-        if folded in self.in_progress:
+        if name in self.in_progress:
             return True
-        done = folded in self.done or (final_done is not None and folded == final_done.casefold())
-        return not (done or folded in self.todo or self.is_not_finished(name))
+        return not (self.is_done(name, final_done) or name in self.todo
+                    or name in self.not_finished)
 
     def is_working(self, status: str | None, category: str) -> bool:
         """Whether the current status is a work-in-progress one (no history needed)."""
@@ -642,16 +608,32 @@ class _TimeCache:
         return self._times.get(raw, pd.NaT)
 
 
-def _all_times(issues: list[tuple[int, dict]]) -> set[str]:
-    times = set()
+def _scan(issues: list[tuple[int, dict]]) -> tuple[set[str], set[str]]:
+    """Every time to parse (creation, changelog entries) and every status or
+    resolution name in the file, each once."""
+    times, names = set(), set()
     for _, issue in issues:
-        created = issue["fields"].get("created")
-        if isinstance(created, str):
-            times.add(created)
+        fields = issue["fields"]
+        if isinstance(fields.get("created"), str):
+            times.add(fields["created"])
+        names.update((text(get(fields, "status", "name")),
+                      text(get(fields, "resolution", "name"))))
         for history in _histories(issue.get("changelog")):
             if isinstance(history.get("created"), str):
                 times.add(history["created"])
-    return times
+            for item in _items(history):
+                if _is_status(item):
+                    names.update((text(item.get("fromString")), text(item.get("toString"))))
+    return times, names - {None}
+
+
+def _items(history: dict) -> list[dict]:
+    items = history.get("items")
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _is_status(item: dict) -> bool:
+    return str(item.get("field") or "").casefold() == "status" or item.get("fieldId") == "status"
 
 
 def _histories(changelog: Any) -> list[dict]:
@@ -683,7 +665,7 @@ def _replay(
     histories: list[dict],
     fields: dict,
     final_done: str | None,
-    rules: _StatusRules,
+    statuses: _Statuses,
     points: _Field,
     times: _TimeCache,
     *,
@@ -692,59 +674,27 @@ def _replay(
 ) -> _Replay:
     """Start of work, finish and points at start, from one issue's changelog."""
     result = _Replay()
-    status_events: list[_Event] = []
-    points_events: list[_Event] = []
-    for order, history in enumerate(histories):
-        items = history.get("items")
-        items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-        kinds = []
-        for item in items:
-            name = str(item.get("field") or "").casefold()
-            field_id = item.get("fieldId")
-            if name == "status" or field_id == "status":
-                kinds.append(("status", item))
-            elif field_id in points.ids or name in points.names:
-                kinds.append(("points", item))
-        if not kinds:
-            continue
-        raw = history.get("created")
-        time = times[raw] if isinstance(raw, str) else pd.NaT
-        if pd.isna(time):
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                result.problems.append(("missing date", "a changelog entry has no 'created' time"))
-            else:
-                result.problems.append(
-                    ("unparseable date", f"changelog entry time {raw!r} is not a date"))
-            continue
-        for kind, item in kinds:
-            event = _Event(time, order, raw, _text(item.get("fromString")),
-                           _text(item.get("toString")))
-            (status_events if kind == "status" else points_events).append(event)
-    status_events.sort(key=lambda e: (e.time, e.order))
-    points_events.sort(key=lambda e: (e.time, e.order))
-
+    status_events, points_events = _events(histories, points, times, result.problems)
     created_raw = fields.get("created") if isinstance(fields.get("created"), str) else None
     start_time = pd.NaT
     if has_changelog:
         initial = status_events[0].before if status_events else None
         created_in_progress = (
-            rules.is_in_progress(initial, final_done) if status_events
+            statuses.is_in_progress(initial, final_done) if status_events
             else category in ("indeterminate", "done") or (
-                not category and (rules.is_in_progress(_text(_get(fields, "status", "name")),
-                                                       final_done) or final_done is not None))
+                not category and (statuses.is_in_progress(text(get(fields, "status", "name")),
+                                                          final_done) or final_done is not None))
         )
         if created_in_progress and created_raw:
             result.started, start_time = created_raw, times[created_raw]
         else:
             for event in status_events:
-                if rules.is_in_progress(event.after, final_done):
+                if statuses.is_in_progress(event.after, final_done):
                     result.started, start_time = event.raw_time, event.time
                     break
         is_done = False
         for event in status_events:
-            now_done = event.after is not None and (
-                rules.is_done_name(event.after)
-                or (final_done is not None and event.after.casefold() == final_done.casefold()))
+            now_done = statuses.is_done(event.after, final_done)
             if now_done and not is_done:
                 result.finished = event.raw_time
             is_done = now_done
@@ -759,6 +709,38 @@ def _replay(
             result.repointed = any(
                 not np.isnan(_number(e.after)) and _number(e.after) != value for e in after)
     return result
+
+
+def _events(histories: list[dict], points: _Field, times: _TimeCache,
+            problems: list[tuple[str, str]]) -> tuple[list[_Event], list[_Event]]:
+    """The status changes and the points changes of a changelog, in time
+    order; an entry without a readable time is a problem, not an event."""
+    status_events: list[_Event] = []
+    points_events: list[_Event] = []
+    for order, history in enumerate(histories):
+        kinds = []
+        for item in _items(history):
+            if _is_status(item):
+                kinds.append((status_events, item))
+            elif item.get("fieldId") in points.ids \
+                    or str(item.get("field") or "").casefold() in points.names:
+                kinds.append((points_events, item))
+        if not kinds:
+            continue
+        raw = history.get("created")
+        time = times[raw] if isinstance(raw, str) else pd.NaT
+        if pd.isna(time):
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                problems.append(("missing date", "a changelog entry has no 'created' time"))
+            else:
+                problems.append(("unparseable date", f"changelog entry time {raw!r} is not a date"))
+            continue
+        for events, item in kinds:
+            events.append(_Event(time, order, raw, text(item.get("fromString")),
+                                 text(item.get("toString"))))
+    status_events.sort(key=lambda e: (e.time, e.order))
+    points_events.sort(key=lambda e: (e.time, e.order))
+    return status_events, points_events
 
 
 def _number(text: str | None) -> float:

@@ -44,41 +44,60 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from calibrate.config import Config
-from calibrate.errors import InputError
-from calibrate.io._assemble import assemble_tickets, parse_date_columns
-from calibrate.io._csv import (
-    CsvExport,
-    Progress,
-    has_columns,
-    open_csv_export,
-    restore_formulas,
-)
+from calibrate.io._csv_read import CsvExport, Progress
+from calibrate.io._reader import AREA, POINTS, CsvFormat, read_csv_format
+from calibrate.io._values import ticket_states
 from calibrate.tickets import TicketTable
 
-__all__ = ["looks_like_linear_csv", "read_linear_csv"]
+__all__ = ["LINEAR_CSV", "looks_like_linear_csv", "read_linear_csv"]
 
 #: Header names that together identify a Linear export (case-insensitive).
 SIGNATURE = ("ID", "Title", "Status", "Estimate", "Started", "Completed", "Assignee")
-#: Linear puts a ``'`` before text that starts like a formula (``'=SUM(A1)``).
-_ESCAPED = ("=", "+", "-", "@")
+
+
+def _derive(chunk: CsvExport, config: Config) -> dict[str, object]:
+    """Linear's staging rules: state, start of work, the cycle as the sprint."""
+    status = chunk.column("Status")
+    not_finished = (chunk.column("Canceled") != "") | config.is_not_finished_resolution(status)
+    done = (chunk.column("Completed") != "") | config.is_done_status(status)
+    cycle_name = chunk.column("Cycle Name")
+    cycle_number = chunk.column("Cycle Number")
+    return {
+        "state": ticket_states(not_finished, done),
+        "work_started": (chunk.column("Started") != "") | config.is_in_progress_status(status),
+        "sprints": cycle_name.where((cycle_name != "") | (cycle_number == ""),
+                                    "Cycle " + cycle_number),
+    }
+
+
+#: Linear's CSV export, as :func:`~calibrate.io._reader.read_csv_format` reads it.
+LINEAR_CSV = CsvFormat(
+    name="linear_csv",
+    refusal="{path} is not a Linear CSV export calibrate can use",
+    hint="Export the issues again from Linear as CSV (all columns); if the estimate lives in "
+         "another column, name it in calibrate.toml under [points] column.",
+    signature=SIGNATURE,
+    required=("ID", "Status", POINTS, "Assignee", "Created", "Started", "Completed", AREA),
+    points=("Estimate",),
+    # Linear puts a ' before text that starts like a formula ('=SUM(A1)).
+    escaped=("Title", "Team", "Project", "Labels", "Cycle Name", "Status", AREA),
+    escape_starts=("=", "+", "-", "@"),
+    text={"ticket_id": "ID", "title": "Title", "engineer": "Assignee", "epic": "Project",
+          "team": "Team", "status": "Status"},
+    lists={"labels": "Labels"},
+    dates={"created_at": "Created", "started_at": "Started", "finished_at": "Completed",
+           "updated_at": "Updated"},
+    derive=_derive,
+    assume_utc=True,
+)
 
 
 def looks_like_linear_csv(header: list[str]) -> bool:
-    """Whether a CSV header is a Linear issue export.
-
-    Parameters
-    ----------
-    header : list of str
-        The column names of the file's first row.
-
-    Returns
-    -------
-    bool
-        True when every column of :data:`SIGNATURE` is present.
+    """Whether a CSV header (the file's first row) is a Linear issue export:
+    every column of :data:`SIGNATURE` present.
 
     Examples
     --------
@@ -86,38 +105,18 @@ def looks_like_linear_csv(header: list[str]) -> bool:
     >>> looks_like_linear_csv(["ID", "Team", "Title", "Status", "Estimate", "Assignee",
     ...                        "Created", "Started", "Completed", "Canceled"])
     True
-    >>> looks_like_linear_csv(["Issue key", "Summary", "Status"])
-    False
     """
-    return has_columns(header, SIGNATURE)
+    return LINEAR_CSV.recognises(header)
 
 
-def read_linear_csv(
-    path: str | Path,
-    config: Config | None = None,
-    as_of: str | pd.Timestamp | None = None,
-    progress: Progress | None = None,
-) -> TicketTable:
-    """Read a Linear CSV export into the canonical ticket table.
+def read_linear_csv(path: str | Path, config: Config | None = None,
+                    as_of: str | pd.Timestamp | None = None,
+                    progress: Progress | None = None) -> TicketTable:
+    """Read a Linear CSV export (Settings > Workspace > Import / Export >
+    Export CSV, or a view's "Export as CSV") into the canonical ticket table.
 
-    Parameters
-    ----------
-    path : str or Path
-        The export (Linear: Settings > Workspace > Import / Export > Export
-        CSV, or a view's "Export as CSV").
-    config : Config, optional
-        Settings (areas, calendar, statuses, points scale).
-    as_of : str or Timestamp, optional
-        When the export was taken; open issues are censored there. Defaults
-        to the latest time in the file.
-    progress : callable, optional
-        Called as ``progress(bytes_read, bytes_total)`` while the file is
-        read (in chunks, so memory stays bounded for large exports).
-
-    Returns
-    -------
-    TicketTable
-        The tickets, and every row left out with its reason.
+    The parameters are :func:`~calibrate.io.read_export`'s; the settings it
+    uses are the areas, calendar, statuses, points scale and column.
 
     Raises
     ------
@@ -129,87 +128,7 @@ def read_linear_csv(
     --------
     >>> from calibrate.io import read_linear_csv
     >>> table = read_linear_csv("tests/fixtures/linear_small.csv")
-    >>> table.source_format
-    'linear_csv'
     >>> table.tickets.loc[table.tickets["ticket_id"] == "ML-1", "clock"].item()
     'cycle'
-    >>> table.rows_read == len(table.tickets) + len(table.excluded)
-    True
     """
-    config = config or Config()
-    source = open_csv_export(path, progress=progress)
-    points_column = config.points_column or "Estimate"
-    required: list[str | tuple[str, ...]] = [
-        "ID", "Status", points_column, "Assignee", "Created", "Started", "Completed",
-    ]
-    if config.area_column:
-        required.append(config.area_column)
-    problems = source.missing(required)
-    if problems:
-        raise InputError(
-            f"{path} is not a Linear CSV export calibrate can use", problems,
-            hint="Export the issues again from Linear as CSV (all columns); if the estimate "
-                 "lives in another column, name it in calibrate.toml under [points] column.",
-        )
-    staging = source.stage(lambda export: _staging(export, config, points_column))
-    dates = {"created_at": "Created", "started_at": "Started", "finished_at": "Completed",
-             "updated_at": "Updated"}
-    notes = list(source.notes)
-    notes += parse_date_columns(staging, source.date_cells(staging, dates), file=str(path),
-                                assume_utc=True)
-    return assemble_tickets(staging, config=config, source_format="linear_csv", path=str(path),
-                            as_of=as_of, notes=notes)
-
-
-def _staging(export: CsvExport, config: Config, points_column: str) -> pd.DataFrame:
-    """The staging rows of one chunk of the export, with its raw date cells."""
-
-    def text(name: str) -> pd.Series:
-        return restore_formulas(export.column(name), _ESCAPED)
-
-    status = text("Status")
-    completed = export.column("Completed") != ""
-    canceled = export.column("Canceled") != ""
-    # (``astype(bool)``: on a file without rows, ``map`` keeps the text dtype.)
-    not_finished = canceled | status.map(config.is_not_finished_resolution).astype(bool)
-    done_status = status.str.casefold().isin({s.casefold() for s in config.done_statuses})
-    state = np.where(not_finished, "not_done",
-                     np.where(completed | done_status, "done", "open"))
-    in_progress = status.str.casefold().isin({s.casefold() for s in config.in_progress_statuses})
-    work_started = (export.column("Started") != "") | in_progress
-
-    cycle_name = text("Cycle Name")
-    cycle_number = export.column("Cycle Number")
-    sprints = cycle_name.where(
-        (cycle_name != "") | (cycle_number == ""), "Cycle " + cycle_number
-    )
-    labels = text("Labels").map(_rejoin_labels)
-    return pd.DataFrame(
-        {
-            "source_row": export.rows,
-            "ticket_id": export.column("ID"),
-            "title": text("Title"),
-            "engineer": export.column("Assignee"),
-            "issue_type": "",
-            "labels": labels,
-            "components": "",
-            "epic": text("Project"),
-            "team": text("Team"),
-            "sprints": sprints,
-            "status": status,
-            "resolution": "",
-            "area_raw": text(config.area_column) if config.area_column else "",
-            "points_raw": export.column(points_column),
-            "state": state,
-            "work_started": work_started,
-            "created_at": export.column("Created"),
-            "started_at": export.column("Started"),
-            "finished_at": export.column("Completed"),
-            "updated_at": export.column("Updated"),
-        }
-    )
-
-
-def _rejoin_labels(cell: str) -> str:
-    """``"a, b"`` -> ``"a; b"`` (Linear joins labels with ``", "``)."""
-    return "; ".join(part.strip() for part in cell.split(",") if part.strip())
+    return read_csv_format(LINEAR_CSV, path, config, as_of, progress)

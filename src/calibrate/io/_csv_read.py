@@ -1,15 +1,15 @@
-"""Reading CSV exports as they are: positional headers, BOMs, odd encodings.
+"""Reading CSV exports as they are: positional headers, blank lines, chunks.
 
 Jira repeats an identical header once per value of a multi-value field
 (``Labels,Labels,Labels``), so columns are kept by position and grouped by
 name here; pandas' ``.1`` renaming would hide that they belong together.
 Every cell is read as text (``"NA"`` and ``"None"`` stay text: they are
-ticket titles, not missing values).
+ticket titles, not missing values). The encoding is decided by
+:mod:`calibrate.io._encoding`.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from calibrate.errors import InputError, Problem
+from calibrate.io._encoding import BLOCK_BYTES, Utf8Stream, detect_encoding, read_text_start
+from calibrate.io._formulas import restore_formulas
 
-__all__ = ["CHUNK_ROWS", "CsvChunks", "CsvExport", "has_columns", "open_csv_export",
-           "read_csv_export", "read_header", "write_csv"]
+__all__ = ["CHUNK_ROWS", "CsvChunks", "CsvExport", "Progress", "has_columns", "open_csv_export",
+           "read_csv_export", "read_header"]
 
 _MAX_COLUMNS = 10_000
 
@@ -91,6 +91,14 @@ class CsvExport:
             joined = joined + separator + more
         return joined
 
+    def restored(self, names: list[str], starts: tuple[str, ...]) -> CsvExport:
+        """A copy whose columns ``names`` have the tracker's formula escape
+        (a ``'`` before one of ``starts``) removed; see :mod:`calibrate.io._formulas`."""
+        cells = self.cells.copy(deep=False)
+        for position in sorted({p for name in names for p in self.positions(name)}):
+            cells[position] = restore_formulas(cells[position], starts)
+        return CsvExport(self.path, self.header, cells, self.rows, self.encoding, self.notes)
+
     def missing(self, required: list[str | tuple[str, ...]]) -> list[Problem]:
         """Problems for required columns (a tuple means any one of them) not in the header."""
         problems = []
@@ -115,7 +123,7 @@ def has_columns(header: list[str], names: tuple[str, ...]) -> bool:
 def read_header(path: str | Path) -> list[str]:
     """The header row of a CSV file (for format detection): its first
     non-blank line."""
-    text, _ = _decode(Path(path), limit=1 << 16)
+    text = read_text_start(Path(path), limit=1 << 16)
     lines = text.lstrip("\ufeff").splitlines()
     first = next((line for line in lines if not _is_blank_line(line)), "")
     reader = csv.reader(io.StringIO(first.lstrip("\ufeff")), delimiter=_delimiter(first))
@@ -146,7 +154,6 @@ def read_csv_export(path: str | Path) -> CsvExport:
 #: Records parsed at a time: large enough that the per-chunk overhead is
 #: small, small enough that a chunk's cells take tens of megabytes.
 CHUNK_ROWS = 50_000
-_BLOCK = 1 << 20
 
 #: ``progress(bytes_read, bytes_total)``, called as a file is read.
 Progress = Callable[[int, int], None]
@@ -177,11 +184,11 @@ class CsvChunks:
         self.path = str(path)
         self._chunk_rows = chunk_rows
         self._progress = progress
-        self.encoding = _detect_encoding(path)
+        self.encoding = detect_encoding(path)
         self.size = path.stat().st_size
         self.notes = ([] if self.encoding == "utf-8-sig"
                       else [f"{path.name} is not UTF-8; read as {self.encoding}"])
-        with _Utf8Stream(path, self.encoding) as stream:
+        with Utf8Stream(path, self.encoding) as stream:
             self._blank_lines, self._start, header_line = _find_header(stream, path)
         text = header_line.decode("utf-8").lstrip("\ufeff")
         self.delimiter = _delimiter(text)
@@ -195,9 +202,9 @@ class CsvChunks:
                          expected=f"at most {_MAX_COLUMNS} columns (Jira's widest exports "
                                   "have a few hundred)")])
         # The header is the first record (quoted cells may span lines).
-        with _Utf8Stream(path, self.encoding, skip_bytes=self._start) as stream:
+        with Utf8Stream(path, self.encoding, skip_bytes=self._start) as stream:
             try:
-                first = pd.read_csv(io.BufferedReader(stream, _BLOCK), header=None, nrows=1,
+                first = pd.read_csv(io.BufferedReader(stream, BLOCK_BYTES), header=None, nrows=1,
                                     dtype=str, keep_default_na=False, na_filter=False,
                                     sep=self.delimiter, engine="c", encoding="utf-8",
                                     skip_blank_lines=False)
@@ -217,7 +224,7 @@ class CsvChunks:
     missing = CsvExport.missing
 
     def __iter__(self) -> Iterator[CsvExport]:
-        stream = _Utf8Stream(Path(self.path), self.encoding, skip_bytes=self._start)
+        stream = Utf8Stream(Path(self.path), self.encoding, skip_bytes=self._start)
         # The header is parsed again with the records (it may hold quoted
         # line breaks); record i (0 = header) is spreadsheet row first + i.
         first = self._blank_lines + 1
@@ -227,7 +234,7 @@ class CsvChunks:
                 # Python strings, not Arrow's: a chunk is short-lived, and
                 # converting every cell costs as much as parsing it; the
                 # staging columns a reader keeps are compacted (see stage).
-                io.BufferedReader(stream, _BLOCK), header=None, dtype=object,
+                io.BufferedReader(stream, BLOCK_BYTES), header=None, dtype=object,
                 keep_default_na=False, na_filter=False, sep=self.delimiter, engine="c",
                 skip_blank_lines=False, encoding="utf-8", chunksize=self._chunk_rows,
             )
@@ -331,7 +338,7 @@ def open_csv_export(path: str | Path, *, chunk_rows: int | None = None,
 
     Examples
     --------
-    >>> from calibrate.io._csv import open_csv_export
+    >>> from calibrate.io._csv_read import open_csv_export
     >>> chunks = open_csv_export("data/sample/jira_export.csv", chunk_rows=200)
     >>> chunks.header[:3]
     ['Summary', 'Issue key', 'Issue id']
@@ -376,7 +383,7 @@ def _is_blank_line(line: str) -> bool:
 _LINE_END = re.compile(rb"\r\n|\r|\n")  # what pandas' parser ends a line at
 
 
-def _find_header(stream: _Utf8Stream, path: Path) -> tuple[int, int, bytes]:
+def _find_header(stream: Utf8Stream, path: Path) -> tuple[int, int, bytes]:
     """Skip the blank lines before the header: their count, the header's
     offset in the stream, and its first line."""
     buffer, offset, blank, searched, end_of_file = b"", 0, 0, 0, False
@@ -387,7 +394,7 @@ def _find_header(stream: _Utf8Stream, path: Path) -> tuple[int, int, bytes]:
                              and not end_of_file):
             if not end_of_file:
                 searched = max(len(buffer) - 1, 0)
-                more = stream.read(_BLOCK)
+                more = stream.read(BLOCK_BYTES)
                 end_of_file = not more
                 buffer += more
                 continue
@@ -404,301 +411,8 @@ def _find_header(stream: _Utf8Stream, path: Path) -> tuple[int, int, bytes]:
         buffer, searched = buffer[length:], 0
 
 
-class _Utf8Stream(io.RawIOBase):
-    """A file as UTF-8 bytes, without its byte-order mark, decoded from
-    ``encoding`` (UTF-8 itself passes through) and optionally without its
-    first ``skip_bytes`` bytes (of UTF-8)."""
-
-    def __init__(self, path: Path, encoding: str, skip_bytes: int = 0) -> None:
-        self._handle = path.open("rb")
-        self.consumed = 0
-        self._pending = b""
-        self._skip = skip_bytes
-        self._decoder = None
-        if encoding == "utf-8-sig":
-            start = self._handle.read(3)
-            if start != codecs.BOM_UTF8:
-                self._pending = start
-            self.consumed = 3
-        else:
-            errors = "replace" if encoding == "utf-16" else "strict"
-            self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self._next(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def _next(self, size: int) -> bytes:
-        while self._skip:
-            if not self._pending:
-                more = self._read_block()
-                if more is None:
-                    break
-                self._pending = more
-            cut = min(self._skip, len(self._pending))
-            self._pending, self._skip = self._pending[cut:], self._skip - cut
-        if not self._pending:
-            more = self._read_block()
-            self._pending = more or b""
-        data, self._pending = self._pending[:size], self._pending[size:]
-        return data
-
-    def _read_block(self) -> bytes | None:
-        raw = self._handle.read(_BLOCK)
-        self.consumed += len(raw)
-        if self._decoder is None:
-            return raw or None
-        text = self._decoder.decode(raw, final=not raw)
-        if not raw and not text:
-            return None
-        return text.encode("utf-8", errors="surrogatepass")
-
-    def close(self) -> None:
-        self._handle.close()
-        super().close()
-
-
-def _detect_encoding(path: Path) -> str:
-    """UTF-16 (with its BOM), else UTF-8 if the whole file decodes; else a
-    Windows code page: cp1251 when the text reads as Cyrillic words (see
-    :func:`_cyrillic_share`), cp1252 otherwise; else Latin-1 (any byte)."""
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not an export file") from None
-    with handle:
-        start = handle.read(4096)
-        if start.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return "utf-16"
-        if b"\x00" in start:
-            raise InputError(f"{path} is a binary file, not a CSV export",
-                             hint="Export the tickets as CSV (comma-separated text).")
-        candidates = ["utf-8-sig"]
-        for encoding in candidates:
-            handle.seek(0)
-            # (Plain UTF-8 here: a BOM is valid UTF-8, and utf-8-sig's own
-            # decoder lets an incomplete BOM at the end of a file pass.)
-            decoder = codecs.getincrementaldecoder(encoding.removesuffix("-sig"))()
-            try:
-                while block := handle.read(_BLOCK * 8):
-                    decoder.decode(block)
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                if encoding == "utf-8-sig":  # not UTF-8: which code page?
-                    handle.seek(0)
-                    letters = np.zeros(2, dtype=np.int64)  # (see _high_letters)
-                    while block := handle.read(_BLOCK * 8):
-                        letters += _high_letters(block)
-                    candidates += _code_pages(letters)
-                continue
-            return encoding
-    return "latin-1"
-
-
-def _high_letters(block: bytes) -> np.ndarray:
-    """Bytes 0xC0-0xFF of a block: how many stand in runs of three or more,
-    and how many there are. In cp1251 these bytes are the Cyrillic alphabet,
-    so Russian text is made of such runs (words); in cp1252 they are accented
-    Latin letters, which stand alone between ASCII ones (Zoë, Müller)."""
-    high = np.frombuffer(block, dtype=np.uint8) >= 0xC0
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], high.view(np.int8), [0]))))
-    lengths = edges[1::2] - edges[::2]
-    return np.array([lengths[lengths >= 3].sum(), high.sum()], dtype=np.int64)
-
-
-def _decode(path: Path, limit: int | None = None) -> tuple[str, str]:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read() if limit is None else handle.read(limit)
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not an export file") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "utf-16"
-    if b"\x00" in data[:4096]:
-        raise InputError(f"{path} is a binary file, not a CSV export",
-                         hint="Export the tickets as CSV (comma-separated text).")
-    try:
-        return data.decode("utf-8-sig"), "utf-8-sig"
-    except UnicodeDecodeError:
-        if limit is not None:  # the read may have cut a multi-byte character in half
-            try:
-                return data[: limit - 4].decode("utf-8-sig"), "utf-8-sig"
-            except UnicodeDecodeError:
-                pass
-    for encoding in _code_pages(_high_letters(data)):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
-
-
-def _code_pages(letters: np.ndarray) -> list[str]:
-    """The Windows code pages to try, given :func:`_high_letters` counts:
-    cp1251 first when most of those letters stand in words of three or more."""
-    return ["cp1251", "cp1252"] if letters[1] and letters[0] / letters[1] > 0.5 else ["cp1252"]
-
-
 def _delimiter(text: str) -> str:
     end = text.find("\n")  # (as text.split("\n", 1)[0], without copying the rest)
     first_line = text if end < 0 else text[:end]
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ","))
-
-
-# Cells a spreadsheet would run as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot run as spreadsheet formulas.
-
-    Text starting with ``= + - @``, a tab or a carriage return gets a leading
-    ``'`` (OWASP's advice), as Linear's own export does; numbers are left
-    alone. :func:`restore_formulas` undoes it when calibrate reads its own
-    files back.
-    """
-    frame = frame.copy()
-    for column in frame.columns:
-        values = frame[column]
-        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
-            continue
-        if isinstance(values.dtype, pd.StringDtype):  # text or missing: vectorised
-            risky = values.str.startswith(_FORMULA_START).fillna(False).astype(bool)
-        else:
-            risky = _cells_where(values, _is_formula)
-        if risky.any():
-            text = values.astype("object")
-            frame[column] = text.where(~risky, "'" + text.astype(str)).astype(values.dtype)
-    return frame
-
-
-#: Rows formatted at a time by write_csv.
-_WRITE_ROWS = 100_000
-_NEEDS_QUOTES = r'[",\r\n]'
-_DAY_NS = 86_400_000_000_000
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table as CSV, its formula-like text neutralised.
-
-    The format is pandas' ``to_csv(index=False)`` (minimal quoting, ``True``
-    and ``False``, floats in full precision, times as ``YYYY-MM-DD
-    HH:MM:SS`` with fractions only when the column has them, dates alone
-    when every time is midnight, empty cells for missing values), except
-    that a cell holding a carriage return is quoted, so the file reads back
-    the same (pandas leaves it bare, and readers take it for a line end).
-    Cells are formatted column by column with Arrow: a million rows are
-    written in about a second instead of ten.
-    """
-    frame = neutralise_formulas(frame)
-    header = io.StringIO(newline="")
-    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
-    with open(path, "wb") as handle:
-        handle.write(header.getvalue().encode("utf-8"))
-        for start in range(0, len(frame), _WRITE_ROWS):
-            part = frame.iloc[start: start + _WRITE_ROWS]
-            cells = [_csv_cells(part[column]) for column in part.columns]
-            if len(cells) == 1:  # (csv writes an empty lone cell as "")
-                lines = pc.coalesce(pc.if_else(pc.equal(cells[0], ""), '""', cells[0]), '""')
-            else:
-                lines = pc.binary_join_element_wise(*cells, ",", null_handling="replace",
-                                                    null_replacement="")
-            body = pc.binary_join(pa.ListArray.from_arrays(
-                pa.array([0, len(lines)], pa.int32()), lines), "\n")
-            handle.write(body[0].as_buffer())
-            handle.write(b"\n")
-
-
-def _csv_cells(values: pd.Series) -> pa.Array:
-    """One column's cells as CSV text (quoted where needed); null = empty."""
-    dtype = values.dtype
-    if dtype == np.bool_:
-        return pa.array(np.where(values.to_numpy(), "True", "False"))
-    if dtype == np.int64:
-        return pa.array(values.to_numpy()).cast(pa.string())
-    if dtype == "datetime64[ns]":
-        return _time_cells(values.to_numpy())
-    if dtype == np.float64 or not isinstance(dtype, pd.StringDtype):
-        # Floats (full precision, as repr) and anything else as str(), once
-        # per distinct value; missing values are empty.
-        codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        texts = np.array([str(value) for value in distinct.tolist()] + [None], dtype=object)
-        text = pa.array(texts[codes], type=pa.string())
-    else:  # text: Arrow's own strings when pandas holds them so
-        text = pa.array(values.array)
-        if isinstance(text, pa.ChunkedArray):
-            text = text.combine_chunks()
-        text = text.cast(pa.string())
-    needs_quotes = pc.match_substring_regex(text, _NEEDS_QUOTES)
-    if not pc.any(needs_quotes).as_py():
-        return text
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.if_else(needs_quotes, quoted, text)
-
-
-def _time_cells(stamps: np.ndarray) -> pa.Array:
-    """Times as pandas writes them: ``YYYY-MM-DD`` when all are midnight, else
-    ``YYYY-MM-DD HH:MM:SS`` with as many fraction digits (3, 6, 9) as the
-    column needs. Built from the parts (Arrow's strftime is 3x slower)."""
-    nanoseconds = stamps.view("int64")
-    present = ~np.isnat(stamps)
-    used = nanoseconds[present]
-    times = pa.array(stamps, type=pa.timestamp("ns"))
-
-    def digits(values, width: int) -> pa.Array:
-        return pc.utf8_lpad(pc.cast(values, pa.string()), width=width, padding="0")
-
-    text = pc.binary_join_element_wise(digits(pc.year(times), 4), digits(pc.month(times), 2),
-                                       digits(pc.day(times), 2), "-")
-    if len(used) and not (used % _DAY_NS).any():
-        return text
-    clock = pc.binary_join_element_wise(digits(pc.hour(times), 2), digits(pc.minute(times), 2),
-                                        digits(pc.second(times), 2), ":")
-    text = pc.binary_join_element_wise(text, clock, " ")
-    width = next((w for w in (0, 3, 6) if not (used % 10 ** (9 - w)).any()), 9)
-    if width:
-        fraction = pa.array((nanoseconds % 10**9) // 10 ** (9 - width), mask=~present)
-        text = pc.binary_join_element_wise(text, digits(fraction, width), ".")
-    return text
-
-
-def restore_formulas(values: pd.Series, starts: tuple[str, ...] = _FORMULA_START) -> pd.Series:
-    """Undo :func:`neutralise_formulas` on text cells read back.
-
-    ``starts`` are the characters after which the ``'`` was added: Linear and
-    GitLab escape a slightly different set than calibrate does.
-    """
-    text = values.astype("object")
-    marked = _cells_where(text, lambda value: _is_neutralised_formula(value, starts))
-    return text.where(~marked, text.str[1:])
-
-
-def _is_formula(value) -> bool:
-    return isinstance(value, str) and value.startswith(_FORMULA_START)
-
-
-def _is_neutralised_formula(value, starts: tuple[str, ...]) -> bool:
-    return (isinstance(value, str) and len(value) > 1 and value[0] == "'"
-            and value[1:].startswith(starts))
-
-
-def _cells_where(values: pd.Series, test) -> pd.Series:
-    """``test`` of every cell (a missing cell is not text: False), computed
-    once per distinct value: columns repeat a few values, and a million-row
-    table is written in seconds."""
-    try:
-        codes, distinct = pd.factorize(values)
-    except TypeError:  # unhashable cells
-        return values.astype("object").map(test).astype(bool)
-    # The code of a missing cell, -1, picks the False appended at the end.
-    flags = np.array([test(value) for value in distinct] + [False], dtype=bool)
-    return pd.Series(flags[codes], index=values.index)
