@@ -93,6 +93,7 @@ from calibrate import Calibrator, read_export
 from calibrate.backtest import (
     backtest,
     censoring_weights,
+    kaplan_meier,
     normal_scores,
     sample_scores,
     tickets_known_at,
@@ -283,25 +284,6 @@ def _gls_consistent(x: np.ndarray, y: np.ndarray, groups: np.ndarray, re_var: fl
     except np.linalg.LinAlgError:
         return False
     return bool(np.max(np.abs(gls - beta)) <= tolerance * (1 + np.max(np.abs(gls))))
-
-
-def kaplan_meier(values, censored) -> tuple[np.ndarray, np.ndarray]:
-    """The Kaplan-Meier distribution of right-censored values: sorted values
-    and their probability masses (summing to 1).
-
-    On ties, finished values count before open ones. Mass left beyond the
-    largest value, when that one is open, is put on it. Without open values
-    every value has mass 1/n.
-    """
-    values = np.asarray(values, dtype=float)
-    censored = np.asarray(censored, dtype=bool)
-    order = np.lexsort((censored, values))
-    ordered, is_open = values[order], censored[order]
-    at_risk = len(ordered) - np.arange(len(ordered))
-    survival = np.cumprod(np.where(is_open, 1.0, 1.0 - 1.0 / at_risk))
-    mass = np.r_[1.0, survival[:-1]] - survival
-    mass[-1] += survival[-1]
-    return ordered, mass
 
 
 def _quantiles(values: np.ndarray, mass: np.ndarray, probabilities) -> np.ndarray:

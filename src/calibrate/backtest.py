@@ -115,6 +115,7 @@ __all__ = [
     "backtest",
     "censoring_weights",
     "drift",
+    "kaplan_meier",
     "normal_scores",
     "sample_scores",
     "tickets_known_at",
@@ -676,19 +677,29 @@ def _censored_rms(log_ratio: np.ndarray, censored: np.ndarray) -> float:
     return float(np.exp(best.x))
 
 
-def _kaplan_meier_quantiles(values: np.ndarray, censored: np.ndarray,
-                            probabilities: np.ndarray) -> np.ndarray:
-    """Quantiles of the Kaplan-Meier distribution of right-censored values.
+def kaplan_meier(values, censored) -> tuple[np.ndarray, np.ndarray]:
+    """The Kaplan-Meier distribution of right-censored values: the values
+    in order and their probability masses (summing to 1).
 
     On ties, finished values count before open ones (as usual). Mass left
-    beyond the largest value, when that one is open, is put on it.
+    beyond the largest value, when that one is open, is put on it. Without
+    open values every value has mass 1/n.
     """
+    values = np.asarray(values, dtype=float)
+    censored = np.asarray(censored, dtype=bool)
     order = np.lexsort((censored, values))
     ordered, is_open = values[order], censored[order]
     at_risk = len(ordered) - np.arange(len(ordered))
     survival = np.cumprod(np.where(is_open, 1.0, 1.0 - 1.0 / at_risk))
     mass = np.r_[1.0, survival[:-1]] - survival
     mass[-1] += survival[-1]
+    return ordered, mass
+
+
+def _kaplan_meier_quantiles(values: np.ndarray, censored: np.ndarray,
+                            probabilities: np.ndarray) -> np.ndarray:
+    """Quantiles (inverse distribution function) of :func:`kaplan_meier`."""
+    ordered, mass = kaplan_meier(values, censored)
     index = np.searchsorted(np.cumsum(mass), probabilities, side="left")
     return ordered[np.minimum(index, len(ordered) - 1)]
 
