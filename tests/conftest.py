@@ -26,3 +26,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and exitstatus == 0:
         reporter.write_line(f"{skipped} tests were skipped: failing the run", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def lead_result():
+    """A fitted result whose durations are lead time (created to done)."""
+    import warnings
+
+    from calibrate import CalibrationWarning, Calibrator
+    from calibrate.datasets import simulate_tickets
+
+    tickets = simulate_tickets(900, 8, intercept=3.0, noise_sd=1.2, seed=5).tickets.assign(
+        clock="lead")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        return Calibrator().fit(tickets).result_

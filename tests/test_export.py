@@ -130,14 +130,6 @@ def test_a_failed_write_keeps_both_previous_files(result, tmp_path, monkeypatch)
 
 # -- the clock, the lead cap, what to add up -------------------------------------------------
 
-@pytest.fixture(scope="module")
-def lead_result():
-    tickets = simulate_tickets(900, 8, intercept=3.0, noise_sd=1.2, seed=5).tickets.assign(
-        clock="lead")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalibrationWarning)
-        return Calibrator().fit(tickets).result_
-
 
 def test_file_csv_and_predictions_carry_the_clock(result, lead_result, tmp_path):
     json_path, csv_path = write_multipliers(lead_result.with_lead_cap(12).multipliers,

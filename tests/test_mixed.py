@@ -106,6 +106,17 @@ def dense_model(frame, sigma_by_area, su, sv):
     return design, x, y, z, g, v
 
 
+def dense_reml(x, y, v):
+    """-2 restricted log-likelihood and GLS fixed effects, written out in full."""
+    v_inverse = np.linalg.inv(v)
+    xvx = x.T @ v_inverse @ x
+    beta = np.linalg.solve(xvx, x.T @ v_inverse @ y)
+    residual = y - x @ beta
+    value = (np.linalg.slogdet(v)[1] + np.linalg.slogdet(xvx)[1]
+             + residual @ v_inverse @ residual + (len(y) - x.shape[1]) * np.log(2 * np.pi))
+    return value, beta
+
+
 def test_criterion_and_predictions_match_dense_algebra():
     frame = simulate(7, engineers=6, areas=2, rows=80)
     sigma = np.array([0.5, 0.8])
@@ -116,12 +127,7 @@ def test_criterion_and_predictions_match_dense_algebra():
     from calibrate._mixed import _criterion
 
     value, forms, beta = _criterion(sums, sigma, su, sv, reml=True)
-    v_inverse = np.linalg.inv(v)
-    xvx = x.T @ v_inverse @ x
-    beta_dense = np.linalg.solve(xvx, x.T @ v_inverse @ y)
-    residual = y - x @ beta_dense
-    dense = (np.linalg.slogdet(v)[1] + np.linalg.slogdet(xvx)[1]
-             + residual @ v_inverse @ residual + (len(y) - x.shape[1]) * np.log(2 * np.pi))
+    dense, beta_dense = dense_reml(x, y, v)
     np.testing.assert_allclose(value, dense, rtol=1e-10)
     np.testing.assert_allclose(beta, beta_dense, rtol=1e-9)
 
@@ -184,12 +190,7 @@ def test_frequency_weights_are_repeated_rows():
     value, _, beta = _criterion(weighted, sigma, su, sv, reml=True)
     repeat = np.repeat(np.arange(len(frame)), frequency.astype(int))
     _, x, y, _, _, v = dense_model(frame.iloc[repeat].reset_index(drop=True), sigma, su, sv)
-    v_inverse = np.linalg.inv(v)
-    xvx = x.T @ v_inverse @ x
-    beta_dense = np.linalg.solve(xvx, x.T @ v_inverse @ y)
-    residual = y - x @ beta_dense
-    dense = (np.linalg.slogdet(v)[1] + np.linalg.slogdet(xvx)[1]
-             + residual @ v_inverse @ residual + (len(y) - x.shape[1]) * np.log(2 * np.pi))
+    dense, beta_dense = dense_reml(x, y, v)
     np.testing.assert_allclose(value, dense, rtol=1e-10)
     np.testing.assert_allclose(beta, beta_dense, rtol=1e-9)
     half = aggregate(design.cell, design.pattern, design.patterns, design.log_duration,

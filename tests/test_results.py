@@ -91,14 +91,6 @@ def test_for_engineers_filters_every_table(result):
 
 # -- the summary's verdicts follow the clock and the configured sizes ---------------------------
 
-@pytest.fixture(scope="module")
-def lead_result():
-    tickets = simulate_tickets(900, 8, intercept=3.0, noise_sd=1.2, seed=5).tickets.assign(
-        clock="lead")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalibrationWarning)
-        return Calibrator().fit(tickets).result_
-
 
 def test_summary_of_lead_time_judges_nothing_against_the_work_cap(lead_result):
     summary = lead_result.summary()
