@@ -26,6 +26,7 @@ from benchmarks.machine import machine_info
 from benchmarks.report import write_outputs
 from benchmarks.scaling import run_scaling
 from benchmarks.speed import run_end_to_end, run_speed
+from benchmarks.startup import run_startup
 
 #: The full run: sized for under 15 minutes on a 2-core machine.
 FULL = {
@@ -48,6 +49,7 @@ FULL = {
         "censor_seeds": [1, 2, 3, 4, 5], "censor_engineers": 60, "censor_tickets": 6_000,
         "censor_history_days": 7.0,
     },
+    "startup": {"repeats": 7, "report_repeats": 3},
 }
 
 #: Tiny sizes: seconds, for the test suite.
@@ -67,9 +69,10 @@ QUICK = {
         "censor_seeds": [1], "censor_engineers": 12, "censor_tickets": 1_000,
         "censor_history_days": 7.0,
     },
+    "startup": {"repeats": 1, "report_repeats": 0},
 }
 
-SECTIONS = ("speed", "end_to_end", "scaling", "accuracy", "real_data")
+SECTIONS = ("startup", "speed", "end_to_end", "scaling", "accuracy", "real_data")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="calibrate-bench-") as work:
         work = Path(work)
+        if "startup" in sections:
+            results["startup"] = run_startup(plan["startup"], work, log=log)
         if "speed" in sections:
             results["speed"] = run_speed(plan["speed"], work,
                                          mixedlm_timeout=plan["mixedlm_timeout"], log=log)

@@ -22,6 +22,9 @@ TARGET_FIT_1M_S = 2.0
 TARGET_END_TO_END_S = 30.0
 TARGET_MEMORY_MB = 2048.0
 TARGET_RUN_S = 15 * 60.0
+#: Start-up targets: what a user waits for before anything is computed.
+TARGET_STARTUP_S = {"import calibrate": 0.8, "calibrate --help": 0.3,
+                    "calibrate --version": 0.3, "sample report without the PDF": 5.0}
 SAME_ESTIMATES = 1e-3  # the tolerance of the test suite's comparison with MixedLM
 
 MARKDOWN_HEADERS = (
@@ -31,6 +34,7 @@ MARKDOWN_HEADERS = (
     "## End to end: a Jira CSV export, read, fitted and reported",
     "## Scaling",
     "## Accuracy against known truth",
+    "## Start-up and the sample report",
 )
 
 
@@ -147,6 +151,15 @@ def targets(results: dict) -> list[dict]:
     else:
         add("peak memory, 1M-row end to end", f"< {memory(TARGET_MEMORY_MB)}",
             "not run at 1M rows", None)
+
+    startup = results.get("startup") or {}
+    for name, limit in TARGET_STARTUP_S.items():
+        entry = startup.get(name)
+        measured = entry.get("median_s") if entry else None
+        add(f"{name}" + (" (bundled sample)" if "report" in name else ""), f"< {limit:g} s",
+            seconds(measured) if measured is not None
+            else (f"failed: {entry['error']}" if entry else "not measured"),
+            None if measured is None else measured < limit)
 
     meta = results.get("meta", {})
     cores = meta.get("machine", {}).get("cores")
@@ -393,7 +406,28 @@ def markdown(results: dict, plots: dict[str, str]) -> str:
     lines += ["", *_end_to_end_section(results)]
     lines += ["", *_scaling_section(results, plots)]
     lines += ["", *_accuracy_section(results, plots)]
+    lines += ["", *_startup_section(results)]
     return "\n".join(lines) + "\n"
+
+
+def _startup_section(results: dict) -> list[str]:
+    startup = results.get("startup")
+    lines = ["## Start-up and the sample report", ""]
+    if not startup:
+        return lines + ["Not run."]
+    lines += [
+        "Each command in a fresh process, as a user types it (median of the runs). "
+        "`import calibrate` and the command line's `--help` / `--version` import pandas, "
+        "scipy, pandera and the PDF printer only when a command needs them. The sample "
+        "report is `calibrate report data/sample/jira_changelog.json --config "
+        "data/sample/calibrate.toml` (backtest included), with and without `--no-pdf`.",
+        "",
+    ]
+    rows = [[f"`{name}`" if not name.startswith("sample") else name,
+             seconds(entry.get("median_s")), str(entry.get("runs", "")),
+             entry.get("error", "") if entry.get("status") != "ok" else ""]
+            for name, entry in startup.items()]
+    return lines + _table(["command", "median wall time", "runs", ""], rows)
 
 
 def _speed_section(results: dict) -> list[str]:
