@@ -226,7 +226,7 @@ JSON_SOURCES = [name for name, source in SOURCES.items() if source.kind == "json
 
 FORMULAS = ("=1+2", "=SUM(A1:A9)", '=HYPERLINK("http://evil.example","x")', "+3", "-3",
             "@SUM(A1)", "-2+3", "=", "+", "-", "@", "'=1+2", "'-5", "=cmd|' /C calc'!A0",
-            "\t=1", "\r=1")
+            "\t=1", "\r=1", "\uff1d1+2", "\uff0b3", "\uff0d3", "\uff20SUM(A1)", "'--")
 GARBAGE = ("", " ", "   ", "\t", "null", "NULL", "NaN", "nan", "None", "N/A", "-", "?", "abc",
            "ünïcödé ✓", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "\u200b", "\ufeff", "\x00", "\\", '"', "'", ",", ";",
            "a\nb", "a\r\nb", "\r", "\x1b[31m", "<script>alert(1)</script>", "Unassigned",
@@ -810,9 +810,23 @@ _DUPLICATE_KEYS = ("key", "fields", "created", "summary", "number", "state", "cr
 
 def _json_text_mutation(draw, text: str) -> tuple[str, str]:
     what = _weighted(draw, [(12, "none"), (3, "duplicate key"), (1, "two documents"),
-                            (1, "trailing garbage"), (1, "insert")])
+                            (1, "trailing garbage"), (1, "insert"), (1, "lone surrogate"),
+                            (1, "deep nesting"), (1, "huge integer")])
+    braces = [m.start() for m in re.finditer(r"\}", text)]
+    if what in ("lone surrogate", "deep nesting", "huge integer") and braces:
+        # Values Python's json module chokes on: written as text, since json.dumps
+        # cannot produce them (or would recurse itself).
+        at = braces[draw(st.integers(0, len(braces) - 1))]
+        key = draw(st.sampled_from(_DUPLICATE_KEYS))
+        if what == "lone surrogate":
+            value = draw(st.sampled_from(['"\\ud800"', '"a\\udfffb"', '"\\ud83d x"']))
+        elif what == "deep nesting":
+            depth = draw(st.sampled_from([1_500, 100_000]))
+            value = "[" * depth + "]" * depth
+        else:
+            value = draw(st.sampled_from(["9" * 5_000, "-" + "1" * 4_301, "1" + "0" * 400]))
+        return text[:at] + f', "{key}": {value}' + text[at:], f"{what} at {key!r}"
     if what == "duplicate key":
-        braces = [m.start() for m in re.finditer(r"\}", text)]
         if braces:
             at = braces[draw(st.integers(0, len(braces) - 1))]
             key = draw(st.sampled_from(_DUPLICATE_KEYS))
@@ -1015,6 +1029,7 @@ def test_cli_ingest_on_hostile_files(case, forced, as_of):
     """``calibrate ingest`` exits 0 or 2 on any file, never with a traceback."""
     with tempfile.TemporaryDirectory() as directory:
         path = _written(case, directory)
+        (Path(directory) / "out").mkdir()  # --out into a missing directory is an error
         args = ["ingest", str(path), "--out", str(Path(directory) / "out" / "tickets.csv")]
         if case.source.config_path is not None:
             args += ["--config", str(case.source.config_path)]

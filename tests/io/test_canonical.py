@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from _helpers import FIXTURES
 
 from calibrate.errors import InputError
@@ -64,6 +66,22 @@ def test_round_trip_of_a_tricky_table(tmp_path, suffix):
     assert back.source_format == "canonical"
     assert back.rows_read == 3
     assert len(back.excluded) == 0
+
+
+_title_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                      min_size=1, max_size=20)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(titles=st.lists(st.one_of(_title_text, st.sampled_from(
+    ["'--", "'=1", "=1", "\uff1dA1", "''", "'", " '=x", "\t=1", "@", "-5"])),
+    min_size=3, max_size=3))
+def test_every_title_round_trips_exactly(tmp_path, titles):
+    tickets = tricky_tickets().assign(title=pd.array(titles, dtype="string"))
+    path = write_tickets(tickets, tmp_path / "tickets.csv")
+    back = read_canonical(path)
+    pd.testing.assert_series_equal(back.tickets["title"], tickets["title"])
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

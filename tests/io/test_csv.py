@@ -216,6 +216,25 @@ def test_formula_cells_are_neutralised_and_restored():
     assert restored.tolist()[:6] == frame["text"].tolist()[:6]
 
 
+@pytest.mark.parametrize("text", ["\uff1d1+1", "\uff0b44", "\uff0drm", "\uff20SUM(A1)"])
+def test_full_width_formula_starts_are_neutralised(text):
+    # Some spreadsheets (East Asian locales) evaluate =+-@ in their full-width forms too.
+    frame = pd.DataFrame({"text": pd.array([text], dtype="string")})
+    safe = neutralise_formulas(frame)
+    assert safe["text"].iloc[0] == "'" + text
+    assert restore_formulas(safe["text"]).iloc[0] == text
+
+
+@pytest.mark.parametrize("text", ["'--", "'=1", "''x", "'", "'hello"])
+def test_text_starting_with_a_quote_round_trips(text):
+    # The quote is calibrate's escape; a text's own leading quote must survive it.
+    for frame in (pd.DataFrame({"text": pd.array([text], dtype="string")}),
+                  pd.DataFrame({"text": pd.Series([text], dtype="object")})):
+        safe = neutralise_formulas(frame)
+        assert safe["text"].iloc[0] == "'" + text
+        assert restore_formulas(safe["text"]).iloc[0] == text
+
+
 # --------------------------------------------------------------------------- chunks
 # Large exports are read in chunks of records, so memory is bounded by the
 # chunk; the chunking must not change a single cell, row number or note.

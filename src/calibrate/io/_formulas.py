@@ -1,10 +1,15 @@
 """Text a spreadsheet would run as a formula: neutralised on writing, restored on reading.
 
 A cell starting with ``= + - @``, a tab or a carriage return is a formula to
-a spreadsheet (OWASP "CSV injection"). calibrate writes such text with a
-leading ``'``, as Linear's own export does; Linear and GitLab do the same for
-slightly different sets of characters, so a reader removes the ``'`` the
-tracker added.
+a spreadsheet (OWASP "CSV injection"); so is one starting with their
+full-width forms ``＝ ＋ － ＠``, which some spreadsheets in East Asian locales
+also evaluate. calibrate writes such text with a leading ``'``, as Linear's
+own export does; Linear and GitLab do the same for slightly different sets
+of characters, so a reader removes the ``'`` the tracker added.
+
+Text that itself starts with ``'`` also gets one more ``'`` on writing, so
+that reading calibrate's own files back removes exactly the quotes calibrate
+added: every text round-trips unchanged (a title ``'--`` stays ``'--``).
 """
 
 from __future__ import annotations
@@ -13,19 +18,24 @@ import pandas as pd
 
 from calibrate.io._values import per_distinct
 
-__all__ = ["FORMULA_START", "neutralise_formulas", "restore_formulas"]
+__all__ = ["FORMULA_START", "OWN_ESCAPE_STARTS", "neutralise_formulas", "restore_formulas"]
 
-#: The first characters that make a cell a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The first characters that make a cell a formula (ASCII and full-width).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+#: What calibrate puts a ``'`` before: formula starts and the quote itself, so
+#: that a text beginning with ``'`` is not mistaken for an escaped one.
+OWN_ESCAPE_STARTS = (*FORMULA_START, "'")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells cannot run as spreadsheet formulas.
 
-    Text starting with ``= + - @``, a tab or a carriage return gets a leading
-    ``'`` (OWASP's advice), as Linear's own export does; numbers are left
-    alone. :func:`restore_formulas` undoes it when calibrate reads its own
-    files back.
+    Text starting with one of :data:`FORMULA_START` (``= + - @``, a tab, a
+    carriage return, or a full-width ``＝ ＋ － ＠``) gets a leading ``'``
+    (OWASP's advice), as Linear's own export does, and so does text starting
+    with ``'``; numbers are left alone. :func:`restore_formulas` undoes it
+    when calibrate reads its own files back.
     """
     frame = frame.copy()
     for column in frame.columns:
@@ -33,16 +43,17 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
         if isinstance(values.dtype, pd.StringDtype):  # text or missing: vectorised
-            risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool)
+            risky = values.str.startswith(OWN_ESCAPE_STARTS).fillna(False).astype(bool)
         else:
-            risky = per_distinct(values, _is_formula, dtype=bool)
+            risky = per_distinct(values, _needs_escape, dtype=bool)
         if risky.any():
             text = values.astype("object")
             frame[column] = text.where(~risky, "'" + text.astype(str)).astype(values.dtype)
     return frame
 
 
-def restore_formulas(values: pd.Series, starts: tuple[str, ...] = FORMULA_START) -> pd.Series:
+def restore_formulas(values: pd.Series,
+                     starts: tuple[str, ...] = OWN_ESCAPE_STARTS) -> pd.Series:
     """Undo :func:`neutralise_formulas` on text cells read back.
 
     ``starts`` are the characters after which the ``'`` was added: Linear and
@@ -53,8 +64,8 @@ def restore_formulas(values: pd.Series, starts: tuple[str, ...] = FORMULA_START)
     return text.where(~marked, text.str[1:])
 
 
-def _is_formula(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_START)
+def _needs_escape(value) -> bool:
+    return isinstance(value, str) and value.startswith(OWN_ESCAPE_STARTS)
 
 
 def _is_neutralised_formula(value, starts: tuple[str, ...]) -> bool:

@@ -9,6 +9,8 @@ record becomes text (:func:`text`, :func:`raw_cells`).
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -53,7 +55,8 @@ def read_json_documents(path: str | Path,
         raise InputError(f"{path} is not UTF-8 text, so not a JSON export: {error}") from None
     except OSError as error:
         raise InputError(f"{path} cannot be read: {error.strerror or error}") from None
-    decoder = json.JSONDecoder()
+    text = _replace_lone_surrogates(text)
+    decoder = json.JSONDecoder(parse_int=_parse_int)
     documents = []
     position = _skip_space(text, 0)
     while position < len(text):
@@ -63,6 +66,13 @@ def read_json_documents(path: str | Path,
             raise InputError(
                 f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
                 f"column {error.colno}",
+                hint="Save the API response as it is returned (e.g. curl -o file.json).",
+            ) from None
+        except RecursionError:
+            # No tracker nests this deep; Python's parser would need more stack.
+            raise InputError(
+                f"{path} nests JSON objects or lists too deeply to be a tracker export "
+                f"(more than about {sys.getrecursionlimit()} levels)",
                 hint="Save the API response as it is returned (e.g. curl -o file.json).",
             ) from None
         documents.append(document)
@@ -75,6 +85,57 @@ def read_json_documents(path: str | Path,
     if len(documents) == 1:
         return documents[0], 1
     return documents, len(documents)
+
+
+#: A JSON escape: \\uXXXX (captured) or any other backslash escape.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+_ANY_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _replace_lone_surrogates(text: str) -> str:
+    """Replace escapes of unpaired UTF-16 surrogates by U+FFFD.
+
+    JSON allows ``"\\ud800"`` alone, but such a string cannot be written as
+    UTF-8 (in a CSV, the report or Arrow), so it becomes the replacement
+    character, as a UTF-8 decoder does with a broken sequence.
+    """
+    if not _ANY_SURROGATE.search(text):
+        return text
+    escapes = list(_ESCAPE.finditer(text))
+    lone: list[re.Match] = []
+    index = 0
+    while index < len(escapes):
+        unit = _code_unit(escapes[index])
+        if unit is not None and 0xD800 <= unit <= 0xDBFF:
+            following = escapes[index + 1] if index + 1 < len(escapes) else None
+            low = _code_unit(following) if following is not None else None
+            if (following is not None and following.start() == escapes[index].end()
+                    and low is not None and 0xDC00 <= low <= 0xDFFF):
+                index += 2  # a proper pair
+                continue
+            lone.append(escapes[index])
+        elif unit is not None and 0xDC00 <= unit <= 0xDFFF:
+            lone.append(escapes[index])
+        index += 1
+    if not lone:
+        return text
+    pieces, position = [], 0
+    for match in lone:
+        pieces += [text[position:match.start()], "\\ufffd"]
+        position = match.end()
+    return "".join(pieces) + text[position:]
+
+
+def _code_unit(escape: re.Match) -> int | None:
+    return int(escape.group(1), 16) if escape.group(1) else None
+
+
+def _parse_int(digits: str) -> int | float:
+    """A JSON integer; one too long for Python's int conversion becomes a float
+    (infinite beyond 1e308), which the readers then report as a bad value."""
+    if len(digits) > 4000:
+        return float(digits)
+    return int(digits)
 
 
 def _skip_space(text: str, position: int) -> int:

@@ -205,6 +205,10 @@ def _parse_time(value) -> pd.Timestamp:
     return pd.NaT if stamp is pd.NaT or stamp.tzinfo is not None else stamp
 
 
+#: Free text, read back exactly; names and codes are stripped of spaces.
+_FREE_TEXT = ("title", "labels", "components", "epic", "sprints")
+
+
 def _typed(table: pd.DataFrame, origin: str, rows: pd.Series) -> pd.DataFrame:
     """Convert text cells to the schema's types, listing every cell that does not convert
     (``rows``: the file row of each index label)."""
@@ -236,6 +240,12 @@ def _typed(table: pd.DataFrame, origin: str, rows: pd.Series) -> pd.DataFrame:
             lowered = text.str.lower()
             converted = lowered.isin(["true", "1", "yes"])
             bad = ~lowered.isin(["true", "false", "1", "0", "yes", "no"])
+        elif name in _FREE_TEXT:
+            # Kept exactly as written (spaces included): what calibrate wrote
+            # reads back unchanged. Only an empty cell is missing.
+            exact = values.astype("object").where(values.notna(), "").astype(str)
+            converted = exact.where(exact != "", None).astype(dtype)
+            bad = pd.Series(False, index=text.index)
         else:
             converted = text.where(text != "", None).astype(dtype)
             bad = pd.Series(False, index=text.index)
