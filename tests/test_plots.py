@@ -9,8 +9,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle, StepPatch  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 
 import calibrate  # noqa: E402
 from calibrate import plots  # noqa: E402
@@ -446,3 +448,205 @@ def test_titles_and_captions_name_the_clock_and_the_configured_sizes():
     assert figure.axes[0].get_title().startswith("Largest ticket that fits 10 working days of "
                                                  "lead time")
     plt.close(figure)
+
+
+# -- issue #12/#17: real data ----------------------------------------------------
+ODD_NAMES = ["Bob", "alice", "Adam", "a $x^2$ b", "cost $5"]
+
+
+@pytest.fixture(scope="module")
+def one_area():
+    """One area, names of mixed case and with dollar signs (mathtext)."""
+    tickets = simulate_tickets(300, 5, areas=("ops $infra",), seed=3).tickets
+    names = {f"engineer-{i:05d}": name for i, name in enumerate(ODD_NAMES)}
+    tickets = tickets.assign(engineer=tickets["engineer"].map(names))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", calibrate.CalibrationWarning)
+        fitted = calibrate.Calibrator().fit(tickets).result_
+    return tickets, fitted
+
+
+def drawn_texts(figure):
+    """Every non-empty visible text of a drawn figure: tick labels of the
+    current ticks only (stale ticks are kept by matplotlib but not drawn)."""
+    texts = []
+    for artist in figure.findobj(matplotlib.text.Text):
+        if isinstance(artist.axes, matplotlib.axes.Axes) and any(
+                artist is tick.label1 or artist is tick.label2
+                for axis in (artist.axes.xaxis, artist.axes.yaxis)
+                for tick in axis.majorTicks + axis.minorTicks):
+            continue
+        texts.append(artist)
+    for ax in figure.axes:
+        texts += ax.get_xticklabels() + ax.get_yticklabels()
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def draw(figure):
+    """Draw on an Agg canvas (a Figure made directly has a base canvas, which
+    draws nothing); returns the renderer."""
+    if not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)
+    figure.canvas.draw()
+    return figure.canvas.get_renderer()
+
+
+def beyond(ax):
+    return [c for c in ax.collections if c.get_gid() == "beyond" and len(c.get_offsets())]
+
+
+def test_points_axis_follows_the_team_scale(result, table):
+    # One 80-point ticket among 1-13 point ones: the axis stays on the team's
+    # scale, the ticket sits at the right edge, marked and named in a note.
+    tickets = table.tickets.copy()
+    tickets.loc[tickets.index[0], "points"] = 80.0
+    tickets.loc[tickets.index[1:4], "points"] = 13.0
+    figure = plots.PointsVsDaysDisplay.from_result(result, tickets).plot().figure_
+    draw(figure)
+    panels = visible_axes(figure)
+    area = tickets["area"].iloc[0]
+    for ax in panels:
+        low, high = ax.get_xlim()
+        assert 13 < high <= 22
+        assert max(float(t) for t in ax.get_xticks()) <= high
+    (ax,) = [ax for ax in panels if ax.get_title(loc="left").startswith(area)]
+    (edge,) = beyond(ax)
+    x, y = np.asarray(edge.get_offsets())[0]
+    assert 13 < x < ax.get_xlim()[1]
+    assert y == pytest.approx(tickets["duration_days"].iloc[0])
+    assert edge.get_paths()[0] != collection(ax, "within").get_paths()[0]  # its own marker
+    notes = [t.get_text() for t in drawn_texts(figure) if "80" in t.get_text()]
+    assert any("1 ticket" in n for n in notes)
+    assert not any(beyond(other) for other in panels if other is not ax)
+    # The same on one axes.
+    figure, ax = blank_axes()
+    plots.PointsVsDaysOverlayDisplay.from_result(result, tickets).plot(ax=ax)
+    assert 13 < ax.get_xlim()[1] <= 22 and len(beyond(ax)) == 1
+    # The elasticity's (log) points axis too.
+    figure = plots.ElasticityDisplay.from_result(result, tickets).plot().figure_
+    assert all(ax.get_xlim()[1] <= 30 for ax in visible_axes(figure))
+
+
+def overlapping(labels, renderer):
+    boxes = [label.get_window_extent(renderer) for label in labels
+             if label.get_visible() and label.get_text()]
+    return [(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:] if a.overlaps(b)]
+
+
+@pytest.mark.parametrize("size", [None, (4, 3), (6, 4)])
+def test_multiplier_tick_labels_do_not_overlap(result, size):
+    display = plots.MultipliersDisplay.from_result(result)
+    if size is None:
+        figure = display.plot().figure_
+    else:
+        figure = Figure(figsize=size)
+        display.plot(ax=figure.add_subplot())
+    # A wide range too: every tick set from x0.25 to x8 is a candidate.
+    wide = plots.MultipliersDisplay.from_result(result)
+    wide.rows.loc[0, "p10"], wide.rows.loc[0, "p90"] = 0.2, 9.0
+    figures = [figure, wide.plot().figure_]
+    for figure in figures:
+        renderer = draw(figure)
+        labels = figure.axes[0].get_xticklabels()
+        assert len([t for t in labels if t.get_text()]) >= 3
+        assert not overlapping(labels, renderer)
+
+
+def test_one_area_no_duplicate_rows(one_area):
+    _, fitted = one_area
+    ax = plots.MultipliersDisplay.from_result(fitted).plot().ax_
+    labels = tick_texts(ax.get_yticklabels())
+    assert len(labels) == len(fitted.engineer_multipliers)
+    assert not lines(ax, "cell-median")
+    (medians,) = lines(ax, "engineer-median")
+    assert len(medians.get_xdata()) == len(labels)
+
+
+def test_names_sort_case_insensitively(one_area):
+    tickets, fitted = one_area
+    expected = ["a $x^2$ b", "Adam", "alice", "Bob", "cost $5"]
+    ax = plots.MultipliersDisplay.from_result(fitted).plot().ax_
+    assert [label.split(" (")[0] for label in tick_texts(ax.get_yticklabels())] == expected
+    for display in (plots.OverrunMapDisplay.from_result(fitted),
+                    plots.RecommendedSizesDisplay.from_result(fitted)):
+        assert tick_texts(display.plot().ax_.get_yticklabels()) == expected
+    right = plots.DataQualityDisplay.from_table(tickets).plot().axes_[1]
+    assert tick_texts(right.get_yticklabels()) == expected
+
+
+def test_passed_small_axes_keep_labels_inside(result, table):
+    long = {name: f"{name} Alexandra-Wilhelmina" for name in table.tickets["engineer"].unique()}
+    renamed = table.tickets.assign(engineer=table.tickets["engineer"].map(long))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", calibrate.CalibrationWarning)
+        fitted = calibrate.Calibrator().fit(renamed).result_
+    for make in (lambda: plots.MultipliersDisplay.from_result(fitted, cells=False),
+                 lambda: plots.OverrunMapDisplay.from_result(fitted),
+                 lambda: plots.PointsVsDaysOverlayDisplay.from_result(result, table)):
+        figure = Figure(figsize=(4, 3))
+        make().plot(ax=figure.add_subplot())
+        renderer = draw(figure)
+        inside = figure.bbox.padded(1)
+        for text in drawn_texts(figure):
+            box = text.get_window_extent(renderer)
+            if text.get_clip_on() and text.get_clip_box() is not None:  # drawn clipped
+                box = Bbox.intersection(box, text.get_clip_box()) or Bbox.null()
+                if box.width <= 0:
+                    continue
+            assert (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0
+                    and box.y1 <= inside.y1), text.get_text()
+
+
+def test_multipliers_engineers_and_min_tickets(result):
+    people = list(result.engineer_multipliers["engineer"])
+    chosen = [people[3], people[0]]
+    display = plots.MultipliersDisplay.from_result(result, engineers=chosen, min_tickets=5)
+    ax = display.plot().ax_
+    bold = [t.get_text().split(" (")[0] for t in ax.get_yticklabels()
+            if t.get_fontweight() == "bold"]
+    assert bold == chosen
+    cells = result.engineer_area_multipliers
+    mine = cells[cells["engineer"].isin(chosen)]
+    few = mine[mine["n_finished"] < 5]
+    assert len(few) > 0
+    cell_medians = np.concatenate([line.get_xdata() for line in lines(ax, "cell-median")])
+    assert len(cell_medians) == len(mine) - len(few)  # suppressed: no estimate drawn
+    np.testing.assert_allclose(np.sort(cell_medians),
+                               np.sort(mine.loc[mine["n_finished"] >= 5, "median"]))
+    marks = [t for t in ax.texts if t.get_gid() == "too-few"]
+    assert len(marks) == len(few) and all("too few tickets" in t.get_text() for t in marks)
+    # The overrun map suppresses the same cells.
+    grid = plots.OverrunMapDisplay.from_result(result, min_tickets=5).plot().ax_
+    patches, _ = grid_cells(grid, "cell-too-few")
+    assert len(patches) == (cells["n_finished"] < 5).sum()
+    with pytest.raises(ValueError, match="nobody"):
+        plots.MultipliersDisplay.from_result(result, engineers=["nobody"])
+
+
+def test_user_text_is_drawn_as_plain_text(one_area):
+    tickets, fitted = one_area
+    figures = [
+        plots.MultipliersDisplay.from_result(fitted).plot().figure_,
+        plots.OverrunMapDisplay.from_result(fitted).plot().figure_,
+        plots.RecommendedSizesDisplay.from_result(fitted).plot().figure_,
+        plots.PointsVsDaysDisplay.from_result(fitted, tickets).plot().figure_,
+        plots.ElasticityDisplay.from_result(fitted, tickets).plot().figure_,
+        plots.DataQualityDisplay.from_table(tickets).plot().figure_,
+    ]
+    figure, ax = blank_axes()
+    plots.PointsVsDaysOverlayDisplay.from_result(fitted, tickets).plot(ax=ax)
+    figures.append(figure)
+    for figure in figures:
+        renderer = draw(figure)  # no ParseFatalException
+        with_dollars = [t for t in drawn_texts(figure) if "$" in t.get_text()]
+        assert with_dollars
+        for text in with_dollars:
+            assert not text.get_parse_math() and not text.get_usetex(), text.get_text()
+            # Drawn literally: as wide as the same string without mathtext.
+            plain = matplotlib.text.Text(text=text.get_text(), parse_math=False,
+                                         fontproperties=text.get_fontproperties(),
+                                         figure=figure)
+            assert text.get_window_extent(renderer).width == pytest.approx(
+                plain.get_window_extent(renderer).width, rel=0.05, abs=2)
+    texts = [t.get_text() for t in drawn_texts(figures[0])]
+    assert any(t.startswith("a $x^2$ b (") for t in texts)

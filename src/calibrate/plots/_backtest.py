@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from calibrate.plots import _style
+from calibrate.plots import _data, _style
 
 __all__ = ["CalibrationDisplay", "DriftDisplay", "DriftOverlayDisplay"]
 
@@ -67,6 +67,7 @@ class CalibrationDisplay:
             else:
                 left, right = axes
                 figure = left.figure
+                _style.fit_layout(left, right)
             left.plot([0, 100], [0, 100], color=_style.MUTED, linestyle="-", linewidth=1.0,
                       gid="diagonal", label="perfectly calibrated")
             for number, model in enumerate(self.scores.index):
@@ -80,6 +81,7 @@ class CalibrationDisplay:
                              color=colour, linestyle=line, linewidth=1.8, label=model, gid="pit")
             self._coverage_axes(left)
             self._pit_axes(right)
+            _style.plain_text(*([figure] if axes is None else [left, right]))
         self.figure_, self.axes_ = figure, (left, right)
         return self
 
@@ -124,7 +126,7 @@ class _Drift:
     multipliers: pd.DataFrame
     #: Per window number: ``window_start``, ``window_end``.
     windows: pd.DataFrame
-    #: Engineers, alphabetical.
+    #: Engineers, alphabetical (ignoring case).
     engineers: list[str]
     #: Windows with fewer finished tickets than this are marked.
     min_tickets: int
@@ -137,7 +139,7 @@ class _Drift:
         windows = (frame.groupby("window")[["window_start", "window_end"]].agg(
             {"window_start": "min", "window_end": "max"}).sort_index())
         return cls(multipliers=frame, windows=windows,
-                   engineers=sorted(frame["engineer"].unique()), min_tickets=min_tickets)
+                   engineers=_data.sorted_names(frame["engineer"]), min_tickets=min_tickets)
 
     def _numbers(self) -> np.ndarray:
         return self.windows.index.to_numpy()
@@ -157,12 +159,11 @@ class _Drift:
                 max(float(np.nanmax(values)), 1.1) * 1.1)
 
     def _scale(self, ax: Axes, y_low: float, y_high: float, labels: list[str], *,
-               axis_inches: float, fontsize: float) -> None:
+               fontsize: float) -> None:
         numbers = self._numbers()
         ax.set_xlim(numbers.min() - 0.5, numbers.max() + 0.5)
         ax.set_ylim(y_low, y_high)
-        _style.log_axis(ax, "y", _style.multiplier_ticks(y_low, y_high, axis_inches),
-                        template="×{:g}")
+        _style.log_axis(ax, "y", _style.MULTIPLIER_TICKS, template="×{:g}")
         ax.set_xticks(numbers, labels, fontsize=fontsize)
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.8)
         ax.set_axisbelow(True)
@@ -199,11 +200,11 @@ class DriftDisplay(_Drift):
                 self._one_line(panel)
             _style.finish_panels(
                 figure, panels, bottoms, legend=self._legend_handles(), ncols=4,
-                scale=lambda panel: self._scale(panel, y_low, y_high, labels, axis_inches=1.5,
-                                                fontsize=7.5),
+                scale=lambda panel: self._scale(panel, y_low, y_high, labels, fontsize=7.5),
                 xlabel="period (by start of work)", xlabel_size=9,
                 ylabel="multiplier (log scale; ×1 = team typical)",
                 title="Multipliers over time (periods hold equal numbers of tickets)")
+            _style.plain_text(figure)
         self.figure_, self.axes_ = figure, panels
         return self
 
@@ -226,7 +227,7 @@ class DriftDisplay(_Drift):
         panel.vlines(x, mine["p10"], mine["p90"], color="#999999", linewidth=1.0,
                      gid="drift-interval")
         panel.plot(x, mine["median"], color=colour, linewidth=1.8, gid="drift", label=engineer)
-        few = (mine["n_finished"] < self.min_tickets).to_numpy()
+        few = _data.too_few(mine["n_finished"].to_numpy(dtype=float), self.min_tickets)
         panel.plot(x[~few], mine["median"][~few], color=colour, marker="o", markersize=5,
                    linestyle="")
         panel.plot(x[few], mine["median"][few], color=colour, marker="o", markersize=5,
@@ -246,6 +247,7 @@ class DriftOverlayDisplay(_Drift):
         y_low, y_high = self._range()
         y_high *= (y_high / y_low) ** (0.12 * math.ceil(len(engineers) / 4))  # legend room
         spread = 0.5 / max(len(engineers), 1)
+        own = ax is None
         with _style.applied():
             figure, ax = _style.own_axes(ax, _style.WIDTH, 6.0)
             for index, engineer in enumerate(engineers):
@@ -260,10 +262,11 @@ class DriftOverlayDisplay(_Drift):
                             markeredgecolor=_style.INK, markeredgewidth=0.5, gid="drift")
                 if index == 0:  # once, beneath the other engineers' lines
                     self._one_line(ax)
-            self._scale(ax, y_low, y_high, self._labels(), axis_inches=6.0, fontsize=8.5)
+            self._scale(ax, y_low, y_high, self._labels(), fontsize=8.5)
             ax.legend(loc="upper left", fontsize=8, ncols=min(4, len(engineers)))
             ax.set_xlabel("period (tickets by start of work)")
             ax.set_ylabel("multiplier (log scale; ×1 = team typical)")
-            ax.set_title("Multipliers over time (median, 80% interval)")
+            ax.set_title(_style.fit(ax, "Multipliers over time (median, 80% interval)"))
+            _style.plain_text(figure if own else ax)
         self.figure_, self.ax_ = figure, ax
         return self

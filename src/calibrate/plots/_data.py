@@ -2,7 +2,74 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+
+import numpy as np
 import pandas as pd
+
+#: The planning-poker scale most teams estimate on: the points axis extends at
+#: most to the next of these above the team's well-used sizes.
+POKER_SCALE: tuple[float, ...] = (0.5, 1, 2, 3, 5, 8, 13, 20, 40, 100)
+
+
+def name_key(name: str) -> tuple[str, str]:
+    """Sort key of engineer and area names: case- and accent-insensitive
+    ('Adam', 'alice', 'Bob', 'Émile', 'Eve' ...), ties broken by the exact
+    name so the order is total.
+
+    For the report's tables as well: ``sorted(names, key=name_key)``, or
+    ``frame.sort_values("engineer", key=lambda s: s.map(name_key))``.
+    """
+    text = str(name)
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text)
+                     if not unicodedata.combining(c)).casefold()
+    return folded, text
+
+
+def sorted_names(names: Iterable) -> list[str]:
+    """Distinct names as text, in :func:`name_key` order."""
+    return sorted({str(n) for n in names}, key=name_key)
+
+
+def too_few(n_finished, min_tickets: int):
+    """Whether an estimate rests on too few finished tickets to be shown (it
+    leans on the team): fewer than ``min_tickets``. One rule for every figure
+    (and the report's tables) that suppresses such cells."""
+    return np.asarray(n_finished) < min_tickets
+
+
+def points_limit(points) -> float:
+    """The largest story points a points axis shows: the team's scale.
+
+    The values well used (at least 2 tickets and 1% of them) are the team's
+    scale; the axis goes on to the next planning-poker size above the
+    largest of them (a few 13s on a team of 8s stay in view) and no further,
+    so one 80-point ticket does not squeeze every other ticket into a tenth
+    of the width. Larger tickets are drawn at the edge (see
+    :func:`beyond_note`).
+    """
+    values = np.asarray(points, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 1.0
+    distinct, counts = np.unique(values, return_counts=True)
+    used = distinct[counts >= max(2, 0.01 * len(values))]
+    if not len(used):
+        return float(distinct.max())
+    following = [v for v in POKER_SCALE if v > used.max()]
+    return float(min(distinct.max(), following[0] if following else distinct.max()))
+
+
+def beyond_note(points, limit: float) -> str:
+    """"2 tickets over 20 points (24, 40) drawn at the edge ▸", or ""."""
+    values = np.asarray(points, dtype=float)
+    values = np.sort(values[values > limit])
+    if not len(values):
+        return ""
+    listed = ", ".join(f"{v:g}" for v in np.unique(values))
+    tickets = "1 ticket" if len(values) == 1 else f"{len(values)} tickets"
+    return f"{tickets} over {limit:g} points ({listed}) drawn at the edge ▸"
 
 
 def ticket_frame(table) -> pd.DataFrame:
@@ -38,11 +105,13 @@ def cap_label(result, cap: float) -> tuple[str, bool]:
 
 
 def areas_of(result) -> list[str]:
-    return [str(a) for a in result.multipliers.areas["area"]]
+    """The fitted areas, in :func:`name_key` order."""
+    return sorted_names(result.multipliers.areas["area"])
 
 
 def engineers_of(result) -> list[str]:
-    return [str(e) for e in result.engineer_multipliers["engineer"]]
+    """The engineers, in :func:`name_key` order."""
+    return sorted_names(result.engineer_multipliers["engineer"])
 
 
 def unseen_engineer(result) -> str:

@@ -29,8 +29,14 @@ class _Elasticity:
     #: ``shared`` ...
     elasticity: pd.DataFrame
     areas: list[str]
-    #: The distinct points values of finished tickets (the x ticks).
+    #: The distinct points values of finished tickets up to ``limit`` (the x ticks).
     values: np.ndarray
+    #: Medians of the points values beyond the team's scale (``limit``,
+    #: :func:`calibrate.plots._data.points_limit`): ``area``, ``points``,
+    #: ``median``, ``n``; drawn at ``edge`` as right-pointing triangles.
+    beyond: pd.DataFrame
+    limit: float
+    edge: float
     reference: float
     measure: str
 
@@ -41,6 +47,14 @@ class _Elasticity:
         result = _data.fitted_result(result)
         tickets = _data.ticket_frame(table)
         finished = tickets[~tickets["censored"].astype(bool) & (tickets["points"] > 0)]
+        limit = _data.points_limit(tickets["points"])
+        outside = finished[finished["points"] > limit]
+        beyond = pd.DataFrame({
+            "area": outside["area"].astype(str), "points": outside["points"].astype(float),
+            "median": outside["duration_days"].astype(float)}).groupby(
+                ["area", "points"], as_index=False)["median"].agg(["median", "size"]).rename(
+                    columns={"size": "n"})
+        finished = finished[finished["points"] <= limit]
         reference = float(result.multipliers.model["reference_points"])
         newcomer = _data.unseen_engineer(result)
         values = np.unique(finished["points"].to_numpy(dtype=float))
@@ -68,7 +82,8 @@ class _Elasticity:
         return cls(medians=pd.concat(medians, ignore_index=True),
                    curves=pd.concat(curves, ignore_index=True),
                    elasticity=result.elasticity.reset_index(drop=True),
-                   areas=areas, values=values, reference=reference,
+                   areas=areas, values=values, beyond=beyond, limit=limit,
+                   edge=float(values.max()) * 1.35, reference=reference,
                    measure=_data.duration_name(result))
 
     def _fitted_label(self, area: str, prefix: str) -> str:
@@ -94,18 +109,36 @@ class _Elasticity:
                         yerr=[stats["median"] - stats["p25"], stats["p75"] - stats["median"]],
                         fmt=marker, color=colour, markeredgecolor=_style.INK, markeredgewidth=0.6,
                         markersize=7, elinewidth=1.0, capsize=3, gid="medians")
+        outside = self.beyond[self.beyond["area"] == area]
+        if len(outside):
+            ax.plot(np.full(len(outside), self.edge), outside["median"], linestyle="",
+                    marker=">", color=colour, markeredgecolor=_style.INK, markeredgewidth=0.6,
+                    markersize=7, gid="beyond")
         return fitted
+
+    def _note(self, area: str | None = None) -> str:
+        """The area's (every area's: None) medians beyond the points axis."""
+        outside = self.beyond if area is None else self.beyond[self.beyond["area"] == area]
+        if not len(outside):
+            return ""
+        listed = ", ".join(f"{v:g}" for v in sorted(set(outside["points"])))
+        n = int(outside["n"].sum())
+        return (f"{'1 ticket' if n == 1 else f'{n} tickets'} over {self.limit:g} points "
+                f"({listed}): median at the edge ▸")
 
     def _days_limits(self) -> tuple[float, float]:
         y_values = [*self.medians["p25"], *self.medians["p75"], *self.curves["fitted"],
-                    *self.curves["proportional"]]
+                    *self.curves["proportional"], *self.beyond["median"]]
         return min(y_values) / 1.3, max(y_values) * 1.3
 
     def _scale(self, ax: Axes, y_low: float, y_high: float) -> None:
         values = self.values
-        ax.set_xlim(values.min() / 1.25, values.max() * 1.25)
+        outside = len(self.beyond) > 0
+        ax.set_xlim(values.min() / 1.25, (self.edge if outside else values.max()) * 1.25)
         ax.set_ylim(y_low, y_high)
-        _style.log_axis(ax, "x", list(values))
+        _style.log_axis(ax, "x", ([self.edge] if outside else []) + _style.points_ticks(values),
+                        template=lambda v: f">{self.limit:g}" if outside and v == self.edge
+                        else f"{v:g}")
         _style.log_axis(ax, "y")
         ax.grid(color="#EEEEEE", linewidth=0.8)
         ax.set_axisbelow(True)
@@ -149,6 +182,10 @@ class ElasticityDisplay(_Elasticity):
                 n_finished = int(self.medians.loc[self.medians["area"] == area, "n"].sum())
                 panel.set_title(f"{_style.short(area, 30)} ({n_finished} finished)", fontsize=10,
                                 loc="left")
+                note = self._note(area)
+                if note:
+                    panel.set_title(note.replace(": ", ":\n"), fontsize=8, loc="right",
+                                    color=_style.MUTED)
                 panel.legend(handles=[fitted], loc="upper left", fontsize=8.5)
             y_low, y_high = self._days_limits()
             _style.finish_panels(
@@ -158,6 +195,7 @@ class ElasticityDisplay(_Elasticity):
                 ylabel="median working days, finished tickets (log scale)",
                 title=f"How {_data.grows(self.measure)} with story points "
                       "(elasticity 1 = proportional)")
+            _style.plain_text(figure)
         self.figure_, self.axes_ = figure, panels
         return self
 
@@ -172,6 +210,7 @@ class ElasticityOverlayDisplay(_Elasticity):
 
     def plot(self, ax: Axes | None = None) -> ElasticityOverlayDisplay:
         """Draw on ``ax`` (by default a new figure)."""
+        own = ax is None
         with _style.applied():
             figure, ax = _style.own_axes(ax, _style.WIDTH, 6.0)
             for index, area in enumerate(self.areas):
@@ -181,8 +220,11 @@ class ElasticityOverlayDisplay(_Elasticity):
             self._scale(ax, *self._days_limits())
             handles, _ = ax.get_legend_handles_labels()
             ax.legend(handles=handles + self._common_handles(), loc="upper left", fontsize=8)
-            ax.set_xlabel("story points (log scale)")
+            note = self._note()
+            ax.set_xlabel(_style.fit(ax, "story points (log scale)"
+                                     + (f"\n{note}" if note else ""), 10))
             ax.set_ylabel("median working days (log scale)")
-            ax.set_title(f"How {_data.grows(self.measure)} with story points")
+            ax.set_title(_style.fit(ax, f"How {_data.grows(self.measure)} with story points"))
+            _style.plain_text(figure if own else ax)
         self.figure_, self.ax_ = figure, ax
         return self

@@ -85,11 +85,12 @@ class OverrunMapDisplay:
         norm = Normalize(0, max(0.5, math.ceil(top * 10) / 10))
         cmap = mpl.colormaps["YlOrRd"]
         size = _style.label_size(len(self.engineers))
+        own = ax is None
         with _style.applied():
             figure, ax = _grid(ax, self.engineers, self.areas)
             for row in self.cells.itertuples():
                 i, j = self.engineers.index(row.engineer), self.areas.index(row.area)
-                if row.n_finished < self.min_tickets:
+                if _data.too_few(row.n_finished, self.min_tickets):
                     _style.few_cell(ax, i, j, row.n_finished, size)
                 else:
                     face = cmap(norm(row.p_over))
@@ -99,13 +100,17 @@ class OverrunMapDisplay:
             bar = _colour_bar(figure, ax, norm, cmap,
                               format=FuncFormatter(lambda v, _: f"{v:.0%}"))
             bar.ax.axhline(threshold, color=_style.INK, linewidth=3)
-            bar.set_label(f"chance of more than {points:g} working days\n"
-                          f"(black line: {threshold:.0%}, the most that {self.confidence:.0%} "
-                          "confidence allows)", fontsize=9)
-            ax.set_title(f"How often a {points:g}-point ticket takes more than {points:g} "
-                         "working days" + _in_measure(self.measure, " ({})"), pad=8)
-            ax.set_xlabel(f"hatched: too few tickets (under {self.min_tickets} finished) · "
-                          "blank: no tickets", fontsize=8.5, color=_style.MUTED)
+            # Short: a rotated label longer than a small figure is tall would be cut.
+            bar.set_label(f"chance of more than {points:g} working days", fontsize=9)
+            ax.set_title(_style.fit(
+                ax, f"How often a {points:g}-point ticket takes more than {points:g} working "
+                "days" + _in_measure(self.measure, " ({})")), pad=8)
+            ax.set_xlabel(_style.fit(
+                ax, f"black line on the scale: {threshold:.0%}, the most that "
+                f"{self.confidence:.0%} confidence allows · hatched: too few tickets (under "
+                f"{self.min_tickets} finished) · blank: no tickets", 8.5),
+                fontsize=8.5, color=_style.MUTED)
+            _style.plain_text(*([figure] if own else [ax, bar.ax]))
         self.figure_, self.ax_ = figure, ax
         return self
 
@@ -178,7 +183,8 @@ class RecommendedSizesDisplay:
         cmap, norm = self._colours()
         levels, reference = self.levels, self.reference
         size = _style.label_size(len(self.engineers))
-        few = self.sizes["n_finished"] < self.min_tickets
+        few = _data.too_few(self.sizes["n_finished"], self.min_tickets)
+        own = ax is None
         with _style.applied():
             figure, ax = _grid(ax, self.engineers, self.areas)
             for row, too_few in zip(self.sizes.itertuples(), few, strict=True):
@@ -198,12 +204,13 @@ class RecommendedSizesDisplay:
                                 for v in levels])
             bar.ax.tick_params(labelsize=8.5, length=0)
             bar.set_label("largest story points", fontsize=9)
-            ax.set_title(f"Largest ticket that fits {self.cap:g} working days"
-                         + _in_measure(self.measure, " of {}")
-                         + f" with {self.confidence:.0%} confidence", pad=8)
+            ax.set_title(_style.fit(ax, f"Largest ticket that fits {self.cap:g} working days"
+                                    + _in_measure(self.measure, " of {}")
+                                    + f" with {self.confidence:.0%} confidence"), pad=8)
             note = f"bold/red: below the team's {reference:g}-point reference"
             if few.any():
                 note += f" · hatched: too few tickets (under {self.min_tickets} finished)"
-            ax.set_xlabel(note, fontsize=8.5, color=_style.MUTED)
+            ax.set_xlabel(_style.fit(ax, note, 8.5), fontsize=8.5, color=_style.MUTED)
+            _style.plain_text(*([figure] if own else [ax, bar.ax]))
         self.figure_, self.ax_ = figure, ax
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,43 +21,86 @@ class MultipliersDisplay:
     """Forest plot of the multipliers, engineer by engineer.
 
     One row per engineer (bold: their multiplier over their own ticket
-    mix) followed, when ``cells``, by one row per area they worked in.
-    Dot = median multiplier, bar = 80% interval (p10-p90); the cross is the
-    raw, unpooled ratio (own finished tickets against the team model), with a
-    faint line to the dot showing how far pooling moved it. Log x axis, line
-    at 1 (the team typical). Engineers are in alphabetical order, not ranked.
+    mix) followed, when ``cells`` and there is more than one area, by one
+    row per area they worked in (with a single area those rows would repeat
+    the engineer's). Dot = median multiplier, bar = 80% interval (p10-p90);
+    the cross is the raw, unpooled ratio (own finished tickets against the
+    team model), with a faint line to the dot showing how far pooling moved
+    it. Rows resting on fewer than ``min_tickets`` finished tickets read
+    "too few tickets", without an estimate, as in the overrun map. Log x
+    axis, line at 1 (the team typical). Engineers are in alphabetical order
+    (ignoring case), not ranked, unless chosen and ordered by ``engineers``.
 
     ``from_result`` reads the multipliers; ``plot`` draws them and sets ``figure_`` and
     ``ax_``.
     """
 
-    #: One row per line of the plot, top to bottom: ``label``, ``kind``
-    #: ("engineer" or "cell"), ``area`` (cells), ``median``, ``p10``, ``p90``,
-    #: ``raw_ratio``.
+    #: One row per line of the plot, top to bottom: ``label``, ``name``
+    #: (engineer or area), ``kind`` ("engineer" or "cell"), ``engineer``,
+    #: ``area`` (cells), ``median``, ``p10``, ``p90``, ``raw_ratio``,
+    #: ``n_finished``, ``too_few`` (shown without an estimate).
     rows: pd.DataFrame
     #: The fitted areas (the cells' colours follow this order).
     areas: list[str]
     #: Whether the rows include the engineer x area cells.
     cells: bool
+    #: Rows with fewer finished tickets than this are "too few tickets".
+    min_tickets: int = 0
 
     @classmethod
-    def from_result(cls, result, *, cells: bool = True) -> MultipliersDisplay:
-        """The engineer multipliers and, when ``cells``, the engineer x area ones."""
+    def from_result(cls, result, *, cells: bool = True, engineers: Sequence[str] | None = None,
+                    min_tickets: int = 0) -> MultipliersDisplay:
+        """The engineer multipliers and, when ``cells``, the engineer x area ones.
+
+        Parameters
+        ----------
+        result : CalibrationResult (or a fitted Calibrator)
+        cells : bool
+            Also a row per area each engineer worked in (never with a single
+            area: the row would repeat the engineer's).
+        engineers : sequence of str, optional
+            Only these engineers, in this order (to split a large team over
+            several figures); by default everyone, alphabetically ignoring case.
+        min_tickets : int
+            Engineers and engineer x area cells with fewer finished tickets
+            than this are shown as "too few tickets", without an estimate
+            (the overrun map's rule, :func:`calibrate.plots._data.too_few`).
+
+        Raises
+        ------
+        ValueError
+            When ``engineers`` names someone the result does not know.
+        """
         result = _data.fitted_result(result)
-        cell_table = result.engineer_area_multipliers
+        people = result.engineer_multipliers.assign(
+            engineer=lambda f: f["engineer"].astype(str)).set_index("engineer", drop=False)
+        cell_table = result.engineer_area_multipliers.assign(
+            engineer=lambda f: f["engineer"].astype(str), area=lambda f: f["area"].astype(str))
+        areas = _data.areas_of(result)
+        if engineers is None:
+            chosen = _data.engineers_of(result)
+        else:
+            chosen = list(dict.fromkeys(map(str, engineers)))
+            unknown = [name for name in chosen if name not in people.index]
+            if unknown:
+                raise ValueError(f"not engineers of the result: {', '.join(unknown)}")
+        with_cells = cells and len(areas) > 1
         rows: list[dict] = []
-        for person in result.engineer_multipliers.to_dict("records"):
-            rows.append({**person, "label": f"{person['engineer']} ({person['n_finished']})",
-                         "kind": "engineer"})
-            if cells:
-                mine = cell_table[cell_table["engineer"] == person["engineer"]]
-                rows += [{**cell, "label": f"{cell['area']} ({cell['n_finished']})",
-                          "kind": "cell"} for cell in mine.to_dict("records")]
-        frame = pd.DataFrame(rows)
-        if "area" not in frame:
-            frame["area"] = None
-        return cls(rows=frame[["label", "kind", "area", "median", "p10", "p90", "raw_ratio"]],
-                   areas=_data.areas_of(result), cells=cells)
+        for name in chosen:
+            person = people.loc[name].to_dict()
+            rows.append({**person, "label": f"{_style.short(name)} ({person['n_finished']})",
+                         "name": name, "kind": "engineer", "area": None})
+            if with_cells:
+                mine = cell_table[cell_table["engineer"] == name]
+                mine = mine.iloc[np.argsort([areas.index(a) for a in mine["area"]],
+                                            kind="stable")]
+                rows += [{**cell, "label": f"{_style.short(cell['area'])} ({cell['n_finished']})",
+                          "name": cell["area"], "kind": "cell"} for cell in mine.to_dict("records")]
+        columns = ["label", "name", "kind", "engineer", "area", "median", "p10", "p90", "raw_ratio",
+                   "n_finished"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["too_few"] = _data.too_few(frame["n_finished"].to_numpy(dtype=float), min_tickets)
+        return cls(rows=frame, areas=areas, cells=with_cells, min_tickets=min_tickets)
 
     def plot(self, ax: Axes | None = None) -> MultipliersDisplay:
         """Draw on ``ax`` (by default a new figure, one row per line; the
@@ -68,6 +112,7 @@ class MultipliersDisplay:
             self._draw(ax)
             self._decorate(ax)
             self._legend(figure, ax, own)
+            _style.plain_text(figure if own else ax)
         self.figure_, self.ax_ = figure, ax
         return self
 
@@ -75,6 +120,7 @@ class MultipliersDisplay:
         frame = self.rows
         y = np.arange(len(frame), dtype=float)
         kind = frame["kind"].to_numpy()
+        shown = ~frame["too_few"].to_numpy(dtype=bool)
         engineer_rows = np.flatnonzero(kind == "engineer")
         bounds = [*engineer_rows, len(frame)]
         for k in range(0, len(engineer_rows), 2):  # shade every other engineer's group
@@ -84,21 +130,21 @@ class MultipliersDisplay:
         # Raw ratios just below their row, joined to the pooled median by a
         # faint line: its length is how far pooling moved the estimate.
         raw = frame["raw_ratio"].to_numpy(dtype=float)
-        has_raw = np.isfinite(raw)
+        has_raw = np.isfinite(raw) & shown
         below = y[has_raw] + 0.3
         ax.hlines(below, raw[has_raw], frame["median"].to_numpy()[has_raw],
                   color="#999999", linewidth=0.9, linestyle=":", zorder=2, gid="shrinkage")
         ax.plot(raw[has_raw], below, linestyle="", marker="x", markersize=4.5,
                 color="#777777", markeredgewidth=1.0, zorder=3, gid="raw",
                 label="raw ratio (own tickets only)")
-        person = kind == "engineer"
+        person = (kind == "engineer") & shown
         ax.hlines(y[person], frame["p10"][person], frame["p90"][person], color=_style.INK,
                   linewidth=2.4, zorder=4, gid="engineer-interval")
         ax.plot(frame["median"][person], y[person], linestyle="", marker="o", markersize=7,
                 color=_style.INK, zorder=5, gid="engineer-median")
         for index, area in enumerate(self.areas):
             colour, marker, _ = _style.area_style(index)
-            mine = (kind == "cell") & (frame["area"].to_numpy() == area)
+            mine = (kind == "cell") & (frame["area"].to_numpy() == area) & shown
             if not mine.any():
                 continue
             ax.hlines(y[mine], frame["p10"][mine], frame["p90"][mine], color=colour,
@@ -106,6 +152,12 @@ class MultipliersDisplay:
             ax.plot(frame["median"][mine], y[mine], linestyle="", marker=marker,
                     markersize=5.5, color=colour, markeredgecolor=_style.INK, markeredgewidth=0.5,
                     zorder=5, gid="cell-median")
+        # Suppressed rows, as in the overrun map: a note instead of an estimate.
+        for row in np.flatnonzero(~shown):
+            ax.text(1, y[row], f"too few tickets ({frame['n_finished'].iloc[row]})",
+                    ha="center", va="center", fontsize=7.5, fontstyle="italic",
+                    color=_style.MUTED, zorder=6, gid="too-few",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
 
     def _decorate(self, ax: Axes) -> None:
         """Row labels (engineers bold), the log multiplier axis, titles."""
@@ -113,29 +165,42 @@ class MultipliersDisplay:
         n_rows = len(frame)
         size = _style.label_size(n_rows)
         ax.set_ylim(n_rows - 0.5, -0.5)
-        ax.set_yticks(np.arange(n_rows, dtype=float), frame["label"])
-        for tick, kind in zip(ax.get_yticklabels(), frame["kind"], strict=True):
+        # Names cut to what fits a third of the figure (a caller's may be small).
+        width = _style.name_width(ax, size)
+        labels = [f"{_style.short(name, width)} ({n})" for name, n
+                  in zip(frame["name"], frame["n_finished"], strict=True)]
+        ax.set_yticks(np.arange(n_rows, dtype=float), labels)
+        for tick, kind, few in zip(ax.get_yticklabels(), frame["kind"], frame["too_few"],
+                                   strict=True):
             tick.set_fontweight("bold" if kind == "engineer" else "normal")
             tick.set_fontsize(size if kind == "engineer" else size - 0.5)
-            tick.set_color(_style.INK if kind == "engineer" else "#333333")
+            tick.set_color(_style.MUTED if few else _style.INK if kind == "engineer"
+                           else "#333333")
+            tick.set_fontstyle("italic" if few else "normal")
         ax.tick_params(axis="y", length=0)
-        values = pd.concat([frame["p10"], frame["p90"], frame["raw_ratio"]]).to_numpy(dtype=float)
+        shown = frame[~frame["too_few"].to_numpy(dtype=bool)]
+        values = pd.concat([shown["p10"], shown["p90"], shown["raw_ratio"]]).to_numpy(dtype=float)
         values = values[np.isfinite(values) & (values > 0)]
+        if not len(values):
+            values = np.array([1.0])
         x_low, x_high = min(values.min(), 0.9) / 1.15, max(values.max(), 1.1) * 1.15
         ax.set_xlim(x_low, x_high)
-        _style.log_axis(ax, "x", _style.multiplier_ticks(x_low, x_high, 7.0), template="×{:g}")
+        _style.log_axis(ax, "x", _style.MULTIPLIER_TICKS, template="×{:g}")
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
         ax.set_axisbelow(True)
         if n_rows > 30:  # a tall figure: the scale at the top as well
             ax.tick_params(axis="x", labeltop=True)
-        ax.set_xlabel("multiplier on the team-typical working days (log scale; ×2 = twice "
-                      "as long, ×0.5 = half)")
-        ax.set_title("Duration multipliers per engineer and area (80% intervals)", pad=10)
+        ax.set_xlabel(_style.fit(ax, "multiplier on the team-typical working days (log scale; "
+                                 "×2 = twice as long, ×0.5 = half)", 10))
+        ax.set_title(_style.fit(
+            ax, f"Duration multipliers per engineer{' and area' if self.cells else ''} "
+            "(80% intervals)"), pad=10)
 
     def _legend(self, figure: Figure, ax: Axes, own: bool) -> None:
         handles = [
             Line2D([], [], color=_style.INK, marker="o", linewidth=2.4,
-                   label="engineer, all areas (median, 80% interval)"),
+                   label=("engineer, all areas" if self.cells else "engineer")
+                   + " (median, 80% interval)"),
             *[Line2D([], [], color=_style.area_style(i)[0], marker=_style.area_style(i)[1],
                      markeredgecolor=_style.INK, markeredgewidth=0.5, linewidth=1.6, label=a)
               for i, a in enumerate(self.areas) if self.cells],
@@ -148,5 +213,8 @@ class MultipliersDisplay:
                           ncols=min(4, len(handles)), fontsize=8.5)
         else:
             ax.legend(handles=handles, loc="upper right", fontsize=8)
-        ax.text(0.0, -0.5, "(n) = finished tickets", transform=ax.get_yaxis_transform(),
+        note = "(n) = finished tickets"
+        if self.rows["too_few"].any():
+            note += f"; too few: under {self.min_tickets}"
+        ax.text(0.0, -0.5, note, transform=ax.get_yaxis_transform(),
                 fontsize=7.5, color=_style.MUTED, ha="right", va="bottom")

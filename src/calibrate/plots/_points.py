@@ -19,16 +19,23 @@ __all__ = ["PointsVsDaysDisplay", "PointsVsDaysOverlayDisplay"]
 class _PointsVsDays:
     """The data both figures of working days against points draw."""
 
-    #: One row per ticket: ``area``, ``x`` (points, spread sideways), ``days``,
-    #: ``censored`` (open: at least this long) and ``drawn`` (in the sample drawn).
+    #: One row per ticket: ``area``, ``points``, ``x`` (points, spread
+    #: sideways; the edge for tickets beyond ``limit``), ``days``,
+    #: ``censored`` (open: at least this long), ``beyond`` (more points than
+    #: ``limit``) and ``drawn`` (in the sample drawn).
     tickets: pd.DataFrame
     #: The fitted areas, then areas only the tickets have.
     areas: list[str]
     #: Per fitted area along ``grid``: ``area``, ``points``, ``p10_days``,
     #: ``p50_days``, ``p90_days`` of a new team member.
     curves: pd.DataFrame
-    #: The distinct points values (the x ticks).
+    #: The distinct points values up to ``limit`` (the x ticks).
     values: np.ndarray
+    #: The largest points on the axis: the team's scale
+    #: (:func:`calibrate.plots._data.points_limit`); larger tickets are
+    #: drawn at ``edge``, as right-pointing triangles.
+    limit: float
+    edge: float
     #: Points at which the curves and the "1 point = 1 day" line are drawn.
     grid: np.ndarray
     #: The cap drawn, its legend label, and whether tickets are judged against it.
@@ -62,14 +69,18 @@ class _PointsVsDays:
         cap = result.cap_days if cap_days is None else float(cap_days)
         fitted = _data.areas_of(result)
         points = tickets["points"].to_numpy(dtype=float)
-        values = np.unique(points)
+        limit = _data.points_limit(points)
+        beyond = points > limit
+        values = np.unique(points[~beyond])
+        edge = limit + 1.0
         half_width = min(0.22, 0.3 * np.diff(values).min()) if len(values) > 1 else 0.22
         generator = np.random.default_rng(seed)
-        x = points + generator.uniform(-half_width, half_width, len(points))
+        x = np.where(beyond, edge, points) + generator.uniform(-half_width, half_width,
+                                                               len(points))
         drawn = (generator.random(len(points)) < max_points / len(points)
                  if len(points) > max_points else np.ones(len(points), dtype=bool))
         positive = values[values > 0]
-        grid = np.linspace(positive.min() if len(positive) else 1.0, max(values.max(), 1.0), 80)
+        grid = np.linspace(positive.min() if len(positive) else 1.0, max(limit, 1.0), 80)
         newcomer = _data.unseen_engineer(result)
         curves = pd.concat(
             [result.predict(newcomer, area, grid)[["p10_days", "p50_days", "p90_days"]]
@@ -77,23 +88,47 @@ class _PointsVsDays:
         label, judged = _data.cap_label(result, cap)
         return cls(
             tickets=pd.DataFrame({
-                "area": tickets["area"].astype(str).to_numpy(), "x": x,
+                "area": tickets["area"].astype(str).to_numpy(), "points": points, "x": x,
                 "days": tickets["duration_days"].to_numpy(dtype=float),
-                "censored": tickets["censored"].to_numpy(dtype=bool), "drawn": drawn}),
-            areas=fitted + sorted(set(tickets["area"].astype(str)) - set(fitted)),
-            curves=curves, values=values, grid=grid, cap=cap, cap_label=label, judged=judged,
+                "censored": tickets["censored"].to_numpy(dtype=bool), "beyond": beyond,
+                "drawn": drawn}),
+            areas=fitted + _data.sorted_names(set(tickets["area"].astype(str)) - set(fitted)),
+            curves=curves, values=values, limit=limit, edge=edge, grid=grid, cap=cap,
+            cap_label=label, judged=judged,
             measure=_data.duration_name(result))
 
-    def _groups(self, area: str) -> dict[str, np.ndarray]:
-        """Masks of the area's tickets: all, finished, and those drawn as
-        within the cap, over it, and open."""
+    def _groups(self, area: str | None = None) -> dict[str, np.ndarray]:
+        """Masks of the area's tickets (every area's: None): all, finished,
+        and those drawn as within the cap, over it, open, and beyond the
+        points axis (at its edge)."""
         frame = self.tickets
         days, drawn = frame["days"].to_numpy(), frame["drawn"].to_numpy()
-        censored = frame["censored"].to_numpy()
-        mine = frame["area"].to_numpy() == area
+        censored, beyond = frame["censored"].to_numpy(), frame["beyond"].to_numpy()
+        mine = (np.ones(len(frame), dtype=bool) if area is None
+                else frame["area"].to_numpy() == area)
         done = mine & ~censored
-        return {"mine": mine, "done": done, "within": done & (days <= self.cap) & drawn,
-                "over": done & (days > self.cap) & drawn, "open": mine & censored & drawn}
+        inside = drawn & ~beyond
+        return {"mine": mine, "done": done, "within": done & (days <= self.cap) & inside,
+                "over": done & (days > self.cap) & inside, "open": mine & censored & inside,
+                "beyond": mine & beyond & drawn}
+
+    def _note(self, area: str | None = None) -> str:
+        """How many of the area's tickets are beyond the points axis, and their points."""
+        frame = self.tickets
+        mine = self._groups(area)["mine"]
+        return _data.beyond_note(frame["points"].to_numpy()[mine], self.limit)
+
+    def _draw_beyond(self, ax: Axes, mask: np.ndarray, colour: str | None = None) -> None:
+        """Tickets beyond the points axis, at its edge: right-pointing
+        triangles, filled by state (within the cap, over it; hollow: open)."""
+        if not mask.any():
+            return
+        frame = self.tickets[mask]
+        over = (frame["days"] > self.cap).to_numpy() & ~frame["censored"].to_numpy()
+        fill = np.where(frame["censored"], "none",
+                        np.where(over, _style.OVER, colour or _style.WITHIN))
+        ax.scatter(frame["x"], frame["days"], s=46, marker=">", facecolors=list(fill),
+                   edgecolors=_style.INK, linewidths=0.9, zorder=4, gid="beyond")
 
     def _curve(self, area: str) -> pd.DataFrame | None:
         curve = self.curves[self.curves["area"] == area]
@@ -111,12 +146,28 @@ class _PointsVsDays:
 
     def _scale(self, ax: Axes, low: float, high: float) -> None:
         values = self.values
-        ax.set_xlim(values.min() - 0.7, values.max() + 0.7)
+        outside = bool(self.tickets["beyond"].any())
+        right = self.edge if outside else values.max()
+        ax.set_xlim(values.min() - 0.7, right + 0.7)
         ax.set_ylim(low, high)
         _style.log_axis(ax, "y")
-        ax.set_xticks(values, [f"{v:g}" for v in values])
+        # The edge's tick first: it must say what the triangles there are.
+        ticks = ([self.edge] if outside else []) + _style.points_ticks(values)
+        _style.spaced_axis(ax.xaxis, ticks,
+                           lambda v: f">{self.limit:g}" if outside and v == self.edge
+                           else f"{v:g}")
+        if outside:
+            ax.axvline((self.limit + self.edge) / 2, color="#BBBBBB", linestyle=(0, (1, 2)),
+                       linewidth=0.8, zorder=0, gid="edge")
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.8, zorder=-1)
         ax.set_axisbelow(True)
+
+    def _beyond_handles(self) -> list:
+        if not self.tickets["beyond"].any():
+            return []
+        return [Line2D([], [], color=_style.MUTED, marker=">", markeredgecolor=_style.INK,
+                       linestyle="", markersize=7,
+                       label=f"more than {self.limit:g} points, at the edge")]
 
     def _references(self, ax: Axes) -> None:
         """The "1 point = 1 day" line and the cap."""
@@ -154,6 +205,7 @@ class PointsVsDaysDisplay(_PointsVsDays):
                 xlabel="story points (at start of work; spread sideways)",
                 ylabel="working days (log scale)",
                 title=f"Where points break: {self.measure} against story points")
+            _style.plain_text(figure)
         self.figure_, self.axes_ = figure, panels
         return self
 
@@ -169,6 +221,7 @@ class PointsVsDaysDisplay(_PointsVsDays):
                       alpha=0.6 if dense else 0.85, linewidths=0, gid="over", rasterized=raster)
         panel.scatter(x[opened], days[opened], s=38, marker="^", facecolors="none",
                       edgecolors=_style.INK, linewidths=1.1, gid="open", rasterized=raster)
+        self._draw_beyond(panel, groups["beyond"])
         curve = self._curve(area)
         if curve is not None:
             panel.fill_between(self.grid, curve["p10_days"], curve["p90_days"], color=_style.BAND,
@@ -182,6 +235,10 @@ class PointsVsDaysDisplay(_PointsVsDays):
                         + (f", {n_over} over the cap ({n_over / max(done.sum(), 1):.0%})"
                            if self.judged else f" ({self.measure})"),
                         fontsize=9.5, loc="left")
+        note = self._note(area)
+        if note:
+            panel.set_title(note.replace(" drawn", "\ndrawn"), fontsize=8, loc="right",
+                            color=_style.MUTED)
 
     def _legend_handles(self) -> list:
         return [
@@ -191,6 +248,7 @@ class PointsVsDaysDisplay(_PointsVsDays):
                    else f"finished, over {self.cap:g} days"),
             Line2D([], [], color=_style.INK, marker="^", markerfacecolor="none", linestyle="",
                    markersize=7, label="open: at least this long"),
+            *self._beyond_handles(),
             Line2D([], [], color=_style.INK, linewidth=2.0,
                    label="fitted median, typical engineer"),
             Patch(color=_style.BAND, label="80% of tickets, new team member"),
@@ -215,6 +273,7 @@ class PointsVsDaysOverlayDisplay(_PointsVsDays):
         raster = self._raster()
         low, high = self._days_limits()
         high *= (high / low) ** 0.45  # headroom for the legend, whatever the layout
+        own = ax is None
         with _style.applied():
             figure, ax = _style.own_axes(ax, _style.WIDTH, 6.0)
             for index, area in enumerate(self.areas):
@@ -222,11 +281,16 @@ class PointsVsDaysOverlayDisplay(_PointsVsDays):
                 if index == 0:  # once, beneath the other areas' lines
                     self._references(ax)
             self._scale(ax, low, high)
-            ax.legend(handles=self._legend_handles(), fontsize=8, loc="upper left", ncols=2)
-            ax.set_xlabel("story points (at start of work; spread sideways)")
+            small = figure.bbox.width / figure.dpi < 0.7 * _style.WIDTH  # a caller's small figure
+            ax.legend(handles=self._legend_handles(), fontsize=7 if small else 8,
+                      loc="upper left", ncols=1 if small else 2)
+            note = self._note()
+            ax.set_xlabel(_style.fit(ax, "story points (at start of work; spread sideways)"
+                                     + (f"\n{note}" if note else ""), 10))
             ax.set_ylabel("working days (log scale)")
-            ax.set_title("Where points break" if self.measure == "working days"
-                         else f"Where points break ({self.measure})")
+            ax.set_title(_style.fit(ax, "Where points break" if self.measure == "working days"
+                                    else f"Where points break ({self.measure})"))
+            _style.plain_text(figure if own else ax)
         self.figure_, self.ax_ = figure, ax
         return self
 
@@ -241,6 +305,7 @@ class PointsVsDaysOverlayDisplay(_PointsVsDays):
                    linewidths=1.0, gid="over", rasterized=raster)
         ax.scatter(x[opened], days[opened], s=34, marker="^", facecolors="none",
                    edgecolors=colour, linewidths=1.1, gid="open", rasterized=raster)
+        self._draw_beyond(ax, groups["beyond"], colour)
         curve = self._curve(area)
         if curve is not None:
             if len(self.areas) <= 2:  # more overlapping bands are a blur
@@ -259,6 +324,7 @@ class PointsVsDaysOverlayDisplay(_PointsVsDays):
                    + " (dark edge)"),
             Line2D([], [], color=_style.INK, marker="^", markerfacecolor="none", linestyle="",
                    label="open: at least this long"),
+            *self._beyond_handles(),
             Line2D([], [], color=_style.INK, linewidth=2.0,
                    label="lines: fitted median, typical engineer"),
             Line2D([], [], color=_style.MUTED, linestyle="--", label="1 point = 1 day"),

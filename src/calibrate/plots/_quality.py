@@ -34,7 +34,7 @@ class DataQualityDisplay:
     n_kept: int
     #: Tickets per (engineer, area).
     counts: pd.Series
-    #: The grid's rows and columns, alphabetical.
+    #: The grid's rows and columns, alphabetical (ignoring case).
     engineers: list[str]
     areas: list[str]
     min_tickets: int
@@ -57,8 +57,8 @@ class DataQualityDisplay:
                   .groupby(["engineer", "area"]).size())
         return cls(rows=rows, rows_read=int(getattr(table, "rows_read", len(tickets))),
                    n_kept=len(tickets), counts=counts,
-                   engineers=sorted(counts.index.get_level_values(0).unique()),
-                   areas=sorted(counts.index.get_level_values(1).unique()),
+                   engineers=_data.sorted_names(counts.index.get_level_values(0)),
+                   areas=_data.sorted_names(counts.index.get_level_values(1)),
                    min_tickets=min_tickets)
 
     def plot(self, axes: Sequence[Axes] | None = None) -> DataQualityDisplay:
@@ -78,8 +78,10 @@ class DataQualityDisplay:
             else:
                 left, right = axes
                 figure = left.figure
+                _style.fit_layout(left, right)
             self._draw_rows(left, slots)
             self._draw_grid(right)
+            _style.plain_text(*([figure] if axes is None else [left, right]))
         self.figure_, self.axes_ = figure, (left, right)
         return self
 
@@ -93,13 +95,13 @@ class DataQualityDisplay:
             percent = "<1%" if 0 < share < 0.005 else f"{share:.0%}"
             ax.text(value, position, f" {value} ({percent})",
                     va="center", ha="left", fontsize=9, color=_style.INK, gid="count")
-        ax.set_yticks(y, bars.index)
+        ax.set_yticks(y, [_style.short(reason, 40) for reason in bars.index])
         ax.set_ylim(slots - 0.5, -0.5)  # bars of one thickness, from the top
         ax.set_xlim(0, bars.max() * 1.3 if len(bars) else 1)
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel("rows of the export")
-        ax.set_title(f"{rows_read} rows read: {self.n_kept} kept, "
-                     f"{rows_read - self.n_kept} left out")
+        ax.set_title(_style.fit(ax, f"{rows_read} rows read: {self.n_kept} kept, "
+                                f"{rows_read - self.n_kept} left out"))
 
     def _draw_grid(self, ax: Axes) -> None:
         counts, engineers, areas = self.counts, self.engineers, self.areas
@@ -109,13 +111,14 @@ class DataQualityDisplay:
         size = _style.label_size(len(engineers))
         for (engineer, area), count in counts.items():
             i, j = engineers.index(engineer), areas.index(area)
-            if count < self.min_tickets:
+            if _data.too_few(count, self.min_tickets):
                 _style.cell(ax, i, j, face=_style.FEW, hatch="////", gid="count-cell",
                             text=f"{count}", text_colour=_style.MUTED, style="italic", size=size)
             else:
                 face = cmap(norm(count))
                 _style.cell(ax, i, j, face=face, gid="count-cell", text=f"{count}",
                             text_colour=_style.text_colour(face), size=size)
-        ax.set_title("Tickets per engineer and area", pad=8)
-        ax.set_xlabel(f"finished and open · hatched: fewer than {self.min_tickets} · "
-                      "blank: none", fontsize=8.5, color=_style.MUTED)
+        ax.set_title(_style.fit(ax, "Tickets per engineer and area"), pad=8)
+        ax.set_xlabel(_style.fit(ax, f"finished and open · hatched: fewer than "
+                                 f"{self.min_tickets} · blank: none", 8.5),
+                      fontsize=8.5, color=_style.MUTED)

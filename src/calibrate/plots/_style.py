@@ -15,10 +15,14 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+from matplotlib.text import Text
+from matplotlib.textpath import text_to_path
+from matplotlib.ticker import FuncFormatter, Locator, NullFormatter, NullLocator
 
 # Paul Tol's colour-blind-safe colours; the first four are also spread in
 # lightness (greyscale 55, 172, 117, 144 of 255). Always paired with a marker
@@ -59,6 +63,10 @@ _RC = {
     "figure.titlesize": 12,
     "figure.titleweight": "bold",
     "hatch.linewidth": 0.6,
+    # Names and areas are the team's text, not maths: "a $x^2$ b" is drawn as
+    # typed, and a lone or malformed "$" cannot crash the drawing.
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 
 
@@ -69,16 +77,74 @@ def applied() -> Iterator[None]:
         yield
 
 
+def plain_text(*artists: Artist) -> None:
+    """Draw every text under ``artists`` (figures, axes) as it reads.
+
+    :func:`applied` makes the texts created inside it plain, but not those
+    of axes made before it (a caller's ``ax``: its title and axis labels)
+    nor tick labels, which matplotlib creates as it needs them; so every
+    plot ends with this, over the axes it drew on.
+    """
+    for artist in artists:
+        for ax in artist.axes if isinstance(artist, Figure) else [artist]:
+            for axis in (ax.xaxis, ax.yaxis):
+                # Create the tick labels needed now, so they can be made plain.
+                axis.get_major_ticks(len(axis.get_majorticklocs()))
+                axis.get_minor_ticks(len(axis.get_minorticklocs()))
+        for text in artist.findobj(Text):
+            text.set_parse_math(False)
+            text.set_usetex(False)
+
+
 def new_figure(width: float, height: float) -> Figure:
     """A figure made directly, never through ``pyplot``: no global state."""
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
+def _default_margins(figure: Figure) -> bool:
+    params = figure.subplotpars
+    return all(getattr(params, side) == mpl.rcParams[f"figure.subplot.{side}"]
+               for side in ("left", "right", "bottom", "top", "wspace", "hspace"))
+
+
 def own_axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    figure = new_figure(width, height)
-    return figure, figure.add_subplot()
+    """``ax`` (see :func:`fit_layout`) and its figure, or a new figure's single axes."""
+    if ax is None:
+        figure = new_figure(width, height)
+        return figure, figure.add_subplot()
+    fit_layout(ax)
+    return ax.figure, ax
+
+
+def fit_layout(*axes: Axes) -> None:
+    """Give a caller's figure that has no layout of its own (no layout
+    engine, the default margins, ``axes`` subplots) constrained layout: its
+    fixed margins would cut long names and labels off at the figure's edge."""
+    figure = axes[0].figure
+    figure = figure if isinstance(figure, Figure) else figure.figure  # a subfigure's
+    if (figure.get_layout_engine() is None and _default_margins(figure)
+            and all(ax.get_subplotspec() is not None for ax in axes)):
+        figure.set_layout_engine("constrained")
+
+
+def fit(ax: Axes, text: str, size: float | None = None) -> str:
+    """``text`` broken at spaces into lines as wide as ``ax`` (a title or
+    axis label in font ``size``, by default the axes title's).
+
+    Done when the text is set rather than by matplotlib's ``wrap``, which
+    wraps against the figure's edge from the text's position before layout
+    and so mixes badly with constrained layout. A figure of the displays'
+    own width never needs it; a caller's small ``ax`` does.
+    """
+    size = float(size if size is not None else mpl.rcParams["axes.titlesize"]
+                 if isinstance(mpl.rcParams["axes.titlesize"], (int, float)) else 11.0)
+    inches = ax.bbox.width / ax.figure.dpi
+    figure_inches = ax.figure.bbox.width / ax.figure.dpi
+    if figure_inches < 0.7 * WIDTH:  # a small figure: its layout will narrow the axes
+        inches = min(inches, 0.6 * figure_inches)
+    width = max(16, int(inches / (0.58 * size / 72)))  # DejaVu Sans: ~0.58 em a character
+    return "\n".join(textwrap.fill(line, width, break_long_words=False) or line
+                      for line in str(text).split("\n"))
 
 
 def small_multiples(n: int, n_columns: int, panel_height: float,
@@ -128,7 +194,15 @@ def rows_height(n_rows: int, per_row: float, extra: float, minimum: float = 3.5)
     return max(minimum, extra + per_row * n_rows)
 
 
+def name_width(ax: Axes, size: float = 10.0) -> int:
+    """How many characters of a row label fit in about a third of ``ax``'s
+    figure (26 on the displays' own figures; fewer on a caller's small one)."""
+    inches = ax.figure.bbox.width / ax.figure.dpi
+    return int(min(26, max(12, 0.3 * inches / (0.58 * size / 72))))
+
+
 def short(name: str, width: int = 26) -> str:
+    name = str(name)
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
@@ -146,40 +220,103 @@ def series_style(index: int) -> tuple[str, str, object]:
             AREA_LINES[(index + 2 * lap) % n])
 
 
+class SpacedLocator(Locator):
+    """Ticks from ``candidates`` (most wanted first) whose labels do not
+    collide.
+
+    Chosen when the axis is drawn, from its length then and its labels'
+    extents in its font, so a small or shrunk axes shows fewer ticks
+    rather than overlapping labels (×0.67×0.8). A candidate is taken when
+    its label keeps ``gap`` points clear of those already taken; ticks whose
+    label would be centred on the axis' ends are left out (they stick out).
+    """
+
+    def __init__(self, candidates: Sequence[float], gap: float = 7.0):
+        self.candidates = [float(c) for c in candidates]
+        self.gap = gap
+
+    def _label_size(self) -> float:
+        try:  # the tick labels' own size (a caller's axes may use another)
+            return float(self.axis.majorTicks[0].label1.get_fontsize())
+        except (AttributeError, IndexError):
+            return float(mpl.rcParams["xtick.labelsize"] if isinstance(
+                mpl.rcParams["xtick.labelsize"], (int, float)) else 9.0)
+
+    def __call__(self) -> list[float]:
+        low, high = self.axis.get_view_interval()
+        return self.tick_values(low, high)
+
+    def tick_values(self, vmin: float, vmax: float) -> list[float]:
+        low, high = sorted((vmin, vmax))
+        axis = self.axis
+        if axis is None:
+            return [c for c in self.candidates if low <= c <= high]
+        transform = axis.get_transform()
+        ends = transform.transform([low, high])
+        if not np.all(np.isfinite(ends)) or ends[1] == ends[0]:
+            return [c for c in self.candidates if low <= c <= high]
+        horizontal = axis.axis_name == "x"
+        box = axis.axes.bbox
+        pixels = box.width if horizontal else box.height
+        dpi = axis.axes.figure.dpi
+        size = self._label_size()
+        font = FontProperties(size=size)
+        formatter = axis.get_major_formatter()
+        taken: list[tuple[float, float, float]] = []
+        for value in self.candidates:
+            if not low <= value <= high:
+                continue
+            where = (transform.transform([value])[0] - ends[0]) / (ends[1] - ends[0])
+            if not 0.015 <= where <= 0.985:
+                continue
+            centre = where * pixels
+            label = formatter(value, None)
+            if horizontal:
+                extent = text_to_path.get_text_width_height_descent(label, font, ismath=False)[0]
+            else:
+                extent = size * (label.count("\n") + 1)
+            half = (extent + self.gap) / 2 * dpi / 72
+            if all(centre + half <= start or centre - half >= end for start, end, _ in taken):
+                taken.append((centre - half, centre + half, value))
+        return sorted(value for _, _, value in taken)
+
+
+#: Multiplier ticks, most wanted first: the doublings, then the thirds and
+#: halves between them, then finer steps where the axis is long enough.
+MULTIPLIER_TICKS = (1, 2, 0.5, 4, 0.25, 8, 0.125, 10, 0.1, 3, 0.33, 1.5, 0.67, 6, 0.2, 5,
+                    20, 0.05, 50, 1.25, 0.8, 2.5, 0.4, 15, 30, 0.75, 1.33, 12, 0.3, 0.15)
+
+
+def points_ticks(values: Sequence[float]) -> list[float]:
+    """Points ticks, most wanted first: the planning-poker sizes, then the
+    other values (ascending)."""
+    poker = (1, 2, 3, 5, 8, 13, 20, 40, 100, 0.5, 0)
+    values = [float(v) for v in values]
+    return ([float(v) for v in poker if v in values]
+            + [v for v in sorted(values) if v not in poker])
+
+
+def spaced_axis(target, ticks: Sequence[float], label: Callable[[float], str]) -> None:
+    """Ticks at ``ticks`` (most wanted first) whose labels do not collide,
+    labelled ``label(value)``; no minor ticks."""
+    target.set_major_locator(SpacedLocator(ticks))
+    target.set_major_formatter(FuncFormatter(lambda v, _: label(v)))
+    target.set_minor_locator(NullLocator())
+    target.set_minor_formatter(NullFormatter())
+
+
 def log_axis(ax: Axes, axis: str, ticks: Sequence[float] | None = None,
-             template: str = "{:g}") -> None:
-    """Log scale with plain-number tick labels (1, 2, 5, 10 ...)."""
+             template: str | Callable[[float], str] = "{:g}") -> None:
+    """Log scale with plain-number tick labels (1, 2, 5, 10 ...) that do
+    not collide; ``ticks``: the candidates, most wanted first; ``template``:
+    a format string or a function of the value."""
     getattr(ax, f"set_{axis}scale")("log")
     target = ax.xaxis if axis == "x" else ax.yaxis
     low, high = (ax.get_xlim() if axis == "x" else ax.get_ylim())
     if ticks is None:
         decades = range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
-        ticks = [m * 10.0**d for d in decades for m in (1, 2, 5)]
-    # Interior ticks only: a label centred on the edge would stick out.
-    ticks = [t for t in ticks if low * 1.04 <= t <= high / 1.04]
-    target.set_major_locator(FixedLocator(ticks))
-    target.set_major_formatter(FuncFormatter(lambda v, _: template.format(v)))
-    target.set_minor_locator(NullLocator())
-    target.set_minor_formatter(NullFormatter())
-
-
-_MULTIPLIER_TICKS = (
-    (0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4, 6, 8),
-    (0.25, 0.33, 0.5, 0.67, 1, 1.5, 2, 3, 4, 6, 8),
-    (0.25, 0.5, 1, 2, 4, 8),
-)
-
-
-def multiplier_ticks(low: float, high: float, length_inches: float) -> list[float]:
-    """The finest tick set for a log multiplier axis whose labels stay at
-    least 0.2 inch apart on an axis this long."""
-    span = math.log(high / low)
-    for ticks in _MULTIPLIER_TICKS:
-        inside = [t for t in ticks if low <= t <= high]
-        gaps = np.diff(np.log(inside)) / span * length_inches
-        if len(inside) < 2 or gaps.min() >= 0.2:
-            return inside
-    return inside
+        ticks = [m * 10.0**d for m in (1, 2, 5) for d in decades]
+    spaced_axis(target, ticks, template if callable(template) else template.format)
 
 
 def text_colour(rgba) -> str:
@@ -200,7 +337,8 @@ def grid_axes(ax: Axes, rows: Sequence[str], columns: Sequence[str]) -> None:
     ax.set_xticks(np.arange(len(columns)) + 0.5,
                   ["\n".join(textwrap.wrap(short(c, 28), wrap, break_long_words=False)) or c
                    for c in columns])
-    ax.set_yticks(np.arange(len(rows)) + 0.5, rows)
+    width = name_width(ax, label_size(len(rows)))
+    ax.set_yticks(np.arange(len(rows)) + 0.5, [short(r, width) for r in rows])
     ax.xaxis.tick_top()
     ax.tick_params(length=0)
     ax.tick_params(axis="y", labelsize=label_size(len(rows)))
@@ -221,9 +359,11 @@ def cell(ax: Axes, row: int, column: int, *, face, text: str, gid: str,
                            edgecolor="#AAAAAA" if hatch else "white",
                            linewidth=0.6 if hatch else 1.5, gid=gid))
     if text:
+        # Clipped to the grid and left out of the layout: on a small axes a
+        # long "too few tickets" may overrun its cell, never the figure's edge.
         label = ax.text(column + 0.5, row + 0.5, text, ha="center", va="center",
                         color=text_colour, fontsize=size, fontweight=weight, fontstyle=style,
-                        gid=f"{gid}-text")
+                        gid=f"{gid}-text", clip_on=True, in_layout=False)
         if hatch:  # keep the label readable over the hatching
             label.set_bbox({"facecolor": face, "edgecolor": "none", "pad": 1.0})
 
