@@ -233,6 +233,12 @@ class TicketTable:
         Facts about the reading a user should know (clock used, formats).
     calendar : WorkCalendar, optional
         The working-day calendar the durations were counted with.
+    people : list of tuple of str
+        Every person the export names, as far as the reader knows: per
+        person, the identifier the ``engineer`` column would hold (username,
+        login), then the other names they go by (display name, e-mail). Read
+        only by :func:`calibrate.privacy.pseudonymize`, to find them in free
+        text; never written to an output file.
 
     Examples
     --------
@@ -250,6 +256,7 @@ class TicketTable:
     as_of: pd.Timestamp
     notes: list[str] = field(default_factory=list)
     calendar: WorkCalendar | None = None
+    people: list[tuple[str, ...]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if self.rows_read != len(self.tickets) + len(self.excluded):

@@ -38,6 +38,12 @@ What the reader expects, and why:
   ``Assignee Username``, else its display name from ``Assignee``), and a
   note counts the issues that had several.
 - ``Epic Title`` is the epic and ``Milestone`` the sprint.
+- Every assignee and author is kept in :attr:`TicketTable.people
+  <calibrate.tickets.TicketTable.people>` as ``(username, display name)``
+  (``Assignee Username`` paired with ``Assignee``, ``Author Username`` with
+  ``Author``, position by position), so that
+  :func:`calibrate.privacy.pseudonymize` can find their display names in
+  titles; they are not written to any output.
 - GitLab protects formula-like text against spreadsheet injection by
   prefixing it with ``'``: exactly one leading ``'`` followed by ``=``,
   ``+``, ``-``, ``@``, ``;``, a tab or a carriage return is removed from the
@@ -46,6 +52,7 @@ What the reader expects, and why:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -96,9 +103,15 @@ def issue_reference(url: str, issue_id: str = "") -> str:
     return f"{match['path']}#{match['iid']}"
 
 
-def _derive(chunk: CsvExport, config: Config) -> dict[str, object]:
+def _derive(chunk: CsvExport, config: Config,
+            people: set[tuple[str, ...]] | None = None) -> dict[str, object]:
     """GitLab's staging rules: the issue reference, the first assignee, and
-    state, start of work and issue type from the labels."""
+    state, start of work and issue type from the labels. Every assignee and
+    author found is added to ``people``."""
+    if people is not None:
+        for usernames, names in (("Assignee Username", "Assignee"),
+                                 ("Author Username", "Author")):
+            people.update(_named_people(chunk.column(usernames), chunk.column(names)))
     ticket_id = [issue_reference(url, iid) for url, iid in
                  zip(chunk.column("URL"), chunk.column("Issue ID"), strict=True)]
     # The usernames when there are any, else the display names.
@@ -119,6 +132,20 @@ def _derive(chunk: CsvExport, config: Config) -> dict[str, object]:
         "work_started": labels["started"].to_numpy(),
         "_several_assignees": assignees > 1,
     }
+
+
+def _named_people(usernames: pd.Series, names: pd.Series) -> set[tuple[str, ...]]:
+    """``(username, display name)`` of every person in two parallel columns
+    of comma-separated people (``(display name,)`` without a username)."""
+    found: set[tuple[str, ...]] = set()
+    for username_cell, name_cell in set(zip(usernames, names, strict=True)):
+        logins = split_values(username_cell or "")
+        shown = split_values(name_cell or "")
+        if len(logins) == len(shown):
+            found.update(zip(logins, shown, strict=True))
+        else:  # cannot pair them up: each on its own
+            found.update((person,) for person in logins + shown)
+    return found
 
 
 def _people(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -209,7 +236,12 @@ def read_gitlab_csv(path: str | Path, config: Config | None = None,
     >>> read_gitlab_csv("tests/fixtures/gitlab_small.csv").tickets["ticket_id"].iloc[0]
     'ml/models#1'
     """
-    return read_csv_format(GITLAB_CSV, path, config, as_of, progress)
+    people: set[tuple[str, ...]] = set()
+    export_format = dataclasses.replace(
+        GITLAB_CSV, derive=lambda chunk, config: _derive(chunk, config, people))
+    table = read_csv_format(export_format, path, config, as_of, progress)
+    table.people = sorted(people)
+    return table
 
 
 def _scoped_value(label: str) -> str:
