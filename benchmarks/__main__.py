@@ -22,6 +22,7 @@ from pathlib import Path
 from benchmarks import real_data
 from benchmarks._measure import ROOT, memory_method
 from benchmarks.accuracy import run_accuracy
+from benchmarks.backtest import run_backtest
 from benchmarks.machine import machine_info
 from benchmarks.report import write_outputs
 from benchmarks.scaling import run_scaling
@@ -36,7 +37,8 @@ FULL = {
         {"rows": 1_000_000, "engineers": 5_000, "repeats": 3},
     ],
     "mixedlm_timeout": 180.0,
-    "end_to_end": {"rows": 1_000_000, "engineers": 5_000, "timeout": 150.0, "report": True},
+    "end_to_end": {"rows": 1_000_000, "engineers": 5_000, "timeout": 150.0, "report": True,
+                   "backtest": {"rows": 1_000_000, "engineers": 5_000, "timeout": 300.0}},
     "scaling": {
         "rows": [10_000, 30_000, 100_000, 300_000, 1_000_000], "fixed_engineers": 1_000,
         "engineers": [50, 200, 1_000, 5_000, 20_000], "fixed_rows": 100_000,
@@ -56,7 +58,8 @@ FULL = {
 QUICK = {
     "speed": [{"rows": 3_000, "engineers": 30, "repeats": 2}],
     "mixedlm_timeout": 60.0,
-    "end_to_end": {"rows": 3_000, "engineers": 30, "timeout": 120.0, "report": False},
+    "end_to_end": {"rows": 3_000, "engineers": 30, "timeout": 120.0, "report": False,
+                   "backtest": {"rows": 3_000, "engineers": 30, "timeout": 120.0}},
     "scaling": {
         "rows": [2_000, 4_000], "fixed_engineers": 20,
         "engineers": [10, 20], "fixed_rows": 3_000,
@@ -117,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             results["end_to_end"] = run_end_to_end(
                 e2e["rows"], e2e["engineers"], work, timeout=e2e["timeout"],
                 report=e2e["report"], log=log)
+            checks = e2e["backtest"]
+            results["end_to_end"]["backtest"] = run_backtest(
+                checks["rows"], checks["engineers"], work, timeout=checks["timeout"], log=log)
         if "scaling" in sections:
             results["scaling"] = run_scaling(plan["scaling"], work, log=log)
         if "accuracy" in sections:

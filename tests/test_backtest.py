@@ -14,6 +14,7 @@ from calibrate.backtest import (
     _kaplan_meier_quantiles,
     backtest,
     drift,
+    kaplan_meier,
     normal_scores,
     sample_scores,
     tickets_known_at,
@@ -139,6 +140,95 @@ def test_backtest_scores_every_ticket_started_after_the_first_origin():
     np.testing.assert_allclose(ours["log_actual"], np.log(ages), rtol=1e-12)
     survival = stats.norm.sf(np.log(ages), ours["log_mean"], ours["log_sd"])
     np.testing.assert_allclose(ours["log_score"], -np.log(survival), rtol=1e-9)
+
+
+def _reference_backtest(tickets: pd.DataFrame, origins, end_of_data, cap: float) -> dict:
+    """Per origin and model, the forecasts the backtest must make, computed the
+    straightforward way: the export at the origin (``tickets_known_at``),
+    ``Calibrator.fit`` on it for each model, and each engineer's EBS draws
+    from a Kaplan-Meier distribution found by hand. Keys (origin, model);
+    values (ticket ids, log means, log sds, EBS draws)."""
+    out = {}
+    ends = [*origins[1:], tickets["started_at"].max() + pd.Timedelta(seconds=1)]
+    for origin, end in zip(origins, ends, strict=True):
+        train = tickets_known_at(tickets, origin, WorkCalendar())
+        window = tickets[(tickets["started_at"] >= origin) & (tickets["started_at"] < end)]
+        ids = window["ticket_id"].to_numpy()
+        for model, random_effects in (("calibrate", True), ("team only", False)):
+            prediction = Calibrator(random_effects=random_effects).fit(train).result_.predict(
+                window["engineer"].to_numpy(), window["area"].to_numpy(),
+                window["points"].to_numpy(), budget_days=cap)
+            out[origin, model] = (ids, prediction["log_mean"].to_numpy(),
+                                  prediction["log_sd"].to_numpy())
+        ratio = np.log(train["duration_days"] / np.maximum(train["points"], 0.5)).to_numpy()
+        open_ = train["censored"].to_numpy()
+        _, spread = stats.norm.fit(stats.CensoredData(uncensored=ratio[~open_],
+                                                      right=ratio[open_]), floc=0)
+        log_points = np.log(np.maximum(window["points"].to_numpy(), 0.5))
+        out[origin, "1 point = 1 day"] = (ids, log_points, np.full(len(window), spread))
+        levels = (np.arange(200) + 0.5) / 200
+        draws = []
+        for engineer, points in zip(window["engineer"], log_points, strict=True):
+            finished = int(((train["engineer"] == engineer) & ~train["censored"]).sum())
+            mine = (train["engineer"] == engineer).to_numpy() if finished >= 5 else \
+                np.ones(len(train), dtype=bool)
+            values, mass = kaplan_meier(ratio[mine], open_[mine])
+            # The smallest value whose cumulative mass reaches each level.
+            cumulative = np.cumsum(mass)
+            draws.append(points + np.array([values[min(np.argmax(cumulative >= level),
+                                                       len(values) - 1)]
+                                            if (cumulative >= level).any() else values[-1]
+                                            for level in levels]))
+        out[origin, "EBS ratios"] = (ids, None, np.vstack(draws))
+    return out
+
+
+def test_backtest_refits_are_the_fits_of_the_export_at_each_origin():
+    """The backtest codes the table once and refits from arrays; its
+    forecasts must be those of fitting ``Calibrator`` to ``tickets_known_at``
+    (recency weights, a small pooled area, open and abandoned tickets,
+    engineers with too few ratios for their own EBS draws, and engineers
+    first seen after an origin all included)."""
+    tickets = simulate_tickets(2500, 30, seed=8, history_days=320, noise_sd=0.9,
+                               abandoned=0.03).tickets
+    # A small area (pooled with the others) and engineers who only start late.
+    small = tickets.sample(25, random_state=1).index
+    tickets.loc[small, "area"] = "security"
+    late = tickets["started_at"] > tickets["started_at"].quantile(0.9)
+    tickets.loc[late & (tickets.index % 7 == 0), "engineer"] = "newcomer"
+    origins = [tickets["started_at"].quantile(q) for q in (0.55, 0.7, 0.85)]
+    messages = []
+    cap = Calibrator().cap_days
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        result = backtest(tickets, origins=origins, as_of=LATE, progress=messages.append)
+        reference = _reference_backtest(tickets, origins, LATE, cap)
+    assert [m.split(":")[0] for m in messages] == [
+        f"backtest origin {i} of 3 ({o:%Y-%m-%d})" for i, o in enumerate(origins, start=1)]
+    assert f"refitting on {int((tickets['started_at'] < origins[0]).sum()):,} tickets" \
+        in messages[0]
+    predictions = result.predictions
+    for (origin, model), (ids, mean, sd) in reference.items():
+        ours = predictions[(predictions["origin"] == origin) & (predictions["model"] == model)]
+        assert ours["ticket_id"].tolist() == ids.tolist()
+        actual = ours["log_actual"].to_numpy()
+        censored = ours["censored"].to_numpy()
+        if model == "EBS ratios":
+            # sd holds the reference's draws: score them as sample_scores does.
+            expected = sample_scores(actual, sd, cap=cap, censored=censored)
+            columns = ["pit", "inside_50", "inside_80", "inside_90", "crps", "brier"]
+            np.testing.assert_allclose(ours[columns].to_numpy(dtype=float),
+                                       expected[columns].to_numpy(dtype=float),
+                                       rtol=1e-12, atol=1e-12)
+            continue
+        # The fits are the same arithmetic; the 1-point-a-day spread comes from
+        # a different optimiser (scipy's censored fit) in the reference.
+        rtol = 1e-4 if model == "1 point = 1 day" else 1e-10
+        np.testing.assert_allclose(ours["log_mean"], mean, rtol=rtol, atol=1e-12)
+        np.testing.assert_allclose(ours["log_sd"], sd, rtol=rtol)
+        expected = normal_scores(actual, mean, sd, cap=cap, censored=censored)
+        np.testing.assert_allclose(ours["crps"], expected["crps"], rtol=10 * rtol)
+    assert (predictions["engineer"] == "newcomer").any()
 
 
 # -- scoring rules ----------------------------------------------------------------------

@@ -96,7 +96,7 @@ Models compared, all fitted on the same training table:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,9 +105,15 @@ from scipy import optimize, special, stats
 
 from calibrate.durations import WorkCalendar
 from calibrate.errors import CalibrationWarning, InputError
-from calibrate.model import Calibrator
+from calibrate.model import (
+    Calibrator,
+    _pool_areas,
+    area_points_counts_coded,
+    design_from_codes,
+    recency_weights,
+)
 from calibrate.summary import Summary
-from calibrate.tickets import TicketTable
+from calibrate.tickets import TicketTable, validate_tickets
 
 __all__ = [
     "BacktestResult",
@@ -132,8 +138,10 @@ _PIT_SEED = 20260610
 #: Warn when the weights suggest fewer than this share of a window's tickets
 #: can finish within the data (the rest are invisible to every estimate).
 _MIN_OBSERVABLE_SHARE = 0.9
-#: Largest ensemble block scored at once (rows x draws), to bound memory.
+#: Largest ensemble block scored at once (rows x draws), to bound memory:
+#: scoring holds about ten float arrays of a block (32 MB each at this size).
 _BLOCK_CELLS = 2**22
+_NANOSECONDS_PER_DAY = 86_400_000_000_000
 _SCORE_COLUMNS = ("log_actual", "censored", "pit", "inside_50", "inside_80", "inside_90",
                   "crps", "log_score", "brier")
 
@@ -482,13 +490,14 @@ def backtest(
     calendar: WorkCalendar | None = None,
     cap_days: float | None = None,
     as_of: pd.Timestamp | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of calibrate and the baselines.
 
     Parameters
     ----------
     tickets : TicketTable or DataFrame
-        The canonical ticket table.
+        The canonical ticket table (a DataFrame is validated first).
     calibrator : Calibrator, optional
         Settings for the full model (default ``Calibrator()``).
     origins : sequence of Timestamp, optional
@@ -503,10 +512,28 @@ def backtest(
         The end of the data (when open tickets were censored); taken from
         the TicketTable when given one, else the latest time the table
         implies (finish times, start times, and open tickets' start + age).
+    progress : callable, optional
+        Called with one short line as each origin starts, e.g.
+        ``"backtest origin 2 of 4 (2025-03-01): refitting on 512,000
+        tickets, scoring 128,000"``.
 
     Returns
     -------
     BacktestResult
+
+    Raises
+    ------
+    InputError
+        If a DataFrame is not a canonical ticket table, or no origin has
+        enough data.
+
+    Notes
+    -----
+    Each origin's training table is exactly :func:`tickets_known_at`, and
+    each model is fitted to it as ``Calibrator.fit`` would; the table's
+    strings are coded once for all origins, so an origin costs a few array
+    passes over its tickets plus the per-cell fits, and the EBS draws are
+    scored in blocks (memory does not grow with the window).
 
     Examples
     --------
@@ -517,9 +544,14 @@ def backtest(
     ['calibrate', 'team only', '1 point = 1 day', 'EBS ratios']
     """
     table = tickets.tickets if isinstance(tickets, TicketTable) else tickets
+    if not isinstance(tickets, TicketTable):
+        # A reader's table was validated when read; a plain frame is checked
+        # once here (the per-origin fits read arrays, not the table).
+        validate_tickets(table)
     if calendar is None:
         calendar = getattr(tickets, "calendar", None) or WorkCalendar()
     calibrator = calibrator or Calibrator()
+    calibrator._validate_params()
     cap = calibrator.cap_days if cap_days is None else cap_days
     if as_of is None:
         as_of = getattr(tickets, "as_of", None)
@@ -533,22 +565,25 @@ def backtest(
     if not origins:
         raise InputError("The backtest needs at least one origin")
     ends = origins[1:] + [starts.max() + pd.Timedelta(seconds=1)]
+    coded = _CodedTickets.of(table)
 
     predictions, scores = [], []
-    for origin, end in zip(origins, ends, strict=True):
-        train = tickets_known_at(table, origin, calendar)
-        window = table[(table["started_at"] >= origin) & (table["started_at"] < end)]
-        finished_before = int((~train["censored"]).sum())
-        if finished_before < 20 or window.empty:
+    for number, (origin, end) in enumerate(zip(origins, ends, strict=True), start=1):
+        known = coded.known_at(origin, calendar)
+        window = np.flatnonzero((coded.started >= _ns(origin)) & (coded.started < _ns(end)))
+        finished_before = int((~known.censored).sum())
+        if finished_before < 20 or not len(window):
             warnings.warn(f"backtest origin {origin:%Y-%m-%d} skipped: too little data "
                           f"({finished_before} finished before, "
                           f"{len(window)} to score after)", CalibrationWarning, stacklevel=2)
             continue
-        window = window.reset_index(drop=True)
-        censored = window["censored"].to_numpy(dtype=bool)
-        duration = window["duration_days"].to_numpy(dtype=float)
+        if progress is not None:
+            progress(f"backtest origin {number} of {len(origins)} ({origin:%Y-%m-%d}): "
+                     f"refitting on {len(known.rows):,} tickets, scoring {len(window):,}")
+        censored = coded.censored[window]
+        duration = coded.duration[window]
         follow_up = calendar.working_days_between(
-            window["started_at"].to_numpy(), np.full(len(window), end_of_data.to_datetime64()))
+            coded.started[window], np.full(len(window), end_of_data.to_datetime64()))
         # An open ticket's age is its follow-up (as the export counted it).
         follow_up = np.where(censored, duration, np.maximum(follow_up, duration))
         weight = censoring_weights(duration, censored, follow_up)
@@ -559,7 +594,9 @@ def backtest(
                 f"{len(window)} tickets started after it could have finished within the data "
                 f"(longest follow-up {follow_up.max():.1f} working days); the scores describe "
                 "those", CalibrationWarning, stacklevel=2)
-        for model, frame in _predict_all(train, window, calibrator, cap).items():
+        ticket_id = table["ticket_id"].iloc[window].to_numpy()
+        for model, frame in _predict_all(coded, known, window, ticket_id, calibrator,
+                                         cap).items():
             frame = frame.assign(follow_up_days=follow_up, weight=weight,
                                  origin=origin, model=model)
             predictions.append(frame)
@@ -570,6 +607,141 @@ def backtest(
                          hint="The backtest needs a longer history (dozens of tickets "
                               "before and after each origin).")
     return BacktestResult(pd.DataFrame(scores), pd.concat(predictions, ignore_index=True), cap)
+
+
+def _ns(moment) -> np.datetime64:
+    return pd.Timestamp(moment).to_datetime64().astype("datetime64[ns]")
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The tickets an export at an origin holds (:func:`tickets_known_at`), as
+    arrays: positions in the table, durations and flags as re-censored there."""
+
+    rows: np.ndarray
+    duration: np.ndarray
+    censored: np.ndarray
+    finished: np.ndarray
+
+
+@dataclass(frozen=True)
+class _CodedTickets:
+    """The columns the backtest reads, as arrays, engineers and areas coded once.
+
+    Codes index the sorted names, as ``pd.factorize(..., sort=True)`` gives
+    them, so a subset recoded by :func:`_recode` is coded exactly as
+    :func:`~calibrate.model.prepare_design` would code it from its strings.
+    """
+
+    started: np.ndarray
+    finished: np.ndarray
+    created: np.ndarray
+    duration: np.ndarray
+    censored: np.ndarray
+    points: np.ndarray
+    engineer: np.ndarray
+    engineers: np.ndarray
+    area: np.ndarray
+    areas: np.ndarray
+    clock: np.ndarray
+    clocks: pd.Index
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _CodedTickets:
+        engineer, engineers = pd.factorize(table["engineer"], sort=True)
+        area, areas = pd.factorize(table["area"], sort=True)
+        clock, clocks = pd.factorize(table["clock"])
+        return cls(
+            started=table["started_at"].to_numpy(dtype="datetime64[ns]"),
+            finished=table["finished_at"].to_numpy(dtype="datetime64[ns]"),
+            created=table["created_at"].to_numpy(dtype="datetime64[ns]"),
+            duration=table["duration_days"].to_numpy(dtype=float),
+            censored=table["censored"].to_numpy(dtype=bool),
+            points=table["points"].to_numpy(dtype=float),
+            engineer=engineer, engineers=np.asarray(engineers, dtype=object),
+            area=area, areas=np.asarray(areas, dtype=object),
+            clock=clock, clocks=pd.Index(clocks))
+
+    def known_at(self, origin: pd.Timestamp, calendar: WorkCalendar,
+                 minimum_days: float = 1 / 24) -> _Known:
+        """:func:`tickets_known_at`, on the arrays (same rows, same order)."""
+        moment = _ns(origin)
+        rows = np.flatnonzero(self.started < moment)
+        finished = self.finished[rows]
+        later = np.isnat(finished) | (finished > moment)
+        duration = self.duration[rows]
+        so_far = calendar.working_days_between(self.started[rows[later]],
+                                               np.full(int(later.sum()), moment))
+        duration[later] = np.maximum(so_far, minimum_days)
+        finished[later] = np.datetime64("NaT")
+        return _Known(rows, duration, self.censored[rows] | later, finished)
+
+    def training_table(self, known: _Known) -> pd.DataFrame:
+        """The columns of the training table a fitted result reads (its
+        window, clock and points range), without the text columns."""
+        rows = known.rows
+        return pd.DataFrame({
+            "started_at": self.started[rows], "finished_at": known.finished,
+            "created_at": self.created[rows], "censored": known.censored,
+            "points": self.points[rows],
+            "clock": pd.Categorical.from_codes(self.clock[rows], self.clocks)})
+
+    def newest(self, known: _Known) -> np.datetime64:
+        """The newest time of the training table, as ``_recency_weights`` reads it."""
+        candidates = [self.started[known.rows].max()]
+        for values in (self.created[known.rows], known.finished):
+            values = values[~np.isnat(values)]
+            if len(values):
+                candidates.append(values.max())
+        return max(candidates)
+
+
+def _recode(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes of a subset into the names it uses (kept in sorted order)."""
+    used = np.zeros(len(names), dtype=bool)
+    used[codes] = True
+    position = np.cumsum(used) - 1
+    return position[codes], [str(name) for name in names[used]]
+
+
+def _refit(coded: _CodedTickets, known: _Known, calibrator: Calibrator) -> dict:
+    """The calibrate and team-only fits to the export at an origin.
+
+    The same fits as ``Calibrator(...).fit(tickets_known_at(...))``, from
+    the coded arrays: one design serves both (the area pooling and recency
+    weights do not depend on ``random_effects``). Warnings are not raised
+    (boundary and few-ticket warnings are expected on early windows).
+    """
+    rows = known.rows
+    engineer, engineers = _recode(coded.engineer[rows], coded.engineers)
+    area, areas = _recode(coded.area[rows], coded.areas)
+    points = coded.points[rows]
+    params = calibrator.get_params()
+    weight = None
+    if params["half_life_days"] is not None:
+        age_days = (coded.newest(known) - coded.started[rows]) / np.timedelta64(1, "D")
+        weight = recency_weights(age_days, params["half_life_days"])
+    table = coded.training_table(known)
+    fits = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        pooling = _pool_areas(area_points_counts_coded(area, areas, points, known.censored),
+                              calibrator)
+        design = design_from_codes(
+            engineer, engineers, area, areas, points, known.duration, known.censored,
+            slopes=pooling.slopes, slope_groups=pooling.slope_groups,
+            reference_points=params["reference_points"], zero_points=params["zero_points"],
+            weight=weight)
+        for model, random_effects in (("calibrate", True), ("team only", False)):
+            fitted = Calibrator(**{**params, "random_effects": random_effects})
+            fitted._fit_prepared(design, pooling, table, None, points_test=_no_points_test)
+            fits[model] = fitted.result_
+    return fits
+
+
+def _no_points_test() -> None:
+    """The backtest's fits only predict: their points test is never asked for."""
+    return None
 
 
 def _end_of_data(table: pd.DataFrame, calendar: WorkCalendar) -> pd.Timestamp:
@@ -609,52 +781,77 @@ def _weighted_mean(values: pd.Series, weight: np.ndarray) -> float:
     return float(np.dot(weight[use], values[use]) / total) if total > 0 else np.nan
 
 
-def _predict_all(train: pd.DataFrame, test: pd.DataFrame, calibrator: Calibrator,
+def _predict_all(coded: _CodedTickets, known: _Known, window: np.ndarray,
+                 ticket_id: np.ndarray, calibrator: Calibrator,
                  cap: float) -> dict[str, pd.DataFrame]:
-    actual = np.log(test["duration_days"].to_numpy(dtype=float))
-    censored = test["censored"].to_numpy(dtype=bool)
-    points = test["points"].to_numpy(dtype=float)
-    engineers = test["engineer"].to_numpy()
+    """Every model's forecasts of the window's tickets (positions ``window``),
+    fitted on the export ``known`` at the origin, scored."""
+    actual = np.log(coded.duration[window])
+    censored = coded.censored[window]
+    points = coded.points[window]
+    test_engineer = coded.engineer[window]
+    engineers = coded.engineers[test_engineer]
+    areas = coded.areas[coded.area[window]]
     out = {}
-    with warnings.catch_warnings():
-        # Boundary and few-ticket warnings are expected on early, small windows.
-        warnings.simplefilter("ignore", CalibrationWarning)
-        for model, random_effects in (("calibrate", True), ("team only", False)):
-            fitted = Calibrator(**{**calibrator.get_params(), "random_effects": random_effects})
-            prediction = fitted.fit(train).result_.predict(
-                engineers, test["area"].to_numpy(), points, budget_days=cap)
-            mean = prediction["log_mean"].to_numpy(dtype=float)
-            sd = prediction["log_sd"].to_numpy(dtype=float)
-            out[model] = normal_scores(actual, mean, sd, cap=cap, censored=censored).assign(
-                log_mean=mean, log_sd=sd)
-    train_censored = train["censored"].to_numpy(dtype=bool)
-    log_ratio = np.log(train["duration_days"].to_numpy(dtype=float)
-                       / np.maximum(train["points"].to_numpy(dtype=float),
-                                    calibrator.zero_points))
+    for model, result in _refit(coded, known, calibrator).items():
+        prediction = result.predict(engineers, areas, points, budget_days=cap)
+        mean = prediction["log_mean"].to_numpy(dtype=float)
+        sd = prediction["log_sd"].to_numpy(dtype=float)
+        out[model] = normal_scores(actual, mean, sd, cap=cap, censored=censored).assign(
+            log_mean=mean, log_sd=sd)
+    train_censored = known.censored
+    log_ratio = np.log(known.duration / np.maximum(coded.points[known.rows],
+                                                   calibrator.zero_points))
     log_points = np.log(np.maximum(points, calibrator.zero_points))
     spread = _censored_rms(log_ratio, train_censored)
     out["1 point = 1 day"] = normal_scores(
-        actual, log_points, np.full(len(test), spread), cap=cap, censored=censored).assign(
+        actual, log_points, np.full(len(window), spread), cap=cap, censored=censored).assign(
         log_mean=log_points, log_sd=spread)
 
+    # EBS: one row of Kaplan-Meier quantiles per engineer with enough own
+    # ratios (row 0: the team's), each ticket pointing to its row; the
+    # tickets x draws matrix is only ever formed a block at a time.
     probabilities = (np.arange(_EBS_DRAWS) + 0.5) / _EBS_DRAWS
-    train_engineers = train["engineer"].to_numpy()
-    finished_per_engineer = pd.Series(train_engineers[~train_censored]).value_counts()
-    own = np.isin(engineers, finished_per_engineer.index[
-        finished_per_engineer >= _MIN_OWN_RATIOS].to_numpy())
-    pool = np.where(own, engineers, None)
-    ratios = np.empty((len(test), _EBS_DRAWS))
-    team = _kaplan_meier_quantiles(log_ratio, train_censored, probabilities)
-    ratios[~own] = team
-    for engineer in pd.unique(pool[own]):
-        mine = train_engineers == engineer
-        ratios[pool == engineer] = _kaplan_meier_quantiles(
-            log_ratio[mine], train_censored[mine], probabilities)
-    out["EBS ratios"] = sample_scores(actual, log_points[:, None] + ratios, cap=cap,
-                                      censored=censored).assign(log_mean=np.nan, log_sd=np.nan)
-    return {model: frame.assign(ticket_id=test["ticket_id"].to_numpy(),
-                                engineer=engineers, area=test["area"].to_numpy())
+    train_engineer = coded.engineer[known.rows]
+    finished_per_engineer = np.bincount(train_engineer[~train_censored],
+                                        minlength=len(coded.engineers))
+    own = finished_per_engineer[test_engineer] >= _MIN_OWN_RATIOS
+    mine = np.unique(test_engineer[own])
+    quantiles = np.empty((len(mine) + 1, _EBS_DRAWS))
+    quantiles[0] = _kaplan_meier_quantiles(log_ratio, train_censored, probabilities)
+    # An engineer's training rows, in table order, as one slice of a stable sort.
+    order = np.argsort(train_engineer, kind="stable")
+    bounds = np.searchsorted(train_engineer[order], np.stack([mine, mine + 1]))
+    for row, (first, stop) in enumerate(bounds.T, start=1):
+        theirs = order[first:stop]
+        quantiles[row] = _kaplan_meier_quantiles(log_ratio[theirs], train_censored[theirs],
+                                                 probabilities)
+    row_of = np.where(own, np.searchsorted(mine, test_engineer) + 1, 0)
+    out["EBS ratios"] = _ebs_scores(actual, log_points, quantiles, row_of, censored,
+                                    cap).assign(log_mean=np.nan, log_sd=np.nan)
+    return {model: frame.assign(ticket_id=ticket_id, engineer=engineers, area=areas)
             for model, frame in out.items()}
+
+
+def _ebs_scores(actual: np.ndarray, log_points: np.ndarray, quantiles: np.ndarray,
+                row_of: np.ndarray, censored: np.ndarray, cap: float) -> pd.DataFrame:
+    """:func:`sample_scores` of the draws ``log_points[i] + quantiles[row_of[i]]``,
+    formed and scored a block of tickets at a time."""
+    count = len(actual)
+    uniform = _pit_uniforms(count)
+    out = {name: np.full(count, np.nan) for name in _SCORE_COLUMNS}
+    block = max(1, _BLOCK_CELLS // quantiles.shape[1])
+    for first in range(0, count, block):
+        part = slice(first, first + block)
+        # Each quantile row is nondecreasing, and adding a number keeps it so
+        # (rounding is monotone): the draws come sorted, as sample_scores
+        # would sort them.
+        draws = log_points[part, None] + quantiles[row_of[part]]
+        for name, values in _ensemble_scores(actual[part], draws, censored[part],
+                                             uniform[part], cap).items():
+            out[name][part] = values
+    out["log_actual"], out["censored"] = actual, censored
+    return pd.DataFrame({name: out[name] for name in _SCORE_COLUMNS})
 
 
 def _censored_rms(log_ratio: np.ndarray, censored: np.ndarray) -> float:
@@ -719,12 +916,14 @@ class DriftResult:
 
 
 def drift(tickets: TicketTable | pd.DataFrame, *, windows: int = 4,
-          calibrator: Calibrator | None = None) -> DriftResult:
+          calibrator: Calibrator | None = None,
+          progress: Callable[[str], None] | None = None) -> DriftResult:
     """Fit the model separately in successive windows of start time.
 
     Windows hold equal numbers of tickets. A ramp-up (an engineer getting
     faster) shows as a falling multiplier. Windows too small to fit are
-    skipped with a warning.
+    skipped with a warning. ``progress``, if given, is called with one short
+    line as each window's fit starts.
 
     Examples
     --------
@@ -736,10 +935,14 @@ def drift(tickets: TicketTable | pd.DataFrame, *, windows: int = 4,
     """
     table = tickets.tickets if isinstance(tickets, TicketTable) else tickets
     calibrator = calibrator or Calibrator()
-    order = table.sort_values("started_at", kind="stable")
+    # Positions in start order: each window copies its own rows only (not a
+    # sorted copy of the whole table).
+    order = np.argsort(table["started_at"].to_numpy(), kind="stable")
     frames = []
-    for number, chunk in enumerate(np.array_split(np.arange(len(order)), windows), start=1):
-        part = order.iloc[chunk]
+    for number, chunk in enumerate(np.array_split(order, windows), start=1):
+        part = table.iloc[chunk]
+        if progress is not None:
+            progress(f"drift window {number} of {windows}: fitting {len(part):,} tickets")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CalibrationWarning)

@@ -66,7 +66,8 @@ from calibrate._mixed import CellSums, MixedFit, aggregate, fit_mixed
 from calibrate.errors import CalibrationWarning, InputError
 from calibrate.tickets import TicketTable, validate_tickets
 
-__all__ = ["ASSUMED_ENGINEER_SD", "Calibrator", "Design", "prepare_design"]
+__all__ = ["ASSUMED_ENGINEER_SD", "Calibrator", "Design", "design_from_codes",
+           "prepare_design"]
 
 #: Log-scale spread between engineers assumed for predicting an engineer
 #: never seen when the history cannot estimate it (a single engineer): the
@@ -159,11 +160,37 @@ def prepare_design(tickets: pd.DataFrame, *, slopes: str = "area",
     """
     engineer_codes, engineers = pd.factorize(tickets["engineer"], sort=True)
     area_codes, areas = pd.factorize(tickets["area"], sort=True)
+    return design_from_codes(
+        engineer_codes, [str(e) for e in engineers], area_codes, [str(a) for a in areas],
+        tickets["points"].to_numpy(dtype=float), tickets["duration_days"].to_numpy(dtype=float),
+        tickets["censored"].to_numpy(dtype=bool), slopes=slopes,
+        reference_points=reference_points, zero_points=zero_points,
+        points_as_category=points_as_category, slope_groups=slope_groups, weight=weight)
+
+
+def design_from_codes(engineer_codes: np.ndarray, engineers: list[str], area_codes: np.ndarray,
+                      areas: list[str], points: np.ndarray, duration_days: np.ndarray,
+                      censored: np.ndarray, *, slopes: str = "area",
+                      reference_points: float = 3.0, zero_points: float = 0.5,
+                      points_as_category: bool = False,
+                      slope_groups: dict[str, str] | None = None,
+                      weight: np.ndarray | None = None) -> Design:
+    """Model arrays from tickets already coded by engineer and area (no fitting).
+
+    :func:`prepare_design` without reading the table: ``engineer_codes`` and
+    ``area_codes`` index ``engineers`` and ``areas``, which must be sorted and
+    each used by some ticket (as ``pd.factorize(..., sort=True)`` gives them),
+    so that the design is the one :func:`prepare_design` builds from the same
+    tickets. Callers that refit many subsets of one table (the backtest)
+    code the strings once and call this per subset.
+    """
+    engineer_codes = np.asarray(engineer_codes)
+    area_codes = np.asarray(area_codes)
     n_areas = len(areas)
     cell_keys = engineer_codes.astype(np.int64) * n_areas + area_codes
     cell_codes, cell_values = pd.factorize(cell_keys, sort=True)
     cell_engineer, cell_area = np.divmod(np.asarray(cell_values), n_areas)
-    points = tickets["points"].to_numpy(dtype=float)
+    points = np.asarray(points, dtype=float)
     points_codes, points_values = pd.factorize(points, sort=True)
     points_values = np.asarray(points_values, dtype=float)
     n_points = len(points_values)
@@ -204,18 +231,18 @@ def prepare_design(tickets: pd.DataFrame, *, slopes: str = "area",
         patterns[np.arange(len(pattern_area)), slope_index[pattern_area]] = covariate
         names = [f"intercept[{a}]" for a in areas]
         names += [f"elasticity[{name}]" if name else "elasticity" for name in unique_names]
-    log_duration = np.log(tickets["duration_days"].to_numpy(dtype=float))
+    log_duration = np.log(np.asarray(duration_days, dtype=float))
     if slopes == "assumed" and not points_as_category:
         log_duration = log_duration - offset
     return Design(
         log_duration=log_duration,
-        censored=tickets["censored"].to_numpy(dtype=bool),
+        censored=np.asarray(censored, dtype=bool),
         engineer=engineer_codes,
         area=area_codes,
         cell=cell_codes,
         pattern=pattern,
-        engineers=[str(e) for e in engineers],
-        areas=[str(a) for a in areas],
+        engineers=list(engineers),
+        areas=list(areas),
         cell_engineer=cell_engineer,
         cell_area=cell_area,
         patterns=patterns,
@@ -495,8 +522,6 @@ class Calibrator(BaseEstimator):
             If the table is not canonical, or holds too little to fit
             (fewer than 10 finished tickets).
         """
-        from calibrate.results import CalibrationResult
-
         self._validate_params()
         table = tickets.tickets if isinstance(tickets, TicketTable) else tickets
         calendar = tickets.calendar if isinstance(tickets, TicketTable) else None
@@ -509,19 +534,34 @@ class Calibrator(BaseEstimator):
                                 reference_points=self.reference_points,
                                 zero_points=self.zero_points,
                                 weight=_recency_weights(table, self.half_life_days))
-        design_fit, identification = self._fit_identified(design, table, pooling.noise_group)
-        fit = design_fit.fit
-        if not design_fit.converged:
-            warnings.warn(f"the censoring EM did not converge in {design_fit.iterations} "
-                          "iterations", CalibrationWarning, stacklevel=2)
-        if not fit.converged:
-            warnings.warn(f"the variance optimiser reported no convergence: {fit.message}",
-                          CalibrationWarning, stacklevel=2)
         params = self.get_params()
 
         def points_test() -> dict | None:
             return _points_test(table, design, pooling, Calibrator(**params))
 
+        return self._fit_prepared(design, pooling, table, calendar, points_test)
+
+    def _fit_prepared(self, design: Design, pooling: _AreaPooling, table: pd.DataFrame,
+                      calendar, points_test) -> Calibrator:
+        """:meth:`fit` from the design onwards: the fit and the result.
+
+        ``table`` is read by the result only for the fitted window, the
+        clock, the points range and the open tickets' list (``aging_work``);
+        ``points_test`` computes the result's points test when asked. The
+        backtest refits many cuts of one table through here, from designs it
+        builds without the pandas work of :meth:`fit` (:func:`design_from_codes`).
+        """
+        from calibrate.results import CalibrationResult
+
+        design_fit, identification = self._fit_identified(design, pooling.noise_group)
+        fit = design_fit.fit
+        if not design_fit.converged:
+            warnings.warn(f"the censoring EM did not converge in {design_fit.iterations} "
+                          "iterations", CalibrationWarning, stacklevel=3)
+        if not fit.converged:
+            warnings.warn(f"the variance optimiser reported no convergence: {fit.message}",
+                          CalibrationWarning, stacklevel=3)
+        params = self.get_params()
         self.engineers_ = design.engineers
         self.areas_ = design.areas
         self.n_tickets_ = len(table)
@@ -534,7 +574,7 @@ class Calibrator(BaseEstimator):
             pooled_areas=pooling.pooled_areas)
         return self
 
-    def _fit_identified(self, design: Design, table: pd.DataFrame,
+    def _fit_identified(self, design: Design,
                         noise_group: np.ndarray) -> tuple[DesignFit, dict]:
         """Fit, holding at zero the variance components the data cannot determine.
 
@@ -548,12 +588,13 @@ class Calibrator(BaseEstimator):
             state = {"engineer_sd": "not fitted", "engineer_area_sd": "not fitted",
                      "split": "not fitted"}
             return fit_design(design, free=(), **settings), state
-        engineers = table.loc[~table["censored"], "engineer"].nunique()
+        # Engineers with finished tickets (codes stand one-to-one for names).
+        engineers = len(np.unique(design.engineer[~design.censored]))
         if engineers < 2:
             warnings.warn(
                 "a single engineer has finished tickets: the spread between engineers cannot "
                 "be estimated (not identified); predictions for anyone else ASSUME a spread of "
-                f"{ASSUMED_ENGINEER_SD:g} on the log scale", CalibrationWarning, stacklevel=3)
+                f"{ASSUMED_ENGINEER_SD:g} on the log scale", CalibrationWarning, stacklevel=4)
             state = {"engineer_sd": "not identified", "engineer_area_sd": "not identified",
                      "split": "not identified"}
             return fit_design(design, free=(), **settings), state
@@ -576,7 +617,7 @@ class Calibrator(BaseEstimator):
                         "(no engineer has enough tickets in more than one area): only their "
                         "sum is estimated, as engineer x area effects; an engineer's "
                         "multiplier is read over their own ticket mix, and their speed is not "
-                        "assumed to carry to other areas", CalibrationWarning, stacklevel=3)
+                        "assumed to carry to other areas", CalibrationWarning, stacklevel=4)
                 design_fit = fit_design(design, free=("cell",), **settings)
                 fit = design_fit.fit
             elif statistic < _SPLIT_LR_THRESHOLD:
@@ -585,7 +626,7 @@ class Calibrator(BaseEstimator):
                     f"(likelihood-ratio {statistic:.2f} between putting all the variation on "
                     "one or the other): read an engineer's multiplier over their own ticket "
                     "mix, and expect wide intervals in areas they have not worked in",
-                    CalibrationWarning, stacklevel=3)
+                    CalibrationWarning, stacklevel=4)
                 state["split"] = "poorly determined"
         for key, name, value in (("engineer_sd", "engineer", fit.engineer_sd),
                                  ("engineer_area_sd", "engineer x area", fit.engineer_area_sd)):
@@ -593,7 +634,7 @@ class Calibrator(BaseEstimator):
                 warnings.warn(
                     f"the {name} variance is estimated at zero (a boundary): the data show no "
                     f"{name} differences beyond ticket noise, so those multipliers are all 1",
-                    CalibrationWarning, stacklevel=3)
+                    CalibrationWarning, stacklevel=4)
         return design_fit, state
 
     def predict(self, engineer, area, points, budget_days: float | None = None) -> pd.DataFrame:
@@ -616,26 +657,69 @@ class _AreaPooling:
     pooled_areas: list[str]
 
 
+def area_points_counts(area, points, censored) -> pd.DataFrame:
+    """Finished and all tickets per (area, points value): all that the pooling
+    of small areas (:func:`_pool_small_areas`) reads of a table.
+
+    Parameters
+    ----------
+    area : array of str
+    points : array of float
+    censored : array of bool
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``area`` (str) and ``points``, sorted; columns
+        ``finished`` and ``total`` (int).
+    """
+    codes, areas = pd.factorize(pd.Series(area).astype(str), sort=True)
+    return area_points_counts_coded(codes, [str(a) for a in areas], points, censored)
+
+
+def area_points_counts_coded(area_codes: np.ndarray, areas: list[str], points,
+                             censored) -> pd.DataFrame:
+    """:func:`area_points_counts` of tickets coded by area (``areas`` sorted)."""
+    values, points_codes = np.unique(np.asarray(points, dtype=float), return_inverse=True)
+    key = np.asarray(area_codes, dtype=np.int64) * len(values) + points_codes
+    size = len(areas) * len(values)
+    total = np.bincount(key, minlength=size)
+    finished = np.bincount(key[~np.asarray(censored, dtype=bool)], minlength=size)
+    present = np.flatnonzero(total)
+    index = pd.MultiIndex.from_arrays(
+        [np.asarray(areas, dtype=object)[present // len(values)], values[present % len(values)]],
+        names=["area", "points"])
+    return pd.DataFrame({"finished": finished[present], "total": total[present]}, index=index)
+
+
 def _pool_small_areas(table: pd.DataFrame, calibrator: Calibrator) -> _AreaPooling:
+    """Share the noise sd and elasticity of areas too small to estimate their own
+    (see :func:`_pool_areas`)."""
+    return _pool_areas(area_points_counts(table["area"], table["points"], table["censored"]),
+                       calibrator)
+
+
+def _pool_areas(area_points: pd.DataFrame, calibrator: Calibrator) -> _AreaPooling:
     """Share the noise sd and elasticity of areas too small to estimate their own.
 
     An area with fewer than ``min_area_tickets`` finished tickets (for the
     elasticity: or a single points value) is pooled with the other small
     areas; if the pooled group itself is below the minimum, every area
-    shares one value. A warning names the areas.
+    shares one value. A warning names the areas. ``area_points`` is
+    :func:`area_points_counts` of the table: the decision needs counts only.
     """
     minimum = calibrator.min_area_tickets
-    areas = sorted(str(a) for a in table["area"].unique())
-    finished = table.loc[~table["censored"]]
-    counts = finished["area"].astype(str).value_counts().reindex(areas, fill_value=0)
-    levels = table.groupby(table["area"].astype(str))["points"].nunique().reindex(
-        areas, fill_value=0)
+    area_of = area_points.index.get_level_values("area")
+    points_of = area_points.index.get_level_values("points")
+    areas = sorted(str(a) for a in area_of.unique())
+    counts = area_points["finished"].groupby(area_of).sum().reindex(areas, fill_value=0)
+    levels = pd.Series(1, index=area_of).groupby(area_of).sum().reindex(areas, fill_value=0)
     small = [a for a in areas if counts[a] < minimum]
 
     def pooled_is_enough(members: list[str], needs_levels: bool) -> bool:
-        rows = table["area"].astype(str).isin(members)
-        enough = int((rows & ~table["censored"]).sum()) >= minimum
-        return enough and (not needs_levels or table.loc[rows, "points"].nunique() >= 2)
+        rows = area_of.isin(members)
+        enough = int(area_points.loc[rows, "finished"].sum()) >= minimum
+        return enough and (not needs_levels or points_of[rows].nunique() >= 2)
 
     # Pooled small areas that are still too few together join the largest
     # area: the team's most common kind of work stands in for "the team".
@@ -652,11 +736,11 @@ def _pool_small_areas(table: pd.DataFrame, calibrator: Calibrator) -> _AreaPooli
     noise_partner = (None if not noise_small or pooled_is_enough(small, needs_levels=False)
                      else largest)
     slope_partner = None
-    if table["points"].nunique() < 2:
+    if points_of.nunique() < 2:
         warnings.warn(
-            f"every ticket has {table['points'].iloc[0]:g} points, so how durations grow "
+            f"every ticket has {points_of[0]:g} points, so how durations grow "
             "with points cannot be estimated; predictions for other sizes ASSUME "
-            "proportional growth (elasticity 1)", CalibrationWarning, stacklevel=3)
+            "proportional growth (elasticity 1)", CalibrationWarning, stacklevel=4)
         slopes, groups = "assumed", None
         slope_small: list[str] = []
     elif calibrator.slopes == "shared":
@@ -682,7 +766,7 @@ def _pool_small_areas(table: pd.DataFrame, calibrator: Calibrator) -> _AreaPooli
             "single points value): their noise sd and elasticity are not estimated on their "
             "own but shared with " + (f"the largest area ({', '.join(sorted(partners))})"
                                       if partners else "each other"),
-            CalibrationWarning, stacklevel=3)
+            CalibrationWarning, stacklevel=4)
     return _AreaPooling(slopes, groups, noise_group, pooled)
 
 
@@ -700,6 +784,11 @@ def _recency_weights(table: pd.DataFrame, half_life_days: float | None) -> np.nd
     newest = max(table[column].max() for column in ("created_at", "started_at", "finished_at")
                  if table[column].notna().any())
     age_days = ((newest - table["started_at"]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    return recency_weights(age_days, half_life_days)
+
+
+def recency_weights(age_days: np.ndarray, half_life_days: float) -> np.ndarray:
+    """0.5 ** (age / half-life), a negative age counted as 0 (see :func:`_recency_weights`)."""
     return 0.5 ** (np.maximum(age_days, 0.0) / half_life_days)
 
 
