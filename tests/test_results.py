@@ -148,3 +148,27 @@ def test_summary_uses_the_configured_reference_points_and_cap():
     assert "3-point" not in str(result.summary()) and "3_points" not in str(result.summary())
     # Cycle time: the team's cap, whatever lead cap is set.
     assert result.with_lead_cap(20).multipliers.verdict_cap == 5
+
+
+def test_an_unseen_engineer_is_drawn_from_the_estimated_spread_when_only_the_split_is_unknown():
+    # Every engineer works in one area: engineer and engineer x area effects
+    # cannot be told apart, so their sum is estimated as engineer x area. A new
+    # person is drawn from that estimated spread, not from the assumed one.
+    import pandas as pd
+
+    simulated = simulate_tickets(1200, 12, seed=0, engineer_sd=0.5, engineer_area_sd=0.0,
+                                 areas=("research", "data"), history_days=600)
+    tickets = simulated.tickets
+    number = tickets["engineer"].str[-2:].astype(int)
+    tickets["area"] = pd.array(np.where(number % 2 == 0, "research", "data"), dtype="string")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        fitted = Calibrator().fit(tickets).result_
+    components = fitted.variance_components
+    assert components["identification"]["split"] == "not identified"
+    estimated = np.hypot(components["engineer_sd"], components["engineer_area_sd"])
+    assert estimated > 0.3  # the true spread is 0.5; the assumed one 0.3
+    model = fitted.multipliers.model
+    np.testing.assert_allclose(model["unseen_engineer_sd"], estimated, rtol=1e-12)
+    population = fitted.multipliers.records.query("scope == 'population'")
+    np.testing.assert_allclose(population["log_sd"], estimated, rtol=1e-12)

@@ -30,6 +30,11 @@ Notes for planners
   x1.2 at a noise sd of 0.6, x3.1 at 1.5 (typical of lead time) — and
   understates every total. The fallbacks (an engineer new to the area or
   never seen, an unseen area) are in the Notes of :meth:`Multipliers.predict`.
+- **What the history cannot vouch for.** Each prediction's ``note`` flags an
+  engineer or area the history never saw (with the closest name it did see:
+  usually a misspelling), an unassigned row, and points outside
+  ``model.points_range`` (the fitted line extrapolated). The README's
+  "Predictions for planners" gives the whole computation to reimplement it.
 - A record's ``median`` multiplier scales the team's typical (median)
   duration for the same points and area.
 - **Which clock.** ``model["clock"]`` says what every duration measures:
@@ -88,7 +93,7 @@ from calibrate.prediction import predict_durations
 
 __all__ = ["SCHEMA_VERSION", "Multipliers", "load_multipliers", "write_multipliers"]
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 #: Columns of the multiplier records, in order.
 RECORD_COLUMNS = [
@@ -116,8 +121,13 @@ class Multipliers:
         ``reference_points``, ``zero_points``, ``engineer_sd``, ``engineer_area_sd``,
         ``cap_days``, ``confidence``, ``noise``, ``slopes``, ``method``,
         ``clock`` (what the durations measure: ``cycle``, ``lead`` or
-        ``mixed``) and ``lead_cap_days`` (the cap lead time is judged
-        against, or None; see :meth:`with_lead_cap`).
+        ``mixed``), ``lead_cap_days`` (the cap lead time is judged
+        against, or None; see :meth:`with_lead_cap`), ``points_range``
+        (the smallest and largest points of the finished tickets fitted,
+        since schema 2.1; see :attr:`points_range`) and, when known,
+        ``points_scale`` (sizes such as ``m`` to points; see
+        :meth:`with_points_scale`). Every field is described in the JSON
+        Schema.
     window : dict
         ``first_start``, ``last_finish``, ``as_of`` of the fitted tickets.
     calendar : dict or None
@@ -146,29 +156,51 @@ class Multipliers:
     schema_version: str = SCHEMA_VERSION
 
     # -- prediction -------------------------------------------------------
-    def predict(self, engineer, area, points, budget_days: float | None = None) -> pd.DataFrame:
+    def predict(self, engineer, area, points, budget_days: float | None = None,
+                points_scale: dict[str, float] | None = None) -> pd.DataFrame:
         """Predictive distribution of working days for tickets.
 
         Parameters
         ----------
         engineer, area : str or array-like of str
-        points : float or array-like
-            Broadcast against each other.
+            An empty or missing engineer is predicted as one never seen, an
+            empty or missing area as one never seen (each noted).
+        points : float, str or array-like
+            Points, or sizes of the points scale such as ``"M"``
+            (case-insensitive). Broadcast against each other.
         budget_days : float, optional
-            Budget for ``p_over_budget``; defaults to the model's cap.
+            Budget in working days for ``p_over_budget``; default
+            :attr:`verdict_cap` (``cap_days`` for cycle time, the lead-time
+            cap for lead time; without one, ``budget_days`` and
+            ``p_over_budget`` are NaN).
+        points_scale : dict, optional
+            More sizes (e.g. a config's ``points_scale``) besides the file's
+            :attr:`points_scale`; a size both give must mean the same points.
 
         Returns
         -------
         DataFrame
-            Per ticket: ``basis`` (what the prediction rests on:
-            ``engineer x area``, ``engineer`` — a known engineer in an area
-            they have no tickets in —, or ``unseen engineer``; ``, unseen
-            area`` is appended when the area is unknown), ``log_mean``,
+            Per ticket, in full precision (``calibrate predict`` rounds for
+            people; see :func:`calibrate.prediction.round_for_planners`):
+            ``engineer``, ``area``, ``points`` (a size read through the
+            scale), ``basis`` (what the prediction rests on: ``engineer x
+            area``, ``engineer`` — a known engineer in an area they have no
+            tickets in —, or ``unseen engineer``; ``, unseen area`` is
+            appended when the area is unknown), ``note`` (``""``, or what
+            the history cannot vouch for: an engineer or area it never saw,
+            with the closest name it did see, an unassigned row, points
+            outside :attr:`points_range`; see
+            :func:`calibrate.prediction.prediction_notes`), ``log_mean``,
             ``log_sd``, ``mean_days``, ``p10_days``, ``p50_days``,
-            ``p80_days``, ``p90_days``, ``p_over_budget`` (probability of
-            taking longer than the budget) and ``p_over_points`` (longer than
-            one working day per point), and ``clock`` (what the days measure:
-            see :attr:`clock`).
+            ``p80_days``, ``p90_days``, ``budget_days`` and
+            ``p_over_budget`` (probability of taking longer than the
+            budget), ``p_over_points`` (longer than one working day per
+            point), and ``clock`` (what the days measure: see :attr:`clock`).
+
+        Raises
+        ------
+        InputError
+            If points are not numbers >= 0 or sizes of the scale (listed).
 
         Notes
         -----
@@ -188,11 +220,73 @@ class Multipliers:
         (``engineer_sd^2 + engineer_area_sd^2``, or an assumed value when the history
         cannot estimate it). An unseen area gets the ticket-weighted average
         of the areas' parameters, with the between-area variance of the
-        intercepts added.
+        intercepts added (:func:`calibrate.prediction.unseen_area_parameters`).
+        The README's "Predictions for planners" has the whole computation,
+        with a worked example.
+
+        Points beyond the history's range are predicted by extending the
+        fitted line (and flagged): the lognormal numbers stay honest about
+        the model's uncertainty there — the fixed effects' variance grows
+        with log(points / reference)^2 — but not about whether the line
+        still holds.
+
+        Examples
+        --------
+        >>> from calibrate import Calibrator, read_export
+        >>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+        >>> m = Calibrator().fit(read_export(SAMPLE, config=CONFIG)).result_.multipliers
+        >>> p = m.predict(["Priya Raman", "Priya Ramen"], "research", ["M", 13],
+        ...               points_scale={"m": 3})
+        >>> p[["points", "basis", "note"]].values.tolist()   # doctest: +NORMALIZE_WHITESPACE
+        [[3.0, 'engineer x area', ''],
+         [13.0, 'unseen engineer', "engineer not in the history (closest: 'Priya Raman');
+          points 13 beyond the history's largest (8): the prediction extrapolates"]]
         """
-        result = predict_durations(self, engineer, area, points, budget_days=budget_days)
+        result = predict_durations(self, engineer, area, points, budget_days=budget_days,
+                                   points_scale=points_scale)
         result["clock"] = self.clock  # what the days measure: work (cycle) or lead time
         return result
+
+    # -- points -------------------------------------------------------------
+    @property
+    def points_range(self) -> tuple[float, float] | None:
+        """The smallest and largest points of the finished tickets the model
+        was fitted on; None for files from before schema 2.1. Predictions
+        outside it extrapolate the fitted line (and are noted)."""
+        value = self.model.get("points_range")
+        return None if not value else (float(value[0]), float(value[1]))
+
+    @property
+    def points_scale(self) -> dict[str, float]:
+        """Sizes (lower case) and the points they stand for, as the history
+        was read with (``model.points_scale``); empty when not recorded."""
+        return {str(size).strip().lower(): float(points)
+                for size, points in (self.model.get("points_scale") or {}).items()}
+
+    def with_points_scale(self, points_scale: dict[str, float] | None) -> Multipliers:
+        """The same multipliers recording the points scale the history was
+        read with (a config's ``points_scale``: ``{"s": 2, "m": 3}``), so
+        that :meth:`predict` and ``calibrate predict`` accept those sizes.
+        Written to the file as ``model.points_scale``; None or empty removes it.
+
+        Examples
+        --------
+        >>> from calibrate import Calibrator, read_export
+        >>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+        >>> m = Calibrator().fit(read_export(SAMPLE, config=CONFIG)).result_.multipliers
+        >>> m.with_points_scale({"S": 2, "M": 3}).points_scale
+        {'s': 2.0, 'm': 3.0}
+        """
+        model = {k: v for k, v in self.model.items() if k != "points_scale"}
+        scale = {str(size).strip().lower(): float(points)
+                 for size, points in (points_scale or {}).items()}
+        bad = [Problem("a size's points must be a number >= 0", column=size, value=points)
+               for size, points in scale.items() if not (math.isfinite(points) and points >= 0)]
+        if bad:
+            raise InputError("invalid points scale", bad)
+        if scale:
+            model["points_scale"] = scale
+        return replace(self, model=model)
 
     # -- the clock --------------------------------------------------------
     @property
@@ -357,7 +451,8 @@ def load_multipliers(path: str | Path) -> Multipliers:
 
 def _upgrade_from_1(document: dict) -> dict:
     """A 1.x document in the 2.0 shape: 2.0 names the engineer x area sd
-    ``engineer_area_sd`` (1.x: ``cell_sd``); nothing else changed."""
+    ``engineer_area_sd`` (1.x: ``cell_sd``); nothing else changed. (2.1 only
+    added optional fields: ``model.points_range`` and ``model.points_scale``.)"""
     document = json.loads(json.dumps(document))  # a deep copy
     model = document.get("model")
     if isinstance(model, dict) and "cell_sd" in model:
@@ -365,7 +460,7 @@ def _upgrade_from_1(document: dict) -> dict:
         identification = model.get("identification")
         if isinstance(identification, dict) and "cell_sd" in identification:
             identification["engineer_area_sd"] = identification.pop("cell_sd")
-    document["schema_version"] = SCHEMA_VERSION
+    document["schema_version"] = "2.0"
     return document
 
 

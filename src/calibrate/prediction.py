@@ -3,9 +3,9 @@
 One computation, used by :meth:`CalibrationResult.predict
 <calibrate.results.CalibrationResult.predict>`, :meth:`Multipliers.predict
 <calibrate.export.Multipliers.predict>` (so a multipliers file read back
-predicts exactly as the fit it came from) and, through them, the backtest.
-It needs only what the multipliers file holds: the per-area parameters, the
-records and the model section.
+predicts exactly as the fit it came from), ``calibrate predict`` and, through
+them, the backtest. It needs only what the multipliers file holds: the
+per-area parameters, the records and the model section.
 
 For a ticket of ``points`` in area a, worked by an engineer with record r::
 
@@ -17,11 +17,20 @@ For a ticket of ``points`` in area a, worked by an engineer with record r::
           - 2 (r.fixed_cross_intercept + x r.fixed_cross_elasticity)
 
 The last line is the covariance between the estimated fixed effects and the
-record's effect (Henderson), which makes the variance exact.
+record's effect (Henderson), which makes the variance exact. The README's
+"Predictions for planners" spells out the fallbacks (an engineer new to the
+area, an engineer never seen, an area never seen) for reimplementation.
+
+Every prediction carries a ``note``: what about the row the history cannot
+vouch for (an engineer or area it never saw — with the closest name it did
+see, since a misspelling is the usual cause —, an unassigned row, points
+outside the range the model was fitted on). :func:`note_counts` tallies
+them for a summary.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 
 import numpy as np
@@ -30,9 +39,31 @@ from scipy import stats
 
 from calibrate.errors import InputError, Problem
 
-__all__ = ["multiplier_summary", "predict_durations", "unseen_area_parameters"]
+__all__ = ["NOTE_KINDS", "PLANNER_COLUMNS", "merged_points_scale", "multiplier_summary",
+           "note_counts", "predict_backlog", "predict_durations", "prediction_notes",
+           "round_for_planners", "unseen_area_parameters"]
 
 _Z90 = stats.norm.ppf(0.9)
+
+#: The kinds of note a prediction can carry, each with the pattern its
+#: text starts with (a note joins several with ``"; "``).
+NOTE_KINDS: dict[str, str] = {
+    "no engineer (unassigned)": r"no engineer \(unassigned\)",
+    "engineer not in the history": r"engineer not in the history",
+    "no area": r"no area",
+    "area not in the history": r"area not in the history",
+    "points beyond the history's largest": r"points \S+ beyond the history's largest",
+    "points below the history's smallest": r"points \S+ below the history's smallest",
+}
+
+#: The columns ``calibrate predict`` appends to a backlog's own columns, in
+#: order (``budget_days`` and ``p_over_budget`` only when there is a budget).
+PLANNER_COLUMNS = ("source_row", "problem", "note", "basis", "points_used", "p10_days",
+                   "p50_days", "p80_days", "p90_days", "mean_days", "budget_days",
+                   "p_over_budget", "clock")
+
+_DAY_COLUMNS = ("mean_days", "p10_days", "p50_days", "p80_days", "p90_days")
+_PROBABILITY_COLUMNS = ("p_over_budget", "p_over_points")
 
 
 def multiplier_summary(log_mean, log_sd) -> dict[str, np.ndarray]:
@@ -47,16 +78,23 @@ def multiplier_summary(log_mean, log_sd) -> dict[str, np.ndarray]:
     }
 
 
-def predict_durations(multipliers, engineer, area, points,
-                      budget_days: float | None = None) -> pd.DataFrame:
-    """Predictive distribution of working days for tickets.
+def predict_durations(multipliers, engineer, area, points, budget_days: float | None = None,
+                      points_scale: dict[str, float] | None = None) -> pd.DataFrame:
+    """Predictive distribution of working days for tickets, in full precision.
 
     See :meth:`calibrate.export.Multipliers.predict` for the parameters, the
     columns returned and the fallbacks.
     """
-    frame = _ticket_frame(engineer, area, points)
+    scale = merged_points_scale(multipliers.points_scale, points_scale)
+    frame = _ticket_frame(engineer, area, points, scale)
     model = multipliers.model
-    budget = model["cap_days"] if budget_days is None else float(budget_days)
+    if budget_days is None:
+        budget = multipliers.verdict_cap
+    else:
+        budget = float(budget_days)
+        if not budget > 0:
+            raise InputError(f"budget_days must be a number of working days > 0, "
+                             f"not {budget_days!r}")
     points = frame["points"].to_numpy()
     covariate = np.log(np.where(points > 0, points, model["zero_points"])
                        / model["reference_points"])
@@ -73,21 +111,261 @@ def predict_durations(multipliers, engineer, area, points,
     fixed_var = fixed_var - 2 * np.where(effect["has_record"] & known_area, effect["cross"], 0.0)
     log_sd = np.sqrt(params["noise_sd"].to_numpy() ** 2 + effect["variance"] + fixed_var)
     per_point = np.where(points > 0, points, model["zero_points"])
-    return frame.assign(basis=basis, **_lognormal_columns(log_mean, log_sd, budget, per_point))
+    note = prediction_notes(multipliers, frame["engineer"], frame["area"], points)
+    return frame.assign(basis=basis, note=note,
+                        **_lognormal_columns(log_mean, log_sd, budget, per_point))
 
 
-def _ticket_frame(engineer, area, points) -> pd.DataFrame:
-    engineers, areas, points = np.broadcast_arrays(
+def prediction_notes(multipliers, engineer, area, points) -> pd.Series:
+    """What the history cannot vouch for, per ticket: ``""`` or flags joined by ``"; "``.
+
+    Flags (their kinds are :data:`NOTE_KINDS`): ``no engineer (unassigned)``;
+    ``engineer not in the history (closest: 'NAME')`` — predicted as an
+    engineer never seen; the closest known name (:mod:`difflib`, ignoring
+    case) is given when there is one, since a misspelling is the common
+    cause —; ``no area`` and ``area not in the history (closest: 'AREA')``
+    — predicted with the unseen-area parameters —; ``points P beyond the
+    history's largest (MAX): the prediction extrapolates`` and ``points P
+    below the history's smallest (MIN): ...`` against ``model.points_range``
+    (files from before schema 2.1 do not record it: no points flags).
+    Missing points (NaN) get no points flag.
+
+    Examples
+    --------
+    >>> from calibrate import Calibrator, read_export
+    >>> from calibrate.prediction import prediction_notes
+    >>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+    >>> m = Calibrator().fit(read_export(SAMPLE, config=CONFIG)).result_.multipliers
+    >>> prediction_notes(m, ["Priya Ramen", None, "Priya Raman"],
+    ...                  ["research", "research", "reserch"], [3, 3, 21]).tolist()
+    ["engineer not in the history (closest: 'Priya Raman')", 'no engineer (unassigned)', \
+"area not in the history (closest: 'research'); points 21 beyond the history's largest (8): \
+the prediction extrapolates"]
+    """
+    engineers, areas, values = np.broadcast_arrays(
         np.atleast_1d(np.asarray(engineer, dtype=object)),
         np.atleast_1d(np.asarray(area, dtype=object)),
         np.atleast_1d(np.asarray(points, dtype=float)))
-    frame = pd.DataFrame({"engineer": engineers, "area": areas, "points": points})
-    bad = ~(frame["points"] >= 0)
+    records = multipliers.records
+    known_engineers = records.loc[records["scope"] != "population", "engineer"].dropna().unique()
+    parts = [
+        _name_notes(engineers.ravel(), known_engineers, "engineer", "no engineer (unassigned)"),
+        _name_notes(areas.ravel(), multipliers.areas["area"].dropna().unique(), "area",
+                    "no area"),
+        _points_notes(values.ravel(), multipliers.model.get("points_range")),
+    ]
+    note = parts[0]
+    for part in parts[1:]:
+        note = np.where((note != "") & (part != ""), note + "; " + part, note + part)
+    return pd.Series(note, dtype=object, name="note")
+
+
+def note_counts(notes) -> dict[str, int]:
+    """Rows per kind of note (:data:`NOTE_KINDS`), kinds without rows left out.
+
+    Examples
+    --------
+    >>> from calibrate.prediction import note_counts
+    >>> note_counts(["", "engineer not in the history (closest: 'Ann'); no area",
+    ...              "engineer not in the history"])
+    {'engineer not in the history': 2, 'no area': 1}
+    """
+    text = pd.Series(notes, dtype=object).fillna("").astype(str)
+    counts = {}
+    for kind, pattern in NOTE_KINDS.items():
+        rows = int(text.str.contains(f"(?:^|; ){pattern}", regex=True).sum())
+        if rows:
+            counts[kind] = rows
+    return counts
+
+
+def merged_points_scale(fitted: dict | None, given: dict | None) -> dict[str, float]:
+    """The points scale to read sizes with: the multipliers file's (``fitted``,
+    what a size meant in the history) and ``given`` (a config's), sizes
+    compared case-insensitively.
+
+    Raises
+    ------
+    InputError
+        If a size means different points in the two (every such size listed):
+        a size must mean what it meant when the model was fitted.
+
+    Examples
+    --------
+    >>> from calibrate.prediction import merged_points_scale
+    >>> merged_points_scale({"m": 3}, {"L": 5, "M": 3})
+    {'l': 5.0, 'm': 3.0}
+    """
+    fitted, given = _normalised_scale(fitted), _normalised_scale(given)
+    conflicts = [Problem(f"size {size!r} means {given[size]:g} points here but "
+                         f"{fitted[size]:g} in the multipliers file (the fitted history)")
+                 for size in given if size in fitted and given[size] != fitted[size]]
+    if conflicts:
+        raise InputError(
+            "the points scale given differs from the one the multipliers were fitted with",
+            conflicts, hint="Use the [points] scale the history was read with, or re-run "
+                            "`calibrate fit` with the new scale.")
+    return {**given, **fitted}
+
+
+def predict_backlog(backlog, multipliers, budget_days: float | None = None) -> pd.DataFrame:
+    """A backlog's own columns followed by its predictions (full precision).
+
+    Parameters
+    ----------
+    backlog : calibrate.io.backlog.Backlog
+        From :func:`~calibrate.io.backlog.read_backlog` (read with the
+        points scale of ``multipliers``: see :func:`merged_points_scale`).
+    multipliers : calibrate.export.Multipliers
+    budget_days : float, optional
+        The budget for ``p_over_budget``; default: the multipliers'
+        :attr:`~calibrate.export.Multipliers.verdict_cap`. Without either
+        (lead time and no lead-time cap), ``budget_days`` and
+        ``p_over_budget`` are left out.
+
+    Returns
+    -------
+    DataFrame
+        Every row and column of the backlog, unchanged and in order, then
+        :data:`PLANNER_COLUMNS`: ``source_row`` (the row in the file),
+        ``problem`` (why a row has no prediction: no or invalid points),
+        ``note`` (see :func:`prediction_notes`; rows with a problem get
+        their engineer and area checked too), ``basis``, ``points_used``
+        (the points predicted for: a size such as ``M`` read through the
+        scale), the quantiles and mean of working days, ``budget_days``,
+        ``p_over_budget`` and ``clock``. Round with
+        :func:`round_for_planners` for people.
+
+    Examples
+    --------
+    >>> from calibrate import Calibrator, read_export
+    >>> from calibrate.io.backlog import read_backlog
+    >>> from calibrate.prediction import predict_backlog
+    >>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+    >>> m = Calibrator().fit(read_export(SAMPLE, config=CONFIG)).result_.multipliers
+    >>> table = predict_backlog(read_backlog("tests/fixtures/backlog.csv"), m)
+    >>> table.columns.tolist()[:6]
+    ['ticket_id', 'engineer', 'area', 'points', 'title', 'source_row']
+    >>> table.set_index("ticket_id").loc["ML-904", "note"]
+    'area not in the history'
+    """
+    tickets = backlog.tickets
+    usable = tickets["problem"].isna().to_numpy()
+    budget = multipliers.verdict_cap if budget_days is None else budget_days
+    columns = [c for c in PLANNER_COLUMNS
+               if budget is not None or c not in ("budget_days", "p_over_budget")]
+    prediction = multipliers.predict(tickets.loc[usable, "engineer"].to_numpy(),
+                                     tickets.loc[usable, "area"].to_numpy(),
+                                     tickets.loc[usable, "points"].to_numpy(dtype=float),
+                                     budget_days=budget)
+    output = backlog.columns.copy()
+    output["source_row"] = tickets["source_row"].to_numpy()
+    output["problem"] = tickets["problem"].to_numpy()
+    output["note"] = prediction_notes(multipliers, tickets["engineer"].to_numpy(),
+                                      tickets["area"].to_numpy(),
+                                      tickets["points"].to_numpy(dtype=float)).to_numpy()
+    output["points_used"] = tickets["points"].to_numpy(dtype=float)
+    for column in columns:
+        if column in output:
+            continue
+        values = prediction[column].to_numpy()
+        filled = np.full(len(output), np.nan if values.dtype.kind == "f" else None,
+                         dtype=float if values.dtype.kind == "f" else object)
+        filled[usable] = values
+        output[column] = filled
+    if budget is not None:  # the budget each p_over_budget is against
+        output["budget_days"] = np.where(usable, float(budget), np.nan)
+    return output[[*backlog.columns.columns, *columns]]
+
+
+def round_for_planners(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with days to 1 decimal (2 significant digits below 1 day) and
+    probabilities to 3 decimals, as ``calibrate predict`` writes them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from calibrate.prediction import round_for_planners
+    >>> round_for_planners(pd.DataFrame({"p50_days": [3069.4271, 2.345, 0.03456],
+    ...                                  "p_over_budget": [0.12345, 1.0, 0.0]})).to_dict("list")
+    {'p50_days': [3069.4, 2.3, 0.035], 'p_over_budget': [0.123, 1.0, 0.0]}
+    """
+    output = frame.copy()
+    for column in _DAY_COLUMNS:
+        if column in output:
+            output[column] = _round_days(output[column].to_numpy(dtype=float))
+    for column in _PROBABILITY_COLUMNS:
+        if column in output:
+            output[column] = np.round(output[column].to_numpy(dtype=float), 3)
+    return output
+
+
+def _round_days(days: np.ndarray) -> np.ndarray:
+    small = (days > 0) & (days < 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decimals = np.where(small, 1 - np.floor(np.log10(np.where(small, days, 1.0))), 1)
+    scale = 10.0**decimals
+    return np.round(days * scale) / scale
+
+
+def _normalised_scale(scale: dict | None) -> dict[str, float]:
+    return {str(size).strip().lower(): float(points) for size, points in (scale or {}).items()}
+
+
+def _name_notes(values: np.ndarray, known, what: str, blank: str) -> np.ndarray:
+    """Per value: ``blank`` when empty, a not-in-the-history flag (with the
+    closest known name) when unknown, else ``""``."""
+    values = pd.Series(values, dtype=object)
+    is_blank = values.map(lambda v: v is None or (isinstance(v, float) and math.isnan(v))
+                          or (isinstance(v, str) and not v.strip())).to_numpy(dtype=bool)
+    unknown = ~is_blank & ~values.isin(set(known)).to_numpy()
+    folded = {str(name).casefold(): str(name) for name in known}
+    texts = {}
+    for value in values[unknown].unique():
+        match = difflib.get_close_matches(str(value).strip().casefold(), list(folded), n=1)
+        texts[value] = (f"{what} not in the history"
+                        + (f" (closest: {folded[match[0]]!r})" if match else ""))
+    notes = np.full(len(values), "", dtype=object)
+    notes[is_blank] = blank
+    notes[unknown] = values[unknown].map(texts).to_numpy()
+    return notes
+
+
+def _points_notes(points: np.ndarray, points_range) -> np.ndarray:
+    notes = np.full(len(points), "", dtype=object)
+    if not points_range:
+        return notes
+    smallest, largest = (float(v) for v in points_range)
+    for where, side, bound in ((points > largest, "beyond the history's largest", largest),
+                               (points < smallest, "below the history's smallest", smallest)):
+        notes[where] = [f"points {p:g} {side} ({bound:g}): the prediction extrapolates"
+                        for p in points[where]]
+    return notes
+
+
+def _ticket_frame(engineer, area, points, scale: dict[str, float]) -> pd.DataFrame:
+    engineers, areas, raw = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(engineer, dtype=object)),
+        np.atleast_1d(np.asarray(area, dtype=object)),
+        np.atleast_1d(np.asarray(points, dtype=object)))
+    raw = raw.ravel()
+    try:
+        values = raw.astype(float)
+    except (TypeError, ValueError):  # sizes such as "M"
+        series = pd.Series(raw, dtype=object)
+        numbers = pd.to_numeric(series, errors="coerce")
+        sizes = series.map(lambda v: scale.get(v.strip().lower()) if isinstance(v, str) else None)
+        values = numbers.where(numbers.notna(), sizes).to_numpy(dtype=float)
+    bad = ~(np.isfinite(values) & (values >= 0))
     if bad.any():
-        raise InputError("points must be numbers >= 0",
-                         [Problem("invalid points", value=v)
-                          for v in frame.loc[bad, "points"].head(5)])
-    return frame
+        expected = ("a number >= 0 or a size of the points scale (" + ", ".join(scale) + ")"
+                    if scale else "a number >= 0 (sizes such as 'M' need a points scale: "
+                                  "the multipliers file's or points_scale=)")
+        raise InputError("points must be numbers >= 0" + (" or sizes of the points scale"
+                                                          if scale else ""),
+                         [Problem("invalid points", value=v, expected=expected)
+                          for v in pd.unique(raw[bad])[:5]])
+    return pd.DataFrame({"engineer": engineers.ravel(), "area": areas.ravel(), "points": values})
 
 
 def _area_parameters(areas: pd.DataFrame, wanted: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
@@ -135,8 +413,13 @@ def _engineer_effects(records: pd.DataFrame, model: dict, frame: pd.DataFrame,
     cells = records[(records["scope"] == "engineer_area") | (new_area & records["area"].notna())
                     ].set_index(["engineer", "area"])
     people = records[new_area & records["area"].isna()].set_index("engineer")
+    # The area-less engineer_new_area record's log_sd already holds the new
+    # cell's variance engineer_area_sd^2; the engineer record of a file from
+    # before schema 1.1 does not, so it is added to that fallback only.
+    new_cell_variance = 0.0
     if people.empty:
         people = records[records["scope"] == "engineer"].set_index("engineer")
+        new_cell_variance = model["engineer_area_sd"] ** 2
     keys = pd.MultiIndex.from_arrays([frame["engineer"], frame["area"]])
     scope = cells["scope"].reindex(keys).to_numpy()
     cell_mean = cells["log_mean"].reindex(keys).to_numpy()
@@ -151,7 +434,7 @@ def _engineer_effects(records: pd.DataFrame, model: dict, frame: pd.DataFrame,
     return {
         "mean": np.where(has_cell, cell_mean, np.where(has_person, person_mean, 0.0)),
         "variance": np.where(has_cell, engineer_area_sd**2,
-                             np.where(has_person, person_sd**2 + model["engineer_area_sd"] ** 2,
+                             np.where(has_person, person_sd**2 + new_cell_variance,
                                       unseen_sd**2)),
         "cross": cross,
         "has_record": has_cell,
@@ -161,9 +444,10 @@ def _engineer_effects(records: pd.DataFrame, model: dict, frame: pd.DataFrame,
     }
 
 
-def _lognormal_columns(log_mean: np.ndarray, log_sd: np.ndarray, budget: float,
+def _lognormal_columns(log_mean: np.ndarray, log_sd: np.ndarray, budget: float | None,
                        per_point: np.ndarray) -> dict[str, np.ndarray]:
     z = stats.norm.ppf([0.1, 0.5, 0.8, 0.9])
+    budget = np.nan if budget is None else budget
     return {
         "log_mean": log_mean,
         "log_sd": log_sd,
@@ -172,6 +456,7 @@ def _lognormal_columns(log_mean: np.ndarray, log_sd: np.ndarray, budget: float,
         "p50_days": np.exp(log_mean + z[1] * log_sd),
         "p80_days": np.exp(log_mean + z[2] * log_sd),
         "p90_days": np.exp(log_mean + z[3] * log_sd),
+        "budget_days": np.full(len(log_mean), budget, dtype=float),
         "p_over_budget": stats.norm.sf((np.log(budget) - log_mean) / log_sd),
         "p_over_points": stats.norm.sf((np.log(per_point) - log_mean) / log_sd),
     }

@@ -206,7 +206,10 @@ class CalibrationResult:
 
     @cached_property
     def _unseen_engineer_sd(self) -> float:
-        if self._identification["engineer_sd"] == "not identified":
+        # Only when no between-person spread is estimated at all is one assumed;
+        # when just the split is not identified, the sum (held as engineer x
+        # area) is the spread a new person is drawn from.
+        if self._identification["engineer_area_sd"] == "not identified":
             return ASSUMED_ENGINEER_SD
         return float(np.sqrt(self._fit.engineer_sd**2 + self._fit.engineer_area_sd**2))
 
@@ -253,6 +256,8 @@ class CalibrationResult:
             "abandonment": bool(settings["abandonment"]),
             "abandoned_share": float(self._design_fit.abandoned_share),
             "clock": _clock(self._tickets["clock"]),
+            # Points the fit has seen (finished tickets): predictions beyond extrapolate.
+            "points_range": _points_range(self._tickets),
         }
 
     @cached_property
@@ -290,12 +295,14 @@ class CalibrationResult:
     def confidence(self) -> float:
         return self.multipliers.model["confidence"]
 
-    def predict(self, engineer, area, points, budget_days: float | None = None) -> pd.DataFrame:
-        """Predictive distribution of working days for tickets.
+    def predict(self, engineer, area, points, budget_days: float | None = None,
+                points_scale: dict[str, float] | None = None) -> pd.DataFrame:
+        """Predictive distribution of working days for tickets, in full precision.
 
         The same computation as :meth:`calibrate.export.Multipliers.predict`
-        (which this delegates to), so a multipliers file read back gives
-        identical predictions.
+        (which this delegates to; parameters, columns — ``note`` flags what
+        the history cannot vouch for — and fallbacks there), so a
+        multipliers file read back gives identical predictions.
 
         Examples
         --------
@@ -308,7 +315,8 @@ class CalibrationResult:
         >>> bool(prediction["p50_days"].is_monotonic_increasing)
         True
         """
-        return self.multipliers.predict(engineer, area, points, budget_days=budget_days)
+        return self.multipliers.predict(engineer, area, points, budget_days=budget_days,
+                                        points_scale=points_scale)
 
     def overrun_probabilities(self, points: Sequence[float] = (1, 2, 3, 5, 8)) -> pd.DataFrame:
         """P(a ticket of N points takes more than N working days), per engineer x area.
@@ -643,3 +651,10 @@ def _summary_tables(result: CalibrationResult) -> dict[str, pd.DataFrame]:
         "Engineer multipliers (1 = team typical)": engineers,
         title: breaks,
     }
+
+
+def _points_range(tickets: pd.DataFrame) -> list[float]:
+    """[smallest, largest] points of the finished tickets (of all, if none finished)."""
+    points = tickets.loc[~tickets["censored"].astype(bool), "points"]
+    points = points if len(points) else tickets["points"]
+    return [float(points.min()), float(points.max())]

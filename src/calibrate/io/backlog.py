@@ -3,21 +3,26 @@
 A backlog is the canonical ticket table or any CSV with a ticket id, an
 engineer, an area and points. Column names are matched case-insensitively,
 with common aliases (``key``/``id``, ``assignee``, ``estimate``/``story
-points``/``weight``). Every row is kept: a row whose points are missing or
-not a number >= 0 gets a ``problem`` and no prediction, never a silent drop;
-a row without an engineer is predicted as for an engineer never seen.
+points``/``weight``). Every row and every column is kept: the file's own
+columns (title, sprint, anything) come back unchanged beside the
+predictions; a row whose points are missing or neither a number >= 0 nor a
+size of the points scale gets a ``problem`` and no prediction, never a
+silent drop; a row without an engineer is predicted as for an engineer never
+seen (and noted as unassigned).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from calibrate.errors import InputError, Problem
 from calibrate.io._csv_read import read_csv_export
 
-__all__ = ["BACKLOG_ALIASES", "read_backlog"]
+__all__ = ["BACKLOG_ALIASES", "Backlog", "read_backlog"]
 
 #: Accepted column names per backlog field (compared case-insensitively).
 BACKLOG_ALIASES: dict[str, tuple[str, ...]] = {
@@ -29,15 +34,50 @@ BACKLOG_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_backlog(path: str | Path, points_scale: dict[str, float] | None = None) -> pd.DataFrame:
-    """Read a backlog CSV into ``ticket_id, engineer, area, points, problem``.
+@dataclass(frozen=True)
+class Backlog:
+    """A backlog as read: its own columns, and the fields a prediction needs.
+
+    Attributes
+    ----------
+    columns : DataFrame
+        Every column of the file in file order, every cell as the text read
+        (``""`` when empty). A name the predictions also write (``note``,
+        ``p50_days``, ``clock``, ... : see
+        :data:`calibrate.prediction.PLANNER_COLUMNS`) gets `` (backlog)``
+        appended, and a repeated name `` (2)``, `` (3)``, ... — each said in
+        :attr:`notes`.
+    tickets : DataFrame
+        ``ticket_id``, ``engineer``, ``area``, ``points`` (a number, or NaN
+        when there is a problem), ``problem`` (None, ``no points`` or
+        ``invalid points: ...``) and ``source_row`` (the row in the file,
+        counted as a spreadsheet does).
+    fields : dict
+        Which column of the file each field was read from.
+    notes : list of str
+        Facts about the reading a user should know (renamed columns).
+    """
+
+    columns: pd.DataFrame
+    tickets: pd.DataFrame
+    fields: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_backlog(path: str | Path, points_scale: dict[str, float] | None = None) -> Backlog:
+    """Read a backlog CSV.
 
     Parameters
     ----------
     path : str or Path
     points_scale : dict, optional
-        Sizes such as ``{"s": 2, "m": 3}`` (keys lower case) for non-numeric
-        estimates.
+        Sizes such as ``{"s": 2, "m": 3}`` for non-numeric estimates
+        (compared case-insensitively): the multipliers file's scale and the
+        config's (see :func:`calibrate.prediction.merged_points_scale`).
+
+    Returns
+    -------
+    Backlog
 
     Raises
     ------
@@ -47,35 +87,73 @@ def read_backlog(path: str | Path, points_scale: dict[str, float] | None = None)
     Examples
     --------
     >>> from calibrate.io.backlog import read_backlog
-    >>> read_backlog("tests/fixtures/backlog.csv").columns.tolist()
+    >>> backlog = read_backlog("tests/fixtures/backlog.csv")
+    >>> backlog.tickets.columns.tolist()
     ['ticket_id', 'engineer', 'area', 'points', 'problem', 'source_row']
+    >>> backlog.columns.columns.tolist()
+    ['ticket_id', 'engineer', 'area', 'points', 'title']
+    >>> backlog.tickets.set_index("ticket_id").loc["ML-907", "problem"]
+    "invalid points: 'L' is not a number >= 0 (sizes such as 'M' need a points scale)"
     """
+    from calibrate.prediction import PLANNER_COLUMNS
+
     export = read_csv_export(path)
-    columns, problems = {}, []
-    for field, aliases in BACKLOG_ALIASES.items():
+    columns, fields, problems = {}, {}, []
+    for name, aliases in BACKLOG_ALIASES.items():
         found = next((alias for alias in aliases if export.has(alias)), None)
         if found is None:
-            problems.append(Problem("required column missing", file=str(path), column=field,
+            problems.append(Problem("required column missing", file=str(path), column=name,
                                     expected=f"a column named one of {', '.join(aliases)}"))
         else:
-            columns[field] = export.column(found)
+            columns[name] = export.column(found)
+            fields[name] = str(columns[name].name)
     if problems:
         raise InputError(
             f"{path} is not a backlog calibrate can predict "
             f"(columns found: {', '.join(export.header[:15])})", problems,
             hint="A backlog needs ticket_id, engineer, area and points columns.")
+    scale = {str(size).strip().lower(): float(value)
+             for size, value in (points_scale or {}).items()}
     text = columns["points"].str.strip()
     points = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    if points_scale:
-        points = points.where(points.notna(), text.str.lower().map(points_scale))
+    if scale:
+        points = points.where(points.notna(), text.str.lower().map(scale))
+    usable = np.isfinite(points.to_numpy(dtype=float)) & (points.to_numpy(dtype=float) >= 0)
+    expected = (f"a number >= 0 or a size of the points scale ({', '.join(scale)})" if scale
+                else "a number >= 0 (sizes such as 'M' need a points scale)")
     problem = pd.Series(None, index=text.index, dtype="object")
     problem[text == ""] = "no points"
-    problem[(text != "") & ~(points >= 0)] = "invalid points: " + text + " is not a number >= 0"
-    return pd.DataFrame({
+    invalid = (text != "") & ~usable
+    problem[invalid] = "invalid points: " + text[invalid].map(repr) + f" is not {expected}"
+    tickets = pd.DataFrame({
         "ticket_id": columns["ticket_id"].str.strip(),
         "engineer": columns["engineer"].str.strip(),
         "area": columns["area"].str.strip(),
-        "points": points.where(points >= 0),
+        "points": points.where(usable),
         "problem": problem,
         "source_row": export.rows,
     })
+    own, notes = _own_columns(export, set(PLANNER_COLUMNS))
+    return Backlog(columns=own, tickets=tickets, fields=fields, notes=notes)
+
+
+def _own_columns(export, taken: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The file's columns under names unique and clear of the prediction's."""
+    names, notes, seen = [], [], set()
+    taken = {name.casefold() for name in taken}
+    for name in export.header:
+        unique = f"{name} (backlog)" if name.casefold() in taken else name
+        if unique != name:
+            notes.append(f"the backlog's column {name!r} is written as {unique!r}: the "
+                         f"predictions write their own {name!r}")
+        candidate, count = unique, 1
+        while candidate.casefold() in seen:
+            count += 1
+            candidate = f"{unique} ({count})"
+        if candidate != unique:
+            notes.append(f"the backlog's repeated column {name!r} is written as {candidate!r}")
+        seen.add(candidate.casefold())
+        names.append(candidate)
+    own = pd.DataFrame({i: export.cells[i] for i in range(len(export.header))})
+    own.columns = names
+    return own, notes
