@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report test sample lint clean system-deps bench fuzz
+.PHONY: report sample-report test sample lint clean system-deps bench fuzz
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ $(INSTALLED): pyproject.toml
 SAMPLE_EXPORT := data/sample/jira_changelog.json
 SAMPLE_CONFIG := data/sample/calibrate.toml
 
-## report: run the main job on the bundled sample, writing under reports/sample/
+## report: run the main job on the bundled sample, writing under reports/latest/ (not in git)
 report: $(INSTALLED)
+	$(BIN)/calibrate report $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --out reports/latest
+
+## sample-report: regenerate the committed sample report, reports/sample/report.{html,pdf}
+## (deliberately: commit the result when the report has changed on purpose)
+sample-report: $(INSTALLED)
 	$(BIN)/calibrate report $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --out reports/sample
 
 ## test: set up and run the whole test suite
@@ -56,4 +61,4 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) reports/sample .pytest_cache
+	rm -rf $(VENV) reports/latest .pytest_cache

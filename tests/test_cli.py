@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -125,7 +127,7 @@ def test_format_forces_a_reader(tmp_path):
     assert "not a canonical ticket table" in forced.output
     unknown = run("ingest", SMALL, "--out", tmp_path / "x.csv", "--format", "excel")
     assert unknown.exit_code == 2
-    assert "Unknown export format 'excel'" in unknown.output
+    assert "'excel' is not an export format" in unknown.output
 
 
 def test_canonical_table_can_be_ingested_again(tmp_path):
@@ -219,7 +221,8 @@ def test_predict_end_to_end(fitted, tmp_path):
     backlog = pd.read_csv(FIXTURES / "backlog.csv", keep_default_na=False)
     assert len(predictions) == len(backlog)  # every row kept
     assert {"p10_days", "p50_days", "p80_days", "p90_days", "mean_days",
-            "p_over_3_days"} <= set(predictions.columns)
+            "p_over_budget"} <= set(predictions.columns)
+    assert set(predictions["budget_days"]) == {"3.0", ""}  # none without a prediction
     by_id = predictions.set_index("ticket_id")
     assert by_id.loc["ML-906", "problem"] == "no points"
     assert by_id.loc["ML-907", "problem"].startswith("invalid points")
@@ -264,6 +267,7 @@ def test_ingest_every_bundled_sample(tmp_path, name):
 def test_same_input_gives_byte_identical_outputs(tmp_path):
     for run_number in (1, 2):
         out = tmp_path / str(run_number)
+        out.mkdir()
         assert run("ingest", SAMPLE / "linear_export.csv", "--config", SAMPLE / "calibrate.toml",
                    "--out", out / "tickets.csv").exit_code == 0
         assert run("fit", SAMPLE / "linear_export.csv", "--config", SAMPLE / "calibrate.toml",
@@ -324,12 +328,12 @@ def test_fit_and_predict_on_lead_time_carry_the_clock(lead_export, tmp_path):
                  "--lead-cap-days", "10")
     assert result.exit_code == 0, result.output
     capped = pd.read_csv(predictions, keep_default_na=False).set_index("ticket_id")
-    assert "p_over_10_days" in capped.columns
+    assert "p_over_budget" in capped.columns and capped.loc["X-1", "budget_days"] == "10.0"
     # Same as asking for a 10-day budget explicitly.
     run("predict", lead_backlog(tmp_path), "--multipliers", out, "--out", tmp_path / "b.csv",
         "--cap-days", "10")
     budget = pd.read_csv(tmp_path / "b.csv", keep_default_na=False).set_index("ticket_id")
-    assert capped.loc["X-1", "p_over_10_days"] == budget.loc["X-1", "p_over_10_days"]
+    assert capped.loc["X-1", "p_over_budget"] == budget.loc["X-1", "p_over_budget"]
 
 
 def test_cycle_time_predictions_carry_the_clock(fitted, tmp_path):
@@ -339,7 +343,8 @@ def test_cycle_time_predictions_carry_the_clock(fitted, tmp_path):
     assert result.exit_code == 0, result.output
     predictions = pd.read_csv(out, keep_default_na=False).set_index("ticket_id")
     assert predictions.loc["ML-900", "clock"] == "cycle"
-    assert "p_over_3_days" in predictions.columns
+    assert "p_over_budget" in predictions.columns
+    assert predictions.loc["ML-900", "budget_days"] == "3.0"
 
 
 def test_the_lead_cap_comes_from_the_option_or_the_config(lead_export, tmp_path):
@@ -359,3 +364,354 @@ def test_the_lead_cap_comes_from_the_option_or_the_config(lead_export, tmp_path)
     result = run("fit", lead_export, "--config", config, "--out", out)
     assert result.exit_code == 2 and "model.lead_cap_days" in result.output
     assert run("fit", lead_export, "--out", out, "--lead-cap-days", "0").exit_code == 2
+
+
+# -- every option is checked before anything is read (issue #12 item 6, #17 items 5, 7) -------
+
+
+@pytest.fixture
+def nothing_is_read(monkeypatch):
+    """Reading an export, a backlog or a multipliers file fails the test."""
+    import calibrate.export
+    import calibrate.io
+    import calibrate.io.backlog
+
+    def read(*args, **kwargs):
+        raise AssertionError("an input was read before the options were checked")
+
+    monkeypatch.setattr(calibrate.io, "read_export", read)
+    monkeypatch.setattr(calibrate.io.backlog, "read_backlog", read)
+    monkeypatch.setattr(calibrate.export, "load_multipliers", read)
+
+
+def _with(command: str, tmp_path: Path, *options: str) -> list[str]:
+    """A command line that is right but for ``options``."""
+    multipliers = tmp_path / "m.json"
+    multipliers.write_text("{}")
+    base = {
+        "ingest": [SMALL, "--out", tmp_path / "t.csv"],
+        "fit": [SMALL, "--out", tmp_path / "m2.json"],
+        "report": [SMALL, "--out", tmp_path / "report"],
+        "predict": [FIXTURES / "backlog.csv", "--multipliers", multipliers,
+                    "--out", tmp_path / "p.csv"],
+    }[command]
+    return [command, *map(str, base), *options]
+
+
+_PROBABILITY = "a probability between 0 and 1, e.g. 0.8"
+_BAD_OPTIONS = [
+    # (commands, option, value, words the message must hold)
+    (("fit", "report"), "--confidence", "80", [_PROBABILITY]),
+    (("fit", "report"), "--confidence", "0", [_PROBABILITY]),
+    (("fit", "report"), "--confidence", "1", [_PROBABILITY]),
+    (("fit", "report"), "--confidence", "-0.5", [_PROBABILITY]),
+    (("fit", "report"), "--confidence", "nan", [_PROBABILITY]),
+    (("fit", "report"), "--confidence", "high", [_PROBABILITY]),
+    (("fit", "report", "predict"), "--cap-days", "-1", ["working days", "> 0"]),
+    (("fit", "report", "predict"), "--cap-days", "0", ["> 0"]),
+    (("fit", "report", "predict"), "--cap-days", "-2", ["> 0"]),
+    (("fit", "report", "predict"), "--cap-days", "nan", ["> 0"]),
+    (("fit", "report", "predict"), "--cap-days", "inf", ["> 0"]),
+    (("fit", "report", "predict"), "--lead-cap-days", "-1", ["> 0"]),
+    (("fit", "report", "predict"), "--lead-cap-days", "nan", ["> 0"]),
+    (("report",), "--min-tickets", "-1", [">= 0"]),
+    (("report",), "--min-tickets", "2.5", ["whole number"]),
+    (("report",), "--max-engineers", "0", [">= 1"]),
+    (("report",), "--max-engineers", "-1", [">= 1"]),
+    (("report",), "--pseudonym-key", "", ["empty"]),
+    (("ingest", "fit", "report"), "--as-of", "9999-12-31", ["between"]),
+    (("ingest", "fit", "report"), "--as-of", "0001-01-01", ["between"]),
+    (("ingest", "fit", "report"), "--as-of", "nan", ["not a time"]),
+    (("ingest", "fit", "report"), "--as-of", "", ["not a time"]),
+    (("ingest", "fit", "report"), "--as-of", "next tuesday", ["not a time"]),
+    (("ingest", "fit", "report"), "--format", "excel", ["jira_csv", "generic_csv"]),
+    (("ingest", "fit", "report"), "--format", "jira-csv", ["did you mean 'jira_csv'"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value", "words"),
+    [pytest.param(command, option, value, words, id=f"{command} {option} {value!r}")
+     for commands, option, value, words in _BAD_OPTIONS for command in commands],
+)
+def test_a_bad_option_exits_2_before_anything_is_read(nothing_is_read, tmp_path, command,
+                                                      option, value, words):
+    result = run(*_with(command, tmp_path, option, value))
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    error = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(error) == 1, result.stderr
+    assert option in error[0] and repr(value) in error[0]
+    for word in words:
+        assert word in error[0]
+    assert len(result.stderr.splitlines()) <= 4
+    assert not list(tmp_path.glob("t*.csv")) and not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("command", ["ingest", "fit", "report", "predict"])
+def test_config_must_be_an_existing_small_file(nothing_is_read, tmp_path, command):
+    missing = run(*_with(command, tmp_path, "--config", tmp_path / "nope.toml"))
+    assert missing.exit_code == 2 and "nope.toml" in missing.stderr
+    assert "does not exist" in missing.stderr
+    folder = run(*_with(command, tmp_path, "--config", tmp_path))
+    assert folder.exit_code == 2 and "is a directory" in folder.stderr
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as handle:
+        handle.truncate(200 * 1024 * 1024)  # sparse: takes no room on disk
+    too_big = run(*_with(command, tmp_path, "--config", huge))
+    assert too_big.exit_code == 2 and "huge.toml" in too_big.stderr
+    assert "too large" in too_big.stderr
+
+
+_OUT_SUFFIXES = {"ingest": ".xlsx", "fit": ".csv", "predict": ".json"}
+
+
+@pytest.mark.parametrize("command", ["ingest", "fit", "report", "predict"])
+def test_out_is_checked_before_anything_is_read(nothing_is_read, tmp_path, command):
+    """A missing directory is an error (it was silently created), as are a
+    directory for a file, a file for the report's directory, and a file type
+    the command does not write (fit --out m.csv overwrote its JSON with the CSV)."""
+
+    def run_with_out(out) -> tuple[int, str]:
+        args = _with(command, tmp_path)
+        args[args.index("--out") + 1] = str(out)
+        result = run(*args)
+        return result.exit_code, result.stderr
+
+    args = _with(command, tmp_path)
+    name = Path(args[args.index("--out") + 1]).name
+    code, stderr = run_with_out(tmp_path / "missing" / "folder" / name)
+    assert code == 2, stderr
+    assert "--out" in stderr and str(tmp_path / "missing" / "folder") in stderr
+    assert "does not exist" in stderr
+    assert not (tmp_path / "missing").exists()
+    if command == "report":
+        code, stderr = run_with_out(SMALL)
+        assert code == 2 and "--out" in stderr and "is a file" in stderr
+    else:
+        code, stderr = run_with_out(tmp_path)
+        assert code == 2 and "--out" in stderr and "is a directory" in stderr
+        wrong = tmp_path / f"out{_OUT_SUFFIXES[command]}"
+        code, stderr = run_with_out(wrong)
+        assert code == 2 and "--out" in stderr and "does not end in" in stderr
+
+
+def test_predict_multipliers_must_exist(nothing_is_read, tmp_path):
+    args = _with("predict", tmp_path)
+    args[args.index("--multipliers") + 1] = str(tmp_path / "nope.json")
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "--multipliers" in result.stderr and "nope.json" in result.stderr
+
+
+def test_format_names_are_the_readers():
+    from calibrate.cli import FORMAT_NAMES
+    from calibrate.io import FORMATS
+
+    assert tuple(FORMATS) == FORMAT_NAMES
+
+
+def test_bad_options_in_a_real_process_give_no_traceback(tmp_path):
+    for args in (["fit", SMALL, "--out", tmp_path / "m.json", "--confidence", "80"],
+                 ["ingest", SMALL, "--out", tmp_path / "t.csv", "--as-of", "9999-12-31"],
+                 ["report", SMALL, "--out", tmp_path / "r", "--max-engineers", "0"]):
+        result = calibrate(*args)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and "reading" not in result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith("Error: Invalid value for")
+
+
+# -- report --no-pdf (issue #12 item 5) --------------------------------------------------------
+
+
+def test_report_no_pdf_writes_the_html_only(tmp_path):
+    out = tmp_path / "report"
+    result = run("report", SAMPLE / "linear_export.csv", "--config", SAMPLE / "calibrate.toml",
+                 "--out", out, "--no-backtest", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").exists()
+    assert not (out / "report.pdf").exists()
+    assert "report.pdf" not in result.stdout
+
+
+# -- the README's synopsis and `make report` (issue #12 item 11) -------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _synopsis() -> dict[str, str]:
+    """The README's command-line synopsis: the text of each command's entry."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Command line", 1)[1].split("\n#", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    entries: dict[str, str] = {}
+    name = None
+    for line in block.splitlines():
+        if line.startswith("calibrate "):
+            name = line.split()[1]
+            entries[name] = ""
+        if name is not None:
+            entries[name] += line + "\n"
+    return entries
+
+
+def test_readme_synopsis_lists_every_option_of_every_command():
+    synopsis = _synopsis()
+    assert set(cli.commands) <= set(synopsis)
+    for name, command in cli.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option):
+                option = max(param.opts, key=len)
+                assert re.search(rf"{re.escape(option)}\b(?!-)", synopsis[name]), \
+                    f"README synopsis of `calibrate {name}` lacks {option}"
+            else:
+                assert param.human_readable_name.upper() in synopsis[name]
+
+
+def test_make_report_writes_into_an_ignored_folder():
+    """`make report` must not rewrite the committed sample report."""
+    dry_run = subprocess.run(["make", "-n", "-C", str(ROOT), "report"], capture_output=True,
+                             text=True, check=True).stdout
+    line = next(line for line in dry_run.splitlines() if "calibrate report" in line)
+    out = line.split("--out", 1)[1].split()[0]
+    assert not out.rstrip("/").endswith("reports/sample")
+    ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q",
+                              f"{out.rstrip('/')}/report.html"], check=False)
+    assert ignored.returncode == 0, f"{out} is not ignored by git"
+    deliberate = subprocess.run(["make", "-n", "-C", str(ROOT), "sample-report"],
+                                capture_output=True, text=True, check=True).stdout
+    assert "--out reports/sample" in deliberate
+
+
+# -- predict for planners: the backlog's own columns, notes, rounding, sizes ----------------
+
+
+def test_predict_passes_the_backlog_through_with_notes_and_rounded_numbers(fitted, tmp_path):
+    import json
+
+    import numpy as np
+
+    from calibrate import load_multipliers
+
+    _, multipliers = fitted
+    backlog = tmp_path / "backlog.csv"
+    backlog.write_text(
+        "sprint,ticket_id,title,engineer,area,points,owner notes\n"
+        "S1,X-1,\"Fine, as usual\",Priya Raman,research,3,keep me\n"
+        "S1,X-2,Misspelt,Priya Ramen,research,5,\n"
+        "S2,X-3,Typo in the area,Priya Raman,reserch,2,=1+1\n"
+        "S2,X-4,Nobody yet,,research,1,\n"
+        "S3,X-5,Huge,Daniel Okafor,research,21,\n"
+        "S3,X-6,Shirt size,Daniel Okafor,research,M,\n"
+        "S3,X-7,Odd size,Daniel Okafor,research,XXL,\n", encoding="utf-8")
+    config = tmp_path / "calibrate.toml"
+    config.write_text("[points]\nscale = { S = 2, M = 3, L = 5 }\n")
+    out = tmp_path / "predictions.csv"
+    result = run("predict", backlog, "--multipliers", multipliers, "--out", out,
+                 "--config", config)
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    given = pd.read_csv(backlog, dtype=str, keep_default_na=False)
+    # The backlog's own columns come back unchanged, in order, the predictions after.
+    assert written.columns.tolist() == [
+        *given.columns, "source_row", "problem", "note", "basis", "points_used", "p10_days",
+        "p50_days", "p80_days", "p90_days", "mean_days", "budget_days", "p_over_budget",
+        "clock"]
+    own = written[given.columns.tolist()]
+    own.loc[own["owner notes"] == "'=1+1", "owner notes"] = "=1+1"  # (formulas neutralised)
+    pd.testing.assert_frame_equal(own, given)
+    by_id = written.set_index("ticket_id")
+    assert by_id["note"].to_dict() == {
+        "X-1": "", "X-2": "engineer not in the history (closest: 'Priya Raman')",
+        "X-3": "area not in the history (closest: 'research')",
+        "X-4": "no engineer (unassigned)",
+        "X-5": "points 21 beyond the history's largest (8): the prediction extrapolates",
+        "X-6": "", "X-7": ""}
+    assert by_id.loc["X-7", "problem"] == (
+        "invalid points: 'XXL' is not a number >= 0 or a size of the points scale (s, m, l)")
+    assert by_id.loc["X-7", "p50_days"] == "" and by_id.loc["X-6", "points_used"] == "3.0"
+    # stderr sums the notes and the rows without a prediction up.
+    assert ("notes (see the note column): 1 row: no engineer (unassigned); 1 row: engineer "
+            "not in the history; 1 row: area not in the history; 1 row: points beyond the "
+            "history's largest") in result.stderr
+    assert "no prediction (see the problem column): 1 row: invalid points" in result.stderr
+    # Rounded for people: days to 0.1 (2 significant digits below a day),
+    # probabilities to 0.001; the same numbers as the API's full precision.
+    api = load_multipliers(multipliers).predict(
+        ["Priya Raman", "Priya Ramen", "Priya Raman", "", "Daniel Okafor", "Daniel Okafor"],
+        ["research", "research", "reserch", "research", "research", "research"],
+        [3, 5, 2, 1, 21, 3]).set_index(pd.Index(["X-1", "X-2", "X-3", "X-4", "X-5", "X-6"]))
+    for ticket, row in api.iterrows():
+        for column in ("p10_days", "p50_days", "p80_days", "p90_days", "mean_days"):
+            text = by_id.loc[ticket, column]
+            digits = len(text.split(".")[1]) if "." in text else 0
+            value = row[column]
+            if value >= 1:
+                assert digits <= 1
+                np.testing.assert_allclose(float(text), value, atol=0.05 + 1e-12)
+            else:
+                assert float(text) == float(f"{value:.2g}")
+        text = by_id.loc[ticket, "p_over_budget"]
+        assert len(text.split(".")[1]) <= 3
+        np.testing.assert_allclose(float(text), row["p_over_budget"], atol=0.0005 + 1e-12)
+    assert json.loads(multipliers.read_text())["model"]["points_range"] == [1.0, 8.0]
+
+
+def test_predict_reads_sizes_with_the_files_points_scale(fitted, tmp_path):
+    from calibrate import load_multipliers, write_multipliers
+
+    _, multipliers = fitted
+    sized, _ = write_multipliers(load_multipliers(multipliers).with_points_scale({"M": 3}),
+                                 tmp_path / "sized.json")
+    backlog = tmp_path / "backlog.csv"
+    backlog.write_text("ticket_id,engineer,area,points\nX-1,Priya Raman,research,m\n"
+                       "X-2,Priya Raman,research,3\n")
+    out = tmp_path / "p.csv"
+    result = run("predict", backlog, "--multipliers", sized, "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, keep_default_na=False)
+    assert table["points_used"].tolist() == [3.0, 3.0]
+    assert table["p50_days"].iloc[0] == table["p50_days"].iloc[1]
+    # A config whose M means other points than the history's is refused.
+    config = tmp_path / "calibrate.toml"
+    config.write_text("[points]\nscale = { M = 5 }\n")
+    result = run("predict", backlog, "--multipliers", sized, "--out", out, "--config", config)
+    assert result.exit_code == 2 and "'m' means 5 points here but 3" in result.output
+
+
+def test_predict_says_when_the_file_cannot_check_points(fitted, tmp_path):
+    import json
+
+    _, multipliers = fitted
+    document = json.loads(multipliers.read_text())
+    document["schema_version"] = "2.0"
+    del document["model"]["points_range"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(document))
+    result = run("predict", FIXTURES / "backlog.csv", "--multipliers", old,
+                 "--out", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    assert "(schema 2.0) does not record the points range" in result.stderr
+
+
+def test_fit_records_the_configs_sizes_so_predict_reads_them_from_the_file(tmp_path):
+    # A history read with a config's t-shirt scale: the multipliers file
+    # carries the scale, so a planner predicts "M" without the config.
+    import json
+
+    multipliers = tmp_path / "m.json"
+    result = run("fit", SAMPLE / "jira_changelog.json", "--config",
+                 FIXTURES / "config_points_scale.toml", "--out", multipliers)
+    assert result.exit_code == 0, result.output
+    assert json.loads(multipliers.read_text())["model"]["points_scale"] == {
+        "s": 1.0, "m": 3.0, "l": 5.0}
+    backlog = tmp_path / "backlog.csv"
+    backlog.write_text("ticket_id,engineer,area,points\nX-1,Priya Raman,general,M\n"
+                       "X-2,Priya Raman,general,3\n", encoding="utf-8")
+    out = tmp_path / "p.csv"
+    result = run("predict", backlog, "--multipliers", multipliers, "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, keep_default_na=False)
+    assert table["points_used"].tolist() == [3.0, 3.0]
+    assert table["p50_days"].iloc[0] == table["p50_days"].iloc[1]

@@ -244,3 +244,86 @@ def test_invalid_toml_is_an_input_error(tmp_path):
     path.write_text("[calendar\ncountry = ", encoding="utf-8")
     with pytest.raises(InputError, match="not valid TOML"):
         load_config(path)
+
+
+# -- help with mistakes (issue #12 item 9) ------------------------------------------------------
+
+
+def test_misspelt_names_get_did_you_mean_all_listed_together():
+    raw = {
+        "calender": {"country": "DE"},                   # section misspelt
+        "areas": {"defualt": "ml"},                      # key misspelt
+        "durations": {"lead_cap_days": 10},              # key in the wrong section
+        "statuses": {"colour": "blue"},                  # nothing near
+        "areas.rules": [],
+    }
+    with pytest.raises(InputError) as caught:
+        config_from_dict(raw, origin="calibrate.toml")
+    problems = {p.column: p.message for p in caught.value.problems}
+    assert problems["calender"] == "unknown section; did you mean 'calendar'?"
+    assert problems["areas.defualt"] == "unknown setting; did you mean 'default'?"
+    assert problems["durations.lead_cap_days"] == (
+        "unknown setting; it belongs in the [model] section")
+    assert problems["statuses.colour"] == "unknown setting"
+    assert all(p.file == "calibrate.toml" for p in caught.value.problems)
+    text = str(caught.value)
+    assert "calibrate.toml, column 'calender': unknown section; did you mean 'calendar'?" in text
+
+
+def test_misspelt_names_in_an_area_rule_get_did_you_mean():
+    raw = {"areas": {"rules": [{"area": "r", "patterns": ["x"], "field": ["labels"]},
+                               {"area": "s", "patterns": ["y"], "fields": ["label"]}]}}
+    with pytest.raises(InputError) as caught:
+        config_from_dict(raw, origin="calibrate.toml")
+    messages = {p.column: p.message for p in caught.value.problems}
+    assert messages["areas.rules[1]"] == "unknown key in rule; did you mean 'fields'?"
+    assert messages["areas.rules[2]"] == "unknown field in 'fields'; did you mean 'labels'?"
+
+
+def test_the_bad_file_says_did_you_mean(fixtures):
+    with pytest.raises(InputError, match=r"'calendr'.*did you mean 'calendar'\?"):
+        load_config(fixtures / "config_bad.toml")
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [({"points": {"scale": {"S": float("nan")}}}, "points.scale.S"),
+     ({"points": {"scale": {"S": float("inf")}}}, "points.scale.S"),
+     ({"model": {"lead_cap_days": float("inf")}}, "model.lead_cap_days")],
+)
+def test_nan_and_inf_are_not_settings(raw, key):
+    with pytest.raises(InputError) as caught:
+        config_from_dict(raw, origin="calibrate.toml")
+    assert key in _problem_keys(caught.value)
+
+
+def test_config_types_are_public():
+    import calibrate.config
+
+    for name in ("Config", "AreaRule", "WorkCalendar", "config_from_dict", "load_config",
+                 "check_config_path", "fold_name", "AREA_RULE_FIELDS", "DEFAULT_DONE"):
+        assert name in calibrate.config.__all__, name
+    for name in calibrate.config.__all__:
+        value = getattr(calibrate.config, name)
+        if isinstance(value, type) or callable(value) and not hasattr(value, "__args__"):
+            assert value.__doc__, name
+    assert calibrate.config.WorkCalendar is WorkCalendar
+    assert "config_from_dict" in calibrate.config.__doc__
+
+
+def test_settings_that_are_not_a_dict_are_a_type_error():
+    with pytest.raises(TypeError, match="settings must be a dict of sections"):
+        config_from_dict([("calendar", {})])
+
+
+def test_a_config_path_that_is_not_a_small_text_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="is a directory"):
+        load_config(tmp_path)
+    huge = tmp_path / "huge.toml"
+    huge.write_bytes(b"# padding\n" * 120_000)  # 1.2 MB of comments
+    with pytest.raises(InputError, match=r"huge.toml is too large"):
+        load_config(huge)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('[areas]\ndefault = "Forschung & Entwicklung \xe4"\n'.encode("latin-1"))
+    with pytest.raises(InputError, match="latin.toml is not UTF-8 text"):
+        load_config(latin)

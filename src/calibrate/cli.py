@@ -7,7 +7,9 @@ on stderr and exit status 2; ``--verbose`` shows the traceback instead.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
+import math
 import sys
 import time
 import warnings
@@ -21,17 +23,169 @@ from calibrate.errors import CalibrationWarning, InputError
 
 EXIT_INPUT_ERROR = 2
 
+#: The export formats, as ``calibrate.io.FORMATS`` names them (kept here so that
+#: ``--help`` does not import the readers; a test keeps the two the same).
+FORMAT_NAMES = ("jira_csv", "jira_json", "linear_csv", "gitlab_csv", "github_json", "canonical",
+                "generic_csv")
+
+
+# -- option types: every value is checked before anything is read ---------------------------
+# A bad value is a click usage error: one line naming the option and the value
+# and saying what was expected, exit status 2, no traceback.
+
+
+class _Number(click.ParamType):
+    """A finite number in a range; the message says what was expected."""
+
+    def __init__(self, expected: str, *, integer: bool = False, low: float | None = None,
+                 low_open: bool = False, high: float | None = None,
+                 high_open: bool = False, metavar: str = "NUMBER") -> None:
+        self.expected = expected
+        self.integer = integer
+        self.low, self.low_open, self.high, self.high_open = low, low_open, high, high_open
+        self.name = metavar.lower()
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        number = value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            try:
+                number = int(text) if self.integer else float(text)
+            except ValueError:
+                self.fail(self._message(text), param, ctx)
+        if not math.isfinite(number) or not self._in_range(number):
+            self.fail(self._message(text), param, ctx)
+        return number
+
+    def _in_range(self, value: float) -> bool:
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def _message(self, text: str) -> str:
+        message = f"{text!r} is not {self.expected}"
+        try:
+            number = float(text)
+        except ValueError:
+            return message
+        if self.high == 1 and 1 < number <= 100:  # a percentage given for a probability
+            message += f"; for {number:g}% give {number / 100:g}"
+        return message
+
+
+_PROBABILITY = _Number("a probability between 0 and 1, e.g. 0.8", low=0, low_open=True,
+                       high=1, high_open=True, metavar="PROBABILITY")
+_CAP_DAYS = _Number("a number of working days > 0, e.g. 3", low=0, low_open=True,
+                    metavar="DAYS")
+_LEAD_CAP_DAYS = _Number("a number of working days > 0, e.g. 10", low=0, low_open=True,
+                         metavar="DAYS")
+
+
+class _FormatName(click.ParamType):
+    """An export format's name; a near miss gets 'did you mean'."""
+
+    name = "format"
+
+    def convert(self, value, param, ctx):
+        if value in FORMAT_NAMES:
+            return value
+        folded = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+        close = difflib.get_close_matches(folded, FORMAT_NAMES, n=1, cutoff=0.6)
+        guess = f"did you mean {close[0]!r}? The formats" if close else "the formats"
+        self.fail(f"{value!r} is not an export format; {guess} are {', '.join(FORMAT_NAMES)}",
+                  param, ctx)
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(name) for name in FORMAT_NAMES if name.startswith(incomplete)]
+
+
+class _AsOf(click.ParamType):
+    """A time, in the range a ticket history can have (as read_export checks it)."""
+
+    name = "time"
+
+    def convert(self, value, param, ctx):
+        from calibrate.io import check_as_of
+
+        try:
+            check_as_of(value, name=None)
+        except InputError as error:
+            self.fail(f"{error.summary}; give a time like 2024-06-30 or 2024-06-30T18:00",
+                      param, ctx)
+        return value
+
+
+class _ConfigFile(click.Path):
+    """An existing settings file of a sane size (as load_config checks it)."""
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        from calibrate.config import check_config_path
+
+        try:
+            check_config_path(path)
+        except InputError as error:
+            self.fail(error.summary, param, ctx)
+        return path
+
+
+class _OutPath(click.ParamType):
+    """Where to write: a file (with one of ``suffixes``) or a directory, in a
+    directory that exists (a typo in it is not silently created)."""
+
+    def __init__(self, *, directory: bool = False, suffixes: tuple[str, ...] = ()) -> None:
+        self.directory = directory
+        self.suffixes = suffixes
+        self.name = "directory" if directory else "file"
+
+    def convert(self, value, param, ctx):
+        path = Path(value)
+        parent = path.absolute().parent
+        if str(value).strip() == "":
+            self.fail("'' is not a path", param, ctx)
+        if not parent.is_dir():
+            what = "is not a directory" if parent.exists() else "does not exist"
+            self.fail(f"{str(value)!r}: the directory {parent} {what}; create it first, or "
+                      "write somewhere else", param, ctx)
+        if self.directory and path.exists() and not path.is_dir():
+            self.fail(f"{str(value)!r} is a file; give a directory for the report's files",
+                      param, ctx)
+        if not self.directory and path.is_dir():
+            example = path / f"out{self.suffixes[0] if self.suffixes else ''}"
+            self.fail(f"{str(value)!r} is a directory; give a file in it, e.g. {example}",
+                      param, ctx)
+        if self.suffixes and path.suffix.lower() not in self.suffixes:
+            self.fail(f"{str(value)!r} does not end in {' or '.join(self.suffixes)}; e.g. "
+                      f"{path.with_suffix(self.suffixes[0])}", param, ctx)
+        return path
+
+
+class _Key(click.ParamType):
+    """A non-empty text."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        if not str(value).strip():
+            self.fail(f"{value!r} is empty; give a key (any text kept secret)", param, ctx)
+        return str(value)
+
+
 _format_option = click.option(
-    "--format", "format_name", default=None, metavar="NAME",
-    help="Export format (jira_csv, jira_json, linear_csv, gitlab_csv, github_json, canonical, "
-         "generic_csv). Recognised from the file when omitted.",
+    "--format", "format_name", type=_FormatName(), default=None, metavar="NAME",
+    help=f"Export format ({', '.join(FORMAT_NAMES)}). Recognised from the file when omitted.",
 )
 _config_option = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--config", "config_path", type=_ConfigFile(), default=None,
     help="Settings file (calibrate.toml): calendar, area rules, points scale, statuses.",
 )
 _as_of_option = click.option(
-    "--as-of", default=None, metavar="TIME",
+    "--as-of", type=_AsOf(), default=None, metavar="TIME",
     help="When the export was taken (e.g. 2024-06-30T18:00); open tickets are censored "
          "there. Default: the latest time in the export.",
 )
@@ -41,21 +195,28 @@ _verbose_option = click.option("--verbose", is_flag=True, help="Show tracebacks 
 def _cap_options(command: Callable) -> Callable:
     """--cap-days and --confidence: the team's cap and the confidence to fit it."""
     command = click.option(
-        "--confidence", type=float, default=0.8, show_default=True,
+        "--confidence", type=_PROBABILITY, default=0.8, show_default=True,
         help="Required probability of a ticket fitting the cap, for recommended sizes.",
     )(command)
-    return click.option("--cap-days", type=float, default=3.0, show_default=True,
+    return click.option("--cap-days", type=_CAP_DAYS, default=3.0, show_default=True,
                         help="The team's cap on one ticket's work, in working days (cycle "
                              "time is judged against it; lead time is not).")(command)
 
 
 _lead_cap_option = click.option(
-    "--lead-cap-days", type=click.FloatRange(min=0, min_open=True), default=None,
+    "--lead-cap-days", type=_LEAD_CAP_DAYS, default=None,
     metavar="DAYS",
     help="Judge lead time (creation to done: exports without a start of work) against this "
          "cap, in working days. Default: lead_cap_days in the config's [model] section; "
          "without one, lead time gets no overrun verdicts.",
 )
+
+
+def _points_scale(config_path: Path | None) -> dict[str, float]:
+    """The config's t-shirt scale (size -> points); empty without one."""
+    from calibrate.config import load_config
+
+    return dict(load_config(config_path).points_scale or {})
 
 
 def _lead_cap(option: float | None, config_path: Path | None) -> float | None:
@@ -95,7 +256,7 @@ def cli() -> None:
 @_format_option
 @_config_option
 @_as_of_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", type=_OutPath(suffixes=(".csv", ".parquet", ".pq")), required=True,
               help="Where to write the canonical ticket table (.csv or .parquet); the excluded "
                    "rows go beside it, in a file ending in .excluded.csv.")
 @_verbose_option
@@ -119,7 +280,7 @@ def ingest(export: Path, format_name: str | None, config_path: Path | None,
 @_format_option
 @_config_option
 @_as_of_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", type=_OutPath(suffixes=(".json",)), required=True,
               help="Multipliers file to write (.json); the records also go to a .csv beside it.")
 @_cap_options
 @_lead_cap_option
@@ -140,7 +301,9 @@ def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: 
     lead_cap = _lead_cap(lead_cap_days, config_path)
     if lead_cap is not None:
         result = result.with_lead_cap(lead_cap)
-    json_path, csv_path = write_multipliers(result.multipliers, out)
+    # The sizes the history was read with, so `predict` accepts "M" as the team does.
+    multipliers = result.multipliers.with_points_scale(_points_scale(config_path))
+    json_path, csv_path = write_multipliers(multipliers, out)
     click.echo(str(result.summary()))
     click.echo(f"wrote {json_path} and {csv_path}")
 
@@ -148,11 +311,11 @@ def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: 
 @cli.command()
 @click.argument("backlog", type=click.Path(path_type=Path))
 @click.option("--multipliers", "multipliers_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A multipliers file written by `calibrate fit`.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", type=_OutPath(suffixes=(".csv",)), required=True,
               help="Where to write the predictions (.csv).")
-@click.option("--cap-days", type=float, default=None,
+@click.option("--cap-days", type=_CAP_DAYS, default=None, metavar="DAYS",
               help="Budget for the overrun probability (default: the cap the file's "
                    "durations are judged against: the team's cap for cycle time, the "
                    "lead-time cap for lead time).")
@@ -165,6 +328,15 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     """Predict working days for each ticket of BACKLOG (a CSV with ticket_id,
     engineer, area and points columns, e.g. the canonical table).
 
+    Every row and column of BACKLOG comes back unchanged, followed by the
+    predictions: problem (why a row has none), note (what the history cannot
+    vouch for: an engineer or area it never saw, with the closest name it
+    did see; an unassigned row; points beyond the fitted range), basis,
+    points_used, p10/p50/p80/p90/mean days (to 0.1 day, 2 significant
+    digits below a day), budget_days and p_over_budget (to 0.001), clock.
+    A summary of the notes goes to stderr. Sizes such as M are read with the
+    multipliers file's points scale and the config's.
+
     Predictions measure the clock the multipliers were fitted on (the `clock`
     column: cycle or lead time). Lead time gets an overrun probability only
     against a lead-time cap (--lead-cap-days, the config's, or the file's)
@@ -174,35 +346,50 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     from calibrate.io._atomic import atomic_path
     from calibrate.io.backlog import read_backlog
     from calibrate.io.csv_writer import write_csv
+    from calibrate.prediction import (
+        merged_points_scale,
+        note_counts,
+        predict_backlog,
+        round_for_planners,
+    )
 
     multipliers = load_multipliers(multipliers_path)
     config = load_config(config_path)
     lead_cap = lead_cap_days if lead_cap_days is not None else config.lead_cap_days
     if lead_cap is not None:
         multipliers = multipliers.with_lead_cap(lead_cap)
-    tickets = read_backlog(backlog, points_scale=config.points_scale)
-    usable = tickets["problem"].isna().to_numpy()
+    # Sizes such as "M" mean what they meant when the history was read.
+    backlog_table = read_backlog(
+        backlog, points_scale=merged_points_scale(multipliers.points_scale, config.points_scale))
     # An explicit --cap-days is a budget the user asked about; otherwise the
     # cap the durations are judged against, and none for lead time without one.
     budget = cap_days if cap_days is not None else multipliers.verdict_cap
-    prediction = multipliers.predict(tickets.loc[usable, "engineer"].to_numpy(),
-                                     tickets.loc[usable, "area"].to_numpy(),
-                                     tickets.loc[usable, "points"].to_numpy(),
-                                     budget_days=budget)
-    columns = ["basis", "p10_days", "p50_days", "p80_days", "p90_days", "mean_days",
-               *(["p_over_budget"] if budget is not None else []), "clock"]
-    output = tickets.copy()
-    for column in columns:
-        output[column] = None
-        output.loc[usable, column] = prediction[column].to_numpy()
-    if budget is not None:
-        output = output.rename(columns={"p_over_budget": f"p_over_{budget:g}_days"})
+    output = predict_backlog(backlog_table, multipliers, budget_days=budget)
     with atomic_path(out) as partial:
-        write_csv(output, partial)
+        write_csv(round_for_planners(output), partial)
+    problems = output["problem"].dropna()
     clock = multipliers.clock
-    click.echo(f"predicted {int(usable.sum())} of {len(tickets)} backlog tickets "
-               f"({int((~usable).sum())} without usable points, listed with their problem); "
+    click.echo(f"predicted {len(output) - len(problems)} of {len(output)} backlog tickets "
+               f"({len(problems)} without usable points, listed with their problem); "
                f"days are {_CLOCK_WORDS.get(clock, clock + ' time')}; wrote {out}")
+
+    def rows(count: int) -> str:
+        return f"{count} row{'' if count == 1 else 's'}"
+
+    for note in backlog_table.notes:
+        click.echo(f"calibrate: note: {note}", err=True)
+    counts = note_counts(output["note"])
+    if counts:
+        click.echo("calibrate: notes (see the note column): "
+                   + "; ".join(f"{rows(n)}: {kind}" for kind, n in counts.items()), err=True)
+    if len(problems):
+        kinds = problems.str.split(":").str[0].value_counts(sort=False)
+        click.echo("calibrate: no prediction (see the problem column): "
+                   + "; ".join(f"{rows(n)}: {kind}" for kind, n in kinds.items()), err=True)
+    if multipliers.points_range is None:
+        click.echo(f"calibrate: note: {multipliers_path} (schema {multipliers.schema_version}) "
+                   "does not record the points range of its history, so points beyond it are "
+                   "not flagged; re-run `calibrate fit` to record it", err=True)
     if budget is None:
         click.echo(f"no overrun probability: lead time is not judged against the work cap of "
                    f"{multipliers.model['cap_days']:g} days; set --lead-cap-days (or "
@@ -214,28 +401,37 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
 @_format_option
 @_config_option
 @_as_of_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("--out", type=_OutPath(directory=True), required=True,
               help="Directory for report.html, report.pdf, multipliers.json/.csv, tickets.csv "
-                   "and excluded.csv.")
+                   "and excluded.csv (created if missing; the folder it is in must exist).")
 @_cap_options
 @click.option("--pseudonymize", is_flag=True,
-              help="Replace engineers' names by stable pseudonyms in every output file.")
-@click.option("--pseudonym-key", default="calibrate", show_default=True,
-              help="Key of the pseudonyms: the same key gives the same pseudonyms.")
-@click.option("--min-tickets", type=int, default=5, show_default=True,
+              help="Replace engineers by pseudonyms, and every known form of known people's "
+                   "names in text fields, areas, notes and the input path, in every output "
+                   "(see the README's Privacy paragraph).")
+@click.option("--pseudonym-key", type=_Key(), default=None,
+              help="Key of the pseudonyms (with --pseudonymize): the same key gives the same "
+                   "pseudonyms. Without one, a random key is drawn and printed once.")
+@click.option("--min-tickets", type=_Number("a whole number >= 0, e.g. 5", integer=True, low=0,
+                                            metavar="INTEGER"), default=5, show_default=True,
               help="Engineer x area numbers on fewer finished tickets are shown as "
                    "'too few tickets'.")
-@click.option("--max-engineers", type=int, default=40, show_default=True,
+@click.option("--max-engineers", type=_Number("a whole number >= 1, e.g. 40", integer=True,
+                                              low=1, metavar="INTEGER"),
+              default=40, show_default=True,
               help="A larger team is shown through the engineers with the most finished "
                    "tickets (all stay in the data files).")
 @click.option("--no-backtest", is_flag=True, help="Skip the backtest and drift view (faster).")
+@click.option("--no-pdf", is_flag=True,
+              help="Write the HTML report only, not report.pdf (faster, e.g. while adjusting "
+                   "a config).")
 @_lead_cap_option
 @_verbose_option
 @_reports_input_errors
 def report(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
            out: Path, cap_days: float, confidence: float, pseudonymize: bool,
-           pseudonym_key: str, min_tickets: int, max_engineers: int,
-           no_backtest: bool, lead_cap_days: float | None) -> None:
+           pseudonym_key: str | None, min_tickets: int, max_engineers: int,
+           no_backtest: bool, no_pdf: bool, lead_cap_days: float | None) -> None:
     """Write the calibration report (HTML and PDF) and its data files for EXPORT."""
     from calibrate.model import Calibrator
     from calibrate.report import render_report
@@ -245,14 +441,30 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
     def progress(message: str) -> None:
         click.echo(f"[{time.monotonic() - started:6.1f} s] {message} ...", err=True)
 
-    table = _read(export, format_name, config_path, as_of)
-    click.echo(str(table.summary()), err=True)
+    if pseudonym_key is not None and not pseudonymize:
+        raise click.UsageError("--pseudonym-key is the key of --pseudonymize; add "
+                               "--pseudonymize, or leave the key out")
+    # Under --pseudonymize the terminal shows neither the input's path nor a
+    # name: the summary is that of the pseudonymised table.
+    shown = table = _read(export, format_name, config_path, as_of,
+                          label="the export" if pseudonymize else None)
+    if pseudonymize:
+        from calibrate.privacy import pseudonymize as pseudonymize_table
+        from calibrate.privacy import random_key
+
+        if pseudonym_key is None:
+            pseudonym_key = random_key()
+            click.echo(f"pseudonym key for this run: {pseudonym_key}; pass --pseudonym-key "
+                       "to reuse it", err=True)
+        shown, _ = pseudonymize_table(table, key=pseudonym_key)
+    click.echo(str(shown.summary()), err=True)
     with _warnings_to_terminal():
         written = render_report(
             table, out, calibrator=Calibrator(cap_days=cap_days, confidence=confidence),
             pseudonymize=pseudonymize, pseudonym_key=pseudonym_key, min_tickets=min_tickets,
             max_engineers=max_engineers, with_backtest=not no_backtest, progress=progress,
-            lead_cap_days=_lead_cap(lead_cap_days, config_path))
+            lead_cap_days=_lead_cap(lead_cap_days, config_path),
+            points_scale=_points_scale(config_path), pdf=not no_pdf)
     progress("done")
     for path in written.values():
         click.echo(f"wrote {path}")
@@ -267,11 +479,13 @@ _CLOCK_WORDS = {
 }
 
 
-def _read(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None):
-    """Read an export with a progress bar on stderr (a line, when not a terminal)."""
+def _read(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
+          label: str | None = None):
+    """Read an export with a progress bar on stderr (a line, when not a terminal);
+    ``label`` names the export there instead of its path."""
     from calibrate.io import read_export
 
-    with click.progressbar(length=max(_size(export), 1), label=f"reading {export}",
+    with click.progressbar(length=max(_size(export), 1), label=f"reading {label or export}",
                            file=sys.stderr, show_eta=True) as bar:
 
         def progress(done: int, total: int) -> None:

@@ -37,16 +37,32 @@ the sections it changes::
     lead_cap_days = 10             # judge lead time (created -> done) against this cap
 
 Unknown sections and keys are errors (a typo would otherwise be ignored
-silently).
+silently); a near miss is answered with "did you mean", and every problem of a
+file is listed together.
+
+From Python, the settings are a :class:`Config` (its calendar a
+:class:`~calibrate.durations.WorkCalendar`, its area rules :class:`AreaRule`
+records); :func:`load_config` reads one from a file, :func:`config_from_dict`
+from a dict shaped like the file, and ``read_export(path, config=...)`` takes
+any of the three::
+
+    >>> from calibrate.config import AreaRule, Config, WorkCalendar, config_from_dict
+    >>> config_from_dict({"calendar": {"timezone": "Europe/Berlin"}}).calendar.timezone
+    'Europe/Berlin'
+    >>> Config(calendar=WorkCalendar(timezone="Europe/Berlin"),
+    ...        area_rules=(AreaRule("research", ("spike",)),)).area_rules[0].area
+    'research'
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
+import math
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -57,7 +73,24 @@ import pandas as pd
 from calibrate.durations import WorkCalendar
 from calibrate.errors import InputError, Problem
 
-__all__ = ["AreaRule", "Config", "config_from_dict", "fold_name", "load_config"]
+__all__ = [
+    "AREA_RULE_FIELDS",
+    "DEFAULT_CLOSED_WITHIN_MINUTES",
+    "DEFAULT_DONE",
+    "DEFAULT_IN_PROGRESS",
+    "DEFAULT_NOT_FINISHED",
+    "MAXIMUM_CLOSED_WITHIN_MINUTES",
+    "MAXIMUM_CONFIG_BYTES",
+    "AreaRule",
+    "Config",
+    "Matches",
+    "Names",
+    "WorkCalendar",
+    "check_config_path",
+    "config_from_dict",
+    "fold_name",
+    "load_config",
+]
 
 #: Ticket fields an area rule can look at.
 AREA_RULE_FIELDS = ("labels", "components", "issue_type", "epic", "team", "title")
@@ -104,6 +137,9 @@ DEFAULT_CLOSED_WITHIN_MINUTES = 15.0
 #: The largest ``closed_within_minutes`` accepted: one day (longer work is
 #: real work; ``minimum_days`` is the setting for short durations).
 MAXIMUM_CLOSED_WITHIN_MINUTES = 24 * 60
+#: The largest settings file read: a calibrate.toml is a few hundred bytes;
+#: anything near this is not one (a log, an export passed by mistake).
+MAXIMUM_CONFIG_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -266,12 +302,21 @@ def load_config(path: str | Path | None) -> Config:
     """
     if path is None:
         return Config()
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"Config file {path} does not exist")
+    path = check_config_path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"Config file {path} is not UTF-8 text",
+            hint="Save it as UTF-8 (a calibrate.toml is a text file; see the README's "
+                 "configuration section for an example).",
+        ) from None
+    except OSError as error:
+        raise InputError(f"Config file {path} cannot be read: {error.strerror or error}",
+                         hint="Check that the file is readable.") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise InputError(
             f"Config file {path} is not valid TOML: {error}",
             hint="See the README's configuration section for an example.",
@@ -279,15 +324,60 @@ def load_config(path: str | Path | None) -> Config:
     return config_from_dict(raw, origin=str(path))
 
 
-def config_from_dict(raw: dict, origin: str = "config") -> Config:
+def check_config_path(path: str | Path) -> Path:
+    """The path of a settings file, checked before it is read: it exists, is a
+    regular file (not a directory or a device) and is no larger than
+    :data:`MAXIMUM_CONFIG_BYTES`.
+
+    Raises
+    ------
+    InputError
+        Saying which of these failed.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"Config file {path} does not exist",
+                         hint="Check the path, or leave --config out to use the defaults.")
+    if path.is_dir():
+        raise InputError(f"Config file {path} is a directory",
+                         hint="Give the calibrate.toml file in it.")
+    if not path.is_file():
+        raise InputError(f"Config file {path} is not a regular file",
+                         hint="Give a calibrate.toml text file.")
+    size = path.stat().st_size
+    if size > MAXIMUM_CONFIG_BYTES:
+        raise InputError(
+            f"Config file {path} is too large for a settings file ({size / 2**20:.0f} MB; "
+            f"at most {MAXIMUM_CONFIG_BYTES // 2**20} MB)",
+            hint="Is it the export? The export is the first argument; --config takes a "
+                 "calibrate.toml.",
+        )
+    return path
+
+
+def config_from_dict(raw: Mapping[str, Any], origin: str = "config") -> Config:
     """Build a :class:`Config` from parsed TOML (a nested dict).
+
+    Sections and keys are those of ``calibrate.toml`` (see the module's
+    documentation); dates may be :class:`datetime.date` or ISO text.
 
     Raises
     ------
     InputError
         Listing every unknown or ill-typed setting, with ``origin`` as the file.
+    TypeError
+        If ``raw`` is not a mapping.
+
+    Examples
+    --------
+    >>> from calibrate.config import config_from_dict
+    >>> config_from_dict({"points": {"scale": {"S": 1, "M": 3}}}).points_scale
+    {'s': 1.0, 'm': 3.0}
     """
-    settings = _Settings(raw, origin)
+    if not isinstance(raw, Mapping):
+        raise TypeError(f"settings must be a dict of sections, as in calibrate.toml "
+                        f"(e.g. {{'calendar': {{'country': 'DE'}}}}); got {type(raw).__name__}")
+    settings = _Settings(dict(raw), origin)
     settings.check_keys()
     # (Read in this order, so that the problems are listed in it.)
     extra_holidays = _extra_holidays(settings)
@@ -338,16 +428,18 @@ class _Settings:
                                      expected=expected))
 
     def check_keys(self) -> None:
-        """Report unknown sections and keys, and sections that are not tables."""
+        """Report unknown sections and keys (with the nearest known name), and
+        sections that are not tables."""
         for name, content in self.raw.items():
             if name not in _SCHEMA:
-                self.bad(name, "unknown section", expected=f"one of {', '.join(sorted(_SCHEMA))}")
+                self.bad(name, f"unknown section{_did_you_mean(name, _SCHEMA)}",
+                         expected=f"one of {', '.join(sorted(_SCHEMA))}")
             elif not isinstance(content, dict):
                 self.bad(name, "a section must be a table", value=content)
             elif name != "columns":  # (a free mapping, checked by the generic reader)
                 for key in content:
                     if key not in _SCHEMA[name]:
-                        self.bad(f"{name}.{key}", "unknown setting",
+                        self.bad(f"{name}.{key}", f"unknown setting{_suggestion(name, key)}",
                                  expected=f"one of {', '.join(sorted(_SCHEMA[name]))}")
 
     def section(self, name: str) -> dict:
@@ -374,8 +466,24 @@ class _Settings:
         return value
 
 
+def _did_you_mean(name: str, known) -> str:
+    """``"; did you mean 'x'?"`` for the known name nearest to a misspelt one, or ``""``."""
+    close = difflib.get_close_matches(str(name).lower(), sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _suggestion(section: str, key: str) -> str:
+    """For an unknown key: the section it belongs to, or the nearest key of its section."""
+    homes = [other for other, keys in _SCHEMA.items() if key in keys and other != section]
+    if homes:
+        return f"; it belongs in the [{homes[0]}] section"
+    return _did_you_mean(key, _SCHEMA[section])
+
+
 def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float)
+    """A finite int or float (TOML has nan and inf; neither is a setting)."""
+    return (not isinstance(value, bool) and isinstance(value, int | float)
+            and math.isfinite(value))
 
 
 def _extra_holidays(settings: _Settings) -> tuple[dt.date, ...]:
@@ -422,12 +530,14 @@ def _area_rule(settings: _Settings, key: str, rule: Any) -> AreaRule | None:
         rule_fields = [rule_fields]
     unknown = [f for f in rule_fields if f not in AREA_RULE_FIELDS]
     if unknown:
-        settings.bad(key, "unknown field in 'fields'", value=unknown,
+        guess = _did_you_mean(unknown[0], AREA_RULE_FIELDS)
+        settings.bad(key, f"unknown field in 'fields'{guess}", value=unknown,
                      expected=f"any of {', '.join(AREA_RULE_FIELDS)}")
         return None
     extra_keys = set(rule) - {"area", "patterns", "fields"}
     if extra_keys:
-        settings.bad(key, "unknown key in rule", value=sorted(extra_keys),
+        guess = _did_you_mean(sorted(map(str, extra_keys))[0], ("area", "patterns", "fields"))
+        settings.bad(key, f"unknown key in rule{guess}", value=sorted(extra_keys),
                      expected="area, patterns, fields")
     try:
         compiled = AreaRule(rule["area"], tuple(patterns), tuple(rule_fields))

@@ -19,12 +19,15 @@ format          what it reads
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import difflib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from calibrate.config import Config, load_config
+from calibrate.config import Config, config_from_dict, load_config
 from calibrate.errors import InputError, Problem
 from calibrate.io._csv_read import Progress, read_header
 from calibrate.io._json import read_json_documents
@@ -39,7 +42,9 @@ from calibrate.io.linear_csv import looks_like_linear_csv, read_linear_csv
 from calibrate.tickets import TicketTable
 
 __all__ = [
+    "AS_OF_RANGE",
     "FORMATS",
+    "check_as_of",
     "detect_format",
     "read_canonical",
     "read_export",
@@ -93,6 +98,7 @@ def detect_format(path: str | Path, config: Config | None = None) -> str:
         raise InputError(f"{path} does not exist")
     if path.is_dir():
         raise InputError(f"{path} is a directory, not an export file")
+    _refuse_workbook(path)
     if path.suffix.lower() in (".parquet", ".pq"):
         return "canonical"
     with path.open("rb") as handle:
@@ -130,10 +136,85 @@ def _detect_json(path: Path) -> str:
     )
 
 
+#: Spreadsheet workbooks: by name, and by their first bytes (a zip archive:
+#: .xlsx and .ods; the OLE2 compound file: .xls).
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".numbers")
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def _refuse_workbook(path: Path) -> None:
+    """A spreadsheet workbook is not an export: say how to get the CSV."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(8)
+    except OSError:  # (the reader says what is wrong with the file)
+        return
+    if path.suffix.lower() in _WORKBOOK_SUFFIXES or start.startswith(_WORKBOOK_MAGIC):
+        raise InputError(
+            f"{path} is a spreadsheet workbook, not a CSV or JSON export",
+            hint="Save it as CSV from your spreadsheet (File → Save as → CSV UTF-8) and read "
+                 "that; or export CSV from the tracker directly.",
+        )
+
+
+#: The times an ``as_of`` can name: a ticket history is in this range, and
+#: times outside it overflow pandas' clock (2262) or the calendar.
+AS_OF_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01"))
+
+
+def check_as_of(as_of: str | dt.date | pd.Timestamp | np.datetime64 | None,
+                name: str | None = "as_of") -> pd.Timestamp | None:
+    """The time an ``as_of`` argument names, checked; None stays None.
+
+    Accepts a date or time as text (ISO 8601, e.g. ``2024-06-30`` or
+    ``2024-06-30T18:00+02:00``), a :class:`datetime.date` or datetime, a
+    Timestamp or a ``numpy.datetime64``, within :data:`AS_OF_RANGE`.
+    ``name`` starts the error message (the command line gives its own).
+
+    Raises
+    ------
+    InputError
+        If it is not a time (including ``""``, ``"nan"`` and ``NaT``, which
+        would otherwise read as "no time") or lies outside the range.
+
+    Examples
+    --------
+    >>> from calibrate.io import check_as_of
+    >>> check_as_of("2024-06-30T18:00")
+    Timestamp('2024-06-30 18:00:00')
+    """
+    if as_of is None:
+        return None
+    shown = f"{name} {as_of!r}" if name else repr(as_of)
+    hint = "Give a time like 2024-06-30 or 2024-06-30T18:00, when the export was taken."
+    if isinstance(as_of, bool) or not isinstance(as_of, str | dt.date | np.datetime64):
+        raise InputError(f"{shown} is not a time ({type(as_of).__name__})", hint=hint)
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (ValueError, TypeError, OverflowError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise InputError(f"{shown} is not a time", hint=hint)
+    wall = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    earliest, end = AS_OF_RANGE
+    if not earliest <= wall < end:
+        raise InputError(
+            f"{shown} is not between {earliest:%Y-%m-%d} and "
+            f"{end - pd.Timedelta(days=1):%Y-%m-%d}",
+            hint="Give the time the export was taken, e.g. 2024-06-30T18:00.")
+    return stamp
+
+
+def _suggest_format(name: object) -> str:
+    folded = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    close = difflib.get_close_matches(folded, list(FORMATS), n=1, cutoff=0.6)
+    return f"Did you mean {close[0]!r}? " if close else ""
+
+
 def read_export(
     path: str | Path,
     format: str | None = None,
-    config: Config | str | Path | None = None,
+    config: Config | Mapping | str | Path | None = None,
     as_of: str | pd.Timestamp | None = None,
     progress: Progress | None = None,
 ) -> TicketTable:
@@ -148,11 +229,14 @@ def read_export(
         The export file.
     format : str, optional
         A name from :data:`FORMATS`; recognised from the file when omitted.
-    config : Config or path, optional
-        Settings, or the path of a ``calibrate.toml``.
-    as_of : str or Timestamp, optional
+    config : Config, dict or path, optional
+        Settings: a :class:`~calibrate.config.Config`, a dict shaped like
+        ``calibrate.toml`` (``{"calendar": {"country": "DE"}}``, checked as
+        the file is), or the path of a ``calibrate.toml``.
+    as_of : str, date or Timestamp, optional
         When the export was taken; open tickets are right-censored there.
-        Defaults to the latest time found in the export.
+        Defaults to the latest time found in the export. Checked by
+        :func:`check_as_of` before the file is read.
     progress : callable, optional
         Called as ``progress(bytes_read, bytes_total)`` while the file is
         read. CSV files are read in chunks, so memory is bounded by the
@@ -164,6 +248,14 @@ def read_export(
         The tickets, the rows left out with their reasons, and notes on
         how the export was read.
 
+    Raises
+    ------
+    InputError
+        If the file, the settings, ``format`` or ``as_of`` cannot be used
+        (the settings' problems all listed together).
+    TypeError
+        If ``config`` is none of the types above.
+
     Examples
     --------
     >>> from calibrate.io import read_export
@@ -173,13 +265,22 @@ def read_export(
     >>> table.rows_read == len(table.tickets) + len(table.excluded)
     True
     """
-    if not isinstance(config, Config):
-        config = load_config(config)
-    if format is None:
-        format = detect_format(path, config)
-    if format not in FORMATS:
+    # Everything given is checked before the file is read.
+    if format is not None and format not in FORMATS:
         raise InputError(
             f"Unknown export format {format!r}",
-            hint=f"Use one of: {', '.join(FORMATS)}.",
+            hint=f"{_suggest_format(format)}Use one of: {', '.join(FORMATS)}.",
         )
+    check_as_of(as_of)
+    if isinstance(config, Mapping):
+        config = config_from_dict(config, origin="the config dict")
+    elif config is None or isinstance(config, str | Path):
+        config = load_config(config)
+    elif not isinstance(config, Config):
+        raise TypeError(f"config must be a Config, a dict of settings shaped like calibrate.toml "
+                        f"or the path of a calibrate.toml; got {type(config).__name__}")
+    if format is None:
+        format = detect_format(path, config)
+    elif Path(path).is_file():
+        _refuse_workbook(Path(path))
     return FORMATS[format](path, config=config, as_of=as_of, progress=progress)

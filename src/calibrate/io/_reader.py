@@ -205,7 +205,7 @@ def read_csv_format(export_format: CsvFormat, path: str | Path, config: Config |
     staged = Staged(staging, header_notes + notes, counts)
     return _finish(staged, source.date_cells(staging, {t: n for t, n in dates.items() if n}),
                    export_format.name, path, config, as_of, source.notes,
-                   assume_utc=export_format.assume_utc)
+                   assume_utc=export_format.assume_utc, empty="has a header and no rows")
 
 
 def _stage_chunk(export_format: CsvFormat, chunk: CsvExport, config: Config) -> pd.DataFrame:
@@ -278,13 +278,21 @@ def read_json_format(export_format: JsonFormat, path: str | Path, config: Config
     dates = {target: raw_cells(staged.table[target], label)
              for target, label in export_format.dates.items()}
     return _finish(staged, dates, export_format.name, path, config, as_of, reading_notes,
-                   assume_utc=export_format.assume_utc)
+                   assume_utc=export_format.assume_utc, empty="holds no tickets")
 
 
 def _finish(staged: Staged, dates: Mapping[str, pd.Series], name: str, path: str | Path,
             config: Config, as_of: str | pd.Timestamp | None, reading_notes: list[str], *,
-            assume_utc: bool) -> TicketTable:
-    """Parse the date cells (one format per column) and assemble the table."""
+            assume_utc: bool, empty: str) -> TicketTable:
+    """Parse the date cells (one format per column) and assemble the table.
+
+    An export without a single record is refused (``empty`` says how it
+    looks) unless ``as_of`` is given: then it is an empty table, as of then.
+    """
+    if staged.table.empty and as_of is None:
+        raise InputError(f"no tickets: {path} {empty}",
+                         hint="Check the filter the export was made with: it matched no "
+                              "tickets. (With --as-of, an empty table is written.)")
     notes = [*reading_notes, *staged.notes]
     notes += parse_date_columns(staged.table, dates, file=str(path), assume_utc=assume_utc)
     notes += staged.counts
