@@ -138,6 +138,20 @@ def browse(path: Path, *, width: int = 1200, print_media: bool = False):
             overflowing: [...document.querySelectorAll('table')]
                 .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1).map(t => t.id),
             pageOverflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+            // Elements reaching past the window's edges, but for those inside a
+            // box that scrolls sideways (a wide table or plot on a phone).
+            wide: [...document.body.querySelectorAll('*')].filter(element => {
+                const box = element.getBoundingClientRect();
+                let scrolls = false;
+                for (let up = element.parentElement; up && !scrolls; up = up.parentElement) {
+                    scrolls = ['auto', 'scroll'].includes(getComputedStyle(up).overflowX);
+                }
+                return box.width > 0 && !scrolls
+                    && (box.right > window.innerWidth + 1 || box.left < -1);
+            }).map(element => `${element.tagName}#${element.id}.${element.className}`),
+            // How much each plot is shrunk from the size it was drawn at.
+            plotScales: [...document.querySelectorAll('figure img')].map(
+                image => image.getBoundingClientRect().width / image.naturalWidth),
         })""")
         screenshot = page.screenshot(full_page=False)
         browser.close()
@@ -179,7 +193,7 @@ def test_pseudonymized_report_names_nobody(tmp_path):
     parts = {part for name in names for part in name.split() if len(part) >= 3}
     out = tmp_path / "private"
     result = run("report", SAMPLE / "jira_changelog.json", "--config", SAMPLE / "calibrate.toml",
-                 "--out", out, "--pseudonymize", "--no-backtest")
+                 "--out", out, "--pseudonymize", "--pseudonym-key", "team-secret", "--no-backtest")
     assert result.exit_code == 0, result.output
     for name in REPORT_FILES:
         path = out / name
@@ -192,7 +206,7 @@ def test_pseudonymized_report_names_nobody(tmp_path):
     # Stable: the same key gives the same pseudonyms.
     again = tmp_path / "again"
     run("report", SAMPLE / "jira_changelog.json", "--config", SAMPLE / "calibrate.toml",
-        "--out", again, "--pseudonymize", "--no-backtest")
+        "--out", again, "--pseudonymize", "--pseudonym-key", "team-secret", "--no-backtest")
     assert (out / "multipliers.csv").read_text() == (again / "multipliers.csv").read_text()
 
 
@@ -581,3 +595,139 @@ def test_engineer_and_area_effects_not_told_apart_are_said_plainly():
     across = simulate_tickets(800, 10, seed=5, history_days=600).tickets
     context = context_of(ticket_table(across, source_format="jira_json"), fitted(across))
     assert not any("fast in general" in sentence for sentence in context["summary"])
+
+
+# -- a large team on paper and on a phone; the one-page summary; no PDF -----------------------
+
+TEAM_AREAS = ("research", "ml-engineering", "data-engineering", "platform")
+#: Titles the displays draw inside the figures whose height grows with the team.
+ENGINEER_FIGURE_TITLES = ("Duration multipliers per engineer and area",
+                          "How often a 3-point ticket takes more than 3 working days",
+                          "Largest ticket that fits 3 working days",
+                          "Tickets per engineer and area")
+#: A page (but the last) whose content reaches less far down than this is nearly blank.
+LEAST_PAGE_CONTENT = 0.3
+
+
+@pytest.fixture(scope="module")
+def team_report(tmp_path_factory):
+    """The report of a 40-engineer, 4-area team (no backtest: the slow part)."""
+    folder = tmp_path_factory.mktemp("team")
+    tickets = simulate_tickets(2400, 40, areas=TEAM_AREAS, seed=12).tickets
+    table = read_export(write_tickets(tickets, folder / "tickets.csv"))
+    engineers = sorted(table.tickets["engineer"].unique())
+    assert len(engineers) == 40
+    render_report(table, folder / "report", with_backtest=False)
+    return folder / "report", engineers
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text a reader sees on each page, whitespace runs made single spaces.
+
+    By poppler's pdftotext, which keeps only what is drawn inside the page:
+    pypdf also extracts the text of a figure cut off at the page's bottom.
+    """
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True,
+                          text=True).stdout
+    return [" ".join(page.split()) for page in text.split("\f")[:-1]]
+
+
+def content_extent(path: Path) -> list[float]:
+    """How far down each page of a PDF its content reaches, from the first
+    inked pixel row to the last, as a share of the page height (rendered at
+    20 dpi in grey by poppler's pdftoppm)."""
+    import subprocess
+
+    import numpy as np
+
+    raw = subprocess.run(["pdftoppm", "-gray", "-r", "20", str(path)], capture_output=True,
+                         check=True).stdout
+    extents = []
+    while raw:  # one binary PGM per page: "P5\nwidth height\n255\n" then the pixels
+        _, size, _, rest = raw.split(b"\n", 3)
+        width, height = map(int, size.split())
+        pixels = np.frombuffer(rest[:width * height], np.uint8).reshape(height, width)
+        raw = rest[width * height:]
+        inked = np.flatnonzero((pixels < 200).any(axis=1))
+        extents.append((inked[-1] - inked[0] + 1) / height if len(inked) else 0.0)
+    return extents
+
+
+def test_the_pdf_of_a_large_team_shows_every_engineer_in_every_figure(team_report):
+    out, engineers = team_report
+    pages = pdf_pages(out / "report.pdf")
+    assert all(name in " ".join(pages) for name in engineers)
+    # Names are drawn as text in the figures: each figure whose height grows
+    # with the team names every engineer on the pages that carry its title.
+    for title in ENGINEER_FIGURE_TITLES:
+        drawn = " ".join(page for page in pages if title in page)
+        missing = [name for name in engineers if name not in drawn]
+        assert drawn and not missing, (title, missing)
+
+
+def test_the_pdf_of_a_large_team_has_no_nearly_blank_page(team_report, sample_report):
+    for out in (team_report[0], sample_report[0]):
+        extents = content_extent(out / "report.pdf")
+        blank = [number for number, extent in enumerate(extents[:-1], start=1)
+                 if extent < LEAST_PAGE_CONTENT]
+        assert not blank, (out, blank, [round(extent, 2) for extent in extents])
+
+
+def test_page_one_is_a_summary_a_lead_can_read_alone(team_report, sample_report):
+    for out, backtest_words in ((sample_report[0], "Backtest on "),
+                                (team_report[0], "No backtest in this report")):
+        pages = pdf_pages(out / "report.pdf")
+        first = pages[0]
+        assert "The team assumes a 3-point ticket takes at most 3 working days." in first
+        assert "Recommended ticket sizes" in first
+        html = (out / "report.html").read_text(encoding="utf-8")
+        summary = html.split('<section id="summary"')[1].split("</section>")[0]
+        rows = re.findall(r"<tr class=\"(?:breaks|holds)\"><td>([^<]+)</td><td>([^<]+)</td>",
+                          summary)
+        assert rows, "the recommended sizes table is in the summary"
+        # pdftotext joins a word hyphenated across lines ("data-" "engineering").
+        packed = re.sub(r"[\s-]", "", first)
+        for engineer, area in rows:  # every row of it on page 1
+            assert re.sub(r"[\s-]", "", engineer + area) in packed, (engineer, area)
+        assert backtest_words in first
+        assert "not a ranking of people" in first
+        assert pages[1].startswith("Plots"), pages[1][:80]
+
+
+def test_the_summary_of_a_large_team_points_to_the_full_table(team_report):
+    out, _ = team_report
+    first = pdf_pages(out / "report.pdf")[0]
+    found = re.search(r"The 12 of (\d+) engineer × area combinations most likely to overrun; "
+                      r"all \d+ are in the table under Tables", first)
+    assert found and int(found[1]) > 100, first
+    html = (out / "report.html").read_text(encoding="utf-8")
+    full = html.split('id="all-verdicts"')[1].split("</table>")[0]
+    assert full.count("<tr class=") == int(found[1])
+
+
+def test_on_a_phone_nothing_is_wider_than_the_screen_and_plots_stay_legible(
+        sample_report, team_report):
+    for out in (sample_report[0], team_report[0]):
+        facts, problems, _ = browse(out / "report.html", width=400)
+        assert facts["wide"] == [] and not facts["pageOverflow"], facts["wide"][:10]
+        # Shrunk to less than two thirds of their drawn size, the figures'
+        # 9-point labels would be under 6 points: scroll sideways instead.
+        assert facts["plotScales"] and min(facts["plotScales"]) >= 0.66, facts["plotScales"]
+        assert problems["console"] == []
+
+
+def test_a_report_without_its_pdf(tmp_path):
+    table = read_export(SAMPLE / "jira_changelog.json", config=SAMPLE / "calibrate.toml")
+    (tmp_path / "report.pdf").write_bytes(b"%PDF- an earlier report's")
+    written = render_report(table, tmp_path, with_backtest=False, pdf=False)
+    assert set(written) == set(REPORT_FILES) - {"report.pdf"}
+    # No PDF beside the page: not even an earlier run's, which would not match it.
+    assert not (tmp_path / "report.pdf").exists()
+    html = written["report.html"].read_text(encoding="utf-8")
+    for heading in SECTIONS + FIGURES[:5] + ("Data quality",):
+        assert heading in html, heading
+    assert "report.pdf" not in html
+    with_pdf = render_report(table, tmp_path / "both", with_backtest=False)
+    assert "report.pdf" in with_pdf["report.html"].read_text(encoding="utf-8")

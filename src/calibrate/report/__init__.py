@@ -6,7 +6,7 @@ drift, plots — and writes into a directory:
 ``report.html``
     a single self-contained page (plots inline as SVG, no network fetches)
 ``report.pdf``
-    the same page printed by WeasyPrint
+    the same page printed by WeasyPrint (not with ``pdf=False``)
 ``multipliers.json``, ``multipliers.csv``
     the multipliers file for planners (:mod:`calibrate.export`)
 ``tickets.csv``, ``excluded.csv``
@@ -16,11 +16,14 @@ All files are written to a temporary directory first and moved into place
 only when every one of them is complete, so a failed run leaves no partial
 report behind and does not clobber an earlier one.
 
-The page opens with a plain-language summary (where the team's rule — a
-reference-size ticket within the cap — breaks, by how much, the recommended
-ticket sizes, how durations grow with points, how well the forecasts held up
-in the backtest against the strongest baseline), then the plots, the tables,
-and the method and data quality. Engineer x area numbers resting on fewer
+The page opens with a plain-language summary that a lead can read alone — on
+one page of the PDF: where the team's rule — a reference-size ticket within
+the cap — breaks and by how much, the other findings (how durations grow with
+points, ...), the recommended ticket sizes of the combinations most at risk,
+and how well the forecasts held up in the backtest against the strongest
+baseline. Then the plots (a tall figure of a large team in panels of a group
+of engineers, each fitting a page), the tables, and the method and data
+quality. Engineer x area numbers resting on fewer
 than ``min_tickets`` finished tickets are suppressed ("too few tickets").
 
 Lead time is not work time: when the export records no start of work, the
@@ -35,7 +38,7 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from calibrate.backtest import BacktestResult, DriftResult, backtest, drift
@@ -44,6 +47,7 @@ from calibrate.export import write_multipliers
 from calibrate.io.canonical import write_tickets
 from calibrate.model import Calibrator
 from calibrate.privacy import pseudonymize as pseudonymize_table
+from calibrate.report._common import BACKTEST_NOT_RUN
 from calibrate.report._context import build_context
 from calibrate.results import CalibrationResult
 from calibrate.tickets import TicketTable
@@ -64,8 +68,11 @@ def build_html(table: TicketTable, result: CalibrationResult, *,
                backtest_result: BacktestResult | None = None,
                drift_result: DriftResult | None = None, min_tickets: int = 5,
                pseudonymized: bool = False, fit_warnings: list[str] | None = None,
-               max_engineers: int = 40) -> str:
+               max_engineers: int = 40, files: Sequence[str] = ()) -> str:
     """The report as one self-contained HTML string (no I/O).
+
+    ``files`` are the names of the files written beside the page, which it
+    lists (none: the page lists no files).
 
     Examples
     --------
@@ -91,6 +98,7 @@ def build_html(table: TicketTable, result: CalibrationResult, *,
                             drift_result=drift_result, min_tickets=min_tickets,
                             pseudonymized=pseudonymized, fit_warnings=fit_warnings or [],
                             max_engineers=max_engineers)
+    context["files"] = list(files)
     return environment.get_template("report.html.j2").render(**context)
 
 
@@ -113,12 +121,14 @@ def render_report(
     *,
     calibrator: Calibrator | None = None,
     pseudonymize: bool = False,
-    pseudonym_key: str = "calibrate",
+    pseudonym_key: str | None = None,
     min_tickets: int = 5,
     max_engineers: int = 40,
     with_backtest: bool = True,
     progress: StageCallback | None = None,
     lead_cap_days: float | None = None,
+    points_scale: dict[str, float] | None = None,
+    pdf: bool = True,
 ) -> dict[str, Path]:
     """Fit, check and write the full report for a ticket table.
 
@@ -132,9 +142,11 @@ def render_report(
     calibrator : Calibrator, optional
         Model settings (cap, confidence, ...); ``Calibrator()`` by default.
     pseudonymize : bool
-        Replace engineers' names by stable pseudonyms everywhere.
-    pseudonym_key : str
-        Key of the pseudonyms (see :mod:`calibrate.privacy`).
+        Replace engineers by pseudonyms, and known people's names in all
+        text (see :mod:`calibrate.privacy`).
+    pseudonym_key : str, optional
+        Key of the pseudonyms (see :mod:`calibrate.privacy`); a random one
+        when omitted, so the pseudonyms cannot be recomputed from names.
     min_tickets : int
         Engineer x area numbers on fewer finished tickets are suppressed in
         the report.
@@ -151,11 +163,20 @@ def render_report(
         days; without one, lead-time durations get no overrun verdicts.
         Unused when the durations are cycle time (the calibrator's
         ``cap_days`` applies).
+    points_scale : dict, optional
+        The t-shirt scale the export was read with (a config's
+        ``points_scale``), recorded in ``multipliers.json`` so that planners
+        can predict sizes such as ``"M"``.
+    pdf : bool
+        Print the page to ``report.pdf`` (the slow part after the backtest).
+        Without it no ``report.pdf`` is written, and an earlier one in
+        ``out_dir`` is removed: it would not match the new page.
 
     Returns
     -------
     dict
-        File name -> path of every file written.
+        File name -> path of every file written (those of
+        :data:`REPORT_FILES`, less ``report.pdf`` without ``pdf``).
     """
     say = progress or (lambda message: None)
     out_dir = Path(out_dir)
@@ -174,32 +195,37 @@ def render_report(
     backtest_result = drift_result = None
     if with_backtest:
         say("backtesting: refitting at several past dates")
-        backtest_result = _optional(lambda: backtest(table, calibrator=calibrator),
-                                    "backtest not run", fit_warnings)
+        backtest_result = _optional(lambda: backtest(table, calibrator=calibrator, progress=say),
+                                    BACKTEST_NOT_RUN, fit_warnings)
         say("fitting successive windows for the drift view")
-        drift_result = _optional(lambda: drift(table, calibrator=calibrator),
+        drift_result = _optional(lambda: drift(table, calibrator=calibrator, progress=say),
                                  "drift view not shown", fit_warnings)
+    files = [name for name in REPORT_FILES if pdf or name != "report.pdf"]
     say("drawing the plots and writing the page")
     html = build_html(table, result, backtest_result=backtest_result,
                       drift_result=drift_result, min_tickets=min_tickets,
                       pseudonymized=pseudonymize, fit_warnings=fit_warnings,
-                      max_engineers=max_engineers)
+                      max_engineers=max_engineers, files=files)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".partial-") as staging:
         staging = Path(staging)
         (staging / "report.html").write_text(html, encoding="utf-8")
-        say("printing the PDF")
-        write_pdf(html, staging / "report.pdf")
+        if pdf:
+            say("printing the PDF")
+            write_pdf(html, staging / "report.pdf")
         say("writing the data files")
-        write_multipliers(result.multipliers, staging / "multipliers.json")
+        write_multipliers(result.multipliers.with_points_scale(points_scale),
+                          staging / "multipliers.json")
         write_tickets(table.tickets, staging / "tickets.csv")
         write_tickets(table.excluded, staging / "excluded.csv")
         # Everything is complete: move it into place (an atomic rename per file).
         written = {}
-        for name in REPORT_FILES:
+        for name in files:
             target = out_dir / name
             os.replace(staging / name, target)
             written[name] = target
+        if not pdf:  # an earlier report's PDF would contradict the new page
+            (out_dir / "report.pdf").unlink(missing_ok=True)
     return written
 
 

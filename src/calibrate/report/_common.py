@@ -12,6 +12,9 @@ from calibrate.results import CalibrationResult
 #: An open ticket is listed as likely abandoned above this probability.
 LIKELY_ABANDONED = 0.5
 
+#: How the report's warnings begin when the backtest could not run.
+BACKTEST_NOT_RUN = "backtest not run"
+
 
 @dataclass(frozen=True)
 class Rule:

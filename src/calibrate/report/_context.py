@@ -16,7 +16,7 @@ import datetime as dt
 
 from calibrate._version import __version__
 from calibrate.backtest import BacktestResult, DriftResult
-from calibrate.report._common import Rule
+from calibrate.report._common import BACKTEST_NOT_RUN, Rule
 from calibrate.report._figures import figures_section
 from calibrate.report._summary import summary_section
 from calibrate.report._tables import method_section, tables_section
@@ -52,6 +52,8 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
             drift_result = DriftResult(drift_result.multipliers[
                 drift_result.multipliers["engineer"].isin(shown_engineers)])
     rule = Rule.of(result)
+    backtest_failure = next((warning.split(": ", 1)[-1] for warning in fit_warnings
+                             if warning.startswith(BACKTEST_NOT_RUN)), None)
     window = result.multipliers.window
     return {
         "title": "Estimation calibration report",
@@ -71,7 +73,8 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
         "min_tickets": min_tickets,
         "warnings": fit_warnings,
         **summary_section(table, result, rule, backtest_result=backtest_result,
-                          min_tickets=min_tickets, team_size=len(everyone)),
+                          min_tickets=min_tickets, team_size=len(everyone),
+                          backtest_failure=backtest_failure),
         "figures": figures_section(table, result, rule, backtest_result=backtest_result,
                                    drift_result=drift_result, min_tickets=min_tickets,
                                    engineers=shown_engineers),

@@ -24,57 +24,93 @@ from calibrate.report._common import (
 from calibrate.results import CalibrationResult
 from calibrate.tickets import TicketTable
 
-__all__ = ["backtest_sentences", "clock_sentences", "elasticity_sentences", "model_sentences",
-           "summary_section"]
+__all__ = ["SUMMARY_ROWS", "backtest_sentences", "clock_sentences", "elasticity_sentences",
+           "model_sentences", "summary_section"]
+
+
+#: Rows of the verdicts (or typical lead times) table on the summary's page:
+#: with the sentences, about as many as fit one A4 page. A larger team's are
+#: the combinations most at risk, with a pointer to the full table.
+SUMMARY_ROWS = 12
 
 
 def summary_section(table: TicketTable, result: CalibrationResult, rule: Rule, *,
                     backtest_result: BacktestResult | None, min_tickets: int,
-                    team_size: int) -> dict:
-    """The summary's sentences and its table: ``summary``, ``breaks`` (the
-    verdict per engineer x area, worst first) and ``typical`` (the typical
-    lead time per engineer x area, when no cap judges lead time).
+                    team_size: int, backtest_failure: str | None = None) -> dict:
+    """The summary's sentences and its table.
 
-    ``result`` holds the engineers shown; ``team_size`` is how many the team has.
+    The summary is one page a lead can read alone: ``verdict`` (the clock
+    the durations measure, then where the team's rule breaks — or the
+    typical lead time when no cap judges it), ``findings`` (the rest of what
+    the report found), ``backtest_sentence`` (how the forecasts held up, in
+    one sentence) and ``summary_rows``: the first :data:`SUMMARY_ROWS` rows
+    of the table, with ``summary_rows_note`` saying which they are when the
+    table has more. ``summary`` is every sentence, in that order.
+
+    The table is ``breaks`` (the verdict and recommended size per engineer x
+    area, worst first) or, when no cap judges lead time, ``typical`` (the
+    typical lead time per engineer x area, alphabetically; on the summary's
+    page the slowest first).
+
+    ``result`` holds the engineers shown; ``team_size`` is how many the team has;
+    ``backtest_failure`` says why the backtest could not run, if it could not.
     """
     cells = _cells_at_reference(result, rule, min_tickets)
     shown = cells[cells["enough"]]
-    if rule.verdict_cap is not None:
+    verdicts = rule.verdict_cap is not None
+    if verdicts:
         shown = shown.sort_values("p_over", ascending=False)
     else:
         shown = shown.sort_values(["engineer", "area"])
-    summary = clock_sentences(table.tickets, rule.clock, table.source_format, rule.cap,
+    verdict = clock_sentences(table.tickets, rule.clock, table.source_format, rule.cap,
                               rule.verdict_cap)
-    if rule.verdict_cap is not None:
-        summary += _verdict_sentences(shown, rule)
+    if verdicts:
+        verdict += _verdict_sentences(shown, rule)
     else:
-        summary.append(_typical_sentence(result, rule))
-    summary += elasticity_sentences(result.elasticity, rule.reference, rule.clock)
-    if rule.verdict_cap is not None:
+        verdict.append(_typical_sentence(result, rule))
+    findings = elasticity_sentences(result.elasticity, rule.reference, rule.clock)
+    if verdicts:
         smaller = shown[shown["recommended_points"] < rule.reference]
         larger = shown[shown["recommended_points"] > rule.reference]
-        summary.append(
+        findings.append(
             f"Recommended ticket sizes (largest points that fit {rule.cap_days_text} with "
             f"{rule.confidence:.0%} confidence): {len(smaller)} combinations should get tickets "
             f"smaller than {rule.reference:g} points, {len(larger)} can take larger ones; "
             "see the table below.")
     if backtest_result is not None:
-        summary += backtest_sentences(backtest_result)
-    summary += model_sentences(result)
+        backtest = backtest_sentences(backtest_result) or [
+            "The backtest scored no tickets of the calibrated model."]
+    else:
+        why = (f"it could not run ({backtest_failure})" if backtest_failure else
+               "it was not asked for (--no-backtest)")
+        backtest = [f"No backtest in this report: {why}, so its forecasts were not checked "
+                    "against tickets that finished later."]
+    rest = model_sentences(result)
     n_shown = len(result.engineer_multipliers)
     if team_size > n_shown:
-        summary.append(
+        rest.append(
             f"The team has {team_size} engineers; this report shows the {n_shown} with the "
             "most finished tickets. Every engineer is in multipliers.csv and multipliers.json.")
     suppressed = int((~cells["enough"]).sum())
     if suppressed:
-        summary.append(
+        rest.append(
             f"{suppressed} engineer × area combinations have fewer than {min_tickets} "
             "finished tickets: their numbers are not shown (\"too few tickets\").")
-    verdicts = rule.verdict_cap is not None
-    return {"summary": summary,
-            "breaks": _breaks_rows(shown, rule) if verdicts else [],
-            "typical": [] if verdicts else _typical_rows(shown)}
+    rows = _breaks_rows(shown, rule) if verdicts else _typical_rows(shown)
+    # The summary's page shows the combinations most at risk: worst first
+    # already for verdicts, the slowest typical lead times otherwise.
+    ranked = rows if verdicts else _typical_rows(
+        shown.sort_values("median_days", ascending=False, kind="stable"))
+    note = ""
+    if len(rows) > SUMMARY_ROWS:
+        which = "most likely to overrun" if verdicts else "with the longest typical lead time"
+        note = (f"The {SUMMARY_ROWS} of {len(rows)} engineer × area combinations {which}; "
+                f"all {len(rows)} are in the table under Tables.")
+    return {"summary": verdict + findings + backtest + rest,
+            "verdict": verdict, "findings": findings + backtest[1:] + rest,
+            "backtest_sentence": backtest[0],
+            "breaks": rows if verdicts else [], "typical": [] if verdicts else rows,
+            "summary_rows": ranked[:SUMMARY_ROWS], "summary_rows_note": note}
 
 
 def _cells_at_reference(result: CalibrationResult, rule: Rule, min_tickets: int) -> pd.DataFrame:
