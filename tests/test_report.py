@@ -731,3 +731,27 @@ def test_a_report_without_its_pdf(tmp_path):
     assert "report.pdf" not in html
     with_pdf = render_report(table, tmp_path / "both", with_backtest=False)
     assert "report.pdf" in with_pdf["report.html"].read_text(encoding="utf-8")
+
+
+def test_min_tickets_and_name_order_hold_in_every_table(tmp_path):
+    # --min-tickets hides an engineer's own numbers in the engineer table too, and
+    # names are listed ignoring case ('alice' between 'Adam' and 'Bob').
+    tickets = simulate_tickets(900, 6, seed=8).tickets
+    names = ["Adam", "alice", "Bob", "carol", "Dave", "émile"]
+    codes = sorted(tickets["engineer"].unique())
+    tickets["engineer"] = tickets["engineer"].map(dict(zip(codes, names, strict=True))).astype(
+        "string")
+    finished = tickets[~tickets["censored"]]["engineer"].value_counts()
+    threshold = int(finished.min()) + 1  # the least busy engineer falls below it
+    table = ticket_table(tickets)
+    written = render_report(table, tmp_path, min_tickets=threshold, with_backtest=False,
+                            pdf=False)
+    html = written["report.html"].read_text(encoding="utf-8")
+    rows = html.split('id="engineer-multipliers"')[1].split("</table>")[0].split("<tr>")[2:]
+    shown = [re.search(r"<td>(.*?)</td>", row).group(1) for row in rows]
+    assert shown == ["Adam", "alice", "Bob", "carol", "Dave", "émile"]
+    quiet = finished.idxmin()
+    quiet_row = rows[shown.index(quiet)]
+    assert "too few tickets" in quiet_row
+    busy_row = rows[shown.index(finished.idxmax())]
+    assert "too few tickets" not in busy_row

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from calibrate._names import name_order
 from calibrate.durations import WorkCalendar
 from calibrate.export import RECORD_COLUMNS, Multipliers
 from calibrate.model import ASSUMED_ENGINEER_SD
@@ -264,13 +265,13 @@ class CalibrationResult:
     def engineer_multipliers(self) -> pd.DataFrame:
         table = self._engineer_records.drop(columns=["scope", "area", *_INTERNAL]).assign(
             raw_ratio=self._raw_ratios[0])
-        return table.sort_values("engineer").reset_index(drop=True)
+        return table.sort_values("engineer", key=name_order).reset_index(drop=True)
 
     @cached_property
     def engineer_area_multipliers(self) -> pd.DataFrame:
         table = self._cell_records.drop(columns=["scope", *_INTERNAL]).assign(
             raw_ratio=self._raw_ratios[1])
-        return table.sort_values(["engineer", "area"]).reset_index(drop=True)
+        return table.sort_values(["engineer", "area"], key=name_order).reset_index(drop=True)
 
     @cached_property
     def aging_work(self) -> pd.DataFrame:

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
+
+from calibrate._names import sorted_names, too_few  # noqa: F401  (used as _data.too_few)
 
 #: The planning-poker scale most teams estimate on: the points axis extends at
 #: most to the next of these above the team's well-used sizes.
 POKER_SCALE: tuple[float, ...] = (0.5, 1, 2, 3, 5, 8, 13, 20, 40, 100)
-
-
-def name_key(name: str) -> tuple[str, str]:
-    """Sort key of engineer and area names: case- and accent-insensitive
-    ('Adam', 'alice', 'Bob', 'Émile', 'Eve' ...), ties broken by the exact
-    name so the order is total.
-
-    For the report's tables as well: ``sorted(names, key=name_key)``, or
-    ``frame.sort_values("engineer", key=lambda s: s.map(name_key))``.
-    """
-    text = str(name)
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text)
-                     if not unicodedata.combining(c)).casefold()
-    return folded, text
-
-
-def sorted_names(names: Iterable) -> list[str]:
-    """Distinct names as text, in :func:`name_key` order."""
-    return sorted({str(n) for n in names}, key=name_key)
-
-
-def too_few(n_finished, min_tickets: int):
-    """Whether an estimate rests on too few finished tickets to be shown (it
-    leans on the team): fewer than ``min_tickets``. One rule for every figure
-    (and the report's tables) that suppresses such cells."""
-    return np.asarray(n_finished) < min_tickets
 
 
 def points_limit(points) -> float:
@@ -105,12 +78,12 @@ def cap_label(result, cap: float) -> tuple[str, bool]:
 
 
 def areas_of(result) -> list[str]:
-    """The fitted areas, in :func:`name_key` order."""
+    """The fitted areas, in :func:`~calibrate._names.name_key` order."""
     return sorted_names(result.multipliers.areas["area"])
 
 
 def engineers_of(result) -> list[str]:
-    """The engineers, in :func:`name_key` order."""
+    """The engineers, in :func:`~calibrate._names.name_key` order."""
     return sorted_names(result.engineer_multipliers["engineer"])
 
 

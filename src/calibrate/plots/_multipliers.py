@@ -64,7 +64,7 @@ class MultipliersDisplay:
         min_tickets : int
             Engineers and engineer x area cells with fewer finished tickets
             than this are shown as "too few tickets", without an estimate
-            (the overrun map's rule, :func:`calibrate.plots._data.too_few`).
+            (the overrun map's rule, :func:`calibrate._names.too_few`).
 
         Raises
         ------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from calibrate._names import name_key
 from calibrate._version import __version__
 from calibrate.backtest import BacktestResult, DriftResult
 from calibrate.report._common import BACKTEST_NOT_RUN, Rule
@@ -45,7 +46,7 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
     """
     everyone = result.engineer_multipliers.sort_values(["n_finished", "engineer"],
                                                        ascending=[False, True])
-    shown_engineers = sorted(everyone["engineer"].head(max_engineers))
+    shown_engineers = sorted(everyone["engineer"].head(max_engineers), key=name_key)
     if len(shown_engineers) < len(everyone):
         result = result.for_engineers(shown_engineers)
         if drift_result is not None:

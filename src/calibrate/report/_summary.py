@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from calibrate._names import name_order
 from calibrate.backtest import BacktestResult
 from calibrate.report._common import (
     LIKELY_ABANDONED,
@@ -61,7 +62,7 @@ def summary_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     if verdicts:
         shown = shown.sort_values("p_over", ascending=False)
     else:
-        shown = shown.sort_values(["engineer", "area"])
+        shown = shown.sort_values(["engineer", "area"], key=name_order)
     verdict = clock_sentences(table.tickets, rule.clock, table.source_format, rule.cap,
                               rule.verdict_cap)
     if verdicts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from calibrate._names import too_few
 from calibrate.backtest import BacktestResult
 from calibrate.report._common import LIKELY_ABANDONED, days_text, percent_text
 from calibrate.results import CalibrationResult
@@ -15,19 +16,24 @@ __all__ = ["aging_rows", "method_section", "tables_section"]
 
 def tables_section(result: CalibrationResult, *, backtest_result: BacktestResult | None,
                    min_tickets: int) -> dict:
-    """The multipliers, elasticity and backtest tables: ``engineer_rows``,
+    """The multipliers, elasticity and backtest tables: ``engineer_rows`` and
     ``cell_rows`` (numbers on fewer than ``min_tickets`` finished tickets
     suppressed), ``elasticity_rows``, ``backtest_rows``."""
-    engineer_rows = [
-        {"engineer": row.engineer, "median": f"{row.median:.2f}",
-         "interval": f"{row.p10:.2f}–{row.p90:.2f}", "mean": f"{row.mean:.2f}",
-         "tickets": int(row.n_finished), "open": int(row.n_open),
-         "weight": percent_text(row.shrinkage_weight)}
-        for row in result.engineer_multipliers.itertuples()
-    ]
+    # One rule for tables and figures: numbers on fewer than min_tickets
+    # finished tickets lean on the team and are not shown.
+    engineer_rows = []
+    for row in result.engineer_multipliers.itertuples():
+        enough = not too_few(row.n_finished, min_tickets)
+        engineer_rows.append({
+            "engineer": row.engineer, "enough": enough,
+            "median": f"{row.median:.2f}" if enough else "too few tickets",
+            "interval": f"{row.p10:.2f}–{row.p90:.2f}" if enough else "",
+            "mean": f"{row.mean:.2f}" if enough else "",
+            "tickets": int(row.n_finished), "open": int(row.n_open),
+            "weight": percent_text(row.shrinkage_weight) if enough else ""})
     cell_rows = []
     for row in result.engineer_area_multipliers.itertuples():
-        enough = row.n_finished >= min_tickets
+        enough = not too_few(row.n_finished, min_tickets)
         cell_rows.append({
             "engineer": row.engineer, "area": row.area, "enough": enough,
             "median": f"{row.median:.2f}" if enough else "too few tickets",
