@@ -86,10 +86,16 @@ def run_worker(task: str, args: dict, *, timeout: float) -> Run:
     The worker prints ``STAGE:`` lines as it goes (kept when it is stopped by
     the limit) and one ``RESULT:`` line at the end.
     """
+    return run_module(["benchmarks._worker", task, json.dumps(args)], timeout=timeout)
+
+
+def run_module(arguments: list[str], *, timeout: float) -> Run:
+    """Run ``python -m ARGUMENTS...`` in a fresh process with this checkout on the
+    path and a time limit; read its ``STAGE:`` lines and its ``RESULT:`` line."""
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT)] + ([environment["PYTHONPATH"]] if environment.get("PYTHONPATH") else []))
-    command = [sys.executable, "-m", "benchmarks._worker", task, json.dumps(args)]
+    command = [sys.executable, "-m", *arguments]
     started = time.perf_counter()
     try:
         completed = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True,

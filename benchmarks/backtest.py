@@ -17,14 +17,12 @@ result as JSON (the worker protocol of :mod:`benchmarks._measure`).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._measure import RESULT_PREFIX, ROOT, STAGE_PREFIX, Run, _stages
+from benchmarks._measure import RESULT_PREFIX, STAGE_PREFIX, Run, run_module
 from benchmarks.speed import table_file
 
 #: The seed of :func:`benchmarks.data.write_jira_export`: the end-to-end table.
@@ -60,28 +58,7 @@ def run_backtest(rows: int, engineers: int, work: Path, *, timeout: float, log) 
 
 def _run(data: Path, *, timeout: float) -> Run:
     """``python -m benchmarks.backtest --worker DATA`` with a time limit."""
-    environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT)] + ([environment["PYTHONPATH"]] if environment.get("PYTHONPATH") else []))
-    command = [sys.executable, "-m", "benchmarks.backtest", "--worker", str(data)]
-    started = time.perf_counter()
-    try:
-        completed = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True,
-                                   text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as expired:
-        output = expired.stdout or ""
-        if isinstance(output, bytes):
-            output = output.decode("utf-8", errors="replace")
-        return Run("timeout", time.perf_counter() - started, stages=_stages(output),
-                   error=f"stopped after {timeout:.0f} s")
-    seconds = time.perf_counter() - started
-    for line in completed.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            return Run("ok", seconds, json.loads(line[len(RESULT_PREFIX):]),
-                       _stages(completed.stdout))
-    tail = (completed.stderr or completed.stdout).strip().splitlines()[-5:]
-    return Run("failed", seconds, stages=_stages(completed.stdout),
-               error=f"exit status {completed.returncode}: " + " | ".join(tail))
+    return run_module(["benchmarks.backtest", "--worker", str(data)], timeout=timeout)
 
 
 def _worker(data: str) -> dict:
