@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -621,6 +622,20 @@ def test_multipliers_engineers_and_min_tickets(result):
     assert len(patches) == (cells["n_finished"] < 5).sum()
     with pytest.raises(ValueError, match="nobody"):
         plots.MultipliersDisplay.from_result(result, engineers=["nobody"])
+
+
+def test_figures_of_groups_of_engineers_share_the_teams_scale(result):
+    # A large team is split over figures; each must read on the same axis.
+    people = list(result.engineer_multipliers["engineer"])
+    whole = plots.MultipliersDisplay.from_result(result).plot().ax_.get_xlim()
+    for group in (people[:2], people[2:]):
+        part = plots.MultipliersDisplay.from_result(result, engineers=group).plot().ax_
+        np.testing.assert_allclose(part.get_xlim(), whole, rtol=1e-12)
+    # The team's range: every interval and raw ratio inside it.
+    rows = pd.concat([result.engineer_multipliers, result.engineer_area_multipliers])
+    values = rows[["p10", "p90", "raw_ratio"]].to_numpy(dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    assert whole[0] < values.min() and values.max() < whole[1]
 
 
 def test_user_text_is_drawn_as_plain_text(one_area):

@@ -46,6 +46,9 @@ class MultipliersDisplay:
     cells: bool
     #: Rows with fewer finished tickets than this are "too few tickets".
     min_tickets: int = 0
+    #: The multiplier axis's range: the whole team's, also when ``rows``
+    #: hold only some engineers (so split figures share one scale).
+    span: tuple[float, float] = (0.9 / 1.15, 1.1 * 1.15)
 
     @classmethod
     def from_result(cls, result, *, cells: bool = True, engineers: Sequence[str] | None = None,
@@ -85,22 +88,33 @@ class MultipliersDisplay:
             if unknown:
                 raise ValueError(f"not engineers of the result: {', '.join(unknown)}")
         with_cells = cells and len(areas) > 1
-        rows: list[dict] = []
-        for name in chosen:
-            person = people.loc[name].to_dict()
-            rows.append({**person, "label": f"{_style.short(name)} ({person['n_finished']})",
-                         "name": name, "kind": "engineer", "area": None})
-            if with_cells:
-                mine = cell_table[cell_table["engineer"] == name]
-                mine = mine.iloc[np.argsort([areas.index(a) for a in mine["area"]],
-                                            kind="stable")]
-                rows += [{**cell, "label": f"{_style.short(cell['area'])} ({cell['n_finished']})",
-                          "name": cell["area"], "kind": "cell"} for cell in mine.to_dict("records")]
-        columns = ["label", "name", "kind", "engineer", "area", "median", "p10", "p90", "raw_ratio",
-                   "n_finished"]
-        frame = pd.DataFrame(rows, columns=columns)
-        frame["too_few"] = _data.too_few(frame["n_finished"].to_numpy(dtype=float), min_tickets)
-        return cls(rows=frame, areas=areas, cells=with_cells, min_tickets=min_tickets)
+
+        def rows_of(names: list[str]) -> pd.DataFrame:
+            rows: list[dict] = []
+            for name in names:
+                person = people.loc[name].to_dict()
+                rows.append({**person, "label": f"{_style.short(name)} ({person['n_finished']})",
+                             "name": name, "kind": "engineer", "area": None})
+                if with_cells:
+                    mine = cell_table[cell_table["engineer"] == name]
+                    mine = mine.iloc[np.argsort([areas.index(a) for a in mine["area"]],
+                                                kind="stable")]
+                    rows += [{**cell, "name": cell["area"], "kind": "cell",
+                              "label": f"{_style.short(cell['area'])} ({cell['n_finished']})"}
+                             for cell in mine.to_dict("records")]
+            columns = ["label", "name", "kind", "engineer", "area", "median", "p10", "p90",
+                       "raw_ratio", "n_finished"]
+            frame = pd.DataFrame(rows, columns=columns)
+            frame["too_few"] = _data.too_few(frame["n_finished"].to_numpy(dtype=float),
+                                             min_tickets)
+            return frame
+
+        frame = rows_of(chosen)
+        # The scale covers the whole team, so figures of different groups of
+        # engineers (a large team split over pages) can be read side by side.
+        span = _span(frame if engineers is None else rows_of(_data.engineers_of(result)))
+        return cls(rows=frame, areas=areas, cells=with_cells, min_tickets=min_tickets,
+                   span=span)
 
     def plot(self, ax: Axes | None = None) -> MultipliersDisplay:
         """Draw on ``ax`` (by default a new figure, one row per line; the
@@ -178,13 +192,7 @@ class MultipliersDisplay:
                            else "#333333")
             tick.set_fontstyle("italic" if few else "normal")
         ax.tick_params(axis="y", length=0)
-        shown = frame[~frame["too_few"].to_numpy(dtype=bool)]
-        values = pd.concat([shown["p10"], shown["p90"], shown["raw_ratio"]]).to_numpy(dtype=float)
-        values = values[np.isfinite(values) & (values > 0)]
-        if not len(values):
-            values = np.array([1.0])
-        x_low, x_high = min(values.min(), 0.9) / 1.15, max(values.max(), 1.1) * 1.15
-        ax.set_xlim(x_low, x_high)
+        ax.set_xlim(*self.span)
         _style.log_axis(ax, "x", _style.MULTIPLIER_TICKS, template="×{:g}")
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
         ax.set_axisbelow(True)
@@ -218,3 +226,14 @@ class MultipliersDisplay:
             note += f"; too few: under {self.min_tickets}"
         ax.text(0.0, -0.5, note, transform=ax.get_yaxis_transform(),
                 fontsize=7.5, color=_style.MUTED, ha="right", va="bottom")
+
+
+def _span(frame: pd.DataFrame) -> tuple[float, float]:
+    """The multiplier axis's range for these rows: their shown intervals and raw
+    ratios, and always ×1, with a margin."""
+    shown = frame[~frame["too_few"].to_numpy(dtype=bool)]
+    values = pd.concat([shown["p10"], shown["p90"], shown["raw_ratio"]]).to_numpy(dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if not len(values):
+        values = np.array([1.0])
+    return min(values.min(), 0.9) / 1.15, max(values.max(), 1.1) * 1.15
