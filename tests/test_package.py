@@ -58,6 +58,7 @@ def test_every_public_name_resolves_to_its_module():
     assert calibrate.read_export is calibrate.io.read_export
     assert calibrate.Multipliers is calibrate.export.Multipliers
     assert set(calibrate.__all__) <= set(dir(calibrate))
+    assert set(calibrate.__all__) == {*calibrate._PUBLIC, "__version__"}
 
 
 def test_star_import_gives_the_public_names():

@@ -49,7 +49,25 @@ _PUBLIC = {
     "write_tickets": "calibrate.io",
 }
 
-__all__ = sorted([*_PUBLIC, "__version__"])
+__all__ = [
+    "CalibrationResult",
+    "CalibrationWarning",
+    "Calibrator",
+    "Config",
+    "InputError",
+    "Multipliers",
+    "Problem",
+    "TicketTable",
+    "WorkCalendar",
+    "__version__",
+    "detect_format",
+    "load_config",
+    "load_multipliers",
+    "read_export",
+    "validate_tickets",
+    "write_multipliers",
+    "write_tickets",
+]
 
 
 def __getattr__(name: str):

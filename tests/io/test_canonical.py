@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _helpers import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from _helpers import FIXTURES
 
 from calibrate.errors import InputError
 from calibrate.io import read_export
