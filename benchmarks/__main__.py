@@ -23,6 +23,7 @@ from benchmarks import real_data
 from benchmarks._measure import ROOT, memory_method
 from benchmarks.accuracy import run_accuracy
 from benchmarks.backtest import run_backtest
+from benchmarks.json_readers import run_json_readers
 from benchmarks.machine import machine_info
 from benchmarks.report import write_outputs
 from benchmarks.scaling import run_scaling
@@ -52,6 +53,7 @@ FULL = {
         "censor_history_days": 7.0,
     },
     "startup": {"repeats": 7, "report_repeats": 3},
+    "json_readers": {"issues": 200_000, "engineers": 1_000},
 }
 
 #: Tiny sizes: seconds, for the test suite.
@@ -73,9 +75,11 @@ QUICK = {
         "censor_history_days": 7.0,
     },
     "startup": {"repeats": 1, "report_repeats": 0},
+    "json_readers": {"issues": 2_000, "engineers": 50},
 }
 
-SECTIONS = ("startup", "speed", "end_to_end", "scaling", "accuracy", "real_data")
+SECTIONS = ("startup", "speed", "end_to_end", "json_readers", "scaling", "accuracy",
+            "real_data")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             checks = e2e["backtest"]
             results["end_to_end"]["backtest"] = run_backtest(
                 checks["rows"], checks["engineers"], work, timeout=checks["timeout"], log=log)
+        if "json_readers" in sections:
+            json_plan = plan["json_readers"]
+            results["json_readers"] = run_json_readers(
+                json_plan["issues"], json_plan["engineers"], work / "json", log=log)
         if "scaling" in sections:
             results["scaling"] = run_scaling(plan["scaling"], work, log=log)
         if "accuracy" in sections:

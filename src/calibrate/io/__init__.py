@@ -30,7 +30,7 @@ import pandas as pd
 from calibrate.config import Config, config_from_dict, load_config
 from calibrate.errors import InputError, Problem
 from calibrate.io._csv_read import Progress, read_header
-from calibrate.io._json import read_json_documents
+from calibrate.io._json import read_json_start
 from calibrate.io.canonical import looks_like_canonical, read_canonical, write_tickets
 from calibrate.io.csv_writer import write_csv
 from calibrate.io.generic_csv import read_generic_csv
@@ -124,7 +124,7 @@ def detect_format(path: str | Path, config: Config | None = None) -> str:
 
 
 def _detect_json(path: Path) -> str:
-    data, _ = read_json_documents(path)
+    data = read_json_start(path)  # the beginning is enough: the whole may be GBs
     if looks_like_jira_json(data):
         return "jira_json"
     if looks_like_github_json(data):

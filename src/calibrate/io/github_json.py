@@ -56,6 +56,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ from calibrate.config import Config, fold_name
 from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
-from calibrate.io._json import collect_records, shape, text
+from calibrate.io._json import REFUSE_AFTER, JsonExport, shape, text
 from calibrate.io._reader import JsonFormat, Staged, counted, read_json_format
 from calibrate.io._values import ticket_states
 from calibrate.tickets import TicketTable
@@ -137,14 +138,19 @@ def read_github_json(path: str | Path, config: Config | None = None,
     return read_json_format(GITHUB_JSON, path, config, as_of, progress)
 
 
-def _stage(data: Any, config: Config, path: str) -> Staged:
-    """One staging row per issue; pull requests marked as not finished work."""
-    issues = _collect_issues(data, path)
-    repositories = {_repository(issue) for _, issue in issues} - {None}
+def _stage(export: JsonExport, config: Config, path: str) -> Staged:
+    """One staging row per issue, staged as it is read; pull requests marked as
+    not finished work."""
+    issues = _collect_issues(export, config, path)
+    staging = pd.DataFrame.from_records(issues.rows, columns=issues.columns)
+    repositories = set(staging.pop("_repository").dropna())
     qualified = len(repositories) > 1
-    records = [_record(number, issue, config, qualified) for number, issue in issues]
-    staging = pd.DataFrame.from_records(records)
-    if not staging["_estimated"].any() and len(issues) > staging["_pull_request"].sum():
+    if qualified:  # issue numbers of different repositories would collide
+        staging["ticket_id"] = [f"{repository}{ticket}" if repository else ticket
+                                for repository, ticket in zip(issues.repositories,
+                                                              staging["ticket_id"],
+                                                              strict=True)]
+    if not staging["_estimated"].any() and len(staging) > staging["_pull_request"].sum():
         raise _no_estimate(path, staging["labels"])
     closed = staging["status"] == "closed"
     not_finished = closed & config.is_not_finished_resolution(staging["resolution"])
@@ -165,8 +171,9 @@ def _stage(data: Any, config: Config, path: str) -> Staged:
     return Staged(staging, notes, counts)
 
 
-def _record(number: int, issue: dict, config: Config, qualified: bool) -> dict[str, Any]:
-    """The staging row of one issue (its state is decided for all rows at once)."""
+def _record(number: int, issue: dict, config: Config) -> dict[str, Any]:
+    """The staging row of one issue (its state, and whether its id names its
+    repository, are decided for all rows at once)."""
     labels = [name for name in (_label(v) for v in _list(issue.get("labels"))) if name]
     logins = [login for login in (_login(a) for a in _list(issue.get("assignees"))) if login]
     if not logins and _login(issue.get("assignee")):
@@ -180,7 +187,8 @@ def _record(number: int, issue: dict, config: Config, qualified: bool) -> dict[s
     ticket = f"#{issue['number']}"
     return {
         "source_row": number,
-        "ticket_id": f"{repository}{ticket}" if qualified and repository else ticket,
+        "ticket_id": ticket,
+        "_repository": repository,
         "title": text(issue.get("title")),
         "engineer": logins[0] if logins else None,
         "issue_type": text(_name(issue.get("type"))),
@@ -260,23 +268,77 @@ def _snake_case(record: Any) -> Any:
     return record
 
 
-def _collect_issues(data: Any, path: str) -> list[tuple[int, dict]]:
-    """The issues, numbered from 1, with every problem listed together."""
-    if isinstance(data, dict) and "message" in data and "number" not in data:
+@dataclass
+class _Issues:
+    """The staging rows of a file's issues, in file order."""
+
+    columns: list[str]
+    rows: list[tuple]
+
+    @property
+    def repositories(self) -> list[str | None]:
+        at = self.columns.index("_repository")
+        return [row[at] for row in self.rows]
+
+
+def _collect_issues(export: JsonExport, config: Config, path: str) -> _Issues:
+    """The issues, numbered from 1 and staged as they are read, with every
+    problem listed together (as :func:`~calibrate.io._json.collect_records`
+    lists them); a file whose first :data:`~calibrate.io._json.REFUSE_AFTER`
+    records hold no issue is refused without reading on."""
+    columns: list[str] | None = None
+    rows: list[tuple] = []
+    problems: list[Problem] = []
+    number = valid = 0
+    numbered = False  # a record has a "number": this is a list of issues
+    for event in export.events("items", page_needs_list=True):
+        if event[0] != "record":
+            continue
+        record = _snake_case(event[1])
+        number += 1
+        if not isinstance(record, dict):
+            problems.append(Problem("record is not an issue object", file=path, row=number,
+                                    value=shape(record)))
+        else:
+            numbered = numbered or "number" in record
+            found = _issue_problems(record)
+            if found:
+                problems += [replace(problem, file=path, row=number) for problem in found]
+            else:
+                valid += 1
+                staged = _record(number, record, config)
+                if columns is None:
+                    columns = list(staged)
+                # Tuples of plain values: fewer objects for the garbage collector to walk.
+                rows.append(tuple(staged.values()))
+        if number >= REFUSE_AFTER and not valid:
+            if not numbered:
+                raise _not_issues(path, f"none of the first {number} records is an issue")
+            # Said first, as the list of problems is shortened when printed.
+            problems.insert(0, Problem(f"reading stopped: none of the first {number} records "
+                                       "is an issue", file=path))
+            break
+    data = export.first_object
+    if data is not None and "message" in data and "number" not in data:
         raise InputError(
             f"{path} holds a GitHub API error response, not issues: {data['message']}",
             hint=_HINT,
         )
-    records = list(_records(data))
-    if not any(isinstance(r, dict) and "number" in r for r in records):
-        raise InputError(
-            f"{path} is JSON, but not a list of GitHub issues",
-            [Problem("no GitHub issues found", file=path, value=shape(data),
-                     expected='[{"number": ..., "state": ..., "created_at": ...}, ...]')],
-            hint=_HINT,
-        )
-    return collect_records(records, _issue_problems, path=path, what="a GitHub issues list",
-                           hint=_HINT)
+    if not numbered:
+        raise _not_issues(path, export.shape)
+    if problems:
+        raise InputError(f"{path} is not a GitHub issues list calibrate can read "
+                         f"({len(problems)} problems)", problems, hint=_HINT)
+    return _Issues(columns or [], rows)
+
+
+def _not_issues(path: str, found: str) -> InputError:
+    return InputError(
+        f"{path} is JSON, but not a list of GitHub issues",
+        [Problem("no GitHub issues found", file=path, value=found,
+                 expected='[{"number": ..., "state": ..., "created_at": ...}, ...]')],
+        hint=_HINT,
+    )
 
 
 def _issue_problems(record: dict) -> list[Problem]:
