@@ -1,7 +1,11 @@
 """The ``calibrate`` command line.
 
-Input problems (:class:`~calibrate.errors.InputError`) become a short message
-on stderr and exit status 2; ``--verbose`` shows the traceback instead.
+Input problems (:class:`~calibrate.errors.InputError`) and outputs the system
+refuses to write (:class:`~calibrate.errors.OutputError`: no permission,
+read-only, disk full, ...) become a short message on stderr and exit status 2;
+``--verbose`` shows the traceback instead. SIGTERM or SIGHUP while ``report``
+writes its directory stops it cleanly (:class:`~calibrate.errors.Terminated`):
+one line on stderr, exit status 128 + the signal's number (143, 129).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 import click
 
 from calibrate._version import __version__
-from calibrate.errors import CalibrationWarning, InputError
+from calibrate.errors import CalibrationWarning, InputError, Terminated
 
 EXIT_INPUT_ERROR = 2
 
@@ -229,7 +233,9 @@ def _lead_cap(option: float | None, config_path: Path | None) -> float | None:
 
 
 def _reports_input_errors(command: Callable) -> Callable:
-    """Turn InputError into a short message and exit status 2."""
+    """Turn InputError (and OutputError, one of them) into a short message and
+    exit status 2; say why a run stopped on SIGTERM or SIGHUP (its exit
+    status stays 128 + the signal's number)."""
 
     @functools.wraps(command)
     def wrapper(*args, verbose: bool = False, **kwargs):
@@ -238,8 +244,13 @@ def _reports_input_errors(command: Callable) -> Callable:
         except InputError as error:
             if verbose:
                 raise
-            click.echo(f"calibrate: error: {error}", err=True)
+            # Notes say what else went wrong (a clean-up that failed too).
+            notes = "".join(f"\n{note}" for note in getattr(error, "__notes__", ()))
+            click.echo(f"calibrate: error: {error}{notes}", err=True)
             sys.exit(EXIT_INPUT_ERROR)
+        except Terminated as stop:
+            click.echo(f"calibrate: {stop}; unfinished files removed", err=True)
+            raise
 
     return wrapper
 
@@ -403,7 +414,8 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
 @_as_of_option
 @click.option("--out", type=_OutPath(directory=True), required=True,
               help="Directory for report.html, report.pdf, multipliers.json/.csv, tickets.csv "
-                   "and excluded.csv (created if missing; the folder it is in must exist).")
+                   "and excluded.csv (created if missing; the folder it is in must exist). "
+                   "Each run replaces it as a whole, so it may hold only a report's files.")
 @_cap_options
 @click.option("--pseudonymize", is_flag=True,
               help="Replace engineers by pseudonyms, and every known form of known people's "

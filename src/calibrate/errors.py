@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CalibrationWarning", "InputError", "Problem"]
+__all__ = ["CalibrationWarning", "InputError", "OutputError", "Problem", "Terminated"]
 
 #: How many individual problems an error message lists before summarising.
 _MAX_LISTED = 8
@@ -107,6 +107,54 @@ class InputError(ValueError):
         if self.hint:
             lines.append(self.hint)
         return "\n".join(lines)
+
+
+class OutputError(InputError):
+    """A file or directory cannot be written: no permission, a read-only file
+    system, a full disk or quota, a file too large for the file system, ...
+
+    A kind of :class:`InputError` because, like a bad input, it is the user's
+    to fix (write somewhere else, free some space), and every caller that
+    reports input errors — the command line: one message, exit status 2 —
+    reports it the same way, without a traceback.
+
+    Parameters
+    ----------
+    summary, problems, hint
+        As :class:`InputError`'s.
+    path : str or Path, optional
+        The file or directory that could not be written.
+    errno : int, optional
+        The system's error number (:mod:`errno`), when the system refused.
+    """
+
+    def __init__(self, summary: str, problems: Iterable[Problem] = (), hint: str | None = None,
+                 *, path=None, errno: int | None = None) -> None:
+        self.path = path
+        self.errno = errno
+        super().__init__(summary, problems, hint)
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP arrived while calibrate was writing its outputs.
+
+    Raised from the signal handler so that the unfinished files are removed
+    on the way out, as Ctrl-C raises :class:`KeyboardInterrupt`. A
+    :class:`SystemExit` whose code is 128 + the signal's number: the exit
+    status a shell reports for a process stopped by that signal.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+    def __str__(self) -> str:
+        import signal
+
+        try:
+            return f"stopped by {signal.Signals(self.signum).name}"
+        except ValueError:
+            return f"stopped by signal {self.signum}"
 
 
 class CalibrationWarning(UserWarning):

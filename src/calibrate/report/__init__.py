@@ -12,9 +12,18 @@ drift, plots — and writes into a directory:
 ``tickets.csv``, ``excluded.csv``
     the canonical ticket table and the rows left out, with reasons
 
-All files are written to a temporary directory first and moved into place
-only when every one of them is complete, so a failed run leaves no partial
-report behind and does not clobber an earlier one.
+and ``.calibrate-report``, which marks the directory as a report and lists
+its files with their SHA-256 checksums (:data:`REPORT_MARKER`).
+
+The report owns its directory: each run writes a complete new directory
+beside it and swaps it in as one unit (:func:`calibrate.io._atomic.atomic_directory`),
+so the directory always holds one complete run — the previous one until the
+new one is complete, however the run ends (an error, Ctrl-C, SIGTERM, SIGHUP,
+or SIGKILL, whose leftovers the next run removes). A directory holding files
+a report did not write is refused (:class:`~calibrate.errors.OutputError`)
+rather than emptied. A write the system refuses (no permission, read-only,
+disk full, file too large) is an :class:`~calibrate.errors.OutputError`
+naming the file and the reason.
 
 The page opens with a plain-language summary that a lead can read alone — on
 one page of the PDF: where the team's rule — a reference-size ticket within
@@ -35,15 +44,22 @@ against the team's work cap (see
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
+import json
 import os
-import tempfile
+import re
+import signal
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from calibrate._version import __version__
 from calibrate.backtest import BacktestResult, DriftResult, backtest, drift
-from calibrate.errors import CalibrationWarning, InputError
-from calibrate.export import write_multipliers
+from calibrate.errors import CalibrationWarning, InputError, OutputError
+from calibrate.export import Multipliers, write_multipliers
+from calibrate.io._atomic import atomic_directory, output_error
 from calibrate.io.canonical import write_tickets
 from calibrate.model import Calibrator
 from calibrate.privacy import pseudonymize as pseudonymize_table
@@ -52,11 +68,17 @@ from calibrate.report._context import build_context
 from calibrate.results import CalibrationResult
 from calibrate.tickets import TicketTable
 
-__all__ = ["REPORT_FILES", "StageCallback", "build_html", "render_report", "write_pdf"]
+__all__ = ["REPORT_FILES", "REPORT_MARKER", "StageCallback", "build_html", "render_report",
+           "write_pdf"]
 
 #: The files a report directory holds.
 REPORT_FILES = ("report.html", "report.pdf", "multipliers.json", "multipliers.csv",
                 "tickets.csv", "excluded.csv")
+
+#: The file that marks a directory as a calibrate report (so that a new run may
+#: replace it): JSON with the calibrate version, the run's time and the SHA-256
+#: of each of the run's files.
+REPORT_MARKER = ".calibrate-report"
 
 #: :func:`render_report`'s ``progress``: called with a short message as each
 #: stage starts. Not :data:`calibrate.io.Progress`, which reading calls with
@@ -68,11 +90,14 @@ def build_html(table: TicketTable, result: CalibrationResult, *,
                backtest_result: BacktestResult | None = None,
                drift_result: DriftResult | None = None, min_tickets: int = 5,
                pseudonymized: bool = False, fit_warnings: list[str] | None = None,
-               max_engineers: int = 40, files: Sequence[str] = ()) -> str:
+               max_engineers: int = 40, files: Sequence[str] = (),
+               generated_at: dt.datetime | None = None) -> str:
     """The report as one self-contained HTML string (no I/O).
 
     ``files`` are the names of the files written beside the page, which it
-    lists (none: the page lists no files).
+    lists (none: the page lists no files). ``generated_at`` is the time the
+    page says it was generated (now, by default; a time without a time zone
+    is taken as local time); the same inputs and time give the same page.
 
     Examples
     --------
@@ -97,7 +122,7 @@ def build_html(table: TicketTable, result: CalibrationResult, *,
     context = build_context(table, result, backtest_result=backtest_result,
                             drift_result=drift_result, min_tickets=min_tickets,
                             pseudonymized=pseudonymized, fit_warnings=fit_warnings or [],
-                            max_engineers=max_engineers)
+                            max_engineers=max_engineers, generated_at=generated_at)
     context["files"] = list(files)
     return environment.get_template("report.html.j2").render(**context)
 
@@ -129,6 +154,7 @@ def render_report(
     lead_cap_days: float | None = None,
     points_scale: dict[str, float] | None = None,
     pdf: bool = True,
+    generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
     """Fit, check and write the full report for a ticket table.
 
@@ -137,8 +163,11 @@ def render_report(
     table : TicketTable
         From :func:`calibrate.read_export`.
     out_dir : str or Path
-        Directory to write into (created if needed). Existing files of the
-        same names are replaced only when the new report is complete.
+        The report's directory (created if needed; its folder must exist).
+        Its whole content is replaced, as one unit, when the new report is
+        complete; until then it holds the previous report. It must hold
+        nothing but a report's files (an :class:`~calibrate.errors.OutputError`
+        otherwise, before anything is computed).
     calibrator : Calibrator, optional
         Model settings (cap, confidence, ...); ``Calibrator()`` by default.
     pseudonymize : bool
@@ -171,15 +200,33 @@ def render_report(
         Print the page to ``report.pdf`` (the slow part after the backtest).
         Without it no ``report.pdf`` is written, and an earlier one in
         ``out_dir`` is removed: it would not match the new page.
+    generated_at : datetime, optional
+        The run's time (now, by default): the page's "Generated" line and the
+        multipliers file's ``created_at`` — the only things that differ
+        between two runs on the same input — come from this one value.
 
     Returns
     -------
     dict
         File name -> path of every file written (those of
         :data:`REPORT_FILES`, less ``report.pdf`` without ``pdf``).
+
+    Raises
+    ------
+    OutputError
+        When ``out_dir`` holds files a report did not write, or the system
+        refuses a write (no permission, read-only file system, disk full,
+        file too large); ``out_dir`` is then unchanged.
+    calibrate.errors.Terminated
+        When SIGTERM or SIGHUP arrives while the files are written (a
+        :class:`SystemExit` with status 128 + the signal's number), after
+        the unfinished files are removed; ``out_dir`` is then unchanged.
     """
     say = progress or (lambda message: None)
     out_dir = Path(out_dir)
+    generated_at = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    # Before the slow part: a folder that is not the report's is refused now.
+    _check_out_dir(out_dir)
     calibrator = calibrator or Calibrator()
     if pseudonymize:
         say("replacing engineers' names by pseudonyms")
@@ -205,28 +252,129 @@ def render_report(
     html = build_html(table, result, backtest_result=backtest_result,
                       drift_result=drift_result, min_tickets=min_tickets,
                       pseudonymized=pseudonymize, fit_warnings=fit_warnings,
-                      max_engineers=max_engineers, files=files)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".partial-") as staging:
-        staging = Path(staging)
-        (staging / "report.html").write_text(html, encoding="utf-8")
+                      max_engineers=max_engineers, files=files, generated_at=generated_at)
+    multipliers = dataclasses.replace(result.multipliers.with_points_scale(points_scale),
+                                      created_at=f"{generated_at:%Y-%m-%dT%H:%M:%SZ}")
+    return _write_report(out_dir, html=html, pdf=pdf, multipliers=multipliers, table=table,
+                         generated_at=generated_at, say=say)
+
+
+def _write_report(out_dir: Path, *, html: str, pdf: bool, multipliers: Multipliers,
+                  table: TicketTable, generated_at: dt.datetime,
+                  say: StageCallback) -> dict[str, Path]:
+    """Write a report's files into a new directory and swap it in for ``out_dir``.
+
+    The steps, each reported to :func:`_reached` as it completes: the new
+    directory (``staging``), ``report.html``, ``report.pdf``,
+    ``multipliers`` (the JSON and the CSV), ``tickets.csv``,
+    ``excluded.csv``, the ``marker``, the files flushed to disk
+    (``synced``), the swap (``swapped``), the old run removed (``cleaned``).
+    """
+    files = [name for name in REPORT_FILES if pdf or name != "report.pdf"]
+    with atomic_directory(out_dir, shown=out_dir, reached=_reached) as staging:
+
+        def write(step: str, writer: Callable[[Path], object]) -> None:
+            # Name the file the user asked for, not the temporary one, and
+            # say that the report directory is as it was.
+            name = {"multipliers": "multipliers.json", "marker": REPORT_MARKER}.get(step, step)
+            try:
+                writer(staging / name)
+            except OSError as error:
+                if error.errno is None:
+                    raise
+                raise output_error(out_dir / _final_name(error.filename, staging, name),
+                                   error, unchanged=out_dir if out_dir.exists() else None) \
+                    from error
+            except OutputError as error:
+                cause = error.__cause__
+                if not isinstance(cause, OSError):
+                    raise
+                shown = _final_name(error.path, staging, name)
+                refused = output_error(out_dir / shown, cause,
+                                       unchanged=out_dir if out_dir.exists() else None)
+                for note in getattr(error, "__notes__", ()):
+                    refused.add_note(note)
+                raise refused from cause
+            _reached(step)
+
+        write("report.html", lambda path: path.write_text(html, encoding="utf-8"))
         if pdf:
             say("printing the PDF")
-            write_pdf(html, staging / "report.pdf")
+            write("report.pdf", lambda path: write_pdf(html, path))
         say("writing the data files")
-        write_multipliers(result.multipliers.with_points_scale(points_scale),
-                          staging / "multipliers.json")
-        write_tickets(table.tickets, staging / "tickets.csv")
-        write_tickets(table.excluded, staging / "excluded.csv")
-        # Everything is complete: move it into place (an atomic rename per file).
-        written = {}
-        for name in files:
-            target = out_dir / name
-            os.replace(staging / name, target)
-            written[name] = target
-        if not pdf:  # an earlier report's PDF would contradict the new page
-            (out_dir / "report.pdf").unlink(missing_ok=True)
-    return written
+        write("multipliers", lambda path: write_multipliers(multipliers, path))
+        write("tickets.csv", lambda path: write_tickets(table.tickets, path))
+        write("excluded.csv", lambda path: write_tickets(table.excluded, path))
+        # Files may have appeared in the folder during the run: they would be lost.
+        _check_out_dir(out_dir)
+        write("marker", lambda path: _write_marker(path, files, generated_at))
+    return {name: out_dir / name for name in files}
+
+
+def _reached(step: str) -> None:
+    """Called as each writing step completes.
+
+    Test-only hook: with the environment variable ``CALIBRATE_TEST_STOP_AFTER``
+    set to a step's name, the process sends itself ``CALIBRATE_TEST_STOP_SIGNAL``
+    (``SIGKILL`` by default) right after that step, so that the fault tests
+    (tests/test_report_faults.py) can stop a real ``calibrate report`` between
+    any two steps. Not a setting for users.
+    """
+    if os.environ.get("CALIBRATE_TEST_STOP_AFTER") == step:
+        signum = getattr(signal, os.environ.get("CALIBRATE_TEST_STOP_SIGNAL", "SIGKILL"))
+        os.kill(os.getpid(), signum)
+
+
+def _final_name(written: str | os.PathLike | None, staging: Path, default: str) -> str:
+    """The report file a path in the staging directory stands for (a
+    temporary ``.NAME.HEX.partial`` file stands for NAME)."""
+    if written is None or Path(written).parent != staging:
+        return default
+    name = Path(written).name
+    match = re.fullmatch(r"\.(.+)\.[0-9a-f]{32}\.partial", name)
+    return match[1] if match else name
+
+
+def _write_marker(path: Path, files: Sequence[str], generated_at: dt.datetime) -> None:
+    """The marker: a report's files and their checksums, for a later run and for people."""
+    sums = {name: "sha256:" + hashlib.sha256((path.parent / name).read_bytes()).hexdigest()
+            for name in files}
+    marker = {"written_by": "calibrate report", "version": __version__,
+              "generated_at": f"{generated_at:%Y-%m-%dT%H:%M:%SZ}", "files": sums}
+    path.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+
+
+def _ours(name: str) -> bool:
+    """Whether an entry of a report directory is one a report run writes or
+    left (an older calibrate's temporary ``.partial-*`` folder or file)."""
+    return (name in REPORT_FILES or name == REPORT_MARKER
+            or re.fullmatch(r"\.partial-[A-Za-z0-9_]+", name) is not None
+            or re.fullmatch(r"\.(.+)\.[0-9a-f]{32}\.partial", name) is not None)
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """Refuse a report directory that is a file, or holds files a report did not write.
+
+    A new run replaces the whole directory: another file in it would be lost.
+    """
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is a file, not a directory for the report's files",
+                          hint="Give a directory (new, or one a report was written to).",
+                          path=out_dir)
+    try:
+        foreign = sorted(name for name in os.listdir(out_dir) if not _ours(name))
+    except OSError as error:
+        raise output_error(out_dir, error, doing="read") from error
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5
+                                          else "")
+        raise OutputError(
+            f"{out_dir} holds files that are not a calibrate report's: {shown}",
+            hint="Each run replaces the report directory as a whole, so they would be lost. "
+                 "Move them elsewhere, or give another --out (a new or empty directory, or "
+                 "an earlier report's).", path=out_dir)
 
 
 def _optional(compute: Callable, failure: str, notes: list[str]):

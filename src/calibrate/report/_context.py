@@ -33,8 +33,12 @@ DISCLAIMER = ("Multipliers are planning aids: they reflect estimates, ticket mix
 def build_context(table: TicketTable, result: CalibrationResult, *,
                   backtest_result: BacktestResult | None, drift_result: DriftResult | None,
                   min_tickets: int, pseudonymized: bool, fit_warnings: list[str],
-                  max_engineers: int = 40) -> dict:
+                  max_engineers: int = 40, generated_at: dt.datetime | None = None) -> dict:
     """The template's variables.
+
+    ``generated_at`` is the page's "Generated" time (now, by default): the
+    one value that differs between two runs on the same input, passed in so
+    that a run's files share one time and tests can freeze it.
 
     A team of more than ``max_engineers`` is shown through the engineers with
     the most finished tickets (every engineer stays in the data files).
@@ -59,7 +63,8 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
     return {
         "title": "Estimation calibration report",
         "version": __version__,
-        "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+                        .strftime("%Y-%m-%d %H:%M UTC"),
         "source": {"path": table.path, "format": table.source_format},
         "window": {"first": (window["first_start"] or "")[:10],
                    "last": (window["last_finish"] or "")[:10],
