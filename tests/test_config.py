@@ -327,3 +327,17 @@ def test_a_config_path_that_is_not_a_small_text_file_is_an_input_error(tmp_path)
     latin.write_bytes('[areas]\ndefault = "Forschung & Entwicklung \xe4"\n'.encode("latin-1"))
     with pytest.raises(InputError, match="latin.toml is not UTF-8 text"):
         load_config(latin)
+
+
+@pytest.mark.parametrize("scale, message", [
+    ("{ S = 1e308, M = 3 }", "must be a number of points from 0 to 1000"),
+    ("{ S = inf, M = 3 }", "must be a number of points from 0 to 1000"),
+    ("{ S = -1, M = 3 }", "must be a number of points from 0 to 1000"),
+    ("{ S = 1, s = 2 }", "is the same size as 'S'"),
+    ("{ 'M ' = 1, m = 3 }", "is the same size as 'M '"),
+])
+def test_a_points_scale_holds_plausible_points_and_distinct_sizes(tmp_path, scale, message):
+    path = tmp_path / "calibrate.toml"
+    path.write_text(f"[points]\nscale = {scale}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_config(path)

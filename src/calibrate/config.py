@@ -548,17 +548,30 @@ def _area_rule(settings: _Settings, key: str, rule: Any) -> AreaRule | None:
     return compiled
 
 
+#: The most points a size may stand for: beyond it a value is a typo, not an estimate.
+MAXIMUM_SCALE_POINTS = 1000.0
+
+
 def _points_scale(settings: _Settings) -> dict[str, float]:
     scale: dict[str, float] = {}
     raw_scale = settings.section("points").get("scale", {})
     if not isinstance(raw_scale, dict):
         settings.bad("points.scale", "must be a table of size = points", value=raw_scale)
         raw_scale = {}
+    spelled: dict[str, str] = {}
     for name, value in raw_scale.items():
-        if not _is_number(value) or value < 0:
-            settings.bad(f"points.scale.{name}", "must be a non-negative number", value=value)
+        size = str(name).strip().lower()
+        if size in spelled:  # sizes are matched ignoring case and spaces
+            settings.bad(f"points.scale.{name}",
+                         f"is the same size as {spelled[size]!r} (sizes are matched ignoring "
+                         "case and spaces); keep one of them", value=value)
+        elif not _is_number(value) or not 0 <= value <= MAXIMUM_SCALE_POINTS:
+            settings.bad(f"points.scale.{name}",
+                         f"must be a number of points from 0 to {MAXIMUM_SCALE_POINTS:g}",
+                         value=value)
         else:
-            scale[str(name).strip().lower()] = float(value)
+            scale[size] = float(value)
+        spelled.setdefault(size, str(name))
     return scale
 
 

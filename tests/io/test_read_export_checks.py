@@ -152,3 +152,15 @@ def test_a_header_only_file_says_no_tickets(tmp_path, fixture, config):
     table = read_export(path, config=settings, as_of="2024-06-30")
     assert (table.rows_read, len(table.tickets), len(table.excluded)) == (0, 0, 0)
 
+
+
+@pytest.mark.parametrize("format_name", [None, "linear_csv"])
+def test_a_pipe_is_refused_with_a_plain_message(tmp_path, format_name):
+    # `calibrate report <(cat export.csv)`: a pipe can be read only once.
+    import os
+
+    pipe = tmp_path / "export.csv"
+    os.mkfifo(pipe)
+    with pytest.raises(InputError, match="is a pipe or a device, not a file") as raised:
+        read_export(pipe, format=format_name)
+    assert "Save it to a file first" in str(raised.value)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -279,8 +280,23 @@ def read_export(
     elif not isinstance(config, Config):
         raise TypeError(f"config must be a Config, a dict of settings shaped like calibrate.toml "
                         f"or the path of a calibrate.toml; got {type(config).__name__}")
+    _refuse_stream(Path(path))
     if format is None:
         format = detect_format(path, config)
     elif Path(path).is_file():
         _refuse_workbook(Path(path))
     return FORMATS[format](path, config=config, as_of=as_of, progress=progress)
+
+
+def _refuse_stream(path: Path) -> None:
+    """A pipe or device (``<(cat export.csv)``, ``/dev/stdin``) cannot be read
+    twice, as recognising the format and reading the rows need: say so."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # missing or unreadable: the readers say which
+        return
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode):
+        raise InputError(
+            f"{path} is a pipe or a device, not a file: calibrate reads an export more than "
+            "once (to recognise it, then to read it)",
+            hint="Save it to a file first (e.g. `cat ... > export.csv`) and read that file.")
