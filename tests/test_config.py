@@ -341,3 +341,13 @@ def test_a_points_scale_holds_plausible_points_and_distinct_sizes(tmp_path, scal
     path.write_text(f"[points]\nscale = {scale}\n", encoding="utf-8")
     with pytest.raises(InputError, match=message):
         load_config(path)
+
+
+def test_an_empty_area_name_in_a_rule_is_the_configs_problem(tmp_path):
+    # It used to reach the ticket table and be reported against the export's rows.
+    path = tmp_path / "calibrate.toml"
+    path.write_text('[[areas.rules]]\narea = " "\npatterns = ["a"]\nfields = ["title"]\n',
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"areas.rules\[1\].area.*must name an area") as raised:
+        load_config(path)
+    assert "calibrate.toml" in str(raised.value)

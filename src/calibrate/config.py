@@ -519,6 +519,10 @@ def _area_rule(settings: _Settings, key: str, rule: Any) -> AreaRule | None:
     if not isinstance(rule, dict) or not isinstance(rule.get("area"), str):
         settings.bad(key, "each rule needs an 'area' string and a 'patterns' list", value=rule)
         return None
+    if not rule["area"].strip():
+        # Would reach the ticket table as an empty area, blamed on the export's rows.
+        settings.bad(f"{key}.area", "must name an area (it is empty)", value=rule["area"])
+        return None
     patterns = rule.get("patterns", [])
     if isinstance(patterns, str):
         patterns = [patterns]
