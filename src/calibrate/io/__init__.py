@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Mapping
 import stat
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np

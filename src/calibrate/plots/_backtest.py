@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from calibrate._names import too_few
 from calibrate.plots import _data, _style
 
 __all__ = ["CalibrationDisplay", "DriftDisplay", "DriftOverlayDisplay"]
@@ -227,7 +228,7 @@ class DriftDisplay(_Drift):
         panel.vlines(x, mine["p10"], mine["p90"], color="#999999", linewidth=1.0,
                      gid="drift-interval")
         panel.plot(x, mine["median"], color=colour, linewidth=1.8, gid="drift", label=engineer)
-        few = _data.too_few(mine["n_finished"].to_numpy(dtype=float), self.min_tickets)
+        few = too_few(mine["n_finished"].to_numpy(dtype=float), self.min_tickets)
         panel.plot(x[~few], mine["median"][~few], color=colour, marker="o", markersize=5,
                    linestyle="")
         panel.plot(x[few], mine["median"][few], color=colour, marker="o", markersize=5,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calibrate._names import sorted_names, too_few  # noqa: F401  (used as _data.too_few)
+from calibrate._names import sorted_names
 
 #: The planning-poker scale most teams estimate on: the points axis extends at
 #: most to the next of these above the team's well-used sizes.

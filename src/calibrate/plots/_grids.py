@@ -13,6 +13,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColormap, Normalize
 from matplotlib.ticker import FuncFormatter
 
+from calibrate._names import too_few
 from calibrate.plots import _data, _style
 from calibrate.results import DEFAULT_POINT_SCALE
 
@@ -90,7 +91,7 @@ class OverrunMapDisplay:
             figure, ax = _grid(ax, self.engineers, self.areas)
             for row in self.cells.itertuples():
                 i, j = self.engineers.index(row.engineer), self.areas.index(row.area)
-                if _data.too_few(row.n_finished, self.min_tickets):
+                if too_few(row.n_finished, self.min_tickets):
                     _style.few_cell(ax, i, j, row.n_finished, size)
                 else:
                     face = cmap(norm(row.p_over))
@@ -183,13 +184,13 @@ class RecommendedSizesDisplay:
         cmap, norm = self._colours()
         levels, reference = self.levels, self.reference
         size = _style.label_size(len(self.engineers))
-        few = _data.too_few(self.sizes["n_finished"], self.min_tickets)
+        few = too_few(self.sizes["n_finished"], self.min_tickets)
         own = ax is None
         with _style.applied():
             figure, ax = _grid(ax, self.engineers, self.areas)
-            for row, too_few in zip(self.sizes.itertuples(), few, strict=True):
+            for row, scarce in zip(self.sizes.itertuples(), few, strict=True):
                 i, j = self.engineers.index(row.engineer), self.areas.index(row.area)
-                if too_few:
+                if scarce:
                     _style.few_cell(ax, i, j, row.n_finished, size)
                     continue
                 value = row.recommended_points

@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from calibrate._names import too_few
 from calibrate.plots import _data, _style
 
 __all__ = ["MultipliersDisplay"]
@@ -105,7 +106,7 @@ class MultipliersDisplay:
             columns = ["label", "name", "kind", "engineer", "area", "median", "p10", "p90",
                        "raw_ratio", "n_finished"]
             frame = pd.DataFrame(rows, columns=columns)
-            frame["too_few"] = _data.too_few(frame["n_finished"].to_numpy(dtype=float),
+            frame["too_few"] = too_few(frame["n_finished"].to_numpy(dtype=float),
                                              min_tickets)
             return frame
 

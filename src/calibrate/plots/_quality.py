@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 
+from calibrate._names import too_few
 from calibrate.plots import _data, _style
 
 __all__ = ["DataQualityDisplay"]
@@ -111,7 +112,7 @@ class DataQualityDisplay:
         size = _style.label_size(len(engineers))
         for (engineer, area), count in counts.items():
             i, j = engineers.index(engineer), areas.index(area)
-            if _data.too_few(count, self.min_tickets):
+            if too_few(count, self.min_tickets):
                 _style.cell(ax, i, j, face=_style.FEW, hatch="////", gid="count-cell",
                             text=f"{count}", text_colour=_style.MUTED, style="italic", size=size)
             else:
