@@ -755,3 +755,12 @@ def test_min_tickets_and_name_order_hold_in_every_table(tmp_path):
     assert "too few tickets" in quiet_row
     busy_row = rows[shown.index(finished.idxmax())]
     assert "too few tickets" not in busy_row
+
+
+@pytest.mark.parametrize("value, text", [(0.0004, "p < 0.001"), (0.0042, "p = 0.004"),
+                                         (0.0099, "p = 0.010"), (0.65, "p = 0.65")])
+def test_a_small_p_value_is_not_printed_as_zero(value, text):
+    # mlreef's elasticity test gave p = 0.004, printed as "p = 0.00".
+    from calibrate.report._common import p_value_text
+
+    assert p_value_text(value) == text

@@ -68,7 +68,10 @@ def ratio_text(value: float) -> str:
 
 
 def p_value_text(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.2f}"
+    # Two decimals would print a p of 0.004 as "p = 0.00".
+    if value < 0.001:
+        return "p < 0.001"
+    return f"p = {value:.3f}" if value < 0.01 else f"p = {value:.2f}"
 
 
 def joined(items: list[str]) -> str:

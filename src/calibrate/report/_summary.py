@@ -95,8 +95,10 @@ def summary_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     suppressed = int((~cells["enough"]).sum())
     if suppressed:
         rest.append(
-            f"{suppressed} engineer × area combinations have fewer than {min_tickets} "
-            "finished tickets: their numbers are not shown (\"too few tickets\").")
+            f"{suppressed} engineer × area "
+            + ("combination has" if suppressed == 1 else "combinations have")
+            + f" fewer than {min_tickets} finished tickets: their numbers are not shown "
+            "(\"too few tickets\").")
     rows = _breaks_rows(shown, rule) if verdicts else _typical_rows(shown)
     # The summary's page shows the combinations most at risk: worst first
     # already for verdicts, the slowest typical lead times otherwise.
