@@ -216,20 +216,16 @@ _lead_cap_option = click.option(
 )
 
 
-def _points_scale(config_path: Path | None) -> dict[str, float]:
-    """The config's t-shirt scale (size -> points); empty without one."""
+def _load_config(config_path: Path | None):
+    """The settings, read once per command (defaults without a file)."""
     from calibrate.config import load_config
 
-    return dict(load_config(config_path).points_scale or {})
+    return load_config(config_path)
 
 
-def _lead_cap(option: float | None, config_path: Path | None) -> float | None:
+def _lead_cap(option: float | None, config) -> float | None:
     """--lead-cap-days, else the config's [model] lead_cap_days, else None."""
-    if option is not None:
-        return option
-    from calibrate.config import load_config
-
-    return load_config(config_path).lead_cap_days
+    return option if option is not None else config.lead_cap_days
 
 
 def _reports_input_errors(command: Callable) -> Callable:
@@ -277,7 +273,7 @@ def ingest(export: Path, format_name: str | None, config_path: Path | None,
     """Read EXPORT into the canonical ticket table, accounting for every row."""
     from calibrate.io import write_tickets
 
-    table = _read(export, format_name, config_path, as_of)
+    table = _read(export, format_name, _load_config(config_path), as_of)
     write_tickets(table.tickets, out)
     excluded_path = excluded_path_for(out)
     write_tickets(table.excluded, excluded_path)
@@ -303,17 +299,18 @@ def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: 
     from calibrate.export import write_multipliers
     from calibrate.model import Calibrator
 
-    table = _read(export, format_name, config_path, as_of)
+    config = _load_config(config_path)
+    table = _read(export, format_name, config, as_of)
     click.echo(str(table.summary()), err=True)
     click.echo(f"fitting {len(table.tickets)} tickets ...", err=True)
     with _warnings_to_terminal():
         calibrator = Calibrator(cap_days=cap_days, confidence=confidence).fit(table)
     result = calibrator.result_
-    lead_cap = _lead_cap(lead_cap_days, config_path)
+    lead_cap = _lead_cap(lead_cap_days, config)
     if lead_cap is not None:
         result = result.with_lead_cap(lead_cap)
     # The sizes the history was read with, so `predict` accepts "M" as the team does.
-    multipliers = result.multipliers.with_points_scale(_points_scale(config_path))
+    multipliers = result.multipliers.with_points_scale(config.points_scale)
     json_path, csv_path = write_multipliers(multipliers, out)
     click.echo(str(result.summary()))
     click.echo(f"wrote {json_path} and {csv_path}")
@@ -352,7 +349,6 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     column: cycle or lead time). Lead time gets an overrun probability only
     against a lead-time cap (--lead-cap-days, the config's, or the file's)
     or an explicit --cap-days."""
-    from calibrate.config import load_config
     from calibrate.export import load_multipliers
     from calibrate.io._atomic import atomic_path
     from calibrate.io.backlog import read_backlog
@@ -365,8 +361,8 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     )
 
     multipliers = load_multipliers(multipliers_path)
-    config = load_config(config_path)
-    lead_cap = lead_cap_days if lead_cap_days is not None else config.lead_cap_days
+    config = _load_config(config_path)
+    lead_cap = _lead_cap(lead_cap_days, config)
     if lead_cap is not None:
         multipliers = multipliers.with_lead_cap(lead_cap)
     # Sizes such as "M" mean what they meant when the history was read.
@@ -458,7 +454,8 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
                                "--pseudonymize, or leave the key out")
     # Under --pseudonymize the terminal shows neither the input's path nor a
     # name: the summary is that of the pseudonymised table.
-    shown = table = _read(export, format_name, config_path, as_of,
+    config = _load_config(config_path)
+    shown = table = _read(export, format_name, config, as_of,
                           label="the export" if pseudonymize else None)
     if pseudonymize:
         from calibrate.privacy import pseudonymize as pseudonymize_table
@@ -475,8 +472,8 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
             table, out, calibrator=Calibrator(cap_days=cap_days, confidence=confidence),
             pseudonymize=pseudonymize, pseudonym_key=pseudonym_key, min_tickets=min_tickets,
             max_engineers=max_engineers, with_backtest=not no_backtest, progress=progress,
-            lead_cap_days=_lead_cap(lead_cap_days, config_path),
-            points_scale=_points_scale(config_path), pdf=not no_pdf)
+            lead_cap_days=_lead_cap(lead_cap_days, config),
+            points_scale=config.points_scale, pdf=not no_pdf)
     progress("done")
     for path in written.values():
         click.echo(f"wrote {path}")
@@ -491,7 +488,7 @@ _CLOCK_WORDS = {
 }
 
 
-def _read(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
+def _read(export: Path, format_name: str | None, config, as_of: str | None,
           label: str | None = None):
     """Read an export with a progress bar on stderr (a line, when not a terminal);
     ``label`` names the export there instead of its path."""
@@ -504,7 +501,7 @@ def _read(export: Path, format_name: str | None, config_path: Path | None, as_of
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
 
-        return read_export(export, format=format_name, config=config_path, as_of=as_of,
+        return read_export(export, format=format_name, config=config, as_of=as_of,
                            progress=progress)
 
 
