@@ -223,8 +223,8 @@ def readme_block(results: dict) -> str:
         "reports/benchmarks/results.json; edits here are overwritten. -->",
         "",
         f"Measured by `make bench` on {meta['date']} on {_machine_line(machine)}; "
-        f"the whole run took {meta['total_s'] / 60:.1f} min. Ratios carry the claims: "
-        "absolute times depend on the machine. Full tables, method and plots: "
+        f"the whole run took {meta['total_s'] / 60:.1f} min{_load_note(meta)}. Ratios carry "
+        "the claims: absolute times depend on the machine. Full tables, method and plots: "
         "[reports/benchmarks.md](reports/benchmarks.md).",
         "",
     ]
@@ -244,6 +244,18 @@ def readme_block(results: dict) -> str:
     lines += _table(["", "measured", "target"], rows)
     lines += ["", END_MARKER]
     return "\n".join(lines)
+
+
+def _load_note(meta: dict) -> str:
+    """", with other work on the machine (load ...)" when the load average rose past
+    one during the run: the absolute times are then slower than the machine's."""
+    loads = [v for v in meta.get("load_average") or [] if v is not None]
+    if not loads or max(loads) < 1.5:
+        return ""
+    cores = meta.get("machine", {}).get("cores", "?")
+    return (f", with other work on the machine (1-minute load average "
+            f"{' → '.join(f'{v:.1f}' for v in loads)} on {cores} cores: absolute times are "
+            "slower than a quiet machine's)")
 
 
 def _machine_line(machine: dict) -> str:
