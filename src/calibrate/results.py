@@ -327,10 +327,21 @@ class CalibrationResult:
         """
         cells = self.engineer_area_multipliers
         table = cells[["engineer", "area", "n_finished", "n_open"]].copy()
-        for value in points:
-            prediction = self.predict(cells["engineer"], cells["area"], np.full(len(cells), value))
-            table[f"p_over_{value:g}"] = prediction["p_over_points"].to_numpy()
+        p_over = self._cells_by_points(points)["p_over_points"].to_numpy()
+        for index, value in enumerate(points):
+            table[f"p_over_{value:g}"] = p_over[index * len(cells):(index + 1) * len(cells)]
         return table.reset_index(drop=True)
+
+    def _cells_by_points(self, points: Sequence[float],
+                         budget_days: float | None = None) -> pd.DataFrame:
+        """Predictions for every engineer x area at each of ``points``, in one
+        call: the cells for the first value, then for the second, ..."""
+        cells = self.engineer_area_multipliers
+        count = len(cells)
+        return self.predict(np.tile(cells["engineer"].to_numpy(dtype=object), len(points)),
+                            np.tile(cells["area"].to_numpy(dtype=object), len(points)),
+                            np.repeat(np.asarray(points, dtype=float), count),
+                            budget_days=budget_days)
 
     def recommended_sizes(self, cap_days: float | None = None, confidence: float | None = None,
                           scale: Sequence[float] = DEFAULT_POINT_SCALE) -> pd.DataFrame:
@@ -348,22 +359,22 @@ class CalibrationResult:
         cap = self.cap_days if cap_days is None else cap_days
         level = self.confidence if confidence is None else confidence
         cells = self.engineer_area_multipliers[["engineer", "area", "n_finished", "n_open"]]
-        fits = pd.DataFrame(index=cells.index)
-        for value in scale:
-            prediction = self.predict(cells["engineer"], cells["area"],
-                                      np.full(len(cells), value), budget_days=cap)
-            fits[value] = 1 - prediction["p_over_budget"].to_numpy()
-        ok = fits.ge(level)
-        # Largest size that fits; sizes are monotone in points when elasticity > 0.
-        largest = ok.apply(lambda row: max([v for v, fit in row.items() if fit], default=0.0),
-                           axis=1)
-        p_fit = [fits.loc[i, v] if v else np.nan for i, v in largest.items()]
+        sizes = np.asarray(scale, dtype=float)
         reference = self.multipliers.model["reference_points"]
-        p_reference = 1 - self.predict(cells["engineer"], cells["area"],
-                                       np.full(len(cells), reference),
-                                       budget_days=cap)["p_over_budget"].to_numpy()
+        p_over = self._cells_by_points([*sizes, reference], budget_days=cap)["p_over_budget"]
+        # One row per cell, one column per size of the scale, then the reference size.
+        fits = 1 - p_over.to_numpy().reshape(len(sizes) + 1, len(cells)).T
+        fits, p_reference = fits[:, :-1], fits[:, -1]
+        # Largest size that fits (not necessarily the last that does: with a
+        # negative elasticity larger sizes fit better); 0 when none does.
+        ok = fits >= level
+        chosen = np.where(ok, sizes, -np.inf).argmax(axis=1) if len(sizes) else np.zeros(0, int)
+        fitting = ok.any(axis=1)
+        largest = np.where(fitting, sizes[chosen] if len(sizes) else 0.0, 0.0)
+        p_fit = np.where(fitting & (largest != 0),
+                         fits[np.arange(len(cells)), chosen] if len(sizes) else np.nan, np.nan)
         return cells.assign(
-            recommended_points=largest.to_numpy(),
+            recommended_points=largest,
             p_within_cap=p_fit,
             p_reference_within_cap=p_reference,
             cap_days=cap,

@@ -234,6 +234,9 @@ class SpacedLocator(Locator):
     def __init__(self, candidates: Sequence[float], gap: float = 7.0):
         self.candidates = [float(c) for c in candidates]
         self.gap = gap
+        # An axis asks for its ticks several times a draw, with the same
+        # view, length and font: measuring the labels once is enough.
+        self._last: tuple[tuple, list[float]] | None = None
 
     def _label_size(self) -> float:
         try:  # the tick labels' own size (a caller's axes may use another)
@@ -260,8 +263,17 @@ class SpacedLocator(Locator):
         pixels = box.width if horizontal else box.height
         dpi = axis.axes.figure.dpi
         size = self._label_size()
-        font = FontProperties(size=size)
         formatter = axis.get_major_formatter()
+        key = (low, high, tuple(ends), pixels, dpi, size, horizontal, id(formatter))
+        if self._last is not None and self._last[0] == key:
+            return list(self._last[1])
+        ticks = self._spaced(low, high, ends, horizontal, pixels, dpi, size, formatter, transform)
+        self._last = (key, ticks)
+        return list(ticks)
+
+    def _spaced(self, low, high, ends, horizontal, pixels, dpi, size, formatter,
+                transform) -> list[float]:
+        font = FontProperties(size=size)
         taken: list[tuple[float, float, float]] = []
         for value in self.candidates:
             if not low <= value <= high:
