@@ -216,6 +216,26 @@ class WorkCalendar:
             text += f"; {len(self.extra_holidays)} extra holidays"
         return text + f"; local time zone {self.timezone}"
 
+    @classmethod
+    def from_dict(cls, document: dict | None) -> WorkCalendar:
+        """The calendar :meth:`to_dict` wrote (a multipliers file's
+        ``calendar``); missing fields take their defaults.
+
+        Examples
+        --------
+        >>> calendar = WorkCalendar(country="DE", timezone="Europe/Berlin")
+        >>> WorkCalendar.from_dict(calendar.to_dict()) == calendar
+        True
+        """
+        document = document or {}
+        return cls(
+            country=document.get("country") or None,
+            subdivision=document.get("subdivision") or None,
+            weekend=tuple(document.get("weekend") or ("Sat", "Sun")),
+            extra_holidays=tuple(dt.date.fromisoformat(str(day))
+                                 for day in document.get("extra_holidays") or ()),
+            timezone=document.get("timezone") or "UTC")
+
     def to_dict(self) -> dict:
         """The calendar as plain data (for the multipliers file)."""
         return {
