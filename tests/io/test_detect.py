@@ -119,5 +119,5 @@ def test_read_export_takes_a_config_path():
 
 
 def test_formats_table_names_every_reader():
-    assert set(FORMATS) == {"jira_csv", "jira_json", "linear_csv", "gitlab_csv", "github_json",
-                            "canonical", "generic_csv"}
+    assert set(FORMATS) == {"jira_csv", "jira_json", "linear_csv", "linear_json", "gitlab_csv",
+                            "gitlab_json", "github_json", "canonical", "generic_csv"}

@@ -11,7 +11,10 @@ format          what it reads
 ``jira_json``   Jira REST search results saved with ``expand=changelog``
 ``linear_csv``  Linear's CSV export
 ``gitlab_csv``  GitLab's issues CSV export
+``gitlab_json`` GitLab REST issues with label and state events
+                (``calibrate pull gitlab``)
 ``github_json`` GitHub REST ``issues`` responses saved as JSON
+``linear_json`` Linear GraphQL ``issues`` nodes (``calibrate pull linear``)
 ``canonical``   the canonical ticket table, CSV or Parquet
 ``generic_csv`` any CSV, with a ``[columns]`` mapping in calibrate.toml
 ==============  ==========================================================
@@ -37,9 +40,11 @@ from calibrate.io.csv_writer import write_csv
 from calibrate.io.generic_csv import read_generic_csv
 from calibrate.io.github_json import looks_like_github_json, read_github_json
 from calibrate.io.gitlab_csv import looks_like_gitlab_csv, read_gitlab_csv
+from calibrate.io.gitlab_json import looks_like_gitlab_json, read_gitlab_json
 from calibrate.io.jira_csv import looks_like_jira_csv, read_jira_csv
 from calibrate.io.jira_json import looks_like_jira_json, read_jira_json
 from calibrate.io.linear_csv import looks_like_linear_csv, read_linear_csv
+from calibrate.io.linear_json import looks_like_linear_json, read_linear_json
 from calibrate.tickets import TicketTable
 
 __all__ = [
@@ -52,9 +57,11 @@ __all__ = [
     "read_generic_csv",
     "read_github_json",
     "read_gitlab_csv",
+    "read_gitlab_json",
     "read_jira_csv",
     "read_jira_json",
     "read_linear_csv",
+    "read_linear_json",
     "write_csv",
     "write_tickets",
 ]
@@ -67,7 +74,9 @@ FORMATS: dict[str, Reader] = {
     "jira_json": read_jira_json,
     "linear_csv": read_linear_csv,
     "gitlab_csv": read_gitlab_csv,
+    "gitlab_json": read_gitlab_json,
     "github_json": read_github_json,
+    "linear_json": read_linear_json,
     "canonical": read_canonical,
     "generic_csv": read_generic_csv,
 }
@@ -126,6 +135,12 @@ def detect_format(path: str | Path, config: Config | None = None) -> str:
 
 def _detect_json(path: Path) -> str:
     data = read_json_start(path)  # the beginning is enough: the whole may be GBs
+    if looks_like_gitlab_json(data):  # (before Jira's: a pulled file is a page of issues)
+        return "gitlab_json"
+    # Linear before Jira and GitHub: its nodes carry an "identifier" theirs have not,
+    # and a pulled file says its source even when its "issues" list is empty.
+    if looks_like_linear_json(data):
+        return "linear_json"
     if looks_like_jira_json(data):
         return "jira_json"
     if looks_like_github_json(data):

@@ -28,10 +28,20 @@ What the reader accepts, and the rules it applies:
   number or a configured size), and ``3 points``, ``3 pts``, ``3 sp``. When
   labels disagree, the first is used and a note counts them. A file whose
   issues carry no estimate at all is an error.
-- Clock. GitHub records no start of work: the duration is lead time,
-  ``created_at`` to ``closed_at`` (``clock=lead``). Times are UTC; an
-  unreadable one excludes the issue as ``unparseable date``, a close before
-  the creation as ``negative duration``.
+- Clock. The issues endpoint records no start of work: the duration is
+  lead time, ``created_at`` to ``closed_at`` (``clock=lead``). An issue saved
+  with its history, as ``calibrate pull github`` writes it — its
+  ``/timeline`` events in ``timeline``, and its Projects status changes
+  (GraphQL ``ProjectV2ItemStatusChangedEvent`` nodes) in
+  ``projectStatusChanges`` — starts work at the first of: an in-progress
+  label added (``labeled``), a move into an in-progress column of a classic
+  project (``project_card.column_name``), or a project status changed to an
+  in-progress one; it is then measured from there (``clock=cycle``). Labels,
+  columns and statuses are judged as the in-progress labels below, with the
+  pull's ``--in-progress`` names (in the file's ``calibrate_pull`` header)
+  added to ``[statuses] in_progress``. Times are UTC; an unreadable one
+  excludes the issue as ``unparseable date``, a close before the start as
+  ``negative duration``.
 - State. ``closed`` with ``state_reason`` ``not_planned`` or ``duplicate``
   (any of ``[statuses] not_finished_resolutions``) is not finished work;
   other closed issues are done; open issues are open, and have started work
@@ -74,6 +84,11 @@ from calibrate.tickets import TicketTable
 
 __all__ = ["GITHUB_JSON", "looks_like_github_json", "read_github_json"]
 
+#: The header of a file ``calibrate pull`` wrote.
+PULL_HEADER = "calibrate_pull"
+#: Timeline events that move an issue in a classic project (they name its column).
+_COLUMN_EVENTS = ("added_to_project", "moved_columns_in_project", "converted_note_to_issue")
+
 #: Top-level keys that hold a numeric estimate (compared without case or separators).
 POINTS_KEYS = ("points", "story_points", "estimate", "size")
 
@@ -105,6 +120,8 @@ def looks_like_github_json(data: Any) -> bool:
     >>> looks_like_github_json({"issues": []})
     False
     """
+    if isinstance(data, dict) and isinstance(data.get(PULL_HEADER), dict):
+        return data[PULL_HEADER].get("source") == "github"  # (also when it holds no issue)
     first = next(_records(data), None)
     return isinstance(first, dict) and "number" in first and "state" in first and (
         "created_at" in first or "createdAt" in first
@@ -142,7 +159,9 @@ def _stage(export: JsonExport, config: Config, path: str) -> Staged:
     """One staging row per issue, staged as it is read; pull requests marked as
     not finished work."""
     issues = _collect_issues(export, config, path)
+    config = _with_pulled_in_progress(config, export.first_object)
     staging = pd.DataFrame.from_records(issues.rows, columns=issues.columns)
+    staging["started_at"] = _first_in_progress(staging.pop("_moves"), config)
     repositories = set(staging.pop("_repository").dropna())
     qualified = len(repositories) > 1
     if qualified:  # issue numbers of different repositories would collide
@@ -201,6 +220,7 @@ def _record(number: int, issue: dict, config: Config) -> dict[str, Any]:
         "finished_at": issue.get("closed_at") if closed else None,
         "updated_at": issue.get("updated_at"),
         "_labels": tuple(labels),
+        "_moves": _moves(issue),
         "_pull_request": is_pull_request,
         "_estimated": points is not None and not is_pull_request,
         "_several_assignees": len(logins) > 1,
@@ -220,6 +240,59 @@ def _in_progress(labels: pd.Series, config: Config) -> np.ndarray:
     return flags[codes]
 
 
+def _moves(issue: dict) -> tuple[tuple[str, str], ...]:
+    """The ``(time, name)`` of each move that may start work, from the issue's
+    saved history: labels added, classic project columns entered, project
+    statuses set."""
+    moves = []
+    for event in _list(issue.get("timeline")):
+        kind = event.get("event") if isinstance(event, dict) else None
+        if kind == "labeled":
+            name = _label(event.get("label"))
+        elif kind in _COLUMN_EVENTS:
+            name = text(_name(event.get("project_card"), "column_name"))
+        else:
+            continue
+        if name and isinstance(event.get("created_at"), str):
+            moves.append((event["created_at"], name))
+    for change in _list(issue.get("projectStatusChanges")):
+        name = text(change.get("status")) if isinstance(change, dict) else None
+        if name and isinstance(change.get("createdAt"), str):
+            moves.append((change["createdAt"], name))
+    return tuple(moves)
+
+
+def _first_in_progress(moves: pd.Series, config: Config) -> list[str | None]:
+    """Per issue, the raw time of its earliest move into an in-progress label,
+    column or status (None: none). Each distinct name is judged once, a
+    ``status:`` or ``status/`` prefix ignored, as :func:`_in_progress` does."""
+    names = pd.Series(sorted({name for issue in moves for _, name in issue}), dtype="object")
+    started = set(names[config.is_in_progress_status(
+        names.str.replace(_STATUS_PREFIX, "", regex=True))])
+    first = []
+    for issue in moves:
+        times = [time for time, name in issue if name in started]
+        first.append(min(times, key=_utc) if times else None)
+    return first
+
+
+def _utc(raw: str) -> pd.Timestamp:
+    """A move's time, for ordering; an unreadable one sorts last (the readable decide)."""
+    stamp = pd.to_datetime(raw, utc=True, errors="coerce")
+    return pd.Timestamp.max.tz_localize("UTC") if pd.isna(stamp) else stamp
+
+
+def _with_pulled_in_progress(config: Config, header: dict | None) -> Config:
+    """``config`` with the in-progress names a pull recorded (``--in-progress``) added."""
+    names = (header or {}).get(PULL_HEADER, {})
+    names = names.get("query") if isinstance(names, dict) else None
+    names = names.get("in_progress") if isinstance(names, dict) else None
+    extra = tuple(str(name) for name in names or () if isinstance(name, str) and name.strip())
+    if not extra:
+        return config
+    return config.with_changes(in_progress_statuses=config.in_progress_statuses + extra)
+
+
 def _no_estimate(path: str, labels: pd.Series) -> InputError:
     seen = sorted({label for cell in labels.dropna() for label in cell.split("; ") if label})
     return InputError(
@@ -237,7 +310,8 @@ def _no_estimate(path: str, labels: pd.Series) -> InputError:
 GITHUB_JSON = JsonFormat(
     name="github_json",
     stage=_stage,
-    dates={"created_at": "created_at", "finished_at": "closed_at", "updated_at": "updated_at"},
+    dates={"created_at": "created_at", "started_at": "timeline: first move to in progress",
+           "finished_at": "closed_at", "updated_at": "updated_at"},
     assume_utc=True,
 )
 
@@ -324,12 +398,13 @@ def _collect_issues(export: JsonExport, config: Config, path: str) -> _Issues:
             f"{path} holds a GitHub API error response, not issues: {data['message']}",
             hint=_HINT,
         )
-    if not numbered:
-        raise _not_issues(path, export.shape)
+    if not numbered and not (data is not None and isinstance(data.get(PULL_HEADER), dict)):
+        raise _not_issues(path, export.shape)  # (a pull of an empty repository is fine)
     if problems:
         raise InputError(f"{path} is not a GitHub issues list calibrate can read "
                          f"({len(problems)} problems)", problems, hint=_HINT)
-    return _Issues(columns or [], rows)
+    # (no issue at all: the columns of one, for an empty table)
+    return _Issues(columns or list(_record(0, {"number": 0, "state": "open"}, config)), rows)
 
 
 def _not_issues(path: str, found: str) -> InputError:

@@ -18,7 +18,9 @@ What the reader accepts, and the rules it applies:
   every issue (and filled in at least one). ``[points] column`` in the
   config names another field, by id (``customfield_10042``), by name
   (``Effort``, needs the ``names`` map) or as the CSV export calls it
-  (``Custom field (Effort)``). A file without any points field is an error.
+  (``Custom field (Effort)``); in a file written by ``calibrate pull
+  --points-field``, the field its header names does the same. A file
+  without any points field is an error.
 - Other fields. The engineer is the assignee's display name (else e-mail,
   account id, user name); the epic is the parent's summary (else its key, or
   the ``Epic Link``); sprints come from the ``Sprint`` field
@@ -223,6 +225,9 @@ class _Reading:
         self.looks_like_jira = True
         if isinstance(pairs.get("names"), dict):
             self.export.names.update({str(k): str(v) for k, v in pairs["names"].items()})
+        pulled = pairs.get("calibrate_pull")  # the points field `calibrate pull` was told
+        if isinstance(pulled, dict) and isinstance(pulled.get("points_field"), str):
+            self.export.points_field = pulled["points_field"]
         if issues is not LISTED:
             self.page_problems.append(Problem(f"page {number}: 'issues' is not a list",
                                               file=self.path, column="issues",
@@ -348,8 +353,9 @@ class _Reading:
 
 def _resolve_fields(export: _Export, config: Config, path: str) -> _Fields:
     """Which fields hold the points, area, sprints, team and epic link."""
-    points = _resolve_field(config.points_column, export, "[points] column") \
-        if config.points_column else _default_points_field(export, path)
+    wanted = config.points_column or export.points_field
+    points = _resolve_field(wanted, export, "[points] column") if wanted \
+        else _default_points_field(export, path)
     return _Fields(
         points=points,
         area=_resolve_field(config.area_column, export, "[areas] column")
@@ -456,6 +462,8 @@ class _Export:
     keys: set[str]
     #: custom field id -> [filled, numeric, holds DC sprint strings], over every issue
     stats: dict[str, list[bool]] = field(default_factory=dict)
+    #: The points field a pulled file's header names (``calibrate pull --points-field``).
+    points_field: str | None = None
 
     def ids_named(self, name: str) -> list[str]:
         wanted = name.casefold()
