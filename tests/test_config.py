@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calibrate.config import (
     AREA_RULE_FIELDS,
@@ -351,3 +353,157 @@ def test_an_empty_area_name_in_a_rule_is_the_configs_problem(tmp_path):
     with pytest.raises(InputError, match=r"areas.rules\[1\].area.*must name an area") as raised:
         load_config(path)
     assert "calibrate.toml" in str(raised.value)
+
+
+# -- capture rules, [areas] classify, the starter file (issue #13) -------------------------------
+
+
+def test_a_capture_rule_reads_from_toml_with_its_own_default_fields(tmp_path):
+    from calibrate.config import PREFIX_RULE_FIELDS
+
+    path = tmp_path / "calibrate.toml"
+    path.write_text('[areas]\nclassify = true\nclassify_threshold = 0.75\n'
+                    '[[areas.rules]]\nprefix = "Product::"\n'
+                    '[[areas.rules]]\nprefix = "team:"\nfields = ["components", "labels"]\n'
+                    '[[areas.rules]]\narea = "data"\npatterns = ["etl"]\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.area_rules == (
+        AreaRule(prefix="Product::", fields=PREFIX_RULE_FIELDS),
+        AreaRule(prefix="team:", fields=("components", "labels")),
+        AreaRule("data", ("etl",), AREA_RULE_FIELDS),
+    )
+    assert PREFIX_RULE_FIELDS == ("labels", "components")
+    assert (config.area_classify, config.area_classify_threshold) == (True, 0.75)
+    assert (Config().area_classify, Config().area_classify_threshold) == (False, 0.6)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Product::Search", "search"), ("product::search", "search"), ("PRODUCT:: Global  Search ",
+                                                                   "global search"),
+    ("  Product::Search", "search"), ("Product::", None), ("Products::Search", None),
+    ("Type::Product::Search", None), ("Product:Search", None),
+])
+def test_a_capture_rule_gives_the_value_after_its_prefix_lower_cased(value, expected):
+    assert AreaRule(prefix="Product::").area_of(value) == expected
+
+
+def test_a_pattern_rule_gives_its_area_to_a_matching_value():
+    rule = AreaRule("research", ("^spike$", "research"))
+    assert [rule.area_of(v) for v in ("Spike", "ml-research", "spiked")] == [
+        "research", "research", None]
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"area": "x", "patterns": ["y"], "prefix": "a::"}, "either 'area' and 'patterns', or "
+                                                        "'prefix'"),
+    ({"prefix": "a::", "patterns": ["y"]}, "either 'area' and 'patterns', or 'prefix'"),
+    ({"prefix": " "}, "must not be empty"),
+    ({"prefix": "a::", "fields": []}, "'fields' is empty"),
+    ({"prefix": "a::", "fields": ["label"]}, "did you mean 'labels'"),
+    ({"prefix": 3}, "or a 'prefix' string"),
+    ({"prefix": "a::", "prefx": 1}, "unknown key in rule"),
+])
+def test_bad_capture_rules_are_the_configs_problem(raw, message):
+    with pytest.raises(InputError) as caught:
+        config_from_dict({"areas": {"rules": [raw]}}, origin="calibrate.toml")
+    assert any(message in p.message for p in caught.value.problems), caught.value.problems
+    assert all(p.file == "calibrate.toml" for p in caught.value.problems)
+
+
+@pytest.mark.parametrize("raw, key", [
+    ({"areas": {"classify": "yes"}}, "areas.classify"),
+    ({"areas": {"classify": 1}}, "areas.classify"),
+    ({"areas": {"classify_threshold": 1}}, "areas.classify_threshold"),
+    ({"areas": {"classify_threshold": -0.1}}, "areas.classify_threshold"),
+    ({"areas": {"classify_threshold": float("nan")}}, "areas.classify_threshold"),
+    ({"areas": {"classify_threshold": True}}, "areas.classify_threshold"),
+    ({"areas": {"clasify": True}}, "areas.clasify"),
+])
+def test_bad_classify_settings_are_input_errors(raw, key):
+    with pytest.raises(InputError) as caught:
+        config_from_dict(raw, origin="calibrate.toml")
+    assert key in _problem_keys(caught.value)
+
+
+def test_area_rules_in_python_have_one_form():
+    for bad in ({}, {"area": "x"}, {"patterns": ("x",)}, {"prefix": ""},
+                {"area": "x", "patterns": ("y",), "prefix": "a::"}):
+        with pytest.raises(ValueError, match="either an area and patterns"):
+            AreaRule(**bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))
+def test_every_text_is_written_as_a_toml_string_that_reads_back(text):
+    import tomllib
+
+    from calibrate.config import _toml_string
+
+    assert tomllib.loads(f"value = {_toml_string(text)}\n")["value"] == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20))
+def test_a_literal_pattern_matches_its_text_and_nothing_longer(text):
+    import re
+
+    from calibrate.config import _regex_literal
+
+    pattern = re.compile(f"^{_regex_literal(text)}$", re.DOTALL)
+    assert pattern.match(text)
+    assert not pattern.match(text + "x")
+
+
+def test_the_starter_file_of_the_sample_reads_back_with_its_proposed_rules(tmp_path):
+    import tomllib
+
+    from calibrate.areas import propose_area_schemes
+    from calibrate.config import DEFAULT_IN_PROGRESS, starter_config
+    from calibrate.io import read_export
+
+    table = read_export("data/sample/jira_changelog.json")
+    schemes = propose_area_schemes(table.tickets)
+    text = starter_config(table, schemes, alternatives=2, name="team.toml")
+    path = tmp_path / "team.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    assert config.area_rules == schemes[0].rules
+    assert config.area_default == "general" and not config.area_classify
+    # Statuses: those the export shows first, then every default not seen.
+    assert {fold_name(s) for s in DEFAULT_IN_PROGRESS} <= {
+        fold_name(s) for s in config.in_progress_statuses}
+    assert config.done_statuses[0] == "Done"
+    # The alternatives are there, as comments only.
+    assert text.count("# Or instead:") == 2
+    assert len(tomllib.loads(text)["areas"]["rules"]) == len(schemes[0].rules)
+    assert "--config team.toml" in text
+
+
+def test_the_starter_file_says_when_sizes_need_a_points_scale(fixtures, tmp_path):
+    from calibrate.config import starter_config
+    from calibrate.io import read_export
+
+    table = read_export(fixtures / "linear_tshirt.csv")
+    text = starter_config(table)
+    path = tmp_path / "calibrate.toml"
+    path.write_text(text.replace("# scale = ", "scale = "), encoding="utf-8")
+    scale = load_config(path).points_scale
+    assert scale and set(scale.values()) == {1.0}
+    sizes = table.excluded.loc[table.excluded["reason"] == "invalid points", "detail"]
+    assert len(scale) == sizes.str.extract(r"estimate '(.*)' is not")[0].str.lower().nunique()
+
+
+def test_the_starter_file_keeps_every_setting_of_the_config_it_was_read_with(fixtures):
+    import dataclasses
+    import tomllib
+
+    from calibrate.config import starter_config
+    from calibrate.io import read_export
+
+    base = load_config(fixtures / "config_full.toml")
+    table = read_export("data/sample/linear_export.csv")
+    back = config_from_dict(tomllib.loads(starter_config(table, base=base)))
+    changed = {f.name for f in dataclasses.fields(Config)
+               if getattr(back, f.name) != getattr(base, f.name)}
+    # Only the areas' rules are new (none proposed here), and where it was read from.
+    assert changed == {"area_rules", "source"}

@@ -443,8 +443,68 @@ def test_load_sample_reads_the_committed_jira_export():
     assert set(table.tickets["engineer"].dropna()) == set(truth["engineer_multipliers"])
 
 
-def test_load_sample_outside_a_source_checkout_says_so(monkeypatch, tmp_path):
-    monkeypatch.setattr("calibrate.datasets._team_history.SAMPLE_DIRECTORY", tmp_path)
-    with pytest.raises(InputError, match="bundled sample is not at") as raised:
-        load_sample()
-    assert "source checkout" in raised.value.hint
+# --- loading the sample wherever calibrate is installed (issue #13) ---------------------------
+
+
+def test_sample_path_in_a_source_checkout_is_the_committed_file():
+    from calibrate.datasets import sample_path
+
+    for name in SAMPLE_FILES:
+        assert sample_path(name) == SAMPLE_DIRECTORY / name
+
+
+def test_outside_a_checkout_the_sample_is_generated_once_into_the_data_home(
+        monkeypatch, tmp_path):
+    from calibrate.datasets import _team_history, sample_path
+
+    monkeypatch.setattr(_team_history, "SAMPLE_DIRECTORY", tmp_path / "no checkout")
+    home = tmp_path / "home"
+    path = sample_path("jira_export.csv", data_home=home)
+    assert path.parent.parent == home
+    for name in SAMPLE_FILES:  # the same bytes as the committed sample
+        assert (path.parent / name).read_bytes() == (SAMPLE_DIRECTORY / name).read_bytes(), name
+    # Found again without generating anything.
+    monkeypatch.setattr(_team_history, "write_sample", lambda *a, **k: pytest.fail("rewrote"))
+    assert sample_path("linear_export.csv", data_home=home) == path.parent / "linear_export.csv"
+    table = load_sample("linear_export.csv", data_home=home)
+    assert table.source_format == "linear_csv"
+    assert set(table.tickets["area"]) == set(AREAS) | {"unclassified"}
+
+
+def test_the_data_home_comes_from_the_argument_the_environment_or_the_cache(
+        monkeypatch, tmp_path):
+    from calibrate.datasets import get_data_home
+
+    monkeypatch.setenv("CALIBRATE_DATA", str(tmp_path / "env"))
+    assert get_data_home() == tmp_path / "env"
+    assert get_data_home(tmp_path / "arg") == tmp_path / "arg"
+    monkeypatch.delenv("CALIBRATE_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert get_data_home() == tmp_path / "cache" / "calibrate"
+
+
+def test_unknown_sample_names_are_input_errors():
+    from calibrate.datasets import sample_path
+
+    with pytest.raises(InputError, match="'jira.csv' is not a sample file"):
+        sample_path("jira.csv")
+    with pytest.raises(InputError, match="'truth.json' is not one of the sample's exports"):
+        load_sample("truth.json")
+
+
+def test_load_sample_reads_each_export_with_the_sample_config():
+    for name, source_format in (("jira_changelog.json", "jira_json"),
+                                ("jira_export.csv", "jira_csv")):
+        table = load_sample(name)
+        assert table.source_format == source_format
+        assert "unclassified" in set(table.tickets["area"])  # the sample config's default
+
+
+def test_the_notebooks_load_the_sample_through_calibrate_datasets():
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    for path in sorted(notebooks.glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(cell["source"]) for cell in cells
+                         if cell["cell_type"] == "code")
+        assert "../data" not in code and "data/sample" not in code, path.name
+        assert "sample_path(" in code or "load_sample(" in code, path.name

@@ -26,6 +26,7 @@ def valid_tickets() -> pd.DataFrame:
             "title": pd.array(["Train", None, "Serve"], dtype=text),
             "engineer": pd.array(["ana", "ben", "ana"], dtype=text),
             "area": pd.array(["research", "general", "general"], dtype=text),
+            "area_source": pd.array(["rule", "default", None], dtype=text),
             "points": [3.0, 0.0, 5.0],
             "repointed": [False, True, False],
             "issue_type": pd.array(["Story", None, "Bug"], dtype=text),

@@ -12,10 +12,19 @@ the sections it changes::
     [areas]
     column = ""                    # an export column that names the area directly
     default = "general"            # area of a ticket no rule matches
-    [[areas.rules]]
+    classify = false               # areas of the other tickets from their text
+    classify_threshold = 0.6       # ... when the classifier is at least this sure
+    [[areas.rules]]                # a pattern rule: these values mean this area
     area = "research"
     patterns = ["research", "spike", "experiment"]
     fields = ["labels", "components", "issue_type", "epic", "team"]
+    [[areas.rules]]                # a capture rule: the value after the prefix is
+    prefix = "Product::"           # the area (the label Product::Search -> "search")
+    fields = ["labels"]
+
+Rules are tried in order; the first that matches a ticket decides its area.
+``calibrate init EXPORT`` proposes rules from an export, and writes a
+commented starter file (:func:`starter_config`).
 
     [points]
     scale = { XS = 1, S = 2, M = 3, L = 5, XL = 8 }
@@ -52,6 +61,8 @@ any of the three::
     >>> Config(calendar=WorkCalendar(timezone="Europe/Berlin"),
     ...        area_rules=(AreaRule("research", ("spike",)),)).area_rules[0].area
     'research'
+    >>> AreaRule(prefix="Product::").area_of("product:: Global Search")
+    'global search'
 """
 
 from __future__ import annotations
@@ -65,7 +76,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -73,14 +84,20 @@ import pandas as pd
 from calibrate.durations import WorkCalendar
 from calibrate.errors import InputError, Problem
 
+if TYPE_CHECKING:
+    from calibrate.areas import AreaScheme
+    from calibrate.tickets import TicketTable
+
 __all__ = [
     "AREA_RULE_FIELDS",
+    "DEFAULT_CLASSIFY_THRESHOLD",
     "DEFAULT_CLOSED_WITHIN_MINUTES",
     "DEFAULT_DONE",
     "DEFAULT_IN_PROGRESS",
     "DEFAULT_NOT_FINISHED",
     "MAXIMUM_CLOSED_WITHIN_MINUTES",
     "MAXIMUM_CONFIG_BYTES",
+    "PREFIX_RULE_FIELDS",
     "AreaRule",
     "Config",
     "Matches",
@@ -90,10 +107,17 @@ __all__ = [
     "config_from_dict",
     "fold_name",
     "load_config",
+    "starter_config",
 ]
 
 #: Ticket fields an area rule can look at.
 AREA_RULE_FIELDS = ("labels", "components", "issue_type", "epic", "team", "title")
+#: The fields a capture rule (``prefix``) looks at unless it names its own:
+#: where scoped labels live (a title would give an area per sentence).
+PREFIX_RULE_FIELDS = ("labels", "components")
+#: Default of ``[areas] classify_threshold``: below this probability, the
+#: classifier leaves a ticket in the default area.
+DEFAULT_CLASSIFY_THRESHOLD = 0.6
 
 DEFAULT_IN_PROGRESS = (
     "In Progress",
@@ -144,20 +168,75 @@ MAXIMUM_CONFIG_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class AreaRule:
-    """Tickets whose ``fields`` match any of ``patterns`` belong to ``area``.
+    """How tickets get an area from their fields: a pattern rule or a capture rule.
 
-    Patterns are case-insensitive regular expressions searched anywhere in
-    the field (so ``"research"`` matches the label ``ml-research``); anchor
-    them (``"^research$"``) to match a whole value.
+    A *pattern rule* (``area`` and ``patterns``) gives ``area`` to the
+    tickets whose ``fields`` match any of ``patterns``. Patterns are
+    case-insensitive regular expressions searched anywhere in each value
+    (so ``"research"`` matches the label ``ml-research``); anchor them
+    (``"^research$"``) to match a whole value.
+
+    A *capture rule* (``prefix``) gives each ticket the value that follows
+    ``prefix`` in the first of its values that starts with it (compared
+    ignoring case; spaces around the value dropped; lower-cased): with
+    ``prefix = "Product::"`` the label ``Product::Search`` gives the area
+    ``search``. One rule covers a scoped-label family, values added later
+    included. Its fields default to :data:`PREFIX_RULE_FIELDS`.
+
+    Parameters
+    ----------
+    area : str, optional
+        The area a pattern rule gives (not for a capture rule).
+    patterns : tuple of str
+        A pattern rule's regular expressions.
+    fields : tuple of str, optional
+        The ticket fields looked at, in order (see :data:`AREA_RULE_FIELDS`);
+        by default all of them for a pattern rule, :data:`PREFIX_RULE_FIELDS`
+        for a capture rule.
+    prefix : str, optional
+        A capture rule's prefix.
+
+    Examples
+    --------
+    >>> from calibrate.config import AreaRule
+    >>> AreaRule("research", ("^spike$",)).area_of("Spike")
+    'research'
+    >>> rule = AreaRule(prefix="Product::")
+    >>> rule.area_of("Product::Search"), rule.area_of("Type::Bug"), rule.fields
+    ('search', None, ('labels', 'components'))
     """
 
-    area: str
-    patterns: tuple[str, ...]
-    fields: tuple[str, ...] = AREA_RULE_FIELDS
+    area: str | None = None
+    patterns: tuple[str, ...] = ()
+    fields: tuple[str, ...] | None = None
+    prefix: str | None = None
+
+    def __post_init__(self) -> None:
+        capture = self.prefix is not None
+        if capture == (self.area is not None) or capture == bool(self.patterns) \
+                or (capture and not self.prefix.strip()):
+            raise ValueError("an area rule has either an area and patterns, or a non-empty "
+                             f"prefix; got area={self.area!r}, patterns={self.patterns!r}, "
+                             f"prefix={self.prefix!r}")
+        if self.fields is None:
+            object.__setattr__(self, "fields", PREFIX_RULE_FIELDS if capture
+                               else AREA_RULE_FIELDS)
 
     @property
     def regex(self) -> re.Pattern:
+        """The compiled rule: the patterns joined, or the prefix with the value captured."""
+        if self.prefix is not None:
+            return re.compile(rf"^\s*{re.escape(self.prefix.strip())}\s*(\S.*?)\s*$",
+                              re.IGNORECASE | re.DOTALL)
         return re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE)
+
+    def area_of(self, value: str) -> str | None:
+        """The area this rule gives a ticket with this one value (one label,
+        one component, ...), or None when the rule does not match it."""
+        if self.prefix is None:
+            return self.area if self.regex.search(value) else None
+        match = self.regex.match(value)
+        return None if match is None else " ".join(match[1].split()).lower()
 
 
 @dataclass(frozen=True)
@@ -175,6 +254,12 @@ class Config:
     area_column: str | None = None
     area_default: str = "general"
     area_rules: tuple[AreaRule, ...] = ()
+    #: ``[areas] classify``: give the tickets no rule decided an area from
+    #: their title and description (:func:`calibrate.areas.classify_areas`).
+    area_classify: bool = False
+    #: ``[areas] classify_threshold``: the least probability of the
+    #: classifier's area for it to be used; below it, the default area.
+    area_classify_threshold: float = DEFAULT_CLASSIFY_THRESHOLD
     points_scale: dict[str, float] = field(default_factory=dict)
     points_column: str | None = None
     in_progress_statuses: tuple[str, ...] = DEFAULT_IN_PROGRESS
@@ -276,7 +361,7 @@ def _matches(values: Names, names: tuple[str, ...]) -> Matches:
 
 _SCHEMA: dict[str, set[str]] = {
     "calendar": {"country", "subdivision", "weekend", "extra_holidays", "timezone"},
-    "areas": {"column", "default", "rules"},
+    "areas": {"column", "default", "rules", "classify", "classify_threshold"},
     "points": {"scale", "column"},
     "statuses": {"in_progress", "done", "not_finished_resolutions", "start_column"},
     "columns": set(),  # free mapping, checked by the generic reader
@@ -389,11 +474,14 @@ def config_from_dict(raw: Mapping[str, Any], origin: str = "config") -> Config:
                      value=columns)
         columns = {}
     minimum, closed_within, lead_cap = _durations(settings)
+    classify, classify_threshold = _classify(settings)
     config = Config(
         calendar=_calendar(settings, extra_holidays),
         area_column=settings.text("areas", "column"),
         area_default=settings.text("areas", "default") or "general",
         area_rules=rules,
+        area_classify=classify,
+        area_classify_threshold=classify_threshold,
         points_scale=scale,
         points_column=settings.text("points", "column"),
         in_progress_statuses=settings.text_list("statuses", "in_progress", DEFAULT_IN_PROGRESS),
@@ -514,42 +602,76 @@ def _area_rules(settings: _Settings) -> tuple[AreaRule, ...]:
     return tuple(rule for rule in rules if rule is not None)
 
 
+_RULE_KEYS = ("area", "patterns", "fields", "prefix")
+
+
 def _area_rule(settings: _Settings, key: str, rule: Any) -> AreaRule | None:
     """One ``[[areas.rules]]`` table, or None (reported) when it is not usable."""
-    if not isinstance(rule, dict) or not isinstance(rule.get("area"), str):
-        settings.bad(key, "each rule needs an 'area' string and a 'patterns' list", value=rule)
+    if not isinstance(rule, dict) or not (isinstance(rule.get("area"), str)
+                                          or isinstance(rule.get("prefix"), str)):
+        settings.bad(key, "each rule needs an 'area' string and a 'patterns' list, or a "
+                     "'prefix' string (a capture rule)", value=rule)
         return None
-    if not rule["area"].strip():
+    capture = "prefix" in rule
+    if capture and ("area" in rule or "patterns" in rule):
+        settings.bad(key, "a rule has either 'area' and 'patterns', or 'prefix' (the area is "
+                     "then the value after the prefix), not both",
+                     value=sorted(k for k in rule if k in _RULE_KEYS))
+        return None
+    if capture and not rule["prefix"].strip():
+        settings.bad(f"{key}.prefix", "must not be empty (e.g. \"Product::\")",
+                     value=rule["prefix"])
+        return None
+    if not capture and not rule["area"].strip():
         # Would reach the ticket table as an empty area, blamed on the export's rows.
         settings.bad(f"{key}.area", "must name an area (it is empty)", value=rule["area"])
         return None
     patterns = rule.get("patterns", [])
     if isinstance(patterns, str):
         patterns = [patterns]
-    if not patterns or not all(isinstance(p, str) for p in patterns):
+    if not capture and (not patterns or not all(isinstance(p, str) for p in patterns)):
         settings.bad(key, "'patterns' must be a non-empty list of strings", value=patterns)
         return None
-    rule_fields = rule.get("fields", list(AREA_RULE_FIELDS))
+    rule_fields = rule.get("fields", list(PREFIX_RULE_FIELDS if capture else AREA_RULE_FIELDS))
     if isinstance(rule_fields, str):
         rule_fields = [rule_fields]
     unknown = [f for f in rule_fields if f not in AREA_RULE_FIELDS]
-    if unknown:
-        guess = _did_you_mean(unknown[0], AREA_RULE_FIELDS)
-        settings.bad(key, f"unknown field in 'fields'{guess}", value=unknown,
+    if unknown or not rule_fields:
+        guess = _did_you_mean(unknown[0], AREA_RULE_FIELDS) if unknown else ""
+        settings.bad(key, f"unknown field in 'fields'{guess}" if unknown else
+                     "'fields' is empty", value=unknown or rule_fields,
                      expected=f"any of {', '.join(AREA_RULE_FIELDS)}")
         return None
-    extra_keys = set(rule) - {"area", "patterns", "fields"}
+    extra_keys = set(rule) - set(_RULE_KEYS)
     if extra_keys:
-        guess = _did_you_mean(sorted(map(str, extra_keys))[0], ("area", "patterns", "fields"))
+        guess = _did_you_mean(sorted(map(str, extra_keys))[0], _RULE_KEYS)
         settings.bad(key, f"unknown key in rule{guess}", value=sorted(extra_keys),
-                     expected="area, patterns, fields")
+                     expected=", ".join(_RULE_KEYS))
     try:
-        compiled = AreaRule(rule["area"], tuple(patterns), tuple(rule_fields))
+        compiled = (AreaRule(prefix=rule["prefix"], fields=tuple(rule_fields)) if capture
+                    else AreaRule(rule["area"], tuple(patterns), tuple(rule_fields)))
         compiled.regex  # noqa: B018 - compile now so a bad pattern is reported here
     except re.error as error:
         settings.bad(key, f"pattern is not a valid regular expression ({error})", value=patterns)
         return None
     return compiled
+
+
+def _classify(settings: _Settings) -> tuple[bool, float]:
+    """``[areas] classify`` and ``classify_threshold`` (a bad one is reported
+    and its default used)."""
+    areas = settings.section("areas")
+    classify = areas.get("classify", False)
+    if not isinstance(classify, bool):
+        settings.bad("areas.classify", "must be true or false", value=classify)
+        classify = False
+    threshold = areas.get("classify_threshold", DEFAULT_CLASSIFY_THRESHOLD)
+    if not _is_number(threshold) or not 0 <= threshold < 1:
+        settings.bad("areas.classify_threshold",
+                     "must be a probability from 0 (always use the classifier's area) to "
+                     "below 1", value=threshold)
+        threshold = DEFAULT_CLASSIFY_THRESHOLD
+    return classify, float(threshold)
 
 
 #: The most points a size may stand for: beyond it a value is a typo, not an estimate.
@@ -614,3 +736,393 @@ def _calendar(settings: _Settings, extra_holidays: tuple[dt.date, ...]) -> WorkC
     except InputError as error:
         settings.problems.extend(replace(p, file=settings.origin) for p in error.problems)
         return WorkCalendar()
+
+
+# ------------------------------------------------------------------- starter file
+
+
+def starter_config(table: TicketTable, schemes: Sequence[AreaScheme] = (), *,
+                   alternatives: int = 3, name: str = "calibrate.toml",
+                   base: Config | None = None) -> str:
+    """A commented ``calibrate.toml`` for an export, as ``calibrate init`` writes it.
+
+    The calendar's weekend is the days on which the export's tickets were
+    rarely created or finished; the statuses are the in-progress and done
+    names the export uses (for GitLab, also the values of its workflow
+    labels); the area rules are those of the first scheme, the next
+    ``alternatives`` following, commented out. Everything else is left at
+    its default, with a comment saying what to set.
+
+    Parameters
+    ----------
+    table : TicketTable
+        The export, read with the defaults (its kept and excluded rows are
+        both looked at).
+    schemes : sequence of AreaScheme
+        From :func:`calibrate.areas.propose_area_schemes`, best first.
+    alternatives : int
+        How many other schemes to add, commented out.
+    name : str
+        The file's name, for the command its header suggests.
+    base : Config, optional
+        The settings the export was read with (``calibrate init
+        --config``): everything but the area rules and ``classify`` is
+        carried over (the ``[columns]`` of a generic CSV, the points scale,
+        the calendar, ...), so that the new file reads the export as the old
+        one did.
+
+    Returns
+    -------
+    str
+        TOML text that :func:`load_config` reads without error.
+
+    Examples
+    --------
+    >>> import tomllib
+    >>> from calibrate import read_export
+    >>> from calibrate.areas import propose_area_schemes
+    >>> from calibrate.config import config_from_dict, starter_config
+    >>> table = read_export("data/sample/linear_export.csv")
+    >>> text = starter_config(table, propose_area_schemes(table.tickets))
+    >>> config = config_from_dict(tomllib.loads(text))
+    >>> [rule.area for rule in config.area_rules], config.calendar.weekend
+    (['ml-eng', 'pipeline', 'experiment'], ('Sat', 'Sun'))
+    """
+    rows = pd.concat([table.tickets, table.excluded], ignore_index=True)
+    tickets = table.tickets
+    lines = [
+        f"# calibrate.toml for {Path(str(table.path)).name}, written by `calibrate init` from "
+        f"what the export holds",
+        f"# ({table.source_format}: {table.rows_read} rows, {len(tickets)} tickets kept). "
+        "Check each section, then run",
+        f"#   calibrate report {Path(str(table.path)).name} --config {name} --out report/",
+        "# Settings left out keep their defaults (the README's \"Configuration\" lists them).",
+        "",
+    ]
+    base = base or Config()
+    lines += _starter_calendar(rows, table.source_format, base)
+    lines += _starter_areas(tickets, list(schemes), alternatives, base)
+    lines += _starter_statuses(rows, base)
+    lines += _starter_points(table, base)
+    lines += _starter_model(tickets, base)
+    lines += _starter_carried(base)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: A weekday with fewer events than this share of the median day's is a
+#: weekend day (teams do a little work on weekends; a working day has many).
+_QUIET_DAY = 0.25
+#: Fewer events than this tell nothing about the week.
+_FEW_EVENTS = 50
+
+
+#: The clock each reader's times are on before ``[calendar] timezone`` applies.
+_EXPORT_CLOCKS = {"jira_csv": "the exporting user's local time",
+                  "generic_csv": "as the export wrote them"}
+
+
+def _starter_calendar(rows: pd.DataFrame, source_format: str, base: Config) -> list[str]:
+    events = pd.concat([rows["created_at"], rows["finished_at"]]).dropna()
+    calendar = base.calendar
+    lines = ["[calendar]"]
+    counts = events.dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
+    seen = ", ".join(f"{_DAYS[day]} {int(counts[day])}" for day in range(7))
+    weekend = list(calendar.weekend)
+    if len(events) >= _FEW_EVENTS:
+        quiet = [_DAYS[day] for day in range(7) if counts[day] < _QUIET_DAY * counts.median()]
+        lines.append(f"# Tickets created or finished per weekday: {seen}.")
+        if calendar.weekend != WorkCalendar().weekend:
+            lines.append("# The weekend of the settings the export was read with is kept.")
+        elif quiet and len(quiet) < 7:
+            weekend = quiet
+        else:
+            lines.append("# No day of the week is quiet: the default weekend is kept.")
+    else:
+        lines.append(f"# Too few tickets to see the team's week ({seen}): the weekend is kept.")
+    lines.append(f"weekend = [{', '.join(_toml_string(day) for day in weekend)}]")
+    hours = events.dt.hour.value_counts().reindex(range(24), fill_value=0)
+    if len(events) >= _FEW_EVENTS:
+        # The busiest eight hours, on a clock that wraps around midnight.
+        totals = [sum(hours[(start + h) % 24] for h in range(8)) for start in range(24)]
+        start = int(np.argmax(totals))
+        clock = (f"the team's clock, {calendar.timezone}" if calendar.timezone != "UTC" else
+                 f"read as UTC; the export's clock: {_EXPORT_CLOCKS.get(source_format, 'UTC')}")
+        lines.append(f"# Most tickets were created or finished between {start:02d}:00 and "
+                     f"{(start + 8) % 24:02d}:00 ({clock}).")
+    lines.append("# The team's time zone; durations count working days on its wall clock:")
+    lines.append(f"timezone = {_toml_string(calendar.timezone)}" if calendar.timezone != "UTC"
+                 else '# timezone = "Europe/Berlin"')
+    lines.append("# Public holidays of a country (ISO code) are not working days; also company "
+                 "days off:")
+    lines.append(f"country = {_toml_string(calendar.country)}" if calendar.country
+                 else '# country = "DE"')
+    if calendar.subdivision:
+        lines.append(f"subdivision = {_toml_string(calendar.subdivision)}")
+    holidays = ", ".join(day.isoformat() for day in calendar.extra_holidays)  # TOML dates
+    lines.append(f"extra_holidays = [{holidays}]" if holidays
+                 else '# extra_holidays = ["2024-12-24"]')
+    lines.append("")
+    return lines
+
+
+def _starter_areas(tickets: pd.DataFrame, schemes: list, alternatives: int,
+                   base: Config) -> list[str]:
+    lines = ["[areas]", f"default = {_toml_string(base.area_default)}     # the area of a "
+             "ticket no rule matches"]
+    if base.area_column:
+        lines.append(f"column = {_toml_string(base.area_column)}     # names the area directly")
+    lines += ["# Give the tickets no rule matches an area from their title and description, "
+              "when a"]
+    lines += [
+        "# text classifier trained on the tickets the rules decided is this sure (the reading",
+        "# notes show its cross-validated accuracy):",
+        "# classify = true",
+        "# classify_threshold = 0.6",
+    ]
+    if not schemes:
+        lines += [
+            "# No labels, components, issue types or epics split these tickets into areas of",
+            "# several tickets each. Write rules of your own; the first that matches decides:",
+            "# [[areas.rules]]",
+            '# area = "research"',
+            '# patterns = ["^research$", "spike"]     # case-insensitive regular expressions',
+            '# fields = ["labels", "title"]',
+            "",
+        ]
+        return lines
+    best, others = schemes[0], schemes[1:1 + alternatives]
+    lines += ["#", f"# Proposed: {_scheme_words(best, len(tickets))}"]
+    lines += [f"#   {line}" for line in _scheme_areas(best)]
+    lines += ["# Rules are tried in order; the first that matches a ticket decides its area.", ""]
+    lines += _small_areas_rule(best)
+    lines += _rule_lines(best.rules)
+    for scheme in others:
+        lines += ["", f"# Or instead: {_scheme_words(scheme, len(tickets))}"]
+        lines += [f"#   {line}" for line in _scheme_areas(scheme)]
+        lines += [f"# {line}" if line else "#" for line in _rule_lines(scheme.rules)]
+    lines.append("")
+    return lines
+
+
+def _small_areas_rule(scheme) -> list[str]:
+    """For a capture rule that makes small areas: a rule, commented out, that
+    keeps them in the default area instead."""
+    captures = [rule for rule in scheme.rules if rule.prefix is not None]
+    if len(captures) != 1 or not scheme.small:
+        return []
+    rule = captures[0]
+    values = "|".join(_regex_literal(area) for area in scheme.small)
+    pattern = f"^{_regex_literal(rule.prefix.strip())}\\s*({values})$"
+    return ["# To keep the areas with few tickets in the default area instead, uncomment:",
+            "# [[areas.rules]]", '# area = "general"', f"# patterns = [{_toml_string(pattern)}]",
+            f"# fields = [{', '.join(_toml_string(f) for f in rule.fields)}]"]
+
+
+_REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
+
+
+def _regex_literal(value: str) -> str:
+    """A regular expression matching ``value`` literally; only regex syntax
+    is escaped, so that the pattern stays readable in a settings file.
+
+    Examples
+    --------
+    >>> from calibrate.config import _regex_literal
+    >>> print(_regex_literal("Pajamas UI Kit (v2)"))
+    Pajamas UI Kit \\(v2\\)
+    """
+    return _REGEX_SPECIAL.sub(r"\\\1", value)
+
+
+def _scheme_words(scheme, n: int) -> str:
+    adequate = (scheme.counts >= 1).sum() - len(scheme.small)
+    p_value = "" if math.isnan(scheme.p_value) else \
+        f"; durations differ between them with Kruskal-Wallis p = {scheme.p_value:.2g}"
+    return (f"{scheme.description} -- {scheme.coverage:.0%} of {n} tickets in {adequate} "
+            f"areas{p_value}")
+
+
+def _scheme_areas(scheme) -> list[str]:
+    parts = [f"{area} {int(count)} ({_median_words(scheme.median_days.get(area))})"
+             for area, count in scheme.counts.items()]
+    rest = int(scheme.areas.isna().sum())
+    lines = [", ".join(parts[i:i + 3]) for i in range(0, len(parts), 3)]
+    if rest:
+        lines.append(f"no rule matches {rest} ticket(s): the default area "
+                     f"({_median_words(scheme.median_days.get(None))})")
+    if scheme.small:
+        lines.append(f"areas with few tickets ({', '.join(scheme.small)}): the model pools "
+                     "their slope and noise with the others")
+    return [f"tickets (median working days of the finished ones): {lines[0]}", *lines[1:]] \
+        if lines else []
+
+
+def _median_words(days) -> str:
+    return "no finished tickets" if days is None or math.isnan(days) else f"{days:.3g} days"
+
+
+def _rule_lines(rules: Sequence[AreaRule]) -> list[str]:
+    lines: list[str] = []
+    for rule in rules:
+        lines.append("[[areas.rules]]")
+        if rule.prefix is not None:
+            lines.append(f"prefix = {_toml_string(rule.prefix)}    # the area is the value "
+                         "after it")
+        else:
+            lines.append(f"area = {_toml_string(rule.area)}")
+            lines.append(f"patterns = [{', '.join(_toml_string(p) for p in rule.patterns)}]")
+        lines.append(f"fields = [{', '.join(_toml_string(f) for f in rule.fields)}]")
+    return lines
+
+
+def _starter_statuses(rows: pd.DataFrame, base: Config) -> list[str]:
+    """The statuses the export uses, and the values of workflow labels."""
+    from calibrate.areas import find_area_candidates
+
+    names = rows["status"].dropna().astype(str).value_counts()
+    candidates = find_area_candidates(rows, fields=("labels",))
+    workflow = candidates[(candidates["kind"] == "scoped") & (candidates["role"] == "status")]
+    defaults = base
+    values = {label.rsplit(":", 1)[-1].strip(): int(n)
+              for label, n in zip(workflow["candidate"], workflow["tickets"], strict=True)}
+    seen = {**{str(k): int(v) for k, v in names.items()}, **values}
+    folded = {fold_name(name) for name in seen}
+    # The names seen first, then the defaults not seen: a status the export
+    # does not show now (a Jira changelog's "In Progress") still counts.
+    started = [name for name in seen if defaults.is_in_progress_status(name)]
+    started += [name for name in base.in_progress_statuses if fold_name(name) not in folded]
+    done = [name for name in names.index if defaults.is_done_status(name)]
+    done += [name for name in base.done_statuses if fold_name(name) not in folded]
+    other = [name for name in seen if not (defaults.is_in_progress_status(name)
+                                           or defaults.is_done_status(name)
+                                           or defaults.is_not_finished_resolution(name))]
+    lines = ["[statuses]"]
+    if len(names):
+        lines.append("# Statuses seen: " + ", ".join(f"{k} {v}" for k, v in names.items()))
+    if values:
+        lines += _wrapped("# Workflow labels seen: ", [
+            f"{label} {n}" for label, n in zip(workflow["candidate"], workflow["tickets"],
+                                               strict=True)])
+    if other:
+        lines += _wrapped("# Neither started nor done (add those that mean work has begun to "
+                          "in_progress): ", other)
+    lines += ["# Work starts at the first move into one of these (a scoped label counts by its "
+              "value:",
+              "# workflow::doing is \"doing\"); an open ticket in none of them has not started.",
+              *_wrapped("in_progress = [", [_toml_string(s) for s in started], end="]"),
+              *_wrapped("done = [", [_toml_string(s) for s in done], end="]")]
+    if base.not_finished_resolutions != DEFAULT_NOT_FINISHED:
+        lines += _wrapped("not_finished_resolutions = [",
+                          [_toml_string(s) for s in base.not_finished_resolutions], end="]")
+    if base.start_column:
+        lines.append(f"start_column = {_toml_string(base.start_column)}")
+    lines.append("")
+    return lines
+
+
+def _wrapped(head: str, items: Sequence[str], end: str = "", width: int = 96) -> list[str]:
+    """``head`` and the items, comma-separated, over lines of at most ``width``
+    (a comment's continuation lines start with ``#   ``)."""
+    indent = "#   " if head.startswith("#") else "    "
+    lines, line = [], head
+    for position, item in enumerate(items):
+        piece = item + ("," if position < len(items) - 1 else end)
+        if len(line) + len(piece) + 1 > width and line.strip() not in (head.strip(), ""):
+            lines.append(line.rstrip())
+            line = indent
+        line += piece if line.endswith(("[", " ")) else " " + piece
+    lines.append(line.rstrip() + ("" if items else end))
+    return lines
+
+
+_INVALID_ESTIMATE = re.compile(r"^estimate (?P<value>'.*'|\".*\") is not")
+
+
+def _starter_points(table: TicketTable, base: Config) -> list[str]:
+    """The points settings read with, and a scale to fill in when estimates
+    were sizes rather than numbers."""
+    lines = []
+    if base.points_column:
+        lines.append(f"column = {_toml_string(base.points_column)}")
+    if base.points_scale:
+        lines.append("scale = { " + ", ".join(f"{_toml_key(size)} = {points!r}" for size, points
+                                              in base.points_scale.items()) + " }")
+    excluded = table.excluded
+    invalid = excluded.loc[excluded["reason"] == "invalid points", "detail"].dropna()
+    # Sizes are matched ignoring case: one entry per size, as first spelt.
+    sizes: dict[str, tuple[str, int]] = {}
+    for detail in invalid:
+        match = _INVALID_ESTIMATE.match(str(detail))
+        size = match["value"][1:-1].strip() if match else ""
+        if size:
+            spelling, count = sizes.get(size.lower(), (size, 0))
+            sizes[size.lower()] = (spelling, count + 1)
+    if sizes:
+        ordered = sorted(sizes.values(), key=lambda item: -item[1])
+        shown = ", ".join(f"{size} {n}" for size, n in ordered)
+        lines += [f"# Estimates that are not numbers ({shown}) were left out; give each its "
+                  "points", "# (a scale replaces the one above):",
+                  "# scale = { " + ", ".join(f"{_toml_key(size)} = 1" for size, _ in ordered)
+                  + " }"]
+    return ["[points]", *lines, ""] if lines else []
+
+
+def _starter_model(tickets: pd.DataFrame, base: Config) -> list[str]:
+    if base.lead_cap_days is not None:
+        return ["[model]", f"lead_cap_days = {base.lead_cap_days!r}", ""]
+    if not len(tickets) or not (tickets["clock"] == "lead").all():
+        return []
+    return ["[model]",
+            "# Every duration is lead time (created to done: the export has no start of work),",
+            "# which is not judged against the team's cap on work time. To judge it against a",
+            "# lead-time cap of your own, in working days:",
+            "# lead_cap_days = 10",
+            "# (A history with status changes gives cycle time: Jira's changelog, or the README's",
+            "# \"Getting started with your own data\".)", ""]
+
+
+def _starter_carried(base: Config) -> list[str]:
+    """The ``[durations]`` and ``[columns]`` settings the export was read with."""
+    lines = []
+    durations = []
+    if base.minimum_duration_days != Config().minimum_duration_days:
+        durations.append(f"minimum_days = {base.minimum_duration_days!r}")
+    if base.closed_within_minutes != DEFAULT_CLOSED_WITHIN_MINUTES:
+        durations.append(f"closed_within_minutes = {base.closed_within_minutes!r}")
+    if durations:
+        lines += ["[durations]", *durations, ""]
+    if base.columns:
+        lines += ["[columns]", *(f"{_toml_key(key)} = {_toml_string(value)}"
+                                 for key, value in base.columns.items()), ""]
+    return lines
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML string: a literal string (no escapes, so regular
+    expressions stay readable) when it can be one, else a basic string.
+
+    Examples
+    --------
+    >>> from calibrate.config import _toml_string
+    >>> print(_toml_string(r"^ml\\.eng$"), _toml_string("won't"))
+    '^ml\\.eng$' "won't"
+    """
+    if "'" not in text and not any(ord(c) < 32 or ord(c) == 127 for c in text if c != "\t"):
+        return f"'{text}'"
+    escaped = []
+    for char in text:
+        if char in '"\\':
+            escaped.append("\\" + char)
+        elif ord(char) < 32 or ord(char) == 127:
+            escaped.append(f"\\u{ord(char):04x}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'

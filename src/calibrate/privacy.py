@@ -88,7 +88,7 @@ __all__ = ["PARTIAL", "Pseudonyms", "pseudonym", "pseudonymize", "random_key"]
 PARTIAL = "[name]"
 
 #: Columns left as they are: ids and fixed vocabularies.
-_KEPT_COLUMNS = frozenset({"ticket_id", "engineer", "clock", "reason"})
+_KEPT_COLUMNS = frozenset({"ticket_id", "engineer", "clock", "reason", "area_source"})
 #: Accounts that are not people: their words are not replaced on their own.
 _NOT_PEOPLE = frozenset({"ghost user", "inactive account", "deleted user", "automation for jira",
                          "system", "unassigned", "none"})

@@ -10,6 +10,12 @@ ticket_id           string     the tracker's key (``ML-101``, ``#42``)
 title               string     summary line (may be empty)
 engineer            string     the assignee who did the work
 area                string     research / ml-engineering / ... (see config)
+area_source         string     where the area came from: ``rule`` (an area
+                               rule), ``classifier`` (the text classifier
+                               of ``[areas] classify``), ``column`` (an
+                               export column naming it) or ``default``
+                               (none of them); empty in tables written
+                               before it was recorded
 points              float      estimate as it stood when work started (>= 0)
 repointed           bool       points changed after work started
 issue_type          string     Story, Bug, Task, ... (may be empty)
@@ -46,6 +52,7 @@ from calibrate.errors import InputError, Problem
 from calibrate.summary import Summary
 
 __all__ = [
+    "AREA_SOURCES",
     "EXCLUSION_REASONS",
     "TICKET_COLUMNS",
     "TicketTable",
@@ -62,6 +69,7 @@ TICKET_COLUMNS: dict[str, object] = {
     "title": _STRING,
     "engineer": _STRING,
     "area": _STRING,
+    "area_source": _STRING,
     "points": "float64",
     "repointed": "bool",
     "issue_type": _STRING,
@@ -105,6 +113,13 @@ EXCLUSION_COLUMNS: dict[str, object] = {
 }
 
 _REQUIRED_TEXT = ("ticket_id", "engineer", "area", "clock")
+#: Where a ticket's area came from (``area_source``): an export column that
+#: names it (``[areas] column``), a rule, the text classifier of ``[areas]
+#: classify``, or none of them (the default area).
+AREA_SOURCES = ("column", "rule", "classifier", "default")
+#: Columns a table may lack (filled as empty when read): added after tables
+#: were already written.
+_OPTIONAL = ("area_source",)
 
 
 def ticket_schema() -> pa.DataFrameSchema:
@@ -128,10 +143,12 @@ def ticket_schema() -> pa.DataFrameSchema:
             checks.append(pa.Check.gt(0))
         if name == "clock":
             checks.append(pa.Check.isin(["cycle", "lead"]))
+        if name == "area_source":
+            checks.append(pa.Check.isin(list(AREA_SOURCES)))
         if name in ("ticket_id", "engineer", "area"):
             checks.append(pa.Check.str_length(min_value=1))
         columns[name] = pa.Column(dtype, checks=checks, nullable=nullable,
-                                  unique=name == "ticket_id")
+                                  unique=name == "ticket_id", required=name not in _OPTIONAL)
     return pa.DataFrameSchema(
         columns,
         checks=[

@@ -28,6 +28,7 @@ def tricky_tickets() -> pd.DataFrame:
             "title": pd.array(["NA", 'Say "hi", then\nleave', None], dtype=text),
             "engineer": pd.array(["None", "Zoë Müller", "null"], dtype=text),
             "area": pd.array(["research", "ml-engineering", "general"], dtype=text),
+            "area_source": pd.array(["rule", "classifier", "default"], dtype=text),
             "points": [3.5, 0.0, 13.0],
             "repointed": [True, False, False],
             "issue_type": pd.array([None, "Bug", "Story"], dtype=text),

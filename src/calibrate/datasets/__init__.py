@@ -7,28 +7,39 @@
   renders it into the export files of ``data/sample/`` (also ``python -m
   calibrate.datasets DIRECTORY``), with the writers of
   :mod:`calibrate.io.writers`.
-- :func:`load_sample` reads the committed sample (from a source checkout).
+- :func:`sample_path` gives the path of a sample file (``data/sample/`` of a
+  source checkout; elsewhere generated once into a cache folder,
+  :func:`get_data_home`), and :func:`load_sample` reads the sample, so
+  notebooks need no ``../data/sample`` paths.
 """
 
 from calibrate.datasets._samples_generator import SimulatedTable, simulate_tickets
 from calibrate.datasets._team_history import (
     AREAS,
+    SAMPLE_CONFIG,
     SAMPLE_DIRECTORY,
+    SAMPLE_EXPORTS,
     SAMPLE_FILES,
     SyntheticHistory,
     generate_team_history,
+    get_data_home,
     load_sample,
+    sample_path,
     write_sample,
 )
 
 __all__ = [
     "AREAS",
+    "SAMPLE_CONFIG",
     "SAMPLE_DIRECTORY",
+    "SAMPLE_EXPORTS",
     "SAMPLE_FILES",
     "SimulatedTable",
     "SyntheticHistory",
     "generate_team_history",
+    "get_data_home",
     "load_sample",
+    "sample_path",
     "simulate_tickets",
     "write_sample",
 ]

@@ -197,6 +197,8 @@ def _canonical_table(draws: _Draws, names: np.ndarray, areas: np.ndarray) -> pd.
         "title": empty(),
         "engineer": pd.array(names[draws.engineer], dtype=string),
         "area": pd.array(areas[draws.area], dtype=string),
+        # The simulation names each ticket's area, as an export's area column would.
+        "area_source": pd.array(["column"] * n, dtype=string),
         "points": draws.points,
         "repointed": np.zeros(n, dtype=bool),
         "issue_type": empty(),

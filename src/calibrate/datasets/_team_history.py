@@ -25,7 +25,8 @@ The rendering only lays the history out: every date, re-pointing and status
 move is decided by :func:`generate_team_history`.
 
 ``python -m calibrate.datasets DIRECTORY [--seed N]`` writes the sample
-(:func:`write_sample`); :func:`load_sample` reads the committed one.
+(:func:`write_sample`); :func:`sample_path` finds (or generates) a sample
+file wherever calibrate is installed, and :func:`load_sample` reads it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -51,11 +53,16 @@ from calibrate.tickets import TicketTable
 __all__ = [
     "AREAS",
     "DEFAULT_AS_OF",
+    "SAMPLE_CONFIG",
     "SAMPLE_DIRECTORY",
+    "SAMPLE_EXPORTS",
     "SAMPLE_FILES",
+    "SAMPLE_SEED",
     "SyntheticHistory",
     "generate_team_history",
+    "get_data_home",
     "load_sample",
+    "sample_path",
     "write_sample",
 ]
 
@@ -1151,44 +1158,191 @@ def _linear_issues(history: SyntheticHistory) -> pd.DataFrame:
 # The sample files
 # --------------------------------------------------------------------------
 
-#: The files :func:`write_sample` writes, by name.
-SAMPLE_FILES = ("jira_export.csv", "jira_changelog.json", "linear_export.csv", "truth.json")
+#: The files :func:`write_sample` writes, by name: three exports of the
+#: history, its ground truth, and the settings to read them with.
+SAMPLE_FILES = ("jira_export.csv", "jira_changelog.json", "linear_export.csv", "truth.json",
+                "calibrate.toml")
+#: The exports among :data:`SAMPLE_FILES`.
+SAMPLE_EXPORTS = SAMPLE_FILES[:3]
 
 #: Where the committed sample lives: ``data/sample/`` of a source checkout.
 SAMPLE_DIRECTORY = Path(__file__).resolve().parents[3] / "data" / "sample"
+
+#: The sample's ``calibrate.toml`` (the team's calendar and area rules).
+SAMPLE_CONFIG = '''# Settings for the bundled sample team (see the README's "Configuration").
+
+[calendar]
+country = "DE"
+timezone = "Europe/Berlin"
+
+[areas]
+default = "unclassified"
+
+# Rules are tried in order; the first that matches a ticket decides its area.
+[[areas.rules]]
+area = "research"
+patterns = ["^research$", "^experiment$"]
+fields = ["labels"]
+
+[[areas.rules]]
+area = "ml-engineering"
+patterns = ["^ml-eng$", "^serving$"]
+fields = ["labels"]
+
+[[areas.rules]]
+area = "data-engineering"
+patterns = ["^pipeline$", "^etl$"]
+fields = ["labels"]
+
+# Tickets without an area label: the epic (Jira) or project (Linear) tells.
+[[areas.rules]]
+area = "research"
+patterns = ["ranking model", "uncertainty estimates", "labelling study", "uplift"]
+fields = ["epic"]
+
+[[areas.rules]]
+area = "ml-engineering"
+patterns = ["inference", "model registry", "training cluster"]
+fields = ["epic"]
+
+[[areas.rules]]
+area = "data-engineering"
+patterns = ["feature store", "event pipeline", "warehouse"]
+fields = ["epic"]
+'''
 
 
 def write_sample(directory: str | Path, seed: int = 7) -> list[Path]:
     """Generate the history for ``seed`` and write all sample files into ``directory``.
 
-    Writes ``jira_export.csv``, ``jira_changelog.json``, ``linear_export.csv``
-    and ``truth.json``; the output is byte-for-byte the same for the same
-    seed. ``python -m calibrate.datasets DIRECTORY [--seed N]`` calls it.
+    Writes ``jira_export.csv``, ``jira_changelog.json``, ``linear_export.csv``,
+    ``truth.json`` and ``calibrate.toml``; the output is byte-for-byte the
+    same for the same seed. ``python -m calibrate.datasets DIRECTORY [--seed N]``
+    calls it.
 
     Examples
     --------
     >>> import tempfile
     >>> [path.name for path in write_sample(tempfile.mkdtemp(), seed=7)]
-    ['jira_export.csv', 'jira_changelog.json', 'linear_export.csv', 'truth.json']
+    ['jira_export.csv', 'jira_changelog.json', 'linear_export.csv', 'truth.json', 'calibrate.toml']
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     history = generate_team_history(seed)
+    config = directory / SAMPLE_FILES[4]
+    config.write_bytes(SAMPLE_CONFIG.encode("utf-8"))
     return [
         history.to_jira_csv(directory / SAMPLE_FILES[0]),
         history.to_jira_json(directory / SAMPLE_FILES[1]),
         history.to_linear_csv(directory / SAMPLE_FILES[2]),
         history.to_truth_json(directory / SAMPLE_FILES[3]),
+        config,
     ]
 
 
-def load_sample() -> TicketTable:
-    """The bundled sample, ``data/sample/jira_changelog.json``, read with its ``calibrate.toml``.
+# --------------------------------------------------------------------------
+# Loading the sample, wherever calibrate is installed
+# --------------------------------------------------------------------------
 
-    The sample files are part of the repository, not of the installed
-    package: this works from a source checkout (also when installed from it
-    with ``pip install -e``) and raises :class:`~calibrate.errors.InputError`
-    elsewhere.
+#: The seed of the committed sample.
+SAMPLE_SEED = 7
+
+
+def get_data_home(data_home: str | Path | None = None) -> Path:
+    """The folder calibrate keeps generated sample files in.
+
+    ``data_home`` if given, else the ``CALIBRATE_DATA`` environment variable,
+    else ``calibrate`` in the user's cache folder (``$XDG_CACHE_HOME``, by
+    default ``~/.cache``). Not created here.
+
+    Examples
+    --------
+    >>> from calibrate.datasets import get_data_home
+    >>> get_data_home("/tmp/calibrate-data").as_posix()
+    '/tmp/calibrate-data'
+    """
+    if data_home is not None:
+        return Path(data_home).expanduser()
+    if os.environ.get("CALIBRATE_DATA"):
+        return Path(os.environ["CALIBRATE_DATA"]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path("~", ".cache")
+    return Path(cache).expanduser() / "calibrate"
+
+
+def sample_path(name: str = "jira_changelog.json", *, data_home: str | Path | None = None) \
+        -> Path:
+    """The path of a sample file, ready to read.
+
+    From a source checkout, the committed ``data/sample/`` file (a test
+    keeps it identical to what the generator writes). Elsewhere (an
+    installed package), the files are generated once from the seeded
+    history into ``get_data_home(data_home) / "sample-VERSION"`` (about a
+    second, 1.3 MB; written whole or not at all) and read from there.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`SAMPLE_FILES`: ``jira_changelog.json`` (Jira REST
+        search results with changelog: cycle time), ``jira_export.csv`` (the
+        same history as Jira's CSV export: lead time), ``linear_export.csv``,
+        ``truth.json`` (the ground truth) or ``calibrate.toml`` (the
+        settings to read the exports with).
+    data_home : str or Path, optional
+        Where generated files are kept (see :func:`get_data_home`).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputError
+        If ``name`` is not a sample file.
+
+    Examples
+    --------
+    >>> import calibrate
+    >>> from calibrate.datasets import sample_path
+    >>> table = calibrate.read_export(sample_path("linear_export.csv"),
+    ...                               config=sample_path("calibrate.toml"))
+    >>> table.source_format
+    'linear_csv'
+    """
+    if name not in SAMPLE_FILES:
+        raise InputError(f"{name!r} is not a sample file",
+                         hint=f"The sample files are {', '.join(SAMPLE_FILES)}.")
+    if all((SAMPLE_DIRECTORY / file).is_file() for file in SAMPLE_FILES):
+        return SAMPLE_DIRECTORY / name
+    from calibrate._version import __version__
+    from calibrate.io._atomic import atomic_directory
+
+    directory = get_data_home(data_home) / f"sample-{__version__}-seed{SAMPLE_SEED}"
+    if not all((directory / file).is_file() for file in SAMPLE_FILES):
+        with atomic_directory(directory) as partial:
+            write_sample(partial, seed=SAMPLE_SEED)
+    return directory / name
+
+
+def load_sample(export: str = "jira_changelog.json", *,
+                data_home: str | Path | None = None) -> TicketTable:
+    """The bundled sample team's history, read with its ``calibrate.toml``.
+
+    Works from a source checkout and from an installed package alike (see
+    :func:`sample_path`: elsewhere than a checkout the files are generated
+    once, from the seeded history).
+
+    Parameters
+    ----------
+    export : str
+        Which export of the history: ``jira_changelog.json`` (cycle time),
+        ``jira_export.csv`` (lead time) or ``linear_export.csv``.
+    data_home : str or Path, optional
+        Where generated files are kept (see :func:`get_data_home`).
+
+    Raises
+    ------
+    InputError
+        If ``export`` is not one of the sample's exports.
 
     Examples
     --------
@@ -1196,12 +1350,8 @@ def load_sample() -> TicketTable:
     >>> table.source_format, table.rows_read == len(table.tickets) + len(table.excluded)
     ('jira_json', True)
     """
-    export = SAMPLE_DIRECTORY / SAMPLE_FILES[1]
-    config = SAMPLE_DIRECTORY / "calibrate.toml"
-    if not (export.is_file() and config.is_file()):
-        raise InputError(
-            f"The bundled sample is not at {SAMPLE_DIRECTORY}",
-            hint="load_sample reads data/sample/ of a source checkout of calibrate (the files "
-                 "are not installed with the package); calibrate.read_export reads any export.",
-        )
-    return read_export(export, config=config)
+    if export not in SAMPLE_EXPORTS:
+        raise InputError(f"{export!r} is not one of the sample's exports",
+                         hint=f"The exports are {', '.join(SAMPLE_EXPORTS)}.")
+    return read_export(sample_path(export, data_home=data_home),
+                       config=sample_path("calibrate.toml", data_home=data_home))

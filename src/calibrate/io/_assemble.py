@@ -8,9 +8,11 @@ here, once.
 
 Staging columns
 ---------------
-source_row (int, required), ticket_id, title, engineer, issue_type, labels,
-components, epic, team, sprints, status, resolution, area_raw (str: the area
-when an export names it), points_raw (str: the estimate cell),
+source_row (int, required), ticket_id, title, description (str: read only by
+the text classifier of ``[areas] classify``, never kept), engineer,
+issue_type, labels, components, epic, team, sprints, status, resolution,
+area_raw (str: the area when an export names it), points_raw (str: the
+estimate cell),
 points_at_start (float: replayed from history, NaN when unknown), repointed
 (bool), created_at, started_at, finished_at, updated_at (timestamps, naive
 local or UTC-aware), finished_has_time (bool: False for date-only cells),
@@ -30,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from calibrate.areas import apply_area_rules, classify_areas, default_area_note
 from calibrate.config import Config
 from calibrate.durations import to_team_time
 from calibrate.errors import InputError
@@ -45,8 +48,8 @@ from calibrate.tickets import (
 __all__ = ["assemble_tickets", "mark_problem", "parse_date_columns"]
 
 _TEXT_COLUMNS = (
-    "ticket_id", "title", "engineer", "issue_type", "labels", "components", "epic", "team",
-    "sprints", "status", "resolution", "area_raw", "points_raw",
+    "ticket_id", "title", "description", "engineer", "issue_type", "labels", "components",
+    "epic", "team", "sprints", "status", "resolution", "area_raw", "points_raw",
 )
 _TIME_COLUMNS = ("created_at", "started_at", "finished_at", "updated_at")
 _NUMBER = re.compile(r"^\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)\s*$")
@@ -146,12 +149,14 @@ def assemble_tickets(
     measured = _measure(frame, exclusions, as_of, config)
     kept = exclusions.reason.isna()
     notes += _duration_notes(frame, measured, kept, config)
+    area, area_source = _assign_areas(frame, config, kept, notes)
     canonical = pd.DataFrame(
         {
             "ticket_id": frame["ticket_id"],
             "title": frame["title"],
             "engineer": frame["engineer"],
-            "area": _assign_areas(frame, config),
+            "area": area,
+            "area_source": area_source,
             "points": measured.points,
             "repointed": measured.repointed,
             "issue_type": frame["issue_type"],
@@ -507,34 +512,36 @@ def _read_points(frame: pd.DataFrame, config: Config) -> tuple[pd.Series, pd.Ser
     return values.astype(float), reason, detail
 
 
-def _assign_areas(frame: pd.DataFrame, config: Config) -> pd.Series:
-    """Area per ticket: an explicit column, else the first matching rule, else the default."""
-    area = frame["area_raw"].astype("object")
-    for rule in config.area_rules:
-        open_rows = area.isna()
-        if not open_rows.any():
-            break
-        matched = pd.Series(False, index=frame.index)
-        for field in rule.fields:
-            matched |= _any_value_matches(frame[field], rule.regex)
-        area = area.where(~(open_rows & matched), rule.area)
-    return area.fillna(config.area_default)
-
-
-def _any_value_matches(values: pd.Series, pattern: re.Pattern) -> pd.Series:
-    """Whether any of a cell's values (multi-values are joined with "; ")
-    matches, so an anchored pattern matches one label among several."""
-    text = values.fillna("").astype(str)
-    # Labels, components and epics repeat a few values: each distinct cell is
-    # searched once.
-    codes, distinct = pd.factorize(text)
-    unique = pd.Series(distinct, dtype=text.dtype)
-    multi = unique.str.contains("; ", regex=False)
-    matched = unique.str.contains(pattern)
-    if multi.any():
-        parts = unique[multi].str.split("; ").explode()
-        matched[multi] = parts.str.contains(pattern).groupby(level=0).any()
-    return pd.Series(matched.to_numpy(dtype=bool)[codes], index=text.index)
+def _assign_areas(frame: pd.DataFrame, config: Config, kept: pd.Series,
+                  notes: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Area per row, and where it came from (``area_source``): an explicit
+    column, else the first matching rule, else (``[areas] classify``) the
+    text classifier when it is sure enough, else the default. Notes on the
+    classifier, and on a table whose every ticket is in the default area,
+    are added to ``notes``."""
+    explicit = frame["area_raw"].astype("object")
+    by_rule = apply_area_rules(frame, config.area_rules)
+    area = explicit.where(explicit.notna(), by_rule)
+    source = pd.Series(np.select([explicit.notna().to_numpy(), by_rule.notna().to_numpy()],
+                                 ["column", "rule"], "default"), index=frame.index, dtype=object)
+    if config.area_classify:
+        decided = source != "default"
+        text = frame["title"].fillna("") + "\n" + frame["description"].fillna("")
+        # A repeated ticket id is the same ticket: learned from once.
+        trainable = frame["ticket_id"].notna() & ~frame["ticket_id"].duplicated(keep="first")
+        classification = classify_areas(text, area, decided,
+                                        threshold=config.area_classify_threshold,
+                                        trainable=trainable)
+        given = classification.areas.notna()
+        area = area.where(~given, classification.areas)
+        source[given] = "classifier"
+        notes.append(classification.note(
+            decided=int((kept & decided).sum()), assigned=int((kept & given).sum()),
+            remaining=int((kept & ~decided & ~given).sum()), default=config.area_default))
+    note = default_area_note(source[kept], config.area_default, rules=len(config.area_rules))
+    if note:
+        notes.append(note)
+    return area.fillna(config.area_default), source
 
 
 def _typed(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 This is calibrate's own format: ``calibrate ingest`` writes it, and every
 other command accepts it in place of an export. Reading it is strict: the
 table must already satisfy the schema (it has been cleaned once); a broken
-file is an error listing what is wrong, never a silent repair. ``source_row``
+file is an error listing what is wrong, never a silent repair. (One column
+may be missing: ``area_source``, which tables written before it existed
+lack; it is read as empty.) ``source_row``
 keeps pointing at the row of the original export.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calibrate.areas import default_area_note
 from calibrate.config import Config
 from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
@@ -111,6 +114,9 @@ def read_canonical(path: str | Path, config: Config | None = None,
 
         table = source.stage(columns)
         rows = table.pop(_ROW)
+    if "area_source" not in table.columns:
+        # A table written before calibrate recorded where areas came from.
+        table["area_source"] = None
     missing = [c for c in TICKET_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(
@@ -135,6 +141,10 @@ def read_canonical(path: str | Path, config: Config | None = None,
         table_as_of = _timestamp(as_of, calendar.timezone)
     if extra:
         notes.append(f"columns not in the canonical table were ignored: {', '.join(extra)}")
+    areas = table["area"].dropna().unique()
+    note = default_area_note(table["area_source"], str(areas[0]) if len(areas) else "")
+    if note:
+        notes.append(note)
     return TicketTable(
         tickets=table.reset_index(drop=True),
         excluded=empty_exclusions(),

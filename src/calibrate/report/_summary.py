@@ -70,6 +70,9 @@ def summary_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     else:
         verdict.append(_typical_sentence(result, rule))
     findings = elasticity_sentences(result.elasticity, rule.reference, rule.clock)
+    one_area = _default_area_sentence(table)
+    if one_area:
+        findings.insert(0, one_area)
     if verdicts:
         smaller = shown[shown["recommended_points"] < rule.reference]
         larger = shown[shown["recommended_points"] > rule.reference]
@@ -114,6 +117,18 @@ def summary_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
             "backtest_sentence": backtest[0],
             "breaks": rows if verdicts else [], "typical": [] if verdicts else rows,
             "summary_rows": ranked[:SUMMARY_ROWS], "summary_rows_note": note}
+
+
+def _default_area_sentence(table: TicketTable) -> str | None:
+    """When every ticket is in the default area: that sentence, pointing to
+    ``calibrate init`` (the reading's note, as a sentence)."""
+    from calibrate.areas import default_area_note
+
+    tickets = table.tickets
+    if "area_source" not in tickets or not len(tickets):
+        return None
+    note = default_area_note(tickets["area_source"], str(tickets["area"].iloc[0]))
+    return None if note is None else note[0].upper() + note[1:] + "."
 
 
 def _cells_at_reference(result: CalibrationResult, rule: Rule, min_tickets: int) -> pd.DataFrame:
