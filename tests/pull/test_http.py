@@ -359,3 +359,210 @@ def test_no_token_variable_leaks_into_tests():
 def test_auth_header_repr_hides_values():
     header = AuthHeader({"Authorization": f"Bearer {SECRET}"}, origin="GITHUB_TOKEN")
     secret_free(repr(header), str(header), f"{header}", repr([header]))
+
+
+# -- Linear's rate limit: HTTP 400 RATELIMITED, and its request budget -------------------------
+
+RATELIMITED = {"errors": [{"message": "Rate limit exceeded", "extensions": {
+    "code": "RATELIMITED", "statusCode": 400}}]}
+
+
+def linear_client(server, sleeps, **options):
+    auth = credentials("linear", "127.0.0.1", environ={"LINEAR_API_KEY": SECRET})
+    return client_for(server, sleeps, source="linear", auth=auth, **options)
+
+
+@pytest.mark.parametrize("reset", [str(int((NOW + 12) * 1000)),  # milliseconds, as Linear sends
+                                   str(int(NOW + 12))])  # seconds
+def test_400_ratelimited_waits_until_the_requests_reset(server, no_sleep, reset):
+    server.sequence("POST", "/api/v4/graphql", [
+        (400, {"X-RateLimit-Requests-Remaining": "0", "X-RateLimit-Requests-Reset": reset},
+         RATELIMITED),
+        (200, {"X-RateLimit-Requests-Remaining": "1499"}, {"data": {"ok": 1}})])
+    client = linear_client(server, no_sleep)
+    assert client.post_json("graphql", {"query": "{ x }"}).data == {"data": {"ok": 1}}
+    # Until the reset 12 s after the clock, plus a second for the clocks to differ.
+    assert no_sleep == [pytest.approx(13.0, abs=1e-6)]
+    assert client.pauses == 1 and client.requests == 2
+    assert any("RATELIMITED" in line and "waiting 13.0 s" in line for line in client.lines)
+    secret_free(*client.lines)
+
+
+def test_400_ratelimited_with_requests_left_waits_for_the_complexity_reset(server, no_sleep):
+    # Requests were left: the complexity budget refused the query, so its reset counts.
+    server.sequence("POST", "/api/v4/graphql", [
+        (400, {"X-RateLimit-Requests-Remaining": "900",
+               "X-RateLimit-Requests-Reset": str(int((NOW + 3) * 1000)),
+               "X-RateLimit-Complexity-Remaining": "12",
+               "X-RateLimit-Complexity-Reset": str(int((NOW + 40) * 1000))}, RATELIMITED),
+        (200, {}, {"data": {}})])
+    linear_client(server, no_sleep).post_json("graphql", {"query": "{ x }"})
+    assert no_sleep == [pytest.approx(41.0, abs=1e-6)]
+
+
+def test_400_ratelimited_without_a_reset_honours_retry_after(server, no_sleep):
+    server.sequence("POST", "/api/v4/graphql", [(400, {"Retry-After": "4"}, RATELIMITED),
+                                                (200, {}, {"data": {}})])
+    linear_client(server, no_sleep).post_json("graphql", {"query": "{ x }"})
+    assert no_sleep == [4.0]
+
+
+def test_400_ratelimited_without_any_time_backs_off_and_is_bounded(server, no_sleep):
+    server.json("POST", "/api/v4/graphql", RATELIMITED, status=400)
+    client = linear_client(server, no_sleep, max_retries=3)
+    with pytest.raises(InputError, match=r"failed 4 times: HTTP 400 RATELIMITED") as caught:
+        client.post_json("graphql", {"query": "{ x }"})
+    assert "--resume" in caught.value.hint
+    assert len(server.requests) == 4
+    # Full jitter between half and all of 1, 2, 4 seconds, as for a 5xx.
+    assert len(no_sleep) == 3
+    for attempt, waited in enumerate(no_sleep):
+        assert 0.5 * 2 ** attempt <= waited <= 2 ** attempt
+    secret_free(str(caught.value), str(caught.value.hint), *client.lines)
+
+
+def test_400_ratelimited_waits_are_bounded(server, no_sleep):
+    server.json("POST", "/api/v4/graphql", RATELIMITED, status=400, headers={
+        "X-RateLimit-Requests-Remaining": "0",
+        "X-RateLimit-Requests-Reset": str(int((NOW + 1) * 1000))})
+    with pytest.raises(InputError, match=r"still refuses .* 10 waits \(HTTP 400 RATELIMITED\)"):
+        linear_client(server, no_sleep).post_json("graphql", {"query": "{ x }"})
+    assert len(no_sleep) == 10 and len(server.requests) == 11
+
+
+def test_a_ratelimited_reset_beyond_max_pause_is_an_error_that_says_resume(server, no_sleep):
+    server.json("POST", "/api/v4/graphql", RATELIMITED, status=400, headers={
+        "X-RateLimit-Requests-Reset": str(int((NOW + 3600) * 1000))})
+    with pytest.raises(InputError, match="60 minutes") as caught:
+        linear_client(server, no_sleep, max_pause=900).post_json("graphql", {"query": "{ x }"})
+    assert "--resume" in caught.value.hint and no_sleep == []
+
+
+def test_other_400_graphql_errors_are_not_retried(server, no_sleep):
+    server.json("POST", "/api/v4/graphql", {"errors": [{
+        "message": "Unknown argument 'orderBy'",
+        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]}, status=400)
+    with pytest.raises(InputError, match="HTTP 400 .*Unknown argument 'orderBy'"):
+        linear_client(server, no_sleep).post_json("graphql", {"query": "{ x }"})
+    assert len(server.requests) == 1 and no_sleep == []
+
+
+@pytest.mark.parametrize("reset", [str(int((NOW + 20) * 1000)), str(int(NOW + 20))])
+def test_linear_requests_remaining_zero_pauses_until_reset(server, no_sleep, reset):
+    server.json("POST", "/api/v4/graphql", {"data": {}}, headers={
+        "X-RateLimit-Requests-Remaining": "0", "X-RateLimit-Requests-Reset": reset})
+    client = linear_client(server, no_sleep)
+    client.post_json("graphql", {"query": "{ x }"})
+    assert no_sleep == []  # nothing asked yet: no wait after the last answer
+    client.post_json("graphql", {"query": "{ x }"})
+    assert no_sleep == [pytest.approx(21.0, abs=1e-6)]
+
+
+# -- pause(): the one way to wait --------------------------------------------------------------
+
+
+def test_pause_sleeps_counts_and_says_why(server, no_sleep):
+    client = client_for(server, no_sleep, max_pause=60)
+    client.pause(2.5, "waiting for the mirror")
+    client.pause(60, "the longest allowed")
+    client.pause(-3, "nothing to wait for")
+    assert no_sleep == [2.5, 60.0, 0.0]
+    assert client.pauses == 3
+    assert client.lines == ["waiting for the mirror: waiting 2.5 s",
+                            "the longest allowed: waiting 60.0 s",
+                            "nothing to wait for: waiting 0.0 s"]
+
+
+def test_pause_beyond_max_pause_is_an_error_and_waits_nothing(server, no_sleep):
+    client = client_for(server, no_sleep, max_pause=60)
+    with pytest.raises(InputError, match="asks to wait 2 minutes, more than the 1 minutes") \
+            as caught:
+        client.pause(120, f"limit hit for {SECRET}")
+    assert "--resume" in caught.value.hint
+    assert no_sleep == [] and client.pauses == 0 and client.lines == []
+    secret_free(str(caught.value))
+
+
+def test_pause_waits_exactly_what_is_asked_up_to_max_pause():
+    slept: list[float] = []
+    # One client for every example (opening an HTTP client is slow).
+    client = TrackerClient("http://127.0.0.1:9", auth_header={}, source="gitlab",
+                           sleep=slept.append)
+
+    @given(seconds=st.floats(min_value=0, max_value=1e4, allow_nan=False),
+           max_pause=st.floats(min_value=0, max_value=1e4, allow_nan=False))
+    def check(seconds, max_pause):
+        slept.clear()
+        client.max_pause, before = max_pause, client.pauses
+        if seconds <= max_pause:
+            client.pause(seconds, "why")
+            assert slept == [seconds] and client.pauses == before + 1
+        else:
+            with pytest.raises(InputError):
+                client.pause(seconds, "why")
+            assert slept == [] and client.pauses == before
+
+    try:
+        check()
+    finally:
+        client.close()
+
+
+def test_a_pause_that_outlasts_a_pending_reset_serves_it(server, no_sleep):
+    server.json("GET", "/api/v4/x", [1], headers={"RateLimit-Remaining": "0",
+                                                  "RateLimit-Reset": str(int(NOW) + 20)})
+    long = client_for(server, no_sleep)
+    long.get_json("x")
+    long.pause(30, "something else")  # past the reset (+1 s): the next request need not wait
+    server.json("GET", "/api/v4/y", [2])
+    long.get_json("y")
+    assert no_sleep == [30.0]
+    short = client_for(server, no_sleep)
+    short.get_json("x")
+    short.pause(5, "something else")  # (the injected clock stands still: 21 s still to wait)
+    short.get_json("y")
+    assert no_sleep == [30.0, 5.0, pytest.approx(21.0, abs=1e-6)]
+
+
+# -- the pulled file's header: a dict query round-trips (calibrate.pull._store) ---------------
+
+
+def test_a_dict_query_round_trips_through_the_header(server, no_sleep, tmp_path):
+    from calibrate.pull._store import PullState, partial_path, read_pulled
+
+    out = tmp_path / "pulled.json"
+    query = {"points_field": "Story points", "in_progress": ("In Progress", "Doing")}
+
+    def state(**options):
+        return PullState(out, source="github", base_url="https://api.github.com",
+                         project="acme/app", query=query, key=lambda r: r["number"],
+                         records_key="items", **options)
+
+    first = state()
+    first.add({"number": 1})
+    first.advance("cursor-1")
+    # An interrupted run's sidecar is taken up by --resume: its header compares equal.
+    resumed = state(resume=True)
+    assert resumed.resumed and resumed.cursor == "cursor-1" and resumed.has(1)
+    client = client_for(server, no_sleep)
+    resumed.finish(client)
+    assert not partial_path(out).exists()
+    header, payload = read_pulled(out)
+    assert header["query"] == {"points_field": "Story points",
+                               "in_progress": ["In Progress", "Doing"]}
+    assert payload == {"items": [{"number": 1}]}
+    # --since accepts the previous pull made with the same options ...
+    assert state(since=True).since == header["pulled_at"]
+    # ... and refuses one made with others.
+    query["in_progress"] = ("Doing",)
+    with pytest.raises(InputError, match="other settings"):
+        state(since=True)
+
+
+@given(st.integers(min_value=10**9, max_value=4 * 10**9))  # 2001 to 2096, in seconds
+def test_a_reset_time_is_read_in_seconds_or_milliseconds(seconds):
+    from calibrate.pull._http import _epoch
+
+    assert _epoch(str(seconds)) == seconds
+    assert _epoch(f" {seconds * 1000} ") == pytest.approx(seconds, abs=1e-6)
+    assert _epoch("soon") is None and _epoch(None) is None

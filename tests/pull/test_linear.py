@@ -203,9 +203,10 @@ def test_a_used_up_request_budget_waits_until_its_reset(server, no_sleep, tmp_pa
     Linear(server, ISSUES[:2], headers={"X-RateLimit-Requests-Remaining": "0",
                                         "X-RateLimit-Requests-Reset": str(reset_ms)})
     result, lines = pull(server, no_sleep, tmp_path / "h.json")
-    # After each of the two answers (team, one page): until the reset, plus a second.
-    assert no_sleep == [31.0, 31.0]
-    assert result.pauses == 2
+    # The client waits before the next request (the page after the team's
+    # answer) until the reset, plus a second; not after the last answer.
+    assert no_sleep == [31.0]
+    assert result.pauses == 1
     assert any("rate limit" in line for line in lines)
 
 
@@ -393,3 +394,64 @@ def test_the_key_is_in_no_file_message_or_progress_line(server, no_sleep, tmp_pa
             pull(server, no_sleep, tmp_path / f"{status}.json")
         texts += [str(raised.value), str(raised.value.hint), repr(raised.value)]
     assert texts and all(SECRET not in text for text in texts)
+
+
+# ---------------------------------------------------------------- Linear's HTTP 400 RATELIMITED
+
+RATELIMITED = {"errors": [{"message": "Rate limit exceeded",
+                           "extensions": {"code": "RATELIMITED"}}]}
+ONE_PAGE = {"data": {"issues": {"nodes": ISSUES[:2],
+                                "pageInfo": {"hasNextPage": False, "endCursor": "c2"}}}}
+
+
+def test_a_400_ratelimited_answer_waits_for_the_reset_and_asks_again(server, no_sleep,
+                                                                     tmp_path):
+    # As Linear documents it: HTTP 400, the GraphQL error code RATELIMITED, and
+    # the reset as a Unix time in milliseconds.
+    server.sequence("POST", "/graphql", [
+        (400, {"X-RateLimit-Requests-Remaining": "0",
+               "X-RateLimit-Requests-Reset": str(int((NOW + 9) * 1000))}, RATELIMITED),
+        (200, {"X-RateLimit-Requests-Remaining": "1499"}, ONE_PAGE)])
+    out = tmp_path / "h.json"
+    result, lines = pull(server, no_sleep, out, team=None)
+    assert no_sleep == [pytest.approx(10.0, abs=1e-6)]  # 9 s to the reset, plus a second
+    assert (result.issues, result.requests, result.pauses) == (2, 2, 1)
+    assert [r.body for r in server.requests][0] == [r.body for r in server.requests][1]
+    assert json.loads(out.read_text())["issues"] == ISSUES[:2]
+    assert any("RATELIMITED" in line for line in lines)
+    assert all(SECRET not in line for line in lines)
+
+
+def test_a_400_ratelimited_pull_that_never_gets_through_says_resume(server, no_sleep,
+                                                                    tmp_path):
+    linear = Linear(server, ISSUES, per_page=5)
+    first_page = {"c5"}  # after the first page, Linear refuses with no time to wait for
+
+    def refusing(method, path, query, headers, body):
+        if body["variables"].get("after") in first_page:
+            return 400, {}, RATELIMITED
+        return linear.answer(method, path, query, headers, body)
+
+    server.route("POST", "/graphql", refusing)
+    out = tmp_path / "h.json"
+    with pytest.raises(InputError, match="HTTP 400 RATELIMITED") as raised:
+        pull(server, no_sleep, out)
+    assert "--resume" in raised.value.hint
+    assert SECRET not in str(raised.value)
+    assert not out.exists() and partial_path(out).exists()
+    # Backed off between the tries (client_for allows 2 retries), then given up.
+    assert len(no_sleep) == 2
+    first_page.clear()  # the limit is gone: the download continues after the first page
+    first_run = len(linear.bodies())
+    result, _ = pull(server, no_sleep, out, resume=True)
+    assert [b["variables"]["after"] for b in linear.bodies()[first_run:]] == ["c5", "c10"]
+    assert result.issues == 12
+
+
+def test_a_400_ratelimited_reset_too_far_away_is_an_error(server, no_sleep, tmp_path):
+    server.json("POST", "/graphql", RATELIMITED, status=400, headers={
+        "X-RateLimit-Requests-Remaining": "0",
+        "X-RateLimit-Requests-Reset": str(int((NOW + 7200) * 1000))})
+    with pytest.raises(InputError, match="120 minutes") as raised:
+        pull(server, no_sleep, tmp_path / "h.json", team=None)
+    assert "--resume" in raised.value.hint and no_sleep == []

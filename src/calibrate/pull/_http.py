@@ -4,12 +4,20 @@
 trackers answer besides data:
 
 - Rate limits. A 429 (or 503) with ``Retry-After`` (seconds, or an HTTP
-  date) waits that long and asks again. When GitLab's ``RateLimit-Remaining``
-  or GitHub's ``x-ratelimit-remaining`` reaches 0, the next request waits
-  until the matching ``…-Reset`` time (a Unix time); a GitHub 403 or 429
-  with ``x-ratelimit-remaining: 0`` waits the same way. Every wait is
-  bounded by ``max_pause`` seconds: a longer one is an error that says when
-  to try again (``--resume`` continues the download).
+  date) waits that long and asks again. When GitLab's ``RateLimit-Remaining``,
+  GitHub's ``x-ratelimit-remaining`` or Linear's
+  ``X-RateLimit-Requests-Remaining`` reaches 0, the next request waits until
+  the matching ``…-Reset`` time (a Unix time, in seconds or, as Linear sends
+  it, milliseconds); a GitHub 403 or 429 with ``x-ratelimit-remaining: 0``
+  waits the same way. Linear refuses a request over its limits with a
+  GraphQL error whose ``extensions.code`` is ``RATELIMITED`` (HTTP 400; an
+  HTTP 200 answer carrying it is treated alike): that waits until the reset
+  of the budget used up (``X-RateLimit-Requests-Reset``, or
+  ``X-RateLimit-Complexity-Reset`` when requests were left), else for
+  ``Retry-After``, else backs off as for a failure that passes. Every wait
+  goes through :meth:`TrackerClient.pause` and is bounded by ``max_pause``
+  seconds: a longer one is an error that says when to try again
+  (``--resume`` continues the download).
 - Failures that pass. 500, 502, 503 and 504, a dropped connection, a
   timeout, a body cut short or not JSON: tried again up to ``max_retries``
   times after an exponential back-off with jitter (``sleep`` and ``seed``
@@ -63,6 +71,10 @@ VARIABLES = {
 }
 
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504})
+#: The remaining/reset headers of a rate limit, by tracker: GitLab, GitHub, Linear.
+_LIMIT_HEADERS = (("ratelimit-remaining", "ratelimit-reset"),
+                  ("x-ratelimit-remaining", "x-ratelimit-reset"),
+                  ("x-ratelimit-requests-remaining", "x-ratelimit-requests-reset"))
 #: Rate-limit waits one request may take before it is an error.
 _MAX_RATE_LIMIT_WAITS = 10
 _USER_AGENT = "calibrate-pull (+https://pypi.org/project/calibrate)"
@@ -456,6 +468,57 @@ class TrackerClient:
 
     # -- the request loop ------------------------------------------------------------------
 
+    def pause(self, seconds: float, why: str) -> None:
+        """Wait ``seconds`` (a rate limit, a back-off), telling ``progress`` why.
+
+        The one way the client and the sources wait: counted in
+        :attr:`pauses`, slept with the injected ``sleep``, and bounded by
+        ``max_pause``. A wait that outlasts a pending rate-limit reset also
+        serves it, so the next request does not wait again.
+
+        Parameters
+        ----------
+        seconds : float
+            How long; a negative value waits nothing (still a pause).
+        why : str
+            What is waited for, for the progress line (``"rate limit of
+            api.linear.app used up"``); it is scrubbed of the credential.
+
+        Raises
+        ------
+        InputError
+            If ``seconds`` is more than ``max_pause``: the message says how
+            long the server asks to wait and to continue later with
+            ``--resume``. Nothing is slept then.
+
+        Examples
+        --------
+        >>> from calibrate.pull._http import TrackerClient
+        >>> waited = []
+        >>> client = TrackerClient("https://gitlab.example.com/api/v4", auth_header={},
+        ...                        source="gitlab", sleep=waited.append, progress=print)
+        >>> client.pause(2.5, "rate limit of gitlab.example.com used up")
+        rate limit of gitlab.example.com used up: waiting 2.5 s
+        >>> waited, client.pauses
+        ([2.5], 1)
+        >>> client.close()
+        """
+        seconds = float(seconds)
+        seconds = seconds if seconds > 0 else 0.0  # (also NaN: nothing to wait for)
+        if seconds > self.max_pause:
+            minutes = seconds / 60
+            raise self._error(
+                f"{why}: the server asks to wait {minutes:.0f} minutes, more than the "
+                f"{self.max_pause / 60:.0f} minutes calibrate waits",
+                hint="Run the same command again later with --resume to continue where the "
+                     "download stopped.")
+        until = self._clock() + seconds
+        self.pauses += 1
+        self.progress(self._scrub(f"{why}: waiting {seconds:.1f} s"))
+        self._sleep(seconds)
+        if self._resume_at is not None and self._resume_at <= until:
+            self._resume_at = None
+
     def _request(self, method: str, url: str, body: Any = None) -> JsonResponse:
         self._check_origin(url)
         failures = redirects = limited = 0
@@ -484,28 +547,35 @@ class TrackerClient:
                 if status == 303:
                     method, body = "GET", None
                 continue
-            wait = self._rate_limit_wait(response)
+            data: Any = None
+            invalid: ValueError | None = None
+            if status <= 400:  # (a 400 may be Linear's rate limit)
+                try:
+                    data = json.loads(content) if content.strip() else None
+                except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                    invalid = error
+            graphql_limited = _graphql_rate_limited(data)
+            answer = f"HTTP {status}" + (" RATELIMITED" if graphql_limited else "")
+            wait = self._rate_limit_wait(response, graphql_limited)
             if wait is not None:
                 limited += 1
                 if limited > _MAX_RATE_LIMIT_WAITS:
                     raise self._error(
                         f"{self.host} still refuses {shown_url(url)} for its rate limit "
-                        f"after {_MAX_RATE_LIMIT_WAITS} waits (HTTP {status})",
+                        f"after {_MAX_RATE_LIMIT_WAITS} waits ({answer})",
                         hint="Try again later with --resume to continue where the download "
                              "stopped.")
-                self._pause(wait, f"rate limit of {self.host} reached (HTTP {status})")
+                self.pause(wait, f"rate limit of {self.host} reached ({answer})")
                 continue
-            if status in _RETRIED_STATUSES or status == 429:
+            if status in _RETRIED_STATUSES or status == 429 or graphql_limited:
                 failures += 1
-                self._retry_or_fail(failures, url, f"HTTP {status}")
+                self._retry_or_fail(failures, url, answer)
                 continue
             if status >= 400:
                 raise self._status_error(response, url)
-            try:
-                data = json.loads(content) if content.strip() else None
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            if invalid is not None:
                 failures += 1
-                reason = f"the answer is not valid JSON ({_json_reason(error)})"
+                reason = f"the answer is not valid JSON ({_json_reason(invalid)})"
                 self._retry_or_fail(failures, url, reason)
                 continue
             return JsonResponse(data, response.headers, url)
@@ -525,29 +595,23 @@ class TrackerClient:
                      "later with --resume to continue where the download stopped.")
         # Exponential back-off with full jitter, 1 s, 2 s, 4 s ... at most a minute.
         delay = min(60.0, 2.0 ** (failures - 1)) * (0.5 + 0.5 * self._random.random())
-        self._pause(delay, f"{reason} from {shown_url(url)}; trying again "
-                           f"({failures} of {self.max_retries})")
-
-    def _pause(self, seconds: float, why: str) -> None:
-        seconds = max(0.0, float(seconds))
-        if seconds > self.max_pause:
-            minutes = seconds / 60
-            raise self._error(
-                f"{why}: the server asks to wait {minutes:.0f} minutes, more than the "
-                f"{self.max_pause / 60:.0f} calibrate waits",
-                hint="Run the same command again later with --resume to continue where the "
-                     "download stopped.")
-        self.pauses += 1
-        self.progress(self._scrub(f"{why}: waiting {seconds:.1f} s"))
-        self._sleep(seconds)
+        self.pause(delay, f"{reason} from {shown_url(url)}; trying again "
+                          f"({failures} of {self.max_retries})")
 
     # -- rate limits ----------------------------------------------------------------------
 
-    def _rate_limit_wait(self, response: httpx.Response) -> float | None:
+    def _rate_limit_wait(self, response: httpx.Response,
+                         graphql_limited: bool = False) -> float | None:
         """Seconds to wait before asking again, when the answer says how long
         (a 429 or 503 with ``Retry-After``; a 429, or GitHub's 403, with the
-        rate limit used up and its reset time); None otherwise."""
+        rate limit used up and its reset time; Linear's ``RATELIMITED`` with
+        its reset time or ``Retry-After``); None otherwise."""
         status, headers = response.status_code, response.headers
+        if graphql_limited:
+            reset = _graphql_reset(headers)
+            if reset is not None:
+                return max(0.0, reset - self._clock()) + 1.0
+            return _retry_after(headers.get("retry-after"), self._clock())
         if status not in (403, 429, 503):
             return None
         after = _retry_after(headers.get("retry-after"), self._clock())
@@ -571,7 +635,7 @@ class TrackerClient:
         wait = self._resume_at - self._clock()
         self._resume_at = None
         if wait > 0:
-            self._pause(wait, f"rate limit of {self.host} used up")
+            self.pause(wait, f"rate limit of {self.host} used up")
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -640,27 +704,65 @@ def _secrets(auth: Mapping[str, str]) -> list[str]:
 
 
 def _remaining(headers: Mapping[str, str]) -> int | None:
-    for name in ("ratelimit-remaining", "x-ratelimit-remaining"):
-        value = headers.get(name)
+    """Requests left in the rate limit (GitLab ``RateLimit-Remaining``, GitHub
+    ``x-ratelimit-remaining``, Linear ``X-RateLimit-Requests-Remaining``)."""
+    for remaining, _ in _LIMIT_HEADERS:
+        value = headers.get(remaining)
         if value is not None:
-            try:
-                return int(value.strip())
-            except ValueError:
-                return None
+            return _count(value)
     return None
+
+
+def _count(value: str | None) -> int | None:
+    try:
+        return int(value.strip()) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _reset(headers: Mapping[str, str]) -> float | None:
     """The Unix time the rate limit resets (GitLab ``RateLimit-Reset``,
-    GitHub ``x-ratelimit-reset``)."""
-    for name in ("ratelimit-reset", "x-ratelimit-reset"):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                return float(value.strip())
-            except ValueError:
-                return None
+    GitHub ``x-ratelimit-reset``, Linear ``X-RateLimit-Requests-Reset``),
+    from the tracker whose remaining count is given."""
+    for remaining, reset in _LIMIT_HEADERS:
+        if headers.get(remaining) is not None or headers.get(reset) is not None:
+            return _epoch(headers.get(reset))
     return None
+
+
+def _epoch(value: str | None) -> float | None:
+    """A Unix time in seconds from a header in seconds or, above 1e11 (the
+    year 5138 in seconds, 1973 in milliseconds), in milliseconds as Linear sends it."""
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    if number != number:  # NaN
+        return None
+    return number / 1000 if number > 1e11 else number
+
+
+def _graphql_rate_limited(data: Any) -> bool:
+    """Whether a GraphQL answer is Linear's refusal for its rate limit: an
+    error whose ``extensions.code`` is ``RATELIMITED``."""
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if not isinstance(errors, list):
+        return False
+    return any(isinstance(error, dict) and isinstance(error.get("extensions"), dict)
+               and str(error["extensions"].get("code", "")).upper() == "RATELIMITED"
+               for error in errors)
+
+
+def _graphql_reset(headers: Mapping[str, str]) -> float | None:
+    """When Linear's budget that refused a request resets: the requests
+    budget's, or the complexity budget's when requests were left."""
+    requests_left = _count(headers.get("x-ratelimit-requests-remaining"))
+    complexity = _epoch(headers.get("x-ratelimit-complexity-reset"))
+    if requests_left is not None and requests_left > 0 and complexity is not None:
+        return complexity
+    return _epoch(headers.get("x-ratelimit-requests-reset"))
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

@@ -166,8 +166,11 @@ class PullState:
         The tracker's address (no credentials in it).
     project : str or None
         The project, team or repository pulled.
-    query : str or None
-        The query that chose the issues (JQL ...), as the user gave it.
+    query : str, dict or None
+        The query that chose the issues (JQL ...), as the user gave it, or
+        the options that did (GitHub's points field and in-progress names).
+        Stored in the header as JSON stores it (a tuple as a list), so that
+        the header read back by ``--since`` and ``--resume`` compares equal.
     key : callable
         ``key(record)``: the issue's id in its tracker (the merge key).
     records_key : str
@@ -192,7 +195,7 @@ class PullState:
     """
 
     def __init__(self, out: str | Path, *, source: str, base_url: str, project: str | None,
-                 query: str | None, key: Callable[[dict], Hashable],
+                 query: str | dict | None, key: Callable[[dict], Hashable],
                  records_key: str = "issues", since: bool = False, resume: bool = False,
                  progress: Progress | None = None) -> None:
         self.out = Path(out)
@@ -202,7 +205,9 @@ class PullState:
         self.progress = progress or (lambda line: None)
         self.header: dict[str, Any] = {
             "source": source, "version": FORMAT_VERSION, "pulled_at": _now(),
-            "base_url": base_url, "project": project, "query": query,
+            "base_url": base_url, "project": project,
+            # (as it reads back: compared with the previous pull's and the sidecar's)
+            "query": json.loads(json.dumps(query, ensure_ascii=False)),
         }
         self.previous: dict | None = None
         self.since: str | None = None

@@ -13,12 +13,12 @@ What is asked, and why:
   (estimate and state changes), whose further pages are fetched with
   ``issue(id:) { history(after:) }`` and appended, so a file holds every
   entry (``pageInfo.hasNextPage`` is then false).
-- Rate limits: Linear answers with ``X-RateLimit-Requests-Remaining`` and
-  ``X-RateLimit-Requests-Reset`` (a Unix time in milliseconds); when no
-  request is left the next one waits until the reset. A ``RATELIMITED``
-  GraphQL error waits the same way and asks again. Everything else (429,
-  5xx, bodies cut short, rejected keys) is the client's
-  (:class:`~calibrate.pull._http.TrackerClient`).
+- Rate limits are the client's (:class:`~calibrate.pull._http.TrackerClient`),
+  as are 429, 5xx, bodies cut short and rejected keys: when Linear's
+  ``X-RateLimit-Requests-Remaining`` reaches 0 the next request waits until
+  ``X-RateLimit-Requests-Reset`` (a Unix time in milliseconds), and a
+  ``RATELIMITED`` GraphQL error (HTTP 400) waits for the reset and asks
+  again. Other GraphQL errors are reported here.
 - ``--since`` asks for the issues whose ``updatedAt`` is after the previous
   pull (the store's :attr:`~calibrate.pull._store.PullState.since_time`) and
   replaces them, by ``id``, in the previous file; ``--resume`` continues
@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from calibrate.errors import InputError
-from calibrate.pull._http import JsonResponse, Progress, TrackerClient, credentials
+from calibrate.pull._http import Progress, TrackerClient, credentials
 from calibrate.pull._store import PullResult, PullState
 
 __all__ = ["DEFAULT_URL", "HISTORY_PAGE_SIZE", "PAGE_SIZE", "pull_linear"]
@@ -48,9 +48,6 @@ DEFAULT_URL = "https://api.linear.app/graphql"
 PAGE_SIZE = 25
 #: History entries asked for per issue (further ones are fetched per issue).
 HISTORY_PAGE_SIZE = 50
-#: Waits for a ``RATELIMITED`` answer before the pull gives up.
-_MAX_RATE_LIMIT_WAITS = 10
-
 _HISTORY_FIELDS = ("nodes { createdAt fromEstimate toEstimate fromState { type } "
                    "toState { type } } pageInfo { hasNextPage endCursor }")
 
@@ -221,7 +218,8 @@ def _connection(data: Any, name: str) -> dict:
 
 
 class _GraphQL:
-    """GraphQL requests through the client, with Linear's rate limits and errors."""
+    """GraphQL requests through the client (which waits out Linear's rate
+    limits), with Linear's errors."""
 
     def __init__(self, client: TrackerClient, url: str, progress: Progress) -> None:
         self.client, self.url, self.progress = client, url, progress
@@ -232,52 +230,15 @@ class _GraphQL:
         Raises
         ------
         InputError
-            If Linear answers with errors (other than its rate limit).
+            If Linear answers with errors (its rate limit is waited out by
+            the client), or keeps refusing for its rate limit.
         """
-        waits = 0
-        while True:
-            response = self.client.post_json(self.url, {"query": query,
-                                                        "variables": variables})
-            body = response.data if isinstance(response.data, dict) else {}
-            errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
-            if errors and _rate_limited(errors) and waits < _MAX_RATE_LIMIT_WAITS:
-                waits += 1
-                self._pause_until_reset(response, fallback=60.0)
-                continue
-            if errors:
-                messages = "; ".join(str(e.get("message") or e) for e in errors)
-                raise InputError(f"Linear refused the query: {messages}",
-                                 hint="Check --team and that the API key may read the team's "
-                                      "issues.")
-            self._pause_until_reset(response, fallback=None)
-            return body.get("data")
-
-    def _pause_until_reset(self, response: JsonResponse, fallback: float | None) -> None:
-        """Wait for Linear's request budget when it is used up (or, with
-        ``fallback``, when it was refused), until its reset time."""
-        headers = response.headers
-        remaining = _number(headers.get("x-ratelimit-requests-remaining"))
-        if fallback is None and remaining != 0:
-            return
-        reset = _number(headers.get("x-ratelimit-requests-reset"))
-        if reset is not None:
-            # (milliseconds since 1970; read as seconds when too small for that)
-            seconds = reset / 1000 if reset > 1e11 else reset
-            wait = max(0.0, seconds - self.client._clock()) + 1.0
-        elif fallback is not None:
-            wait = fallback
-        else:
-            return
-        self.client._pause(wait, f"rate limit of {self.client.host} used up")
-
-
-def _rate_limited(errors: list[dict]) -> bool:
-    return any(str((e.get("extensions") or {}).get("code", "")).upper() == "RATELIMITED"
-               for e in errors)
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+        response = self.client.post_json(self.url, {"query": query, "variables": variables})
+        body = response.data if isinstance(response.data, dict) else {}
+        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+        if errors:
+            messages = "; ".join(str(e.get("message") or e) for e in errors)
+            raise InputError(f"Linear refused the query: {messages}",
+                             hint="Check --team and that the API key may read the team's "
+                                  "issues.")
+        return body.get("data")
