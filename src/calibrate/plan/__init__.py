@@ -26,6 +26,7 @@ reason, and an engineer's cells in different areas are correlated through
 the engineer's own effect.
 """
 
+from calibrate.plan._assign import SuggestedAssignment, suggest_assignment
 from calibrate.plan._check import (
     PlanCheck,
     ReassignmentCosts,
@@ -49,6 +50,7 @@ __all__ = [
     "ReleaseBacktest",
     "ReleaseForecast",
     "SimulatedDays",
+    "SuggestedAssignment",
     "backtest_release",
     "capacity_series",
     "check_plan",
@@ -57,4 +59,5 @@ __all__ = [
     "plan_frame",
     "probability_sample",
     "reassignment_costs",
+    "suggest_assignment",
 ]
