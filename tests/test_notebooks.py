@@ -23,6 +23,7 @@ EXPECTED = [
     "01_quickstart.ipynb",
     "02_where_the_3_point_assumption_breaks.ipynb",
     "03_feeding_planners.ipynb",
+    "04_planning_a_sprint.ipynb",
 ]
 KERNEL_NAME = "python3"
 

@@ -405,3 +405,23 @@ def test_an_empty_plan_and_an_unlimited_engineer(result):
                                         pinned=[False] * 3, objective="expected_overrun_days")
     assert value == 0.0
     assert sorted(assignment.tolist()) == [0, 0, 1]
+
+
+def test_a_plan_that_fits_in_almost_no_draw_ends_with_a_warning_not_minutes(monkeypatch):
+    """With (almost) no draw in which everyone fits, the overrun still improves
+    by crumbs: the search stops at its work limit, says so, and still returns
+    an assignment never worse than the lead's."""
+    from calibrate.plan import _assign
+
+    monkeypatch.setattr(_assign, "_SEARCH_WORK", 10**4)
+    monkeypatch.setattr(_assign, "_EXACT_WORK", 0)
+    rng = np.random.default_rng(4)
+    days = np.exp(rng.normal(1.5, 0.5, (400, 12, 4)))
+    capacity = np.full(4, 2.0)  # far too little: nobody fits
+    start = np.arange(12) % 4
+    with pytest.warns(CalibrationWarning, match="work limit"):
+        assignment, value = best_assignment(days, capacity, start=start,
+                                            pinned=np.zeros(12, bool))
+    loads = np.stack([days[:, assignment == j, j].sum(axis=1) for j in range(4)], axis=1)
+    lead = np.stack([days[:, start == j, j].sum(axis=1) for j in range(4)], axis=1)
+    assert (loads <= capacity).all(axis=1).mean() >= (lead <= capacity).all(axis=1).mean()

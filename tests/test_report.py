@@ -764,3 +764,23 @@ def test_a_small_p_value_is_not_printed_as_zero(value, text):
     from calibrate.report._common import p_value_text
 
     assert p_value_text(value) == text
+
+
+def test_the_sprint_plan_section_in_a_real_browser(tmp_path):
+    out = tmp_path / "plan"
+    result = run("report", SAMPLE / "jira_changelog.json", "--config", SAMPLE / "calibrate.toml",
+                 "--out", out, "--plan", SAMPLE / "plan.csv", "--capacity",
+                 SAMPLE / "capacity.csv", "--no-backtest", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    for width in (1300, 400):
+        facts, problems, screenshot = browse(out / "report.html", width=width)
+        assert problems == {"console": [], "requests": [], "dialogs": []}, width
+        assert facts["sections"] == ["Summary", "Sprint plan", *SECTIONS[1:]]
+        assert facts["images"] and all(facts["images"]) and facts["scripts"] == 0
+        assert "Chance that the whole plan fits" in facts["text"]
+        # Nothing wider than the window, but inside a box that scrolls sideways.
+        assert facts["wide"] == [] and not facts["pageOverflow"], (width, facts["wide"][:10])
+        assert min(facts["plotScales"]) >= 0.66, (width, facts["plotScales"])
+        if width > 1200:  # at full width no table needs to scroll
+            assert not facts["overflowing"], facts["overflowing"]
+        assert screenshot[:8] == b"\x89PNG\r\n\x1a\n"

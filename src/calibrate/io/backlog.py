@@ -22,7 +22,8 @@ import pandas as pd
 from calibrate.errors import InputError, Problem
 from calibrate.io._csv_read import read_csv_export
 
-__all__ = ["BACKLOG_ALIASES", "Backlog", "read_backlog"]
+__all__ = ["BACKLOG_ALIASES", "CAPACITY_ALIASES", "PLAN_ALIASES", "Backlog", "read_backlog",
+           "read_capacity", "read_plan"]
 
 #: Accepted column names per backlog field (compared case-insensitively).
 BACKLOG_ALIASES: dict[str, tuple[str, ...]] = {
@@ -31,6 +32,21 @@ BACKLOG_ALIASES: dict[str, tuple[str, ...]] = {
     "area": ("area",),
     "points": ("points", "estimate", "story points", "story point estimate", "weight",
                "custom field (story points)", "custom field (story point estimate)"),
+}
+
+#: Accepted column names of a sprint plan's fields: a backlog's, and a title
+#: and the pins (tickets that must stay with their engineer).
+PLAN_ALIASES: dict[str, tuple[str, ...]] = {
+    **BACKLOG_ALIASES,
+    "title": ("title", "summary", "name"),
+    "pinned": ("pinned", "pin", "fixed"),
+}
+
+#: Accepted column names of a capacity file.
+CAPACITY_ALIASES: dict[str, tuple[str, ...]] = {
+    "engineer": BACKLOG_ALIASES["engineer"],
+    "capacity_days": ("capacity_days", "capacity", "available_days", "available days",
+                      "days"),
 }
 
 
@@ -157,3 +173,73 @@ def _own_columns(export, taken: set[str]) -> tuple[pd.DataFrame, list[str]]:
     own = pd.DataFrame({i: export.cells[i] for i in range(len(export.header))})
     own.columns = names
     return own, notes
+
+
+def read_plan(path: str | Path) -> pd.DataFrame:
+    """Read a sprint plan (or a backlog to forecast) CSV for :mod:`calibrate.plan`.
+
+    The columns are found by name, case-insensitively, with the aliases of
+    :data:`PLAN_ALIASES`: ``ticket_id``, ``area`` and ``points`` are
+    required; ``engineer`` (empty: unassigned), ``title`` and ``pinned``
+    are optional. The file's other columns are kept after them. Values are
+    checked by :func:`calibrate.plan.plan_frame`, which lists every bad row.
+
+    Raises
+    ------
+    InputError
+        If a required column is missing (listing the columns found).
+
+    Examples
+    --------
+    >>> from calibrate.io.backlog import read_plan
+    >>> read_plan("data/sample/plan.csv").columns[:6].tolist()
+    ['ticket_id', 'engineer', 'area', 'points', 'title', 'pinned']
+    """
+    return _named_columns(path, PLAN_ALIASES, required=("ticket_id", "area", "points"),
+                          what="a sprint plan",
+                          hint="A plan needs ticket_id, area and points columns (engineer, "
+                               "title and pinned are optional).")
+
+
+def read_capacity(path: str | Path) -> pd.DataFrame:
+    """Read a capacity CSV: each engineer's available working days in the sprint.
+
+    Columns ``engineer`` and ``capacity_days`` (aliases in
+    :data:`CAPACITY_ALIASES`), leave and part time already taken off.
+    Values are checked by :func:`calibrate.plan.capacity_series`.
+
+    Examples
+    --------
+    >>> from calibrate.io.backlog import read_capacity
+    >>> read_capacity("data/sample/capacity.csv").columns.tolist()
+    ['engineer', 'capacity_days']
+    """
+    return _named_columns(path, CAPACITY_ALIASES, required=("engineer", "capacity_days"),
+                          what="a capacity file", keep_others=False,
+                          hint="A capacity file needs an engineer and a capacity_days column "
+                               "(available working days in the sprint).")
+
+
+def _named_columns(path, aliases: dict[str, tuple[str, ...]], *, required: tuple[str, ...],
+                   what: str, hint: str, keep_others: bool = True) -> pd.DataFrame:
+    """The file's columns under the standard names of ``aliases`` (then, with
+    ``keep_others``, its other columns), every cell as stripped text."""
+    export = read_csv_export(path)
+    found = {name: next((alias for alias in names if export.has(alias)), None)
+             for name, names in aliases.items()}
+    missing = [name for name in required if found[name] is None]
+    if missing:
+        raise InputError(
+            f"{path} is not {what} calibrate can read "
+            f"(columns found: {', '.join(export.header[:15])})",
+            [Problem("required column missing", file=str(path), column=name,
+                     expected=f"a column named one of {', '.join(aliases[name])}")
+             for name in missing], hint=hint)
+    frame = pd.DataFrame({name: export.column(alias).str.strip()
+                          for name, alias in found.items() if alias is not None})
+    if keep_others:
+        used = {export.positions(alias)[0] for alias in found.values() if alias is not None}
+        for position, name in enumerate(export.header):
+            if position not in used and name not in frame.columns:
+                frame[name] = export.cells[position]
+    return frame.reset_index(drop=True)

@@ -74,6 +74,10 @@ _SEARCH_DRAWS = 1_000
 #: _GROUP_LIMIT possible divisions and divisions x draws is at most _GROUP_WORK.
 _GROUP_LIMIT = 4_096
 _GROUP_WORK = 8 * 10**6
+#: Most (candidate x draw) evaluations one local search may spend: when no
+#: plan fits in any draw the overrun still improves by crumbs, move after
+#: move, and the search would run for many minutes. A few seconds here.
+_SEARCH_WORK = 6 * 10**8
 #: Branch-and-bound nodes for the linearised start.
 _NODE_LIMIT = 100
 #: Largest temporary arrays (elements) the vectorised evaluations build at
@@ -517,6 +521,7 @@ class _Problem:
         self.objective = objective
         self.draws, self.tickets, self.engineers = days.shape
         self.free = np.flatnonzero(~pinned)
+        self.work_left = _SEARCH_WORK
 
     # -- construction and validation --------------------------------------
 
@@ -698,6 +703,7 @@ class _Problem:
     def best_move(self, state):
         """The best move of one ticket to another engineer: (key, (ticket, engineer))."""
         best = None
+        self.work_left -= self.free.size * self.engineers * self.draws
         step = max(1, _CHUNK // self.draws)
         for k in range(self.engineers):
             tickets = self.free[(state.a[self.free] != k) & self.allowed[self.free, k]]
@@ -717,6 +723,7 @@ class _Problem:
         """The best exchange of two tickets between their engineers:
         (key, (ticket, ticket))."""
         best = None
+        self.work_left -= self.free.size * (self.free.size - 1) // 2 * self.draws
         for position, i in enumerate(self.free[:-1]):
             others = self.free[position + 1:]
             j, k = state.a[i], state.a[others]
@@ -748,6 +755,7 @@ class _Problem:
         unchanged): (key, engineer of each of those tickets), or None."""
         options = self._options(tickets, engineers)
         sizes = [len(o) for o in options]
+        self.work_left -= int(np.prod(sizes, dtype=float)) * self.draws
         if 0 in sizes or tickets.size == 0:
             return None
         total = int(np.prod(sizes, dtype=float))
@@ -856,6 +864,12 @@ class _Problem:
                  if groups else [])
         next_team = 0
         for _ in range(100 * self.tickets * self.engineers):  # a safety bound
+            if self.work_left <= 0:
+                warnings.warn("the suggested assignment's search stopped at its work limit: "
+                              "a better assignment may exist (this happens when almost no "
+                              "simulated sprint fits; give capacities or fewer tickets)",
+                              CalibrationWarning, stacklevel=2)
+                return a
             state = self.state(a)
             current = self._key(-int((state.n_over == 0).sum()), state.excess, state.moved)
             chosen = None

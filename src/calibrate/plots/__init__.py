@@ -2,8 +2,8 @@
 
 Each figure is a *display*, after scikit-learn's ``RocCurveDisplay``: a
 classmethod (``from_result``, ``from_backtest``, ``from_drift``,
-``from_table``) reads what the figure needs off the fitted objects — as
-plain attributes and data frames, every model quantity from the result's
+``from_table``, ``from_costs``) reads what the figure needs off the fitted
+objects — as plain attributes and data frames, every model quantity from the result's
 own methods (``predict``, ``overrun_probabilities``, ``recommended_sizes``,
 ``scores_by_model``, ``pit_histogram``) — and ``plot(...)`` only draws,
 returning the display with ``figure_`` and ``ax_`` (one axes) or ``axes_``
@@ -30,7 +30,9 @@ counterparts draw everything on one axes.
 - :class:`CalibrationDisplay`: the backtest's interval coverage and PIT histogram;
 - :class:`DriftDisplay`: multipliers over successive windows, a panel per engineer
   (:class:`DriftOverlayDisplay`: every engineer on one axes);
-- :class:`DataQualityDisplay`: rows kept and left out; tickets per engineer x area.
+- :class:`DataQualityDisplay`: rows kept and left out; tickets per engineer x area;
+- :class:`ReassignmentDisplay`: what moving each ticket of a sprint plan to each
+  engineer changes, ticket x engineer (``from_costs``).
 
 Plain-language captions for these figures are the report's
 (:mod:`calibrate.report`), not the plots'.
@@ -52,6 +54,7 @@ from calibrate.plots._grids import OverrunMapDisplay, RecommendedSizesDisplay
 from calibrate.plots._multipliers import MultipliersDisplay
 from calibrate.plots._points import PointsVsDaysDisplay, PointsVsDaysOverlayDisplay
 from calibrate.plots._quality import DataQualityDisplay
+from calibrate.plots._reassignment import ReassignmentDisplay
 
 __all__ = [
     "CalibrationDisplay",
@@ -64,5 +67,6 @@ __all__ = [
     "OverrunMapDisplay",
     "PointsVsDaysDisplay",
     "PointsVsDaysOverlayDisplay",
+    "ReassignmentDisplay",
     "RecommendedSizesDisplay",
 ]

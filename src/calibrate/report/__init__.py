@@ -35,6 +35,14 @@ of engineers, each fitting a page), the tables, and the method and data
 quality. Engineer x area numbers resting on fewer
 than ``min_tickets`` finished tickets are suppressed ("too few tickets").
 
+With a sprint plan (``calibrate report ... --plan PLAN.csv``), a "Sprint
+plan" section follows the summary: the chance the whole plan fits, each
+engineer's load against their capacity, the tickets likely over the cap and
+how to split them, a suggested assignment beside the plan, and a heat map of
+what moving each ticket would cost (:mod:`calibrate.plan`, on the fitted
+result). The report's files stay the same; ``calibrate plan`` writes the
+plan's.
+
 Lead time is not work time: when the export records no start of work, the
 summary opens by saying so and how to get cycle time, and verdicts are given
 only against a lead-time cap (``lead_cap_days``), when one is set — never
@@ -55,6 +63,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from calibrate._version import __version__
 from calibrate.backtest import BacktestResult, DriftResult, backtest, drift
 from calibrate.errors import CalibrationWarning, InputError, OutputError
@@ -65,6 +75,12 @@ from calibrate.model import Calibrator
 from calibrate.privacy import pseudonymize as pseudonymize_table
 from calibrate.report._common import BACKTEST_NOT_RUN
 from calibrate.report._context import build_context
+from calibrate.report._plan import (
+    PLAN_DRAWS,
+    known_to_privacy,
+    plan_inputs,
+    pseudonymized_plan,
+)
 from calibrate.results import CalibrationResult
 from calibrate.tickets import TicketTable
 
@@ -91,13 +107,17 @@ def build_html(table: TicketTable, result: CalibrationResult, *,
                drift_result: DriftResult | None = None, min_tickets: int = 5,
                pseudonymized: bool = False, fit_warnings: list[str] | None = None,
                max_engineers: int = 40, files: Sequence[str] = (),
-               generated_at: dt.datetime | None = None) -> str:
+               generated_at: dt.datetime | None = None, plan=None, capacity=None,
+               sprint_days: float = 10) -> str:
     """The report as one self-contained HTML string (no I/O).
 
     ``files`` are the names of the files written beside the page, which it
     lists (none: the page lists no files). ``generated_at`` is the time the
     page says it was generated (now, by default; a time without a time zone
     is taken as local time); the same inputs and time give the same page.
+    With a ``plan`` (and ``capacity``, ``sprint_days``: see
+    :func:`render_report`) the page has a "Sprint plan" section; the plan's
+    engineers must be named as in ``table`` (pseudonyms included).
 
     Examples
     --------
@@ -119,10 +139,14 @@ def build_html(table: TicketTable, result: CalibrationResult, *,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    if plan is not None:
+        plan, capacity = plan_inputs(plan, capacity, sprint_days=sprint_days,
+                                     points_scale=result.multipliers.points_scale)
     context = build_context(table, result, backtest_result=backtest_result,
                             drift_result=drift_result, min_tickets=min_tickets,
                             pseudonymized=pseudonymized, fit_warnings=fit_warnings or [],
-                            max_engineers=max_engineers, generated_at=generated_at)
+                            max_engineers=max_engineers, generated_at=generated_at,
+                            plan=plan, capacity=capacity, sprint_days=sprint_days)
     context["files"] = list(files)
     return environment.get_template("report.html.j2").render(**context)
 
@@ -155,6 +179,9 @@ def render_report(
     points_scale: dict[str, float] | None = None,
     pdf: bool = True,
     generated_at: dt.datetime | None = None,
+    plan: pd.DataFrame | None = None,
+    capacity=None,
+    sprint_days: float = 10,
 ) -> dict[str, Path]:
     """Fit, check and write the full report for a ticket table.
 
@@ -204,6 +231,28 @@ def render_report(
         The run's time (now, by default): the page's "Generated" line and the
         multipliers file's ``created_at`` — the only things that differ
         between two runs on the same input — come from this one value.
+    plan : DataFrame, optional
+        A sprint plan (see :func:`calibrate.plan.plan_frame`; e.g. from
+        :func:`calibrate.io.backlog.read_plan`): adds a "Sprint plan"
+        section — the chance the whole plan fits, each engineer's expected
+        working days, 80% range and chance of finishing within capacity,
+        the tickets likely over the cap with a suggested split, a suggested
+        assignment beside the plan, and what moving each ticket would cost
+        (:func:`~calibrate.plan.check_plan`,
+        :func:`~calibrate.plan.reassignment_costs` and
+        :func:`~calibrate.plan.suggest_assignment` on the fitted result, on
+        the same 10,000 simulated sprints, seed 0). It is checked before
+        anything is fitted; sizes such as ``"M"`` are read with
+        ``points_scale``. With ``pseudonymize`` its engineers get the
+        table's pseudonyms and its titles and areas the same replacement of
+        names as the table's text. No file is written for it (``calibrate
+        plan`` writes the plan's files).
+    capacity : None, mapping or DataFrame
+        With ``plan``: each engineer's available working days in the sprint
+        (see :func:`calibrate.plan.capacity_series`); default ``sprint_days``
+        each.
+    sprint_days : float, default 10
+        With ``plan``: working days in the sprint.
 
     Returns
     -------
@@ -213,6 +262,9 @@ def render_report(
 
     Raises
     ------
+    InputError
+        When ``plan`` or ``capacity`` is invalid (every bad row listed),
+        before anything is fitted.
     OutputError
         When ``out_dir`` holds files a report did not write, or the system
         refuses a write (no permission, read-only file system, disk full,
@@ -227,10 +279,17 @@ def render_report(
     generated_at = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     # Before the slow part: a folder that is not the report's is refused now.
     _check_out_dir(out_dir)
+    if plan is not None:
+        plan, capacity = plan_inputs(plan, capacity, sprint_days=sprint_days,
+                                     points_scale=points_scale)
     calibrator = calibrator or Calibrator()
     if pseudonymize:
         say("replacing engineers' names by pseudonyms")
-        table, _ = pseudonymize_table(table, key=pseudonym_key)
+        if plan is not None:
+            table = known_to_privacy(table, plan, capacity)
+        table, names = pseudonymize_table(table, key=pseudonym_key)
+        if plan is not None:
+            plan, capacity = pseudonymized_plan(plan, capacity, names)
     say(f"fitting the model to {len(table.tickets)} tickets")
     fit_warnings: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -248,11 +307,13 @@ def render_report(
         drift_result = _optional(lambda: drift(table, calibrator=calibrator, progress=say),
                                  "drift view not shown", fit_warnings)
     files = [name for name in REPORT_FILES if pdf or name != "report.pdf"]
-    say("drawing the plots and writing the page")
+    say((f"checking the sprint plan on {PLAN_DRAWS:,} simulated sprints, "
+         if plan is not None else "") + "drawing the plots and writing the page")
     html = build_html(table, result, backtest_result=backtest_result,
                       drift_result=drift_result, min_tickets=min_tickets,
                       pseudonymized=pseudonymize, fit_warnings=fit_warnings,
-                      max_engineers=max_engineers, files=files, generated_at=generated_at)
+                      max_engineers=max_engineers, files=files, generated_at=generated_at,
+                      plan=plan, capacity=capacity, sprint_days=sprint_days)
     multipliers = dataclasses.replace(result.multipliers.with_points_scale(points_scale),
                                       created_at=f"{generated_at:%Y-%m-%dT%H:%M:%SZ}")
     return _write_report(out_dir, html=html, pdf=pdf, multipliers=multipliers, table=table,

@@ -51,4 +51,10 @@ CAPTIONS: dict[str, str] = {
         "What went into the model. Left: the export's rows that were kept and those left out, "
         "by reason. Right: tickets per engineer and area; hatched cells have fewer tickets than "
         "the report's minimum, so their estimates lean on the rest of the team."),
+    "ReassignmentDisplay": (
+        "What a late hand-over costs: for the plan's tickets whose working days depend most "
+        "on who does them, how many more (red) or fewer (blue) working days each would be "
+        "expected to take if it moved to each engineer, compared with the engineer the plan "
+        "gives it (outlined, \"now\"). An unassigned ticket is compared with a new team member. "
+        "A large red number on a ticket is one to keep with its engineer."),
 }

@@ -6,7 +6,8 @@ numbers, so the template only lays them out (and escapes them). One module
 per section of the page: :mod:`~calibrate.report._summary` (the summary's
 sentences and verdicts), :mod:`~calibrate.report._figures` (the plots, with
 the captions of :mod:`~calibrate.report._captions`) and
-:mod:`~calibrate.report._tables` (the tables; method and data quality);
+:mod:`~calibrate.report._tables` (the tables; method and data quality),
+:mod:`~calibrate.report._plan` (the sprint plan, when one is given);
 :func:`build_context` composes them.
 """
 
@@ -14,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from calibrate._names import name_key
 from calibrate._version import __version__
 from calibrate.backtest import BacktestResult, DriftResult
 from calibrate.report._common import BACKTEST_NOT_RUN, Rule
 from calibrate.report._figures import figures_section
+from calibrate.report._plan import HEAT_MAP_TICKETS, check_sprint_plan, plan_section
 from calibrate.report._summary import summary_section
 from calibrate.report._tables import method_section, tables_section
 from calibrate.results import CalibrationResult
@@ -33,8 +37,15 @@ DISCLAIMER = ("Multipliers are planning aids: they reflect estimates, ticket mix
 def build_context(table: TicketTable, result: CalibrationResult, *,
                   backtest_result: BacktestResult | None, drift_result: DriftResult | None,
                   min_tickets: int, pseudonymized: bool, fit_warnings: list[str],
-                  max_engineers: int = 40, generated_at: dt.datetime | None = None) -> dict:
+                  max_engineers: int = 40, generated_at: dt.datetime | None = None,
+                  plan: pd.DataFrame | None = None, capacity: pd.Series | None = None,
+                  sprint_days: float = 10) -> dict:
     """The template's variables.
+
+    With a ``plan`` (as :func:`~calibrate.report._plan.plan_inputs` returns
+    it, with its ``capacity``), ``plan`` holds the sprint-plan section
+    (:func:`~calibrate.report._plan.plan_section`), checked against the
+    whole team's result; else None.
 
     ``generated_at`` is the page's "Generated" time (now, by default): the
     one value that differs between two runs on the same input, passed in so
@@ -48,6 +59,10 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
     cap for cycle time, the lead-time cap for lead (and mixed) time when one
     is set, and not at all otherwise.
     """
+    # The plan is checked against every engineer, before the result is cut
+    # down to the engineers shown.
+    sprint_plan = (None if plan is None else
+                   check_sprint_plan(result, plan, capacity, sprint_days=sprint_days))
     everyone = result.engineer_multipliers.sort_values(["n_finished", "engineer"],
                                                        ascending=[False, True])
     shown_engineers = sorted(everyone["engineer"].head(max_engineers), key=name_key)
@@ -57,6 +72,13 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
             drift_result = DriftResult(drift_result.multipliers[
                 drift_result.multipliers["engineer"].isin(shown_engineers)])
     rule = Rule.of(result)
+    reassignment = None
+    if sprint_plan is not None:
+        from calibrate.plots import ReassignmentDisplay
+
+        reassignment = ReassignmentDisplay.from_costs(
+            sprint_plan.costs, HEAT_MAP_TICKETS,
+            titles=dict(zip(plan["ticket_id"], plan["title"], strict=True)))
     backtest_failure = next((warning.split(": ", 1)[-1] for warning in fit_warnings
                              if warning.startswith(BACKTEST_NOT_RUN)), None)
     window = result.multipliers.window
@@ -83,7 +105,8 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
                           backtest_failure=backtest_failure),
         "figures": figures_section(table, result, rule, backtest_result=backtest_result,
                                    drift_result=drift_result, min_tickets=min_tickets,
-                                   engineers=shown_engineers),
+                                   engineers=shown_engineers, reassignment=reassignment),
+        "plan": None if sprint_plan is None else plan_section(sprint_plan, rule),
         **tables_section(result, backtest_result=backtest_result, min_tickets=min_tickets),
         **method_section(table, result),
     }

@@ -96,14 +96,18 @@ def panel_groups(sizes: Sequence[int], most: int) -> list[range]:
 
 def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *,
                     backtest_result: BacktestResult | None, drift_result: DriftResult | None,
-                    min_tickets: int, engineers: Sequence[str]) -> list[dict]:
+                    min_tickets: int, engineers: Sequence[str],
+                    reassignment=None) -> list[dict]:
     """Every figure the report shows, in order: ``id`` (its anchor on the
-    page), ``title``, ``caption`` and ``panels``, each with ``src`` (the SVG
-    data URI) and ``label`` (which engineers it shows; empty for a figure of
-    one panel).
+    page), ``section`` (``plots``, or ``plan`` for the sprint plan's),
+    ``title``, ``caption`` and ``panels``, each with ``src`` (the SVG data
+    URI) and ``label`` (which engineers it shows; empty for a figure of one
+    panel).
 
     No overrun map for lead time ("N points within N working days" is a rule
     about work), no recommended sizes without a cap that judges the clock.
+    ``reassignment``, a :class:`~calibrate.plots.ReassignmentDisplay`, is the
+    sprint plan's heat map (drawn with the others, shown in its section).
     """
     from calibrate import plots
 
@@ -111,13 +115,14 @@ def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     displays_drawn = []  # every panel's display, in the order of the figures' panels
 
     def add(identifier: str, title: str, displays: list, note: str = "",
-            labels: Sequence[str] = ("",)) -> None:
+            labels: Sequence[str] = ("",), section: str = "plots") -> None:
         shown = getattr(displays[0], "display", displays[0])  # a data-quality panel's display
         caption = CAPTIONS[type(shown).__name__] + (f" {note}" if note else "")
         panels = [{"src": None, "label": label}
                   for _, label in zip(displays, labels, strict=True)]
         displays_drawn.extend(displays)
-        figures.append({"id": identifier, "title": title, "caption": caption, "panels": panels})
+        figures.append({"id": identifier, "section": section, "title": title,
+                        "caption": caption, "panels": panels})
 
     everyone = [str(name) for name in result.engineer_multipliers["engineer"]]
     grid_groups = _engineer_groups(everyone, [1] * len(everyone), ENGINEERS_PER_PANEL["grid"])
@@ -169,6 +174,9 @@ def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
             table, min_tickets=min_tickets, engineers=group), rows=number == 0)
          for number, group in enumerate(quality_groups)],
         labels=_panel_labels(quality_groups, len(engineers)))
+    if reassignment is not None:
+        add("plot_reassignment", "What a hand-over costs", [reassignment],
+            f"Here durations are {_measured(rule)}." if rule.lead else "", section="plan")
     # Drawing is the slow part: the panels are drawn on two cores where there are two.
     sources = iter(map_forked(_data_uri, displays_drawn))
     for figure in figures:

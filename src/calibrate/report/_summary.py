@@ -218,12 +218,19 @@ def _typical_rows(shown: pd.DataFrame) -> list[dict]:
     ]
 
 
-#: Why an export has no start of work, by reader.
+#: Why an export has no start of work, by reader. A ``github_json`` or
+#: ``gitlab_json`` file may come from `calibrate pull`, whose issues carry
+#: their history: there no move to an in-progress name was found.
 _NO_START_OF_WORK = {
     "gitlab_csv": "GitLab's issues CSV records no start of work (the history of workflow:: "
                   "labels is not in it)",
     "jira_csv": "Jira's CSV export has no status history, so it records no start of work",
-    "github_json": "GitHub issues record no start of work",
+    "github_json": "no issue shows a start of work: GitHub's issues list records none, and in "
+                   "a file from `calibrate pull github` no issue's timeline moves it to an "
+                   "in-progress label, project column or status (name the team's with "
+                   "--in-progress, or in calibrate.toml's [statuses] in_progress)",
+    "gitlab_json": "no issue's label events add an in-progress label (name the team's workflow "
+                   "labels in calibrate.toml's [statuses] in_progress)",
     "generic_csv": "the export maps no started_at column",
 }
 
@@ -232,7 +239,9 @@ CYCLE_TIME_SOURCES = (
     "For work time (cycle time: start of work to done), read an export that records the "
     "start of work: Jira's REST search saved with expand=changelog (--format jira_json), "
     "Linear's CSV export (its Started column), or any CSV with a started_at column mapped in "
-    "calibrate.toml's [columns] (--format generic_csv).")
+    "calibrate.toml's [columns] (--format generic_csv); or download the history with "
+    "`calibrate pull` from Jira, GitLab, Linear or GitHub (calibrate pull SOURCE --out "
+    "history.json), which keeps each issue's status or label changes.")
 
 LEAD_CAP_HOW = ("set a lead-time cap: lead_cap_days in calibrate.toml's [model] section, or "
                 "--lead-cap-days")
