@@ -1161,7 +1161,7 @@ def _linear_issues(history: SyntheticHistory) -> pd.DataFrame:
 #: The files :func:`write_sample` writes, by name: three exports of the
 #: history, its ground truth, and the settings to read them with.
 SAMPLE_FILES = ("jira_export.csv", "jira_changelog.json", "linear_export.csv", "truth.json",
-                "calibrate.toml")
+                "calibrate.toml", "plan.csv", "capacity.csv")
 #: The exports among :data:`SAMPLE_FILES`.
 SAMPLE_EXPORTS = SAMPLE_FILES[:3]
 
@@ -1212,31 +1212,68 @@ fields = ["epic"]
 '''
 
 
+#: The sample's next sprint: a plan for :mod:`calibrate.plan` (one ticket
+#: pinned, one unassigned, one for a new hire the history has never seen).
+SAMPLE_PLAN = """ticket_id,title,area,points,engineer,pinned
+ML-900,Backfill user_profiles for the new region,data-engineering,5,Tomasz Kowalczyk,
+ML-901,Ablation of the ranking model's recency features,research,5,Priya Raman,yes
+ML-902,Canary rollout for the scoring service,ml-engineering,3,Marcus Lindqvist,
+ML-903,Late-arriving events in the event pipeline,data-engineering,3,Zoë Müller,
+ML-904,Uncertainty estimates for the churn model,research,8,Daniel Okafor,
+ML-905,Model registry clean-up,ml-engineering,2,Marcus Lindqvist,
+ML-906,Warehouse cost report,data-engineering,2,Tomasz Kowalczyk,
+ML-907,Labelling study: second round,research,3,Priya Raman,
+ML-908,GPU quota alerts,ml-engineering,2,Aiko Tanaka,
+ML-909,Feature store schema migration,data-engineering,5,Rafael Souza,
+ML-910,Uplift model baseline,research,3,Zoë Müller,
+ML-911,Inference latency dashboard,ml-engineering,3,,
+ML-912,Deduplicate ETL job configs,data-engineering,1,Lena Fischer,
+ML-913,Training cluster autoscaling,ml-engineering,5,Daniel Okafor,
+"""
+
+#: The sample team's capacity for that sprint (leave and part time taken off).
+SAMPLE_CAPACITY = """engineer,capacity_days
+Aiko Tanaka,4
+Daniel Okafor,10
+Lena Fischer,10
+Marcus Lindqvist,10
+Priya Raman,8
+Rafael Souza,5
+Tomasz Kowalczyk,10
+Zoë Müller,10
+"""
+
+
 def write_sample(directory: str | Path, seed: int = 7) -> list[Path]:
     """Generate the history for ``seed`` and write all sample files into ``directory``.
 
     Writes ``jira_export.csv``, ``jira_changelog.json``, ``linear_export.csv``,
-    ``truth.json`` and ``calibrate.toml``; the output is byte-for-byte the
-    same for the same seed. ``python -m calibrate.datasets DIRECTORY [--seed N]``
-    calls it.
+    ``truth.json``, ``calibrate.toml``, and the sprint ``plan.csv`` and
+    ``capacity.csv``; the output is byte-for-byte the same for the same seed.
+    ``python -m calibrate.datasets DIRECTORY [--seed N]`` calls it.
 
     Examples
     --------
     >>> import tempfile
     >>> [path.name for path in write_sample(tempfile.mkdtemp(), seed=7)]
-    ['jira_export.csv', 'jira_changelog.json', 'linear_export.csv', 'truth.json', 'calibrate.toml']
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['jira_export.csv', 'jira_changelog.json', 'linear_export.csv', 'truth.json',
+     'calibrate.toml', 'plan.csv', 'capacity.csv']
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     history = generate_team_history(seed)
-    config = directory / SAMPLE_FILES[4]
-    config.write_bytes(SAMPLE_CONFIG.encode("utf-8"))
+    written = {}
+    for name, text in zip(SAMPLE_FILES[4:], (SAMPLE_CONFIG, SAMPLE_PLAN, SAMPLE_CAPACITY),
+                          strict=True):
+        written[name] = directory / name
+        written[name].write_bytes(text.encode("utf-8"))
     return [
         history.to_jira_csv(directory / SAMPLE_FILES[0]),
         history.to_jira_json(directory / SAMPLE_FILES[1]),
         history.to_linear_csv(directory / SAMPLE_FILES[2]),
         history.to_truth_json(directory / SAMPLE_FILES[3]),
-        config,
+        *written.values(),
     ]
 
 
