@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import real_data
+from benchmarks import real_data, streaming
 from benchmarks._measure import ROOT, memory_method
 from benchmarks.accuracy import run_accuracy
 from benchmarks.backtest import run_backtest
@@ -78,7 +78,7 @@ QUICK = {
     "json_readers": {"issues": 2_000, "engineers": 50},
 }
 
-SECTIONS = ("startup", "speed", "end_to_end", "json_readers", "scaling", "accuracy",
+SECTIONS = ("startup", "speed", "end_to_end", "json_readers", "streaming", "scaling", "accuracy",
             "real_data")
 
 
@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             json_plan = plan["json_readers"]
             results["json_readers"] = run_json_readers(
                 json_plan["issues"], json_plan["engineers"], work / "json", log=log)
+        if "streaming" in sections:
+            results["streaming"] = streaming.run_streaming(
+                streaming.QUICK if options.quick else streaming.FULL, work / "streaming", log=log)
         if "scaling" in sections:
             results["scaling"] = run_scaling(plan["scaling"], work, log=log)
         if "accuracy" in sections:

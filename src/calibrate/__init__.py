@@ -25,8 +25,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from calibrate.errors import CalibrationWarning, InputError, Problem
     from calibrate.export import Multipliers, load_multipliers, write_multipliers
     from calibrate.io import detect_format, read_export, write_tickets
+    from calibrate.io.skills import read_skills
     from calibrate.model import Calibrator
     from calibrate.results import CalibrationResult
+    from calibrate.skills import SkillProfiles
     from calibrate.tickets import TicketTable, validate_tickets
 
 #: Where each public name lives.
@@ -38,12 +40,14 @@ _PUBLIC = {
     "InputError": "calibrate.errors",
     "Multipliers": "calibrate.export",
     "Problem": "calibrate.errors",
+    "SkillProfiles": "calibrate.skills",
     "TicketTable": "calibrate.tickets",
     "WorkCalendar": "calibrate.durations",
     "detect_format": "calibrate.io",
     "load_config": "calibrate.config",
     "load_multipliers": "calibrate.export",
     "read_export": "calibrate.io",
+    "read_skills": "calibrate.io.skills",
     "validate_tickets": "calibrate.tickets",
     "write_multipliers": "calibrate.export",
     "write_tickets": "calibrate.io",
@@ -57,6 +61,7 @@ __all__ = [
     "InputError",
     "Multipliers",
     "Problem",
+    "SkillProfiles",
     "TicketTable",
     "WorkCalendar",
     "__version__",
@@ -64,6 +69,7 @@ __all__ = [
     "load_config",
     "load_multipliers",
     "read_export",
+    "read_skills",
     "validate_tickets",
     "write_multipliers",
     "write_tickets",

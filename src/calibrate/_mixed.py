@@ -20,6 +20,14 @@ it were f_i identical rows (recency weighting gives an old ticket f < 1; the
 censoring EM gives an open ticket 1 - P(abandoned)). It multiplies every sum,
 n included, so the formulas above hold with n = sum f.
 
+More fixed-effect columns (declared skill levels, a ramp-up term) are
+appended to the sums, exactly: a column constant within each cell from the
+cell's sums (:func:`add_cell_covariates`), a column varying by row in one
+pass over the rows where it is not 0 (:func:`add_row_covariate`).
+:class:`ColumnProfile` evaluates the likelihood as one column changes with
+the variances held, in O(cells) per evaluation (for profiling the
+ramp-up's scale).
+
 This module is pure computation (numpy/scipy); it knows nothing of tickets.
 """
 
@@ -30,7 +38,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import optimize
 
-__all__ = ["CellSums", "MixedFit", "aggregate", "fit_mixed"]
+__all__ = ["CellSums", "ColumnProfile", "MixedFit", "add_cell_covariates", "add_row_covariate",
+           "aggregate", "fit_mixed", "leading_columns"]
 
 _LOG_2PI = np.log(2 * np.pi)
 
@@ -51,6 +60,11 @@ class CellSums:
     sy, syy : ndarray, shape (C,)
     sxy : ndarray, shape (C, p)
     n_engineers, n_groups : int
+    group_sxx : ndarray, shape (n_groups, p, p), optional
+        ``sxx`` summed per noise group, when precomputed: the criterion
+        needs sxx only divided by the group's noise variance, so with many
+        fixed effects (skill levels) it reads these instead of every
+        cell's (:func:`add_cell_covariates` sets them).
     """
 
     engineer: np.ndarray
@@ -63,12 +77,16 @@ class CellSums:
     syy: np.ndarray
     n_engineers: int
     n_groups: int
+    group_sxx: np.ndarray | None = None
 
     def __add__(self, other: CellSums) -> CellSums:
         """Sums of two sets of rows over the same cells (sums merge)."""
+        grouped = (None if self.group_sxx is None or other.group_sxx is None
+                   else self.group_sxx + other.group_sxx)
         return replace(self, n=self.n + other.n, sx=self.sx + other.sx,
                        sxx=self.sxx + other.sxx, sy=self.sy + other.sy,
-                       sxy=self.sxy + other.sxy, syy=self.syy + other.syy)
+                       sxy=self.sxy + other.sxy, syy=self.syy + other.syy,
+                       group_sxx=grouped)
 
     @property
     def n_features(self) -> int:
@@ -167,7 +185,10 @@ def _forms(sums: CellSums, sigma: np.ndarray, su: float, sv: float) -> _Forms:
     # Within cells (matrix products, not einsum: this runs hundreds of times).
     inverse_s2 = 1 / s2
     p = sums.n_features
-    xvx = (inverse_s2 @ sums.sxx.reshape(len(n), p * p)).reshape(p, p)
+    if sums.group_sxx is None:
+        xvx = (inverse_s2 @ sums.sxx.reshape(len(n), p * p)).reshape(p, p)
+    else:  # the same sum, over groups (the noise variance is the group's)
+        xvx = (sigma ** -2.0 @ sums.group_sxx.reshape(sums.n_groups, p * p)).reshape(p, p)
     xvx -= (sums.sx * (g * inverse_s2)[:, None]).T @ sums.sx
     xvy = inverse_s2 @ sums.sxy - (g * sums.sy * inverse_s2) @ sums.sx
     yvy = float(np.sum((sums.syy - g * sums.sy**2) * inverse_s2))
@@ -460,3 +481,177 @@ def _pooled_sd(sums: CellSums) -> float:
     rss = sums.syy.sum() - 2 * beta @ xty + beta @ xtx @ beta
     dof = max(sums.n.sum() - len(beta), 1.0)
     return float(np.sqrt(max(rss / dof, 1e-4)))
+
+
+# -- extra fixed-effect columns (declared skill levels, ramp-up) -----------------------
+
+
+def add_cell_covariates(sums: CellSums, covariates: np.ndarray) -> CellSums:
+    """The sums with columns appended that are constant within each cell.
+
+    A covariate constant within a cell (an engineer's declared level in the
+    cell's area) multiplies the cell's existing sums: sum x c' = (sum x) c',
+    sum c c' = n c c', sum c y = c sum y. No pass over the rows, and exact.
+
+    Parameters
+    ----------
+    sums : CellSums
+    covariates : ndarray (C, q)
+        The appended columns' values per cell.
+    """
+    c = np.asarray(covariates, dtype=float)
+    n = sums.n
+    p, q = sums.n_features, c.shape[1]
+    sxx = np.empty((len(n), p + q, p + q))
+    sxx[:, :p, :p] = sums.sxx
+    cross = sums.sx[:, :, None] * c[:, None, :]
+    sxx[:, :p, p:] = cross
+    sxx[:, p:, :p] = np.swapaxes(cross, 1, 2)
+    sxx[:, p:, p:] = n[:, None, None] * c[:, :, None] * c[:, None, :]
+    # Per group, block by block (cheaper than summing the new sxx again).
+    group = np.zeros((sums.n_groups, p + q, p + q))
+    group[:, :p, :p] = _base_per_group(sums)
+    for g in range(sums.n_groups):
+        mine = sums.group == g
+        group[g, :p, p:] = sums.sx[mine].T @ c[mine]
+        group[g, p:, :p] = group[g, :p, p:].T
+        group[g, p:, p:] = (c[mine] * n[mine, None]).T @ c[mine]
+    return replace(sums, sx=np.hstack([sums.sx, n[:, None] * c]), sxx=sxx,
+                   sxy=np.hstack([sums.sxy, sums.sy[:, None] * c]), group_sxx=group)
+
+
+def add_row_covariate(sums: CellSums, cell: np.ndarray, pattern: np.ndarray,
+                      patterns: np.ndarray, z: np.ndarray, y: np.ndarray,
+                      frequency: np.ndarray | None = None,
+                      cell_covariates: np.ndarray | None = None) -> CellSums:
+    """The sums with one column appended that varies from row to row (ramp-up).
+
+    Only the rows where the column is not 0 are given (``cell``,
+    ``pattern``, ``z``, ``y``, ``frequency`` per row): the others add
+    nothing to its sums. A row's other columns are ``patterns[pattern]``
+    followed by ``cell_covariates[cell]`` (as :func:`add_cell_covariates`
+    appended them), so sum z x is summed per (cell, pattern) with
+    ``bincount`` and multiplied by the pattern matrix: one pass over the
+    given rows, O(rows + cells x patterns x p).
+
+    Parameters
+    ----------
+    sums : CellSums
+        Of every row, without the new column.
+    cell, pattern : ndarray of int
+    patterns : ndarray (P, p0)
+    z, y : ndarray
+        The new column and the response of the given rows.
+    frequency : ndarray, optional
+        The rows' frequency weights (1 when None).
+    cell_covariates : ndarray (C, q), optional
+    """
+    n_cells = len(sums.n)
+    n_patterns = patterns.shape[0]
+    weighted = z if frequency is None else z * frequency
+    key = cell.astype(np.int64) * n_patterns + pattern
+    per_pattern = np.bincount(key, weights=weighted, minlength=n_cells * n_patterns)
+    zx = per_pattern.reshape(n_cells, n_patterns) @ patterns
+    sz = np.bincount(cell, weights=weighted, minlength=n_cells)
+    if cell_covariates is not None:
+        zx = np.hstack([zx, np.asarray(cell_covariates, dtype=float) * sz[:, None]])
+    szz = np.bincount(cell, weights=weighted * z, minlength=n_cells)
+    szy = np.bincount(cell, weights=weighted * y, minlength=n_cells)
+    p = sums.n_features
+    sxx = np.empty((n_cells, p + 1, p + 1))
+    sxx[:, :p, :p] = sums.sxx
+    sxx[:, :p, p] = zx
+    sxx[:, p, :p] = zx
+    sxx[:, p, p] = szz
+    group = np.zeros((sums.n_groups, p + 1, p + 1))
+    group[:, :p, :p] = _base_per_group(sums)
+    for g in range(sums.n_groups):
+        mine = sums.group == g
+        group[g, :p, p] = group[g, p, :p] = zx[mine].sum(axis=0)
+        group[g, p, p] = szz[mine].sum()
+    return replace(sums, sx=np.hstack([sums.sx, sz[:, None]]), sxx=sxx,
+                   sxy=np.hstack([sums.sxy, szy[:, None]]), group_sxx=group)
+
+
+def leading_columns(sums: CellSums, p: int) -> CellSums:
+    """The sums of the first ``p`` fixed-effect columns only."""
+    grouped = None if sums.group_sxx is None else sums.group_sxx[:, :p, :p]
+    return replace(sums, sx=sums.sx[:, :p], sxx=sums.sxx[:, :p, :p], sxy=sums.sxy[:, :p],
+                   group_sxx=grouped)
+
+
+def _base_per_group(sums: CellSums) -> np.ndarray:
+    """``sums.sxx`` summed over the cells of each noise group."""
+    if sums.group_sxx is not None:
+        return sums.group_sxx
+    return np.stack([sums.sxx[sums.group == g].sum(axis=0) for g in range(sums.n_groups)])
+
+
+class ColumnProfile:
+    """The ML criterion as one more fixed-effect column changes, the
+    variance parameters held: for profiling a parameter of that column
+    (the ramp-up scale).
+
+    At fixed variances V is fixed, so X0'V^-1X0, X0'V^-1y, y'V^-1y and
+    log|V| of the other columns are computed once; a new column z adds a
+    row and column to X'V^-1X and an entry to X'V^-1y, each from its sums
+    per cell (sum z, sum z^2, sum z y) and sum z x0 / sigma^2 over all rows,
+    by the formulas of :func:`_forms`. One evaluation then costs
+    O(cells x p), whatever the number of rows.
+
+    Parameters
+    ----------
+    sums : CellSums
+        Of every row, without the new column.
+    sigma : ndarray
+    engineer_sd, engineer_area_sd : float
+    """
+
+    def __init__(self, sums: CellSums, sigma: np.ndarray, engineer_sd: float,
+                 engineer_area_sd: float) -> None:
+        self.sums = sums
+        forms = _forms(sums, np.asarray(sigma, dtype=float), engineer_sd, engineer_area_sd)
+        self.forms = forms
+        self.s2 = np.asarray(sigma, dtype=float)[sums.group] ** 2
+        self.g = engineer_area_sd**2 * forms.w
+        # Per engineer: sum over their cells of w sum y (the y part of t).
+        self.sy_engineer = np.bincount(sums.engineer, weights=forms.w * sums.sy,
+                                       minlength=sums.n_engineers)
+        self.constant = forms.logdet + float(sums.n.sum()) * _LOG_2PI
+
+    def evaluate(self, sz: np.ndarray, szz: np.ndarray, szy: np.ndarray,
+                 zx: np.ndarray) -> tuple[float, float, float]:
+        """The criterion with the column z, and z's GLS coefficient and its
+        standard error.
+
+        Parameters
+        ----------
+        sz, szz, szy : ndarray (C,)
+            Per cell: sum f z, sum f z^2, sum f z y (f: frequency weights).
+        zx : ndarray (p,)
+            Sum over all rows of f z x / sigma^2 of the row's cell (x: the
+            other columns).
+        """
+        sums, forms, s2, g = self.sums, self.forms, self.s2, self.g
+        inverse = 1 / s2
+        xvz = zx - sums.sx.T @ (g * sz * inverse)
+        zvz = float(np.sum((szz - g * sz * sz) * inverse))
+        zvy = float(np.sum((szy - g * sz * sums.sy) * inverse))
+        tz = np.bincount(sums.engineer, weights=forms.w * sz, minlength=sums.n_engineers)
+        xvz = xvz - forms.t.T @ (forms.k * tz)
+        zvz -= float(np.sum(forms.k * tz * tz))
+        zvy -= float(np.sum(forms.k * tz * self.sy_engineer))
+        p = sums.n_features
+        matrix = np.empty((p + 1, p + 1))
+        matrix[:p, :p] = forms.xvx
+        matrix[:p, p] = matrix[p, :p] = xvz
+        matrix[p, p] = zvz
+        vector = np.append(forms.xvy, zvy)
+        try:
+            np.linalg.cholesky(matrix)
+        except np.linalg.LinAlgError:
+            return 1e100, float("nan"), float("nan")
+        covariance = np.linalg.inv(matrix)
+        beta = covariance @ vector
+        rss = forms.yvy - float(beta @ vector)
+        return self.constant + rss, float(beta[-1]), float(np.sqrt(max(covariance[-1, -1], 0)))

@@ -45,6 +45,14 @@ commented starter file (:func:`starter_config`).
     [model]
     lead_cap_days = 10             # judge lead time (created -> done) against this cap
 
+    [skills]                       # declared skill levels (calibrate.skills)
+    levels = ["basic", "proficient", "strong"]   # the scale, lowest first
+    file = "skills.csv"            # engineer,area,level[,start_date]; relative to this file
+    [skills.engineers."Priya Raman"]             # or the profiles here
+    research = "strong"
+    data-engineering = "basic"
+    start_date = 2024-03-04        # joined the team (for the ramp-up)
+
 Unknown sections and keys are errors (a typo would otherwise be ignored
 silently); a near miss is answered with "did you mean", and every problem of a
 file is listed together.
@@ -83,6 +91,7 @@ import pandas as pd
 
 from calibrate.durations import WorkCalendar
 from calibrate.errors import InputError, Problem
+from calibrate.skills import DEFAULT_LEVELS, START_DATE_KEY, UNDECLARED
 
 if TYPE_CHECKING:
     from calibrate.areas import AreaScheme
@@ -276,6 +285,14 @@ class Config:
     #: None: lead time gets no cap verdicts (the team's cap is for work time).
     lead_cap_days: float | None = None
     source: str | None = None
+    #: ``[skills] levels``: the scale of declared levels, lowest first.
+    skill_levels: tuple[str, ...] = DEFAULT_LEVELS
+    #: ``[skills] file``: a skills CSV (:func:`calibrate.io.skills.read_skills`),
+    #: relative to the settings file's folder; None: none.
+    skills_file: str | None = None
+    #: ``[skills.engineers]``: profiles given in the settings file, engineer ->
+    #: {area: level, ``start_date``: date} (see :func:`calibrate.io.skills.skills_from_config`).
+    skill_profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def with_changes(self, **changes: Any) -> Config:
         """A copy with some settings changed."""
@@ -367,6 +384,7 @@ _SCHEMA: dict[str, set[str]] = {
     "columns": set(),  # free mapping, checked by the generic reader
     "model": {"lead_cap_days"},
     "durations": {"minimum_days", "closed_within_minutes"},
+    "skills": {"levels", "file", "engineers"},
 }
 
 
@@ -475,6 +493,7 @@ def config_from_dict(raw: Mapping[str, Any], origin: str = "config") -> Config:
         columns = {}
     minimum, closed_within, lead_cap = _durations(settings)
     classify, classify_threshold = _classify(settings)
+    skill_levels, skills_file, skill_profiles = _skills(settings)
     config = Config(
         calendar=_calendar(settings, extra_holidays),
         area_column=settings.text("areas", "column"),
@@ -492,6 +511,9 @@ def config_from_dict(raw: Mapping[str, Any], origin: str = "config") -> Config:
         start_column=settings.text("statuses", "start_column"),
         columns=dict(columns),
         lead_cap_days=lead_cap,
+        skill_levels=skill_levels,
+        skills_file=skills_file,
+        skill_profiles=skill_profiles,
         minimum_duration_days=minimum,
         closed_within_minutes=closed_within,
         source=origin,
@@ -655,6 +677,60 @@ def _area_rule(settings: _Settings, key: str, rule: Any) -> AreaRule | None:
         settings.bad(key, f"pattern is not a valid regular expression ({error})", value=patterns)
         return None
     return compiled
+
+
+def _skills(settings: _Settings) -> tuple[tuple[str, ...], str | None, dict[str, dict]]:
+    """``[skills]``: the scale, the file and the profiles given inline (each
+    bad one reported; the defaults used)."""
+    section = settings.section("skills")
+    levels = section.get("levels", list(DEFAULT_LEVELS))
+    folded = [str(v).strip().casefold() for v in levels] if isinstance(levels, list) else []
+    if (not isinstance(levels, list) or len(levels) < 2
+            or not all(isinstance(v, str) and v.strip() for v in levels)
+            or len(set(folded)) != len(folded) or UNDECLARED in folded):
+        settings.bad("skills.levels", "must list two or more distinct level names, lowest "
+                     f"first (and not {UNDECLARED!r})", value=levels,
+                     expected='e.g. ["basic", "proficient", "strong"]')
+        levels = list(DEFAULT_LEVELS)
+    scale = tuple(v.strip() for v in levels)
+    known = {v.casefold(): v for v in scale}
+    skills_file = settings.text("skills", "file")
+    engineers = section.get("engineers", {})
+    if not isinstance(engineers, dict):
+        settings.bad("skills.engineers", "must be a table of [skills.engineers.\"NAME\"] tables",
+                     value=engineers)
+        engineers = {}
+    profiles: dict[str, dict] = {}
+    for engineer, entries in engineers.items():
+        key = f"skills.engineers.{engineer}"
+        if not isinstance(entries, dict):
+            settings.bad(key, "must be a table of area = level (and start_date = a date)",
+                         value=entries)
+            continue
+        profile: dict[str, Any] = {}
+        for area, value in entries.items():
+            if area == START_DATE_KEY:
+                day = value if isinstance(value, dt.date) else _iso_date(value)
+                if day is None:
+                    settings.bad(f"{key}.{area}", "not a date", value=value,
+                                 expected="YYYY-MM-DD")
+                else:
+                    profile[area] = day
+            elif not isinstance(value, str) or value.strip().casefold() not in known:
+                settings.bad(f"{key}.{area}", "level not on the scale" +
+                             _did_you_mean(str(value), known), value=value,
+                             expected=f"one of {', '.join(scale)}")
+            else:
+                profile[area] = known[value.strip().casefold()]
+        profiles[str(engineer)] = profile
+    return scale, skills_file, profiles
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
 
 
 def _classify(settings: _Settings) -> tuple[bool, float]:

@@ -50,6 +50,20 @@ Notes for planners
   sprint**, and the ticket noise (the area's ``noise_sd``) once per ticket.
   Drawing the engineer's effect per ticket understates the spread of a
   sprint's total.
+- **Declared skills** (files fitted with skill profiles, schema 2.2). An
+  ``engineer_area`` or ``engineer`` record already holds the engineer's
+  declared level (its effect against the area's typical engineer, with its
+  uncertainty in ``log_sd`` and the cross terms), so the formula above is
+  exact for them and readers of 2.1 files need nothing new. Someone without
+  tickets in the area (an ``engineer_new_area`` record, or not in the file)
+  adds their declared level's ``offset`` from ``skills.level_effects`` to
+  the log mean and ``var_offset + 2 (cov_offset_intercept + x
+  cov_offset_elasticity)`` to the log-variance — or, with no declared level
+  there, the team's mix (``sum share x offset^2`` added to the variance).
+  With ``skills.ramp_up``, an engineer w weeks after their start date adds
+  ``slowdown x z`` (and ``(slowdown_se x z)^2``), z = exp(-w /
+  scale_weeks): :meth:`Multipliers.predict` does all of this
+  (``profile=``, ``start_date=``, ``on=``).
 - Multipliers mix skill with ticket mix, context and estimating habits: they
   are planning aids, not a ranking of people.
 
@@ -93,7 +107,10 @@ from calibrate.prediction import predict_durations
 
 __all__ = ["SCHEMA_VERSION", "Multipliers", "load_multipliers", "write_multipliers"]
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
+#: The version a file declares when it has none of 2.2's optional sections
+#: (``skills``): the oldest version whose readers understand all of it.
+_PLAIN_VERSION = "2.1"
 
 #: Columns of the multiplier records, in order.
 RECORD_COLUMNS = [
@@ -136,6 +153,14 @@ class Multipliers:
         When the file was made (ISO 8601, UTC) — the only field that differs
         between two runs on the same input.
     schema_version : str
+        The file's version: 2.1, or 2.2 when it has a ``skills`` section.
+    skills : dict or None
+        With skill profiles (schema 2.2): ``levels`` (the scale, lowest
+        first), ``level_effects`` (per area and level: the effect against
+        the area's reference level, ``offset`` against the team's typical
+        engineer and the covariances a prediction needs), ``profiles`` (each
+        known engineer's declared levels), ``start_dates`` and ``ramp_up``
+        (the fitted curve, or None). See :meth:`predict`'s ``profile``.
 
     Examples
     --------
@@ -153,11 +178,13 @@ class Multipliers:
     calendar: dict | None
     created_at: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str = _PLAIN_VERSION
+    skills: dict | None = None
 
     # -- prediction -------------------------------------------------------
     def predict(self, engineer, area, points, budget_days: float | None = None,
-                points_scale: dict[str, float] | None = None) -> pd.DataFrame:
+                points_scale: dict[str, float] | None = None, *, profile=None,
+                start_date=None, on=None) -> pd.DataFrame:
         """Predictive distribution of working days for tickets.
 
         Parameters
@@ -176,6 +203,18 @@ class Multipliers:
         points_scale : dict, optional
             More sizes (e.g. a config's ``points_scale``) besides the file's
             :attr:`points_scale`; a size both give must mean the same points.
+        profile : dict or SkillProfiles, optional
+            Declared levels for engineers the history does not have (a new
+            hire): ``{"research": "strong", ...}`` for every such row, or a
+            :class:`~calibrate.skills.SkillProfiles` naming them (which also
+            overrides the file's declared levels of known engineers in areas
+            they have no tickets in). Needs a file fitted with skill profiles.
+        start_date : date or str, optional
+            The start date on the team of the engineers of ``profile`` (a
+            dict); known engineers' start dates are the file's.
+        on : date, str or array-like, optional
+            When the tickets start, for the ramp-up of engineers with a start
+            date (default: today).
 
         Returns
         -------
@@ -243,7 +282,8 @@ class Multipliers:
           points 13 beyond the history's largest (8): the prediction extrapolates"]]
         """
         result = predict_durations(self, engineer, area, points, budget_days=budget_days,
-                                   points_scale=points_scale)
+                                   points_scale=points_scale, profile=profile,
+                                   start_date=start_date, on=on)
         result["clock"] = self.clock  # what the days measure: work (cycle) or lead time
         return result
 
@@ -335,8 +375,12 @@ class Multipliers:
     # -- file format ------------------------------------------------------
     def to_dict(self) -> dict:
         """The JSON document (plain types; NaN becomes null)."""
+        skills = {} if self.skills is None else {"skills": self.skills}
+        version = self.schema_version
+        if skills and _version_tuple(version) < _version_tuple("2.2"):
+            version = "2.2"
         return _clean({
-            "schema_version": self.schema_version,
+            "schema_version": version,
             "created_at": self.created_at,
             "window": self.window,
             "calendar": self.calendar,
@@ -352,6 +396,7 @@ class Multipliers:
             },
             "areas": self.areas.to_dict(orient="records"),
             "records": self.records[RECORD_COLUMNS].to_dict(orient="records"),
+            **skills,
         })
 
     @classmethod
@@ -369,6 +414,7 @@ class Multipliers:
             calendar=document.get("calendar"),
             created_at=document["created_at"],
             schema_version=document["schema_version"],
+            skills=document.get("skills"),
         )
 
 
@@ -452,7 +498,9 @@ def load_multipliers(path: str | Path) -> Multipliers:
 def _upgrade_from_1(document: dict) -> dict:
     """A 1.x document in the 2.0 shape: 2.0 names the engineer x area sd
     ``engineer_area_sd`` (1.x: ``cell_sd``); nothing else changed. (2.1 only
-    added optional fields: ``model.points_range`` and ``model.points_scale``.)"""
+    added optional fields: ``model.points_range`` and ``model.points_scale``;
+    2.2 the optional ``skills`` section: files of 2.0 and 2.1 have none, and
+    predict as before.)"""
     document = json.loads(json.dumps(document))  # a deep copy
     model = document.get("model")
     if isinstance(model, dict) and "cell_sd" in model:
@@ -462,6 +510,11 @@ def _upgrade_from_1(document: dict) -> dict:
             identification["engineer_area_sd"] = identification.pop("cell_sd")
     document["schema_version"] = "2.0"
     return document
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    """``"2.10"`` as ``(2, 10)``, for comparing versions (0 for parts that are not numbers)."""
+    return tuple(int(part) if part.isdigit() else 0 for part in str(version).split("."))
 
 
 def _clean(value):

@@ -17,7 +17,9 @@ For a ticket of ``points`` in area a, worked by an engineer with record r::
           - 2 (r.fixed_cross_intercept + x r.fixed_cross_elasticity)
 
 The last line is the covariance between the estimated fixed effects and the
-record's effect (Henderson), which makes the variance exact. The README's
+record's effect (Henderson), which makes the variance exact. Multipliers
+fitted with skill profiles add, for an engineer predicted from a declared
+level or ramping up, the terms of :func:`skill_terms`. The README's
 "Predictions for planners" spells out the fallbacks (an engineer new to the
 area, an engineer never seen, an area never seen) for reimplementation.
 
@@ -38,10 +40,11 @@ import pandas as pd
 from scipy import stats
 
 from calibrate.errors import InputError, Problem
+from calibrate.skills import _did_you_mean
 
 __all__ = ["NOTE_KINDS", "PLANNER_COLUMNS", "merged_points_scale", "multiplier_summary",
            "note_counts", "predict_backlog", "predict_durations", "prediction_notes",
-           "round_for_planners", "unseen_area_parameters"]
+           "round_for_planners", "skill_terms", "unseen_area_parameters"]
 
 _Z90 = stats.norm.ppf(0.9)
 
@@ -79,11 +82,13 @@ def multiplier_summary(log_mean, log_sd) -> dict[str, np.ndarray]:
 
 
 def predict_durations(multipliers, engineer, area, points, budget_days: float | None = None,
-                      points_scale: dict[str, float] | None = None) -> pd.DataFrame:
+                      points_scale: dict[str, float] | None = None, profile=None,
+                      start_date=None, on=None) -> pd.DataFrame:
     """Predictive distribution of working days for tickets, in full precision.
 
     See :meth:`calibrate.export.Multipliers.predict` for the parameters, the
-    columns returned and the fallbacks.
+    columns returned and the fallbacks; :func:`skill_terms` for what
+    declared levels and the ramp-up add.
     """
     scale = merged_points_scale(multipliers.points_scale, points_scale)
     frame = _ticket_frame(engineer, area, points, scale)
@@ -109,7 +114,15 @@ def predict_durations(multipliers, engineer, area, points, budget_days: float | 
     # The record's cross term with the fixed effects makes the variance of
     # x'beta + u + v exact; fallbacks without a record omit it.
     fixed_var = fixed_var - 2 * np.where(effect["has_record"] & known_area, effect["cross"], 0.0)
-    log_sd = np.sqrt(params["noise_sd"].to_numpy() ** 2 + effect["variance"] + fixed_var)
+    variance = params["noise_sd"].to_numpy() ** 2 + effect["variance"] + fixed_var
+    if getattr(multipliers, "skills", None) is not None or profile is not None \
+            or start_date is not None:
+        extra = skill_terms(multipliers, frame, effect["basis"], covariate, known_area,
+                            profile=profile, start_date=start_date, on=on)
+        log_mean = log_mean + extra["mean"]
+        variance = variance + extra["variance"]
+        basis = basis + extra["basis"]
+    log_sd = np.sqrt(variance)
     per_point = np.where(points > 0, points, model["zero_points"])
     note = prediction_notes(multipliers, frame["engineer"], frame["area"], points)
     return frame.assign(basis=basis, note=note,
@@ -442,6 +455,172 @@ def _engineer_effects(records: pd.DataFrame, model: dict, frame: pd.DataFrame,
                           np.where(has_cell | has_person, "engineer", "unseen engineer")
                           ).astype(object),
     }
+
+
+def skill_terms(multipliers, frame: pd.DataFrame, basis: np.ndarray, covariate: np.ndarray,
+                known_area: np.ndarray, *, profile=None, start_date=None,
+                on=None) -> dict[str, np.ndarray]:
+    """What declared levels and the ramp-up add to each ticket's prediction.
+
+    Rows predicted from an engineer x area record already hold the
+    engineer's declared level (the record's ``log_mean``). The others — an
+    engineer known but new to the area, or not in the history — get their
+    declared level's ``offset`` (against the team's typical engineer) and
+    its variance and covariances with the area's fixed effects::
+
+        mean     += offset[a, level]
+        variance += var_offset + 2 (cov_offset_intercept + x cov_offset_elasticity)
+
+    A row with no declared level in an area with declarations (or a level
+    that area's history lacks) is an engineer drawn from the team's mix:
+    variance += sum over the area's levels of share x offset^2. The level of
+    a known engineer is the file's (``skills.profiles``), of another the
+    ``profile``'s. Every row whose engineer has a start date (the file's,
+    the profile's or ``start_date``) and ticket start ``on`` gets the
+    ramp-up: mean += rho z, variance += (z sd(rho))^2 with z = exp(-weeks on
+    the team / tau) (its covariances with the other estimates left out).
+
+    Returns
+    -------
+    dict
+        ``mean`` and ``variance`` to add, and ``basis`` suffixes
+        (``, declared level``, ``, ramping up`` when the factor is 1.01 or
+        more).
+
+    Raises
+    ------
+    InputError
+        If a profile or start date is given for multipliers fitted without
+        skill profiles, or a profile's level or area is not the file's.
+    """
+    skills = getattr(multipliers, "skills", None)
+    if skills is None:
+        raise InputError(
+            "a skill profile or start date needs multipliers fitted with skill profiles",
+            hint="Fit with skills=SkillProfiles(...) (calibrate fit --skills FILE).")
+    count = len(frame)
+    records = multipliers.records
+    known = frame["engineer"].isin(
+        set(records.loc[records["scope"] != "population", "engineer"].dropna())).to_numpy()
+    table = pd.DataFrame(skills["level_effects"])
+    levels = _row_levels(skills, frame, known, profile,
+                         set(multipliers.areas["area"]) | set(table.get("area", ())))
+    mean, variance = np.zeros(count), np.zeros(count)
+    suffix = np.full(count, "", dtype=object)
+    fallback = known_area & (np.asarray(basis, dtype=object) != "engineer x area")
+    if len(table):
+        keys = pd.MultiIndex.from_arrays([table["area"], table["level"]])
+        rows = table.set_index(keys)
+        wanted = pd.MultiIndex.from_arrays([frame["area"], levels])
+        found = rows.reindex(wanted)
+        has = fallback & found["offset"].notna().to_numpy()
+
+        def column(name: str) -> np.ndarray:
+            return found[name].to_numpy(dtype=float)
+
+        mean = np.where(has, column("offset"), 0.0)
+        variance = np.where(has, column("var_offset") + 2 * (
+            column("cov_offset_intercept") + covariate * column("cov_offset_elasticity")), 0.0)
+        mix = (table["share"] * table["offset"] ** 2).groupby(table["area"]).sum()
+        mixed = fallback & ~has & frame["area"].isin(mix.index).to_numpy()
+        variance = variance + np.where(mixed, frame["area"].map(mix).to_numpy(dtype=float)
+                                       if mixed.any() else 0.0, 0.0)
+        suffix = np.where(has, ", declared level", "").astype(object)
+    ramp = skills.get("ramp_up")
+    if ramp:
+        starts = _row_start_dates(skills, frame, known, profile, start_date)
+        moments = _ticket_starts(on, count)
+        weeks = np.maximum((moments - starts) / np.timedelta64(7, "D"), 0.0)
+        z = np.where(np.isnat(starts), 0.0,
+                     np.exp(-np.nan_to_num(weeks, nan=0.0) / ramp["scale_weeks"]))
+        mean = mean + ramp["slowdown"] * z
+        variance = variance + (ramp["slowdown_se"] * z) ** 2
+        slowed = np.exp(ramp["slowdown"] * z) >= 1.01
+        suffix = np.where(slowed, suffix + ", ramping up", suffix).astype(object)
+    return {"mean": mean, "variance": variance, "basis": suffix}
+
+
+def _row_levels(skills: dict, frame: pd.DataFrame, known: np.ndarray, profile,
+                areas: set[str]) -> np.ndarray:
+    """Each row's declared level (None: none): the profile's for engineers it
+    names (a SkillProfiles) or for engineers the history does not have (a
+    dict of area to level); else the file's for known engineers. A profile's
+    area must be one of the file's ``areas`` (a level in an area without
+    declarations is not used: no effect was estimated there)."""
+    scale = {str(level).casefold(): str(level) for level in skills["levels"]}
+    declared = pd.DataFrame(skills.get("profiles") or [], columns=["engineer", "area", "level"])
+    keys = pd.MultiIndex.from_arrays([frame["engineer"], frame["area"]])
+    levels = declared.set_index(["engineer", "area"])["level"].reindex(keys).to_numpy(
+        dtype=object)
+    levels = np.where(known, levels, None)
+    if profile is None:
+        return np.where(pd.isna(levels), None, levels)
+    problems = []
+    if hasattr(profile, "levels") and hasattr(profile, "start_dates"):  # SkillProfiles
+        given = profile.levels.set_index(["engineer", "area"])["level"].reindex(keys)
+        named = given.notna().to_numpy()
+        values, where, own = given.to_numpy(dtype=object), named, profile.levels["area"]
+    else:
+        given = {str(a).strip(): v for a, v in dict(profile).items()}
+        values = frame["area"].map(given).to_numpy(dtype=object)
+        where, own = ~known & pd.notna(values), pd.Series(list(given))
+    for area in sorted(set(own) - areas):
+        problems.append(Problem(f"area not in the multipliers file{_did_you_mean(area, areas)}",
+                                column="profile", value=area))
+    canonical = np.full(len(values), None, dtype=object)
+    for index in np.flatnonzero(where):
+        text = str(values[index]).strip().casefold()
+        if text not in scale:
+            problems.append(Problem("level not on the scale", column="profile",
+                                    value=values[index],
+                                    expected="one of " + ", ".join(skills["levels"])))
+        else:
+            canonical[index] = scale[text]
+    if problems:
+        unique = list({str(p): p for p in problems}.values())
+        raise InputError("invalid skill profile for prediction", unique)
+    levels = np.where(where, canonical, levels)
+    return np.where(pd.isna(levels), None, levels)
+
+
+def _row_start_dates(skills: dict, frame: pd.DataFrame, known: np.ndarray, profile,
+                     start_date) -> np.ndarray:
+    """Each row's engineer's start date (NaT: none): a SkillProfiles' for
+    engineers it names, else the file's for known engineers and
+    ``start_date`` for the others."""
+    dates = pd.Series({e: pd.Timestamp(d) for e, d in (skills.get("start_dates") or {}).items()},
+                      dtype="datetime64[ns]")
+    starts = dates.reindex(frame["engineer"]).to_numpy(dtype="datetime64[ns]")
+    starts = np.where(known, starts, np.datetime64("NaT"))
+    if start_date is not None:
+        try:
+            stamp = pd.Timestamp(start_date).normalize().to_datetime64()
+        except (ValueError, TypeError):
+            raise InputError(f"start_date {start_date!r} is not a date",
+                             hint="Give a date such as 2025-03-03.") from None
+        starts = np.where(known, starts, stamp)
+    if hasattr(profile, "start_dates"):
+        theirs = pd.Series(dict(profile.start_dates), dtype="datetime64[ns]")
+        given = theirs.reindex(frame["engineer"]).to_numpy(dtype="datetime64[ns]")
+        starts = np.where(np.isnat(given), starts, given)
+    return starts.astype("datetime64[ns]")
+
+
+def _ticket_starts(on, count: int) -> np.ndarray:
+    """When each ticket starts: ``on`` (one date or one per ticket), default today."""
+    if on is None:
+        return np.full(count, pd.Timestamp.today().normalize().to_datetime64())
+    try:
+        values = pd.to_datetime(pd.Series(np.atleast_1d(np.asarray(on, dtype=object))))
+    except (ValueError, TypeError):
+        raise InputError(f"on={on!r} is not a date (or one per ticket)",
+                         hint="Give a date such as 2025-06-02.") from None
+    if len(values) not in (1, count):
+        raise InputError(f"on has {len(values)} dates for {count} tickets",
+                         hint="Give one date, or one per ticket.")
+    if values.dt.tz is not None:
+        values = values.dt.tz_localize(None)
+    return np.broadcast_to(values.to_numpy(dtype="datetime64[ns]"), (count,))
 
 
 def _lognormal_columns(log_mean: np.ndarray, log_sd: np.ndarray, budget: float | None,

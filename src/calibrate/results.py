@@ -15,22 +15,26 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from calibrate._names import name_order
 from calibrate.durations import WorkCalendar
 from calibrate.export import RECORD_COLUMNS, Multipliers
-from calibrate.model import ASSUMED_ENGINEER_SD
+from calibrate.model import ASSUMED_ENGINEER_SD, RampFit
 from calibrate.prediction import multiplier_summary
+from calibrate.skills import UNDECLARED
 from calibrate.summary import Summary
 
-__all__ = ["CalibrationResult", "DEFAULT_POINT_SCALE"]
+__all__ = ["CalibrationResult", "DEFAULT_POINT_SCALE", "RAMP_WITHIN"]
 
 #: Points values for overrun tables and recommended sizes.
 DEFAULT_POINT_SCALE: tuple[float, ...] = (1, 2, 3, 5, 8, 13)
 _Z = stats.norm.ppf(0.95)
 #: Record columns the planner-facing tables leave out.
 _INTERNAL = ["fixed_cross_intercept", "fixed_cross_elasticity"]
+#: A new member is at the team's typical speed once the remaining ramp-up
+#: slowdown is below this share (10%: a factor under 1.1).
+RAMP_WITHIN = 0.1
 
 
 class CalibrationResult:
@@ -69,6 +73,14 @@ class CalibrationResult:
         Likelihood-ratio test of the log-linear points term against points as
         a category (ML fits on finished tickets): statistic, df, p_value;
         None when no area has three points values.
+    level_effects, level_test, declared_vs_measured, ramp_up : optional
+        With skill profiles (``fit(tickets, skills=...)``; None without):
+        the effect of each declared level per area, the test of "the
+        declarations carry no signal", where the tickets contradict a
+        declaration, and the ramp-up of new members (with
+        :meth:`ramp_up_curve`). With profiles the areas' intercepts and the
+        multipliers stay relative to the team's typical engineer (its mix of
+        levels); each engineer x area record includes its declared level.
     n_tickets, n_censored, em_iterations : int
     converged : bool
     calendar : WorkCalendar or None
@@ -110,7 +122,16 @@ class CalibrationResult:
 
     @cached_property
     def _area_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return _area_tables(self._fit, self._design, self._slope_columns, self._assumed)
+        return _area_tables(self._fit, self._design, self._slope_columns, self._assumed,
+                            centring=None if self._levels is None else self._levels.centring)
+
+    @cached_property
+    def _levels(self) -> _LevelAlgebra | None:
+        """The declared levels' directions in the fixed effects (None without profiles)."""
+        terms = self._design.skills
+        if terms is None:
+            return None
+        return _LevelAlgebra.of(terms, self._design, self._fit)
 
     @cached_property
     def elasticity(self) -> pd.DataFrame:
@@ -157,10 +178,15 @@ class CalibrationResult:
         cell_tickets = counts["cell_finished"] + counts["cell_open"]
         engineer_tickets = counts["engineer_finished"] + counts["engineer_open"]
         share = cell_tickets / np.maximum(engineer_tickets[design.cell_engineer], 1)
-        mean, variance, _ = fit.engineer_mix_effect(share)
-        sd = np.sqrt(variance)
+        mean, variance, cross = fit.engineer_mix_effect(share)
         prior = fit.engineer_sd**2 + fit.engineer_area_sd**2 * np.bincount(
             design.cell_engineer, share**2, n_engineers)
+        if self._levels is not None:
+            # The declared levels of their own mix: k = sum of share x the cell's direction.
+            mix = np.zeros((n_engineers, len(fit.beta)))
+            np.add.at(mix, design.cell_engineer, share[:, None] * self._levels.cell_offsets)
+            mean, variance = self._levels.shifted(mix, mean, variance, cross)
+        sd = np.sqrt(variance)
         return pd.DataFrame({
             "scope": "engineer", "engineer": design.engineers, "area": None,
             "log_mean": mean, "log_sd": sd, **multiplier_summary(mean, sd),
@@ -175,18 +201,29 @@ class CalibrationResult:
         n_cells = len(design.cell_engineer)
         mean = fit.engineer_effect[design.cell_engineer] + fit.cell_effect
         variance, cross = fit.cell_effect_uncertainty()
-        sd = np.sqrt(variance)
+        own_data = _weight(variance, fit.engineer_sd**2 + fit.engineer_area_sd**2)
+        cells = np.arange(n_cells)
         slope = self._slope_columns[design.cell_area]
+        intercept_cross = cross[cells, design.cell_area]
+        if self._levels is not None:
+            # The cell's declared level is part of its record, and of its cross
+            # terms with the (team-typical) intercept and the elasticity.
+            offsets = self._levels.cell_offsets
+            mean, variance = self._levels.shifted(offsets, mean, variance, cross)
+            cross = cross - offsets @ fit.beta_covariance
+            intercept_cross = np.einsum("cp,cp->c", cross,
+                                        self._levels.centring[design.cell_area])
+        sd = np.sqrt(variance)
         return pd.DataFrame({
             "scope": "engineer_area",
             "engineer": np.asarray(design.engineers, dtype=object)[design.cell_engineer],
             "area": np.asarray(design.areas, dtype=object)[design.cell_area],
             "log_mean": mean, "log_sd": sd, **multiplier_summary(mean, sd),
             "n_finished": counts["cell_finished"], "n_open": counts["cell_open"],
-            "shrinkage_weight": _weight(variance, fit.engineer_sd**2 + fit.engineer_area_sd**2),
-            "fixed_cross_intercept": cross[np.arange(n_cells), design.cell_area],
+            "shrinkage_weight": own_data,
+            "fixed_cross_intercept": intercept_cross,
             "fixed_cross_elasticity": (np.zeros(n_cells) if self._assumed
-                                       else cross[np.arange(n_cells), slope]),
+                                       else cross[cells, slope]),
         })
 
     @cached_property
@@ -196,7 +233,13 @@ class CalibrationResult:
         actual / typical would say)."""
         fit, design, counts = self._fit, self._design, self._counts
         finished = ~design.censored
-        fixed_part = design.patterns[design.pattern] @ fit.beta
+        if self._levels is None:
+            fixed_part = design.patterns[design.pattern] @ fit.beta
+        else:
+            # Against the team-typical engineer (the multipliers' 1), ramp-up
+            # taken out: the level's part stays in the ratio, as in the records.
+            fixed_part = (design.row_design() @ fit.beta
+                          - (self._levels.cell_offsets @ fit.beta)[design.cell])
         residual = np.where(finished, design.log_duration - fixed_part, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             engineer = np.exp(np.bincount(design.engineer, residual, len(design.engineers))
@@ -226,14 +269,17 @@ class CalibrationResult:
             "shrinkage_weight": [0.0],
             "fixed_cross_intercept": [0.0], "fixed_cross_elasticity": [0.0],
         })
-        new_areas = _new_area_records(self._fit, design, self._slope_columns, self._assumed)
+        new_areas = _new_area_records(
+            self._fit, design, self._slope_columns, self._assumed,
+            centring=None if self._levels is None else self._levels.centring)
         records = pd.concat([population, self._engineer_records, self._cell_records, new_areas],
                             ignore_index=True)[RECORD_COLUMNS]
         records = records.sort_values(["scope", "engineer", "area"], key=_scope_order,
                                       na_position="first").reset_index(drop=True)
         return Multipliers(records=records, areas=self._area_tables[1], model=self._model(),
                            window=_window(self._tickets),
-                           calendar=self.calendar.to_dict() if self.calendar else None)
+                           calendar=self.calendar.to_dict() if self.calendar else None,
+                           skills=self._skills_section())
 
     def _model(self) -> dict:
         """The ``model`` section of the multipliers file."""
@@ -287,6 +333,220 @@ class CalibrationResult:
     def points_test(self) -> dict | None:
         return self._points_test()
 
+    # -- declared skills and ramp-up (with skill profiles) ----------------
+    @cached_property
+    def _level_table(self) -> pd.DataFrame | None:
+        """Per area and level present: the effect, the team-relative offset and
+        the covariances a prediction from a declared level needs."""
+        levels, terms = self._levels, self._design.skills
+        if levels is None:
+            return None
+        fit, categories = self._fit, terms.categories
+        p = len(fit.beta)
+        directions = terms.offsets(categories["area_code"].to_numpy(),
+                                   categories["level"].to_numpy(dtype=object), p)
+        column = categories["column"].to_numpy()
+        own = column >= 0
+        effect = np.where(own, fit.beta[np.where(own, column, 0)], 0.0)
+        diagonal = np.diag(fit.beta_covariance)
+        se = np.where(own, np.sqrt(diagonal[np.where(own, column, 0)]), 0.0)
+        weighted = directions @ fit.beta_covariance
+        codes = categories["area_code"].to_numpy()
+        slope = self._slope_columns[codes]
+        reference = categories.loc[categories["reference"]].set_index("area")["level"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_value = np.where(own, 2 * stats.norm.sf(np.abs(effect / se)), np.nan)
+        return pd.DataFrame({
+            "area": categories["area"], "level": categories["level"],
+            "reference": categories["area"].map(reference),
+            "effect": effect, "std_error": se,
+            "ci_low": effect - _Z * se, "ci_high": effect + _Z * se,
+            "multiplier": np.exp(effect), "multiplier_low": np.exp(effect - _Z * se),
+            "multiplier_high": np.exp(effect + _Z * se), "p_value": p_value,
+            "team_multiplier": np.exp(directions @ fit.beta),
+            "share": categories["share"], "n_engineers": categories["n_engineers"],
+            "n_tickets": categories["n_tickets"], "n_finished": categories["n_finished"],
+            "offset": directions @ fit.beta,
+            "var_offset": np.einsum("kp,kp->k", weighted, directions),
+            "cov_offset_intercept": np.einsum("kp,kp->k", weighted, levels.centring[codes]),
+            "cov_offset_elasticity": (np.zeros(len(codes)) if self._assumed
+                                      else weighted[np.arange(len(codes)), slope]),
+        })
+
+    @cached_property
+    def level_effects(self) -> pd.DataFrame | None:
+        """The effect of each declared level per area (None without profiles).
+
+        One row per area with declarations and level present among the
+        engineers with tickets there (``undeclared``: those who declared no
+        level in an area others did). ``effect`` is on log working days,
+        relative to the area's lowest level present (``reference``: its row
+        has effect 0), with ``std_error``, 90% interval ``ci_low`` /
+        ``ci_high``, ``multiplier`` = exp(effect) and its interval, and
+        ``p_value`` (Wald, effect = 0). ``team_multiplier`` is the level
+        against the team's typical engineer in the area (the multipliers'
+        1: the team's mix of levels, weighted by ``share``, the level's
+        share of the area's engineers). ``n_engineers``, ``n_tickets``,
+        ``n_finished``: the engineers with tickets in the area at that level,
+        and their tickets.
+        """
+        table = self._level_table
+        if table is None:
+            return None
+        return table.drop(columns=["offset", "var_offset", "cov_offset_intercept",
+                                   "cov_offset_elasticity"])
+
+    @cached_property
+    def level_test(self) -> dict | None:
+        """Wald test of "the declarations carry no signal": every declared
+        level's effect 0, in every area (``undeclared`` left out).
+
+        Returns ``statistic``, ``df``, ``p_value`` and ``method`` ("Wald",
+        chi-square on df degrees of freedom, at the fitted variances); None
+        without profiles or without any estimable declared level effect.
+        """
+        terms = self._design.skills
+        if terms is None:
+            return None
+        categories = terms.categories
+        columns = categories.loc[(categories["column"] >= 0)
+                                 & (categories["level"] != UNDECLARED), "column"].to_numpy()
+        if not len(columns):
+            return None
+        estimate = self._fit.beta[columns]
+        covariance = self._fit.beta_covariance[np.ix_(columns, columns)]
+        statistic = float(estimate @ np.linalg.solve(covariance, estimate))
+        return {"statistic": statistic, "df": len(columns),
+                "p_value": float(stats.chi2.sf(statistic, len(columns))), "method": "Wald"}
+
+    @cached_property
+    def declared_vs_measured(self) -> pd.DataFrame | None:
+        """Where the tickets agree with the declared levels, and where they
+        clearly do not (None without profiles).
+
+        One row per engineer x area with tickets in an area with
+        declarations: the ``declared`` level and what it predicts against
+        the team's typical engineer (``declared_multiplier``, the level's
+        ``team_multiplier``), the ``measured`` multiplier (the engineer x
+        area record: level, engineer and engineer x area effects) with a 90%
+        interval for the engineer's own part (``measured_low``,
+        ``measured_high``: the prediction error of u + v), the
+        ``closest_level`` (the area's level whose multiplier is nearest the
+        measured one) and ``verdict``: ``faster than declared`` or ``slower
+        than declared`` when the interval excludes the declared level's
+        multiplier, else ``consistent``. With many rows, about one in ten
+        consistent declarations is flagged by chance at 90%.
+        """
+        terms, table = self._design.skills, self._level_table
+        if terms is None:
+            return None
+        design, fit = self._design, self._fit
+        declared = np.array([level is not None for level in terms.cell_level])
+        records = self._cell_records
+        variance, _ = fit.cell_effect_uncertainty()
+        mean = records["log_mean"].to_numpy()
+        keys = pd.MultiIndex.from_arrays([table["area"], table["level"]])
+        offsets = pd.Series(table["offset"].to_numpy(), index=keys)
+        cell_areas = np.asarray(design.areas, dtype=object)[design.cell_area]
+        expected = offsets.reindex(pd.MultiIndex.from_arrays(
+            [cell_areas, terms.cell_level])).to_numpy(dtype=float)
+        half = _Z * np.sqrt(variance)
+        low, high = np.exp(mean - half), np.exp(mean + half)
+        verdict = np.where(high < np.exp(expected), "faster than declared",
+                           np.where(low > np.exp(expected), "slower than declared",
+                                    "consistent"))
+        closest = [_closest_level(offsets, area, value)
+                   for area, value in zip(cell_areas, mean, strict=True)]
+        frame = pd.DataFrame({
+            "engineer": records["engineer"], "area": records["area"],
+            "declared": terms.cell_level, "declared_multiplier": np.exp(expected),
+            "measured": np.exp(mean), "measured_low": low, "measured_high": high,
+            "closest_level": closest, "verdict": verdict,
+            "n_finished": records["n_finished"], "n_open": records["n_open"],
+        })[declared]
+        return frame.sort_values(["engineer", "area"], key=name_order).reset_index(drop=True)
+
+    @cached_property
+    def ramp_up(self) -> dict | None:
+        """The fitted ramp-up of new members (None without a ramp-up term).
+
+        The slowdown of a ticket started ``w`` weeks after its engineer's
+        start date is a factor exp(rho exp(-w / tau)) on its duration.
+        Keys: ``scale_weeks`` (tau) with its 90% profile-likelihood interval
+        ``scale_low`` / ``scale_high`` (None: beyond the scales tried, a
+        week to two years), ``slowdown`` (rho, log scale) and
+        ``slowdown_se`` at tau, ``initial_multiplier`` (exp(rho): the first
+        week's factor) with ``initial_low`` / ``initial_high``,
+        ``weeks_to_typical`` — N, the weeks after which the remaining
+        slowdown factor is below 1 + ``within`` (10%): N = tau log(rho /
+        log 1.1), 0 when rho is already below — with ``weeks_low`` /
+        ``weeks_high``, ``n_engineers`` and ``n_tickets`` (tickets started
+        while the slowdown was still 10% of its initial value or more, and
+        their engineers) and ``statement``, the sentence for a report.
+
+        Intervals other than tau's integrate over tau: the profile
+        likelihood on a grid of log tau (flat prior), and rho given tau
+        normal with its GLS estimate and standard error.
+        """
+        ramp = self._design_fit.ramp
+        if ramp is None:
+            return None
+        summary = _ramp_summary(ramp, *self._slowdown)
+        design = self._design
+        early = np.isfinite(design.ramp_weeks) & (design.ramp_weeks < ramp.scale * np.log(10))
+        summary["n_engineers"] = int(len(np.unique(design.engineer[early])))
+        summary["n_tickets"] = int(early.sum())
+        return summary
+
+    def ramp_up_curve(self, weeks: Sequence[float] = tuple(range(0, 53))) -> pd.DataFrame | None:
+        """The ramp-up slowdown factor by weeks on the team, with a 90% band.
+
+        Returns a table of ``weeks``, ``multiplier`` (exp(rho exp(-weeks /
+        tau)) at the estimates), ``low`` and ``high`` (the 5% and 95%
+        points, integrating over tau as in :attr:`ramp_up`); None without a
+        ramp-up term.
+        """
+        ramp = self._design_fit.ramp
+        if ramp is None:
+            return None
+        weeks = np.asarray(weeks, dtype=float)
+        weights = _ramp_weights(ramp)
+        bands = np.array([[_slowdown_quantile(ramp, weights, w, q) for q in (0.05, 0.95)]
+                          for w in weeks]).reshape(len(weeks), 2)
+        return pd.DataFrame({
+            "weeks": weeks,
+            "multiplier": np.exp(self._slowdown[0] * np.exp(-weeks / ramp.scale)),
+            "low": np.exp(bands[:, 0]), "high": np.exp(bands[:, 1])})
+
+    @cached_property
+    def _slowdown(self) -> tuple[float, float]:
+        """rho (log scale) and its standard error, at the fitted scale."""
+        column = self._design.skills.ramp_column
+        return (float(self._fit.beta[column]),
+                float(np.sqrt(self._fit.beta_covariance[column, column])))
+
+    def _skills_section(self) -> dict | None:
+        """The ``skills`` section of the multipliers file."""
+        terms, table = self._design.skills, self._level_table
+        if terms is None:
+            return None
+        profiles = terms.profiles
+        columns = ["area", "level", "reference", "effect", "std_error", "offset", "var_offset",
+                   "cov_offset_intercept", "cov_offset_elasticity", "share", "n_engineers",
+                   "n_tickets"]
+        ramp = self.ramp_up
+        return {
+            "levels": list(profiles.scale),
+            "level_effects": table[columns].to_dict(orient="records"),
+            "profiles": profiles.levels[["engineer", "area", "level"]].to_dict(orient="records"),
+            "start_dates": {engineer: start.date().isoformat()
+                            for engineer, start in profiles.start_dates.items()},
+            "ramp_up": None if ramp is None else {
+                key: ramp[key] for key in ("scale_weeks", "scale_low", "scale_high",
+                                           "slowdown", "slowdown_se", "within",
+                                           "weeks_to_typical", "weeks_low", "weeks_high")},
+        }
+
     # -- questions a planner asks -----------------------------------------
     @property
     def cap_days(self) -> float:
@@ -297,13 +557,16 @@ class CalibrationResult:
         return self.multipliers.model["confidence"]
 
     def predict(self, engineer, area, points, budget_days: float | None = None,
-                points_scale: dict[str, float] | None = None) -> pd.DataFrame:
+                points_scale: dict[str, float] | None = None, *, profile=None,
+                start_date=None, on=None) -> pd.DataFrame:
         """Predictive distribution of working days for tickets, in full precision.
 
         The same computation as :meth:`calibrate.export.Multipliers.predict`
         (which this delegates to; parameters, columns — ``note`` flags what
         the history cannot vouch for — and fallbacks there), so a
-        multipliers file read back gives identical predictions.
+        multipliers file read back gives identical predictions. With skill
+        profiles, ``profile``, ``start_date`` and ``on`` predict from a
+        declared profile and a ramp-up (there too).
 
         Examples
         --------
@@ -317,7 +580,8 @@ class CalibrationResult:
         True
         """
         return self.multipliers.predict(engineer, area, points, budget_days=budget_days,
-                                        points_scale=points_scale)
+                                        points_scale=points_scale, profile=profile,
+                                        start_date=start_date, on=on)
 
     def overrun_probabilities(self, points: Sequence[float] = (1, 2, 3, 5, 8)) -> pd.DataFrame:
         """P(a ticket of N points takes more than N working days), per engineer x area.
@@ -433,10 +697,21 @@ class CalibrationResult:
             after.append(f"Points as log-linear vs as categories (LR test, ML): "
                          f"chi2={test['statistic']:.2f}, df={test['df']}, "
                          f"p={test['p_value']:.3g}")
+        tables = _summary_tables(self)
+        if self.level_effects is not None:
+            tables["Declared levels (multiplier against the area's lowest level, 90% interval)"] = \
+                self.level_effects[["area", "level", "multiplier", "multiplier_low",
+                                    "multiplier_high", "p_value", "n_engineers", "n_tickets"]]
+            levels = self.level_test
+            if levels:
+                after.append("Declared levels carry no signal (Wald test): "
+                             f"chi2={levels['statistic']:.2f}, df={levels['df']}, "
+                             f"p={levels['p_value']:.3g}")
+        if self.ramp_up is not None:
+            after.append("Ramp-up: " + self.ramp_up["statement"] + ".")
         after.append("Multipliers are planning aids reflecting estimates, ticket mix and "
-                      "context, not a ranking of people.")
-        return Summary("Calibration summary", _summary_tables(self),
-                       before=_clock_notes(self), after=after)
+                     "context, not a ranking of people.")
+        return Summary("Calibration summary", tables, before=_clock_notes(self), after=after)
 
 
 def _weight(posterior_variance: np.ndarray, prior_variance) -> np.ndarray:
@@ -448,10 +723,12 @@ def _weight(posterior_variance: np.ndarray, prior_variance) -> np.ndarray:
     return np.clip(weight, 0.0, 1.0)
 
 
-def _area_tables(fit, design, slope_columns: np.ndarray,
-                 assumed: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _area_tables(fit, design, slope_columns: np.ndarray, assumed: bool,
+                 centring: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The elasticity table (with its test of elasticity = 1) and the per-area
-    parameters the multipliers file carries."""
+    parameters the multipliers file carries. With declared levels, the
+    intercept is the team-typical one: c' beta for the rows c of ``centring``
+    (the reference level's intercept plus the team's mix of level effects)."""
     areas = design.areas
     n_areas = len(areas)
     covariance = fit.beta_covariance
@@ -481,12 +758,18 @@ def _area_tables(fit, design, slope_columns: np.ndarray,
     group_of_area[design.cell_area] = fit._sums.group
     noise_sd = fit.sigma[group_of_area]
     finished = ~design.censored
+    intercept, intercept_var = fit.beta[:n_areas], np.diag(covariance)[:n_areas]
+    if centring is not None:
+        intercept = centring @ fit.beta
+        weighted = centring @ covariance
+        intercept_var = np.einsum("ap,ap->a", weighted, centring)
+        slope_cov = np.zeros(n_areas) if assumed else weighted[np.arange(n_areas), slope_columns]
     area_table = pd.DataFrame({
         "area": areas,
-        "intercept": fit.beta[:n_areas],
+        "intercept": intercept,
         "elasticity": slope_estimate,
         "noise_sd": noise_sd,
-        "var_intercept": np.diag(covariance)[:n_areas],
+        "var_intercept": intercept_var,
         "var_elasticity": slope_var,
         "cov_intercept_elasticity": slope_cov,
         "n_finished": np.bincount(design.area[finished], minlength=n_areas),
@@ -495,12 +778,15 @@ def _area_tables(fit, design, slope_columns: np.ndarray,
     return elasticity, area_table
 
 
-def _new_area_records(fit, design, slope_columns: np.ndarray, assumed: bool) -> pd.DataFrame:
+def _new_area_records(fit, design, slope_columns: np.ndarray, assumed: bool,
+                      centring: np.ndarray | None = None) -> pd.DataFrame:
     """Records for a known engineer in an area they have no tickets in.
 
     The best linear predictor of u + v_new is the engineer effect u alone
     (v_new is independent of all data), with prediction-error variance
-    PEV(u) + engineer_area_sd^2 and u's cross terms with the area's fixed effects.
+    PEV(u) + engineer_area_sd^2 and u's cross terms with the area's fixed effects
+    (with declared levels: with its team-typical intercept, rows of
+    ``centring``; the engineer's level there is added when predicting).
     """
     n_engineers, n_areas = len(design.engineers), len(design.areas)
     has_cell = np.zeros((n_engineers, n_areas), dtype=bool)
@@ -514,6 +800,7 @@ def _new_area_records(fit, design, slope_columns: np.ndarray, assumed: bool) -> 
                "n_finished", "n_open", "shrinkage_weight", "fixed_cross_intercept",
                "fixed_cross_elasticity"]
     mean, variance, cross = fit.engineer_mix_effect(np.zeros(len(design.cell_engineer)))
+    intercept_cross = cross if centring is None else cross @ centring.T
     prior = fit.engineer_sd**2 + fit.engineer_area_sd**2
     total_variance = variance[engineer] + fit.engineer_area_sd**2
     log_sd = np.sqrt(total_variance)
@@ -527,7 +814,7 @@ def _new_area_records(fit, design, slope_columns: np.ndarray, assumed: bool) -> 
         "n_finished": 0,
         "n_open": 0,
         "shrinkage_weight": _weight(total_variance, prior),
-        "fixed_cross_intercept": np.where(known, cross[engineer, area], 0.0),
+        "fixed_cross_intercept": np.where(known, intercept_cross[engineer, area], 0.0),
         "fixed_cross_elasticity": (np.zeros(len(engineer)) if assumed else np.where(
             known, cross[engineer, slope_columns[area]], 0.0)),
     })[columns]
@@ -670,3 +957,144 @@ def _points_range(tickets: pd.DataFrame) -> list[float]:
     points = tickets.loc[~tickets["censored"].astype(bool), "points"]
     points = points if len(points) else tickets["points"]
     return [float(points.min()), float(points.max())]
+
+
+# -------------------------------------------------------------- declared skills
+
+
+@dataclasses.dataclass(frozen=True)
+class _LevelAlgebra:
+    """Declared levels in the fixed effects: the team-typical intercept of
+    each area (rows of ``centring``: c' beta) and each cell's centred level
+    (rows of ``cell_offsets``: k' beta, the level's effect minus the team's
+    mix in the area; 0 in areas without declarations)."""
+
+    centring: np.ndarray
+    cell_offsets: np.ndarray
+    beta: np.ndarray
+    covariance: np.ndarray
+
+    @classmethod
+    def of(cls, terms, design, fit) -> _LevelAlgebra:
+        p = len(fit.beta)
+        offsets = terms.offsets(design.cell_area, terms.cell_level, p)
+        return cls(terms.centring(p, len(design.areas)), offsets, fit.beta,
+                   fit.beta_covariance)
+
+    def shifted(self, directions: np.ndarray, mean: np.ndarray, variance: np.ndarray,
+                cross: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and prediction-error variance of an effect plus k' beta, for
+        rows k of ``directions``, given the effect's cross terms M q (Henderson:
+        Var = PEV + k'Mk - 2 k'Mq)."""
+        weighted = directions @ self.covariance
+        return (mean + directions @ self.beta,
+                variance + np.einsum("kp,kp->k", weighted, directions)
+                - 2 * np.einsum("kp,kp->k", directions, cross))
+
+
+def _closest_level(offsets: pd.Series, area: str, log_multiplier: float) -> str | None:
+    """The area's level whose team-relative effect is nearest ``log_multiplier``."""
+    if area not in offsets.index.get_level_values(0):
+        return None
+    own = offsets.loc[area]
+    own = own[own.index != UNDECLARED]
+    if own.empty:
+        return None
+    return str((own - log_multiplier).abs().idxmin())
+
+
+def _ramp_weights(ramp: RampFit) -> np.ndarray:
+    """Weights of the profiled scales: the profile likelihood times the
+    width each grid point stands for on the log scale (a flat prior on log tau)."""
+    log_scales = np.log(ramp.scales)
+    edges = np.concatenate([[log_scales[0]], (log_scales[1:] + log_scales[:-1]) / 2,
+                            [log_scales[-1]]])
+    width = np.diff(edges)
+    width = np.where(width > 0, width, 1e-12)
+    relative = -(ramp.criterion - np.nanmin(ramp.criterion)) / 2
+    weight = np.where(np.isfinite(relative), np.exp(relative), 0.0) * width
+    return weight / weight.sum()
+
+
+def _mixture_cdf(ramp: RampFit, weights: np.ndarray, bound: np.ndarray) -> float:
+    """P(rho <= bound_j) summed over the scales with ``weights`` (rho given
+    tau_j normal with its GLS estimate and standard error)."""
+    se = np.where(ramp.slowdown_se > 0, ramp.slowdown_se, 1e-12)
+    return float(weights @ stats.norm.cdf((bound - ramp.slowdown) / se))
+
+
+def _slowdown_quantile(ramp: RampFit, weights: np.ndarray, weeks: float, q: float) -> float:
+    """The q-quantile of the log slowdown rho exp(-weeks / tau) after ``weeks``."""
+    growth = np.exp(np.minimum(weeks / ramp.scales, 700.0))
+
+    def cdf(t: float) -> float:
+        return _mixture_cdf(ramp, weights, t * growth) - q
+
+    spread = float(np.max(np.abs(ramp.slowdown) + 10 * ramp.slowdown_se)) + 1.0
+    return float(optimize.brentq(cdf, -spread, spread, xtol=1e-10))
+
+
+def _weeks_quantile(ramp: RampFit, weights: np.ndarray, within: float, q: float) -> float | None:
+    """The q-quantile of N, the weeks until the slowdown factor is below 1 +
+    within: P(N <= n) = P(rho <= log(1 + within) exp(n / tau)). None when it
+    lies beyond ten times the longest scale."""
+    threshold = np.log1p(within)
+
+    def cdf(n: float) -> float:
+        return _mixture_cdf(ramp, weights, threshold * np.exp(np.minimum(n / ramp.scales,
+                                                                          700.0))) - q
+
+    if cdf(0.0) >= 0:
+        return 0.0
+    upper = 10 * float(ramp.scales.max())
+    if cdf(upper) < 0:
+        return None
+    return float(optimize.brentq(cdf, 0.0, upper, xtol=1e-6))
+
+
+def _profile_interval(ramp: RampFit, level: float = 0.9) -> tuple[float | None, float | None]:
+    """The scales whose profile criterion is within the chi-square(1)
+    ``level`` quantile of the best (interpolated on log tau); None on a side
+    where the profile never rises that far within the scales tried."""
+    threshold = stats.chi2.ppf(level, 1)
+    excess = ramp.criterion - np.nanmin(ramp.criterion) - threshold
+    log_scales = np.log(ramp.scales)
+    best = int(np.nanargmin(ramp.criterion))
+
+    def crossing(indices) -> float | None:
+        previous = best
+        for index in indices:
+            if excess[index] > 0:
+                a, b = excess[previous], excess[index]
+                fraction = -a / (b - a)
+                return float(np.exp(log_scales[previous]
+                                    + fraction * (log_scales[index] - log_scales[previous])))
+            previous = index
+        return None
+
+    return crossing(range(best - 1, -1, -1)), crossing(range(best + 1, len(excess)))
+
+
+def _ramp_summary(ramp: RampFit, slowdown: float, slowdown_se: float,
+                  within: float = RAMP_WITHIN) -> dict:
+    """:attr:`CalibrationResult.ramp_up` from the fit (without the counts)."""
+    weights = _ramp_weights(ramp)
+    low, high = _profile_interval(ramp)
+    threshold = np.log1p(within)
+    weeks = ramp.scale * np.log(slowdown / threshold) if slowdown > threshold else 0.0
+    weeks_low, weeks_high = (_weeks_quantile(ramp, weights, within, q) for q in (0.05, 0.95))
+    initial = [_slowdown_quantile(ramp, weights, 0.0, q) for q in (0.05, 0.95)]
+    interval = ("" if weeks_low is None or weeks_high is None
+                else f" (90% interval {weeks_low:.0f} to {weeks_high:.0f} weeks)")
+    return {
+        "scale_weeks": float(ramp.scale), "scale_low": low, "scale_high": high,
+        "at_edge": bool(ramp.at_edge),
+        "slowdown": slowdown, "slowdown_se": slowdown_se,
+        "initial_multiplier": float(np.exp(slowdown)),
+        "initial_low": float(np.exp(initial[0])), "initial_high": float(np.exp(initial[1])),
+        "within": within, "weeks_to_typical": float(weeks),
+        "weeks_low": weeks_low, "weeks_high": weeks_high,
+        "statement": (f"a new member reaches the team's typical speed (a remaining slowdown "
+                      f"under {within:.0%}) after about {weeks:.0f} weeks{interval}; their "
+                      f"first tickets take {np.exp(slowdown):.2g} times as long"),
+    }
