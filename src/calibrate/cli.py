@@ -29,8 +29,8 @@ EXIT_INPUT_ERROR = 2
 
 #: The export formats, as ``calibrate.io.FORMATS`` names them (kept here so that
 #: ``--help`` does not import the readers; a test keeps the two the same).
-FORMAT_NAMES = ("jira_csv", "jira_json", "linear_csv", "gitlab_csv", "github_json", "canonical",
-                "generic_csv")
+FORMAT_NAMES = ("jira_csv", "jira_json", "linear_csv", "gitlab_csv", "gitlab_json", "github_json",
+                "linear_json", "canonical", "generic_csv")
 
 
 # -- option types: every value is checked before anything is read ---------------------------
@@ -283,7 +283,7 @@ def ingest(export: Path, format_name: str | None, config_path: Path | None,
 
 
 @cli.command()
-@click.argument("export", type=click.Path(path_type=Path))
+@click.argument("export", type=click.Path(path_type=Path), required=False)
 @_format_option
 @_config_option
 @_as_of_option
@@ -291,20 +291,47 @@ def ingest(export: Path, format_name: str | None, config_path: Path | None,
               help="Multipliers file to write (.json); the records also go to a .csv beside it.")
 @_cap_options
 @_lead_cap_option
+@click.option("--stream", is_flag=True,
+              help="Read EXPORT, a canonical ticket table (CSV or Parquet; a folder of Parquet "
+                   "files is always streamed), in chunks and fit from sums: memory grows with "
+                   "engineers x areas x points values and the open tickets, not the history.")
+@click.option("--sql", "sql_query", default=None, metavar="QUERY",
+              help="Fit the tickets QUERY returns instead of an EXPORT: a SELECT of the "
+                   "canonical columns (see the README), run inside --database, which computes "
+                   "the sums. @FILE reads the query from FILE.")
+@click.option("--database", default=None, metavar="URL",
+              help="Where --sql runs: duckdb:// (DuckDB in memory, the default; query files "
+                   "with read_parquet('dir/*.parquet')), duckdb:///history.duckdb, or a "
+                   "SQLAlchemy URL (sqlite:///history.db, postgresql://user@host/db).")
 @_verbose_option
 @_reports_input_errors
-def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
-        out: Path, cap_days: float, confidence: float, lead_cap_days: float | None) -> None:
-    """Fit the calibration model to EXPORT and write the multipliers file."""
+def fit(export: Path | None, format_name: str | None, config_path: Path | None,
+        as_of: str | None, out: Path, cap_days: float, confidence: float,
+        lead_cap_days: float | None, stream: bool, sql_query: str | None,
+        database: str | None) -> None:
+    """Fit the calibration model to EXPORT and write the multipliers file.
+
+    A history too large for memory is fitted from sums: --stream reads a
+    canonical ticket table (CSV, Parquet, or a folder of Parquet files) in
+    chunks; --sql QUERY --database URL has a database compute them."""
     from calibrate.export import write_multipliers
     from calibrate.model import Calibrator
 
     config = _load_config(config_path)
-    table = _read(export, format_name, config, as_of)
-    click.echo(str(table.summary()), err=True)
-    click.echo(f"fitting {len(table.tickets)} tickets ...", err=True)
-    with _warnings_to_terminal():
-        calibrator = Calibrator(cap_days=cap_days, confidence=confidence).fit(table)
+    calibrator = Calibrator(cap_days=cap_days, confidence=confidence)
+    sums = _read_sums(export, format_name, config, as_of, stream=stream, sql_query=sql_query,
+                      database=database, half_life_days=calibrator.half_life_days)
+    if sums is None:
+        table = _read(export, format_name, config, as_of)
+        click.echo(str(table.summary()), err=True)
+        click.echo(f"fitting {len(table.tickets)} tickets ...", err=True)
+        with _warnings_to_terminal():
+            calibrator.fit(table)
+    else:
+        click.echo(str(sums.summary()), err=True)
+        click.echo(f"fitting {sums.n_tickets} tickets from sums ...", err=True)
+        with _warnings_to_terminal():
+            calibrator.fit_sums(sums)
     result = calibrator.result_
     lead_cap = _lead_cap(lead_cap_days, config)
     if lead_cap is not None:
@@ -314,6 +341,57 @@ def fit(export: Path, format_name: str | None, config_path: Path | None, as_of: 
     json_path, csv_path = write_multipliers(multipliers, out)
     click.echo(str(result.summary()))
     click.echo(f"wrote {json_path} and {csv_path}")
+
+
+def _read_sums(export: Path | None, format_name: str | None, config, as_of: str | None, *,
+               stream: bool, sql_query: str | None, database: str | None,
+               half_life_days: float | None):
+    """The sums `fit` fits from (--stream, a folder, or --sql), with progress on
+    stderr; None when EXPORT is read whole."""
+    from calibrate.streaming import TicketSums, read_ticket_chunks
+
+    if database is not None and sql_query is None:
+        raise click.UsageError("--database is where --sql runs; add --sql QUERY")
+    if sql_query is not None:
+        if export is not None:
+            raise click.UsageError("give EXPORT or --sql QUERY, not both")
+        given = [name for name, value in (("--stream", stream), ("--format", format_name),
+                                          ("--as-of", as_of)) if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} do not apply to --sql: the query "
+                                   "returns the canonical ticket table")
+        query = sql_query
+        if sql_query.startswith("@"):
+            try:
+                query = Path(sql_query[1:]).read_text(encoding="utf-8")
+            except OSError as error:
+                raise click.UsageError(f"--sql {sql_query}: cannot read the query file: "
+                                       f"{error.strerror or error}") from None
+        click.echo(f"computing the sums in {(database or 'duckdb://').split('@')[-1]} ...",
+                   err=True)
+        return TicketSums.from_sql(query, database or "duckdb://", half_life_days=half_life_days,
+                                   calendar=config.calendar)
+    if export is None:
+        raise click.UsageError("missing EXPORT (or --sql QUERY)")
+    if not (stream or export.is_dir()):
+        return None
+    if format_name not in (None, "canonical"):
+        raise click.UsageError(f"--stream reads the canonical ticket table, not {format_name}; "
+                               f"write it first: calibrate ingest {export} --out tickets.parquet")
+    if as_of is not None:
+        raise click.UsageError("--as-of does not apply to the canonical ticket table: its "
+                               "durations were fixed when it was written (calibrate ingest)")
+    bars = []
+
+    def progress(done: int, total: int) -> None:
+        bars[0].length = max(total, 1)
+        bars[0].update(done - bars[0].pos)
+
+    chunks = read_ticket_chunks(export, config=config, progress=progress)  # (checks the path)
+    with click.progressbar(length=1, label=f"summing {export}", file=sys.stderr,
+                           show_eta=True) as bar:
+        bars.append(bar)
+        return TicketSums.from_chunks(chunks, half_life_days=half_life_days)
 
 
 @cli.command()
@@ -433,14 +511,31 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
 @click.option("--no-pdf", is_flag=True,
               help="Write the HTML report only, not report.pdf (faster, e.g. while adjusting "
                    "a config).")
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), default=None,
+              metavar="PLAN",
+              help="A sprint plan CSV (ticket_id, area, points; engineer, title and pinned "
+                   "optional): adds a Sprint plan section — the chance the plan fits, each "
+                   "engineer's load, tickets at risk, a suggested assignment and what moving "
+                   "a ticket costs. Writes no extra file (`calibrate plan` does).")
+@click.option("--capacity", "capacity_path", type=click.Path(path_type=Path), default=None,
+              metavar="CAPACITY",
+              help="With --plan: CSV of engineer, capacity_days (available working days in "
+                   "the sprint). Default: the sprint length for everyone.")
+@click.option("--sprint-days", type=_Number("a number of working days > 0, e.g. 10", low=0,
+                                            low_open=True, metavar="DAYS"),
+              default=None, metavar="DAYS",
+              help="With --plan: working days in the sprint.  [default: 10]")
 @_lead_cap_option
 @_verbose_option
 @_reports_input_errors
 def report(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
            out: Path, cap_days: float, confidence: float, pseudonymize: bool,
            pseudonym_key: str | None, min_tickets: int, max_engineers: int,
-           no_backtest: bool, no_pdf: bool, lead_cap_days: float | None) -> None:
+           no_backtest: bool, no_pdf: bool, plan_path: Path | None,
+           capacity_path: Path | None, sprint_days: float | None,
+           lead_cap_days: float | None) -> None:
     """Write the calibration report (HTML and PDF) and its data files for EXPORT."""
+    from calibrate.io.backlog import read_capacity, read_plan
     from calibrate.model import Calibrator
     from calibrate.report import render_report
 
@@ -452,6 +547,12 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
     if pseudonym_key is not None and not pseudonymize:
         raise click.UsageError("--pseudonym-key is the key of --pseudonymize; add "
                                "--pseudonymize, or leave the key out")
+    if plan_path is None and (capacity_path is not None or sprint_days is not None):
+        raise click.UsageError("--capacity and --sprint-days go with --plan; add "
+                               "--plan PLAN.csv, or leave them out")
+    # The plan's files first: a bad one stops the run before the export is read.
+    plan_table = read_plan(plan_path) if plan_path is not None else None
+    capacity = read_capacity(capacity_path) if capacity_path is not None else None
     # Under --pseudonymize the terminal shows neither the input's path nor a
     # name: the summary is that of the pseudonymised table.
     config = _load_config(config_path)
@@ -473,10 +574,343 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
             pseudonymize=pseudonymize, pseudonym_key=pseudonym_key, min_tickets=min_tickets,
             max_engineers=max_engineers, with_backtest=not no_backtest, progress=progress,
             lead_cap_days=_lead_cap(lead_cap_days, config),
-            points_scale=config.points_scale, pdf=not no_pdf)
+            points_scale=config.points_scale, pdf=not no_pdf, plan=plan_table,
+            capacity=capacity, sprint_days=10 if sprint_days is None else sprint_days)
     progress("done")
     for path in written.values():
         click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("export", type=click.Path(path_type=Path))
+@_format_option
+@_config_option
+@click.option("--out", type=_OutPath(suffixes=(".toml",)), default=Path("calibrate.toml"),
+              show_default=True, help="Where to write the starter settings file (.toml).")
+@click.option("--min-tickets", type=_Number("a whole number >= 1, e.g. 8", integer=True, low=1,
+                                            metavar="INTEGER"), default=8, show_default=True,
+              help="Fewest tickets of a candidate listed, and of an area proposed.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@_verbose_option
+@_reports_input_errors
+def init(export: Path, format_name: str | None, config_path: Path | None, out: Path,
+         min_tickets: int, force: bool) -> None:
+    """Find the team's areas in EXPORT and write a starter calibrate.toml.
+
+    Lists what could name areas -- labels, scoped-label families (type::,
+    team::, ...), components, issue types and epics -- with each one's
+    ticket count and how its tickets' durations differ from the rest;
+    proposes area rules that split most tickets into a few areas; and
+    writes a commented settings file with those rules and the calendar and
+    statuses seen in the export. --config is used to read EXPORT (e.g. the
+    [columns] of a generic CSV); its area rules are not."""
+    import dataclasses
+
+    from calibrate.areas import (
+        default_area_note,
+        find_area_candidates,
+        propose_area_schemes,
+        summarize_areas,
+    )
+    from calibrate.config import load_config, starter_config
+    from calibrate.io._atomic import atomic_path
+
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} exists; pass --force to replace it, or give another "
+                               "--out")
+    given = _load_config(config_path)
+    config = given.with_changes(area_rules=(), area_classify=False)
+    table = _read(export, format_name, config, None)
+    # (Not the note that points to `calibrate init`: this is it.)
+    pointer = default_area_note(table.tickets["area_source"], config.area_default, rules=0)
+    click.echo(str(dataclasses.replace(table, notes=[n for n in table.notes
+                                                     if n != pointer]).summary()))
+    candidates = find_area_candidates(table.tickets, config=config)
+    schemes = propose_area_schemes(table.tickets, min_tickets=min_tickets, config=config)
+    click.echo("")
+    click.echo(str(summarize_areas(candidates, schemes, tickets=len(table.tickets),
+                                   min_tickets=min_tickets)))
+    text = starter_config(table, schemes, name=out.name,
+                          base=given if config_path is not None else None)
+    with atomic_path(out) as partial:
+        partial.write_text(text, encoding="utf-8")
+    load_config(out)  # what was written reads back (a bug otherwise, not the user's)
+    click.echo(f"\nwrote {out}: check it (the proposed rules and their alternatives are "
+               f"commented there), then run\n  calibrate report {export} --config {out} "
+               "--out report/")
+
+
+
+#: Per source of `calibrate pull`: its module and function (imported when used),
+#: the default --url (None: required), and the options it takes besides --url.
+_PULL_SOURCES = {
+    "jira": ("calibrate.pull.jira", "pull_jira", None, ("project", "jql", "points_field")),
+    "gitlab": ("calibrate.pull.gitlab", "pull_gitlab", "https://gitlab.com", ("project",)),
+    "linear": ("calibrate.pull.linear", "pull_linear", "https://api.linear.app/graphql",
+               ("team",)),
+    "github": ("calibrate.pull.github", "pull_github", "https://api.github.com",
+               ("repo", "points_field", "in_progress")),
+}
+#: The options a source cannot do without.
+_PULL_REQUIRED = {"gitlab": "project", "github": "repo"}
+
+
+@cli.command()
+@click.argument("source", type=click.Choice(list(_PULL_SOURCES)), metavar="SOURCE")
+@click.option("--url", default=None, metavar="URL",
+              help="The tracker's address (Jira: required, e.g. https://acme.atlassian.net; "
+                   "GitLab: https://gitlab.com; Linear: https://api.linear.app/graphql; "
+                   "GitHub: https://api.github.com).")
+@click.option("--project", default=None, metavar="P",
+              help="Jira: a project key (ML); GitLab: the project's path (group/project) or id.")
+@click.option("--jql", default=None, metavar="Q", help="Jira: the JQL choosing the issues.")
+@click.option("--team", default=None, metavar="T", help="Linear: the team's key or name.")
+@click.option("--repo", default=None, metavar="OWNER/NAME", help="GitHub: the repository.")
+@click.option("--points-field", default=None, metavar="NAME",
+              help="Jira: the story-points field's name or id when it is not 'Story Points' or "
+                   "'Story point estimate'; GitHub: the Projects number field holding points.")
+@click.option("--in-progress", "in_progress", multiple=True, metavar="PATTERN",
+              help="GitHub: a label or project status meaning work has started (repeat the "
+                   "option for several).")
+@click.option("--since", is_flag=True,
+              help="Update the earlier pull in --out: fetch only what changed since, and merge.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted download to --out where it stopped.")
+@click.option("--out", type=_OutPath(suffixes=(".json",)), required=True,
+              help="The JSON file to write (whole or not at all); `calibrate report` reads it.")
+@_verbose_option
+@_reports_input_errors
+def pull(source: str, url: str | None, project: str | None, jql: str | None,
+         team: str | None, repo: str | None, points_field: str | None,
+         in_progress: tuple[str, ...], since: bool, resume: bool, out: Path) -> None:
+    """Download a team's history from SOURCE (jira, gitlab, linear or github)
+    through its API into --out, with the history that gives cycle time
+    (Jira's changelog, GitLab's label and state events, ...).
+
+    Credentials come from the environment (or ~/.netrc for the host):
+    JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_TOKEN (Data Center),
+    GITLAB_TOKEN, LINEAR_API_KEY, GITHUB_TOKEN. They are never written to
+    any file or message. Progress goes to stderr; rate limits are waited
+    out. An interrupted download continues with --resume; --since brings an
+    earlier pull up to date. Then: calibrate report FILE.json --out report/"""
+    import importlib
+
+    module_name, function_name, default_url, takes = _PULL_SOURCES[source]
+    given = {"project": project, "jql": jql, "team": team, "repo": repo,
+             "points_field": points_field, "in_progress": in_progress or None}
+    wrong = [name for name, value in given.items() if value is not None and name not in takes]
+    if wrong:
+        shown = ", ".join("--" + name.replace("_", "-") for name in wrong)
+        raise click.UsageError(f"{shown} {'does' if len(wrong) == 1 else 'do'} not apply to "
+                               f"{source}; it takes --url"
+                               + "".join(f", --{name.replace('_', '-')}" for name in takes))
+    required = _PULL_REQUIRED.get(source)
+    if required and given[required] is None:
+        raise click.UsageError(f"{source} needs --{required}")
+    if url is None and default_url is None:
+        raise click.UsageError(f"{source} needs --url, the site's address (e.g. "
+                               "https://acme.atlassian.net)")
+    try:
+        puller = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError):
+        raise click.UsageError(f"pulling from {source} is not available in this version "
+                               "of calibrate") from None
+    started = time.monotonic()
+
+    def progress(line: str) -> None:
+        click.echo(f"[{time.monotonic() - started:6.1f} s] {line}", err=True)
+
+    options = {name: given[name] for name in takes if given[name] is not None}
+    try:
+        result = puller(out, url=url or default_url, since=since, resume=resume,
+                        progress=progress, **options)
+    except KeyboardInterrupt:
+        click.echo("calibrate: interrupted; the same command with --resume continues the "
+                   "download", err=True)
+        sys.exit(130)
+    click.echo(result.summary())
+    click.echo(f"next: calibrate report {out} --out report/")
+
+
+_OBJECTIVES = {"all-within-capacity": "all_within_capacity",
+               "expected-overrun-days": "expected_overrun_days"}
+
+_sprint_days_option = click.option(
+    "--sprint-days", type=_Number("a number of working days > 0, e.g. 10", low=0, low_open=True,
+                                  metavar="DAYS"),
+    default=10, show_default=True,
+    help="Working days in a sprint: every engineer's capacity unless --capacity says otherwise.")
+_capacity_option = click.option(
+    "--capacity", "capacity_path", type=click.Path(path_type=Path), default=None,
+    help="CSV of engineer, capacity_days: each engineer's available working days in the "
+         "sprint (leave and part time taken off). Default: the sprint length for everyone.")
+_draws_option = click.option(
+    "--draws", type=_Number("a whole number >= 100, e.g. 10000", integer=True, low=100,
+                            metavar="INTEGER"),
+    default=10_000, show_default=True, help="Simulated sprints (Monte Carlo draws).")
+_seed_option = click.option(
+    "--seed", type=_Number("a whole number >= 0, e.g. 0", integer=True, low=0,
+                           metavar="INTEGER"),
+    default=0, show_default=True, help="Seed of the simulation: the same seed, the same numbers.")
+
+
+@cli.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path))
+@click.option("--multipliers", "multipliers_path", required=True,
+              type=click.Path(path_type=Path), help="multipliers.json from `calibrate fit`.")
+@_capacity_option
+@_sprint_days_option
+@click.option("--objective", type=click.Choice(sorted(_OBJECTIVES)),
+              default="all-within-capacity", show_default=True,
+              help="What the suggested assignment optimises: the chance that every engineer "
+                   "finishes within capacity, or the expected days over capacity.")
+@click.option("--cap-days", type=_CAP_DAYS, default=None, metavar="DAYS",
+              help="The per-ticket cap for overrun chances and splits. Default: the "
+                   "multipliers' cap (the lead-time cap for lead time).")
+@_draws_option
+@_seed_option
+@click.option("--samples", type=_Number("a whole number >= 1, e.g. 1000", integer=True, low=1,
+                                        metavar="INTEGER"),
+              default=1000, show_default=True,
+              help="Rows of the probability sample (draws per ticket).")
+@click.option("--out", type=_OutPath(directory=True), required=True,
+              help="Directory for the plan's files (created if its folder exists).")
+@_config_option
+@_verbose_option
+@_reports_input_errors
+def plan(plan_path: Path, multipliers_path: Path, capacity_path: Path | None,
+         sprint_days: float, objective: str, cap_days: float | None, draws: int, seed: int,
+         samples: int, out: Path, config_path: Path | None) -> None:
+    """Check a sprint PLAN against the multipliers: each engineer's expected
+    working days and range, the chance each finishes within capacity and the
+    whole plan fits, tickets likely over the cap with a suggested split, what
+    moving each ticket to someone else would cost, and a suggested assignment
+    beside the plan.
+
+    PLAN is a CSV with ticket_id, area, points and optionally engineer (empty:
+    unassigned), title and pinned (yes: the ticket stays with its engineer).
+    Writes into --out: engineers.csv, tickets.csv, reassignment.csv,
+    suggested_plan.csv, comparison.csv, probability_sample.csv (one row per
+    simulated sprint, one column per ticket: sums across a row are a sprint's
+    total), focus_factors.csv and plan.json (the headline numbers). Numbers
+    come from one seeded Monte Carlo in which each engineer's effect is drawn
+    once per simulated sprint."""
+    from calibrate.plan import (
+        check_plan,
+        focus_factors,
+        probability_sample,
+        reassignment_costs,
+        suggest_assignment,
+    )
+
+    multipliers, plan_table, capacity = _planning_inputs(multipliers_path, plan_path,
+                                                         capacity_path, config_path)
+    settings = {"sprint_days": sprint_days, "budget_days": cap_days, "draws": draws,
+                "seed": seed}
+    with _warnings_to_terminal():
+        check = check_plan(multipliers, plan_table, capacity, **settings)
+        costs = reassignment_costs(multipliers, plan_table, capacity, **settings)
+        suggestion = suggest_assignment(multipliers, plan_table, capacity,
+                                        objective=_OBJECTIVES[objective], **settings)
+        sample = probability_sample(multipliers, plan_table, draws=samples, seed=seed)
+        factors = focus_factors(multipliers)
+    out.mkdir(exist_ok=True)
+    files = {
+        "engineers.csv": check.engineers, "tickets.csv": check.tickets,
+        "reassignment.csv": costs.table, "suggested_plan.csv": suggestion.plan,
+        "comparison.csv": suggestion.comparison, "probability_sample.csv": sample,
+        "focus_factors.csv": factors,
+    }
+    headline = {
+        "plan": str(plan_path), "multipliers": str(multipliers_path),
+        "clock": multipliers.clock, "sprint_days": sprint_days, "draws": draws, "seed": seed,
+        "objective": _OBJECTIVES[objective], "p_plan_fits": check.p_plan_fits,
+        # The lead's plan and the suggestion, scored on the same simulated sprints.
+        "lead": _team_scores(suggestion.comparison, "lead"),
+        "suggested": {**_team_scores(suggestion.comparison, "suggested"),
+                      "moved_tickets": int(suggestion.plan["moved"].sum())},
+    }
+    _write_files(out, files, {"plan.json": headline})
+    click.echo(str(check.summary()))
+    click.echo("")
+    click.echo(str(suggestion.summary()))
+    click.echo(f"\nwrote {', '.join([*files, 'plan.json'])} to {out}")
+
+
+@cli.command()
+@click.argument("backlog_path", metavar="BACKLOG", type=click.Path(path_type=Path))
+@click.option("--multipliers", "multipliers_path", required=True,
+              type=click.Path(path_type=Path), help="multipliers.json from `calibrate fit`.")
+@_capacity_option
+@_sprint_days_option
+@click.option("--start", type=_AsOf(), default=None, metavar="DATE",
+              help="First day of the first sprint (default: today).")
+@_draws_option
+@_seed_option
+@click.option("--out", type=_OutPath(suffixes=(".csv",)), required=True,
+              help="CSV of the forecast: the 50/85/95th percentiles of sprints and dates.")
+@_config_option
+@_verbose_option
+@_reports_input_errors
+def forecast(backlog_path: Path, multipliers_path: Path, capacity_path: Path | None,
+             sprint_days: float, start: str | None, draws: int, seed: int, out: Path,
+             config_path: Path | None) -> None:
+    """Forecast when a BACKLOG will be done: the number of sprints and the
+    date at the 50th, 85th and 95th percentiles, on the team's calendar.
+
+    BACKLOG is a CSV like a sprint plan (ticket_id, area, points; engineer
+    optional: unassigned tickets go to whoever is free first). --capacity
+    gives each engineer's working days per sprint. Each engineer's effect is
+    drawn once per simulated release and holds over all its sprints."""
+    from calibrate.plan import forecast_release
+
+    multipliers, backlog, capacity = _planning_inputs(multipliers_path, backlog_path,
+                                                      capacity_path, config_path)
+    with _warnings_to_terminal():
+        result = forecast_release(multipliers, backlog, capacity, sprint_days=sprint_days,
+                                  start=start, draws=draws, seed=seed)
+    _write_files(out.parent, {out.name: result.sprints}, {})
+    click.echo(str(result.summary()))
+    click.echo(f"\nwrote {out}")
+
+
+def _team_scores(comparison, which: str) -> dict:
+    """A plan's team-level numbers from a suggestion's comparison table."""
+    team = comparison[(comparison["plan"] == which) & (comparison["scope"] == "team")].iloc[0]
+    return {"p_plan_fits": float(team["p_within_capacity"]),
+            "expected_overrun_days": float(team["expected_overrun_days"])}
+
+
+def _planning_inputs(multipliers_path: Path, plan_path: Path, capacity_path: Path | None,
+                     config_path: Path | None):
+    """The multipliers (with the config's points scale too), the plan and the capacity."""
+    from calibrate.export import load_multipliers
+    from calibrate.io.backlog import read_capacity, read_plan
+    from calibrate.prediction import merged_points_scale
+
+    multipliers = load_multipliers(multipliers_path)
+    config = _load_config(config_path)
+    # Sizes such as "M" mean what they meant when the history was read, or what the config says.
+    multipliers = multipliers.with_points_scale(
+        merged_points_scale(multipliers.points_scale, config.points_scale) or None)
+    capacity = read_capacity(capacity_path) if capacity_path is not None else None
+    return multipliers, read_plan(plan_path), capacity
+
+
+def _write_files(directory: Path, tables: dict, documents: dict) -> None:
+    """Each table as CSV and each document as JSON in ``directory``, each file atomically."""
+    import json
+
+    from calibrate.io._atomic import atomic_path
+    from calibrate.io.csv_writer import write_csv
+
+    for name, table in tables.items():
+        with atomic_path(directory / name) as partial:
+            write_csv(table, partial)
+    for name, document in documents.items():
+        with atomic_path(directory / name) as partial:
+            partial.write_text(json.dumps(document, indent=2, default=str) + "\n",
+                               encoding="utf-8")
 
 
 #: What the days of each clock measure, for messages.
