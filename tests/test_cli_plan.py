@@ -12,7 +12,6 @@ from calibrate.cli import cli
 from calibrate.io.backlog import read_capacity, read_plan
 from calibrate.plan import check_plan, forecast_release, suggest_assignment
 
-MULTIPLIERS = "reports/sample/multipliers.json"
 PLAN = "data/sample/plan.csv"
 CAPACITY = "data/sample/capacity.csv"
 
@@ -22,9 +21,19 @@ def run(*args):
 
 
 @pytest.fixture(scope="module")
-def api():
+def sample_multipliers(tmp_path_factory):
+    """The sample's multipliers file, written once by `calibrate fit`."""
+    path = tmp_path_factory.mktemp("fit") / "multipliers.json"
+    result = run("fit", "data/sample/jira_changelog.json", "--config",
+                 "data/sample/calibrate.toml", "--out", path)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture(scope="module")
+def api(sample_multipliers):
     """The same numbers from the API (an independent route to the CLI's files)."""
-    multipliers = load_multipliers(MULTIPLIERS)
+    multipliers = load_multipliers(sample_multipliers)
     plan, capacity = read_plan(PLAN), read_capacity(CAPACITY)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalibrationWarning)
@@ -36,9 +45,9 @@ def api():
         }
 
 
-def test_plan_writes_every_output_and_agrees_with_the_api(tmp_path, api):
+def test_plan_writes_every_output_and_agrees_with_the_api(tmp_path, api, sample_multipliers):
     out = tmp_path / "plan"
-    result = run("plan", PLAN, "--multipliers", MULTIPLIERS, "--capacity", CAPACITY,
+    result = run("plan", PLAN, "--multipliers", sample_multipliers, "--capacity", CAPACITY,
                  "--draws", 2000, "--seed", 3, "--samples", 50, "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == sorted([
@@ -67,23 +76,23 @@ def test_plan_writes_every_output_and_agrees_with_the_api(tmp_path, api):
     assert "Suggested assignment" in result.output and "Sprint plan check" in result.output
 
 
-def test_plan_objective_is_an_option(tmp_path):
-    result = run("plan", PLAN, "--multipliers", MULTIPLIERS, "--objective",
+def test_plan_objective_is_an_option(tmp_path, sample_multipliers):
+    result = run("plan", PLAN, "--multipliers", sample_multipliers, "--objective",
                  "expected-overrun-days", "--draws", 500, "--samples", 10, "--out",
                  tmp_path / "p")
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "p" / "plan.json").read_text())["objective"] == (
         "expected_overrun_days")
-    bad = run("plan", PLAN, "--multipliers", MULTIPLIERS, "--objective", "fastest",
+    bad = run("plan", PLAN, "--multipliers", sample_multipliers, "--objective", "fastest",
               "--out", tmp_path / "q")
     assert bad.exit_code == 2 and "fastest" in bad.output
 
 
-def test_a_bad_plan_lists_every_bad_row_and_exits_2(tmp_path):
+def test_a_bad_plan_lists_every_bad_row_and_exits_2(tmp_path, sample_multipliers):
     plan = tmp_path / "plan.csv"
     plan.write_text("ticket_id,area,points,engineer\nA-1,research,3,Priya Raman\n"
                     "A-1,research,x,Priya Raman\nA-3,research,,Zoë Müller\n", encoding="utf-8")
-    result = run("plan", plan, "--multipliers", MULTIPLIERS, "--out", tmp_path / "out")
+    result = run("plan", plan, "--multipliers", sample_multipliers, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "ticket id used more than once" in result.output
     assert "row 3" in result.output and "row 4" in result.output
@@ -91,32 +100,32 @@ def test_a_bad_plan_lists_every_bad_row_and_exits_2(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_plan_without_required_columns_names_what_it_found(tmp_path):
+def test_a_plan_without_required_columns_names_what_it_found(tmp_path, sample_multipliers):
     plan = tmp_path / "plan.csv"
     plan.write_text("key,size\nA-1,3\n", encoding="utf-8")
-    result = run("plan", plan, "--multipliers", MULTIPLIERS, "--out", tmp_path / "out")
+    result = run("plan", plan, "--multipliers", sample_multipliers, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "area" in result.output and "columns found: key, size" in result.output
 
 
-def test_bad_capacity_and_options_exit_2_before_anything_is_written(tmp_path):
+def test_bad_capacity_and_options_exit_2_before_anything_is_written(tmp_path, sample_multipliers):
     capacity = tmp_path / "capacity.csv"
     capacity.write_text("engineer,capacity_days\nPriya Raman,-3\nZoë Müller,lots\n",
                         encoding="utf-8")
-    result = run("plan", PLAN, "--multipliers", MULTIPLIERS, "--capacity", capacity,
+    result = run("plan", PLAN, "--multipliers", sample_multipliers, "--capacity", capacity,
                  "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "-3" in result.output and "lots" in result.output
     for option, value in (("--sprint-days", "0"), ("--draws", "5"), ("--seed", "-1")):
-        bad = run("plan", PLAN, "--multipliers", MULTIPLIERS, option, value,
+        bad = run("plan", PLAN, "--multipliers", sample_multipliers, option, value,
                   "--out", tmp_path / "out")
         assert bad.exit_code == 2 and option in bad.output
     assert not (tmp_path / "out").exists()
 
 
-def test_forecast_writes_the_percentiles_of_the_api(tmp_path, api):
+def test_forecast_writes_the_percentiles_of_the_api(tmp_path, api, sample_multipliers):
     out = tmp_path / "forecast.csv"
-    result = run("forecast", PLAN, "--multipliers", MULTIPLIERS, "--capacity", CAPACITY,
+    result = run("forecast", PLAN, "--multipliers", sample_multipliers, "--capacity", CAPACITY,
                  "--start", "2026-11-02", "--draws", 2000, "--seed", 3, "--out", out)
     assert result.exit_code == 0, result.output
     written = pd.read_csv(out)

@@ -885,8 +885,8 @@ def event(text: str) -> None:
 
 
 #: Problems about the whole file, which name neither a row nor a column.
-WHOLE_FILE_PROBLEMS = ("no Jira issues found", "no GitHub issues found",
-                       "no field named 'Story Points'")
+WHOLE_FILE_PROBLEMS = ("no Jira issues found", "no GitHub issues found", "no GitLab issues found",
+                       "no Linear issues found", "no field named 'Story Points'")
 
 
 def _row_bound(data: bytes) -> int:
