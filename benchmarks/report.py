@@ -24,6 +24,14 @@ TARGET_END_TO_END_S = 30.0
 TARGET_BACKTEST_S = 60.0
 #: Reading 200k Jira issues with changelogs (issue #16).
 TARGET_JSON_READ_S = 15.0
+#: Issue #16: every CSV reader within this factor of pyarrow's parse of the
+#: same file; ``calibrate fit`` on 100k Linear tickets this many times faster
+#: than statsmodels MixedLM fitting them from memory; the 1M-row Jira CSV
+#: read + fit + report (no backtest) within this time and memory.
+TARGET_READER_RATIO = 2.0
+TARGET_CLI_RATIO = 10.0
+TARGET_REPORT_PATH_S = 10.0
+TARGET_REPORT_PATH_MEMORY_MB = 1536.0
 TARGET_MEMORY_MB = 2048.0
 TARGET_RUN_S = 15 * 60.0
 #: Start-up targets: what a user waits for before anything is computed.
@@ -157,6 +165,8 @@ def targets(results: dict) -> list[dict]:
         add("peak memory, 1M-row end to end", f"< {memory(TARGET_MEMORY_MB)}",
             "not run at 1M rows", None)
 
+    _csv_reader_targets(results, add)
+
     readers = results.get("json_readers")
     jira = (readers or {}).get("formats", {}).get("jira_json")
     if jira is not None and readers["issues"] >= 200_000:
@@ -201,6 +211,61 @@ def targets(results: dict) -> list[dict]:
         f"{total / 60:.1f} min on {cores} cores" if total else "–",
         (total < TARGET_RUN_S) if (total and full) else None)
     return out
+
+
+def _csv_reader_targets(results: dict, add) -> None:
+    """Issue #16's rows, from results that hold them (older ones do not)."""
+    entry = next((e for e in results.get("speed", []) if e.get("readers")), None)
+    if entry is not None:
+        readers = entry["readers"]
+        ratios = {name: r["ratio"] for name, r in readers.items() if r.get("status") == "ok"}
+        worst = max(ratios.values(), default=None)
+        add(f"CSV readers vs pyarrow's parse of the same file, {entry['rows']:,} tickets",
+            f"≤ {TARGET_READER_RATIO:g}× for every reader",
+            ", ".join(f"{name} {ratio(value)}" for name, value in ratios.items())
+            + (f" ({len(readers) - len(ratios)} failed)" if len(ratios) < len(readers) else "")
+            + (f"; missed by up to {worst / TARGET_READER_RATIO:.1f}×"
+               if worst and worst > TARGET_READER_RATIO else ""),
+            (worst <= TARGET_READER_RATIO and len(ratios) == len(readers))
+            if worst is not None else None)
+        cli = entry.get("cli_fit") or {}
+        name = (f"`calibrate fit` on {entry['rows']:,} Linear tickets vs statsmodels MixedLM "
+                "from memory")
+        if entry.get("cli_ratio") is not None:
+            add(name, f"≥ {TARGET_CLI_RATIO:g}× faster",
+                f"{ratio(entry['cli_ratio'])} faster ({seconds(cli['median_s'])}, start-up "
+                f"included, vs {seconds(entry['mixedlm']['total_s'])})"
+                + (f"; missed by {TARGET_CLI_RATIO / entry['cli_ratio']:.1f}×"
+                   if entry["cli_ratio"] < TARGET_CLI_RATIO else ""),
+                entry["cli_ratio"] >= TARGET_CLI_RATIO)
+        else:
+            add(name, f"≥ {TARGET_CLI_RATIO:g}× faster",
+                cli.get("error") or _missing(entry, "mixedlm"), None)
+    e2e = results.get("end_to_end") or {}
+    if "warm_read" not in e2e or e2e["rows"] < 1_000_000:
+        return
+    warm = e2e["warm_read"]
+    if warm.get("ratio") is not None:
+        add(f"{e2e['rows']:,}-row Jira CSV read vs pyarrow's parse of it",
+            f"≤ {TARGET_READER_RATIO:g}×",
+            f"{ratio(warm['ratio'])} ({seconds(warm['read_s'])} vs "
+            f"{seconds(warm['floor_s'])}, after a warm-up)"
+            + (f"; missed by {warm['ratio'] / TARGET_READER_RATIO:.1f}×"
+               if warm["ratio"] > TARGET_READER_RATIO else ""),
+            warm["ratio"] <= TARGET_READER_RATIO)
+    total = e2e.get("report_path_s")
+    add("1M-row Jira CSV: read + fit + report (no backtest)",
+        f"< {TARGET_REPORT_PATH_S:g} s",
+        seconds(total) + (f"; missed by {total - TARGET_REPORT_PATH_S:.1f} s"
+                          if total is not None and total >= TARGET_REPORT_PATH_S else "")
+        if total is not None else f"not measured: report {e2e.get('report')}",
+        None if total is None else total < TARGET_REPORT_PATH_S)
+    peak = e2e.get("peak_mb")
+    add("peak memory, 1M-row Jira CSV read + fit + report",
+        f"< {memory(TARGET_REPORT_PATH_MEMORY_MB)}",
+        memory(peak) + (f"; missed by {memory(peak - TARGET_REPORT_PATH_MEMORY_MB)}"
+                        if peak is not None and peak >= TARGET_REPORT_PATH_MEMORY_MB else ""),
+        None if peak is None else peak < TARGET_REPORT_PATH_MEMORY_MB)
 
 
 def _missing(entry: dict | None, which: str) -> str:
@@ -584,6 +649,66 @@ def _speed_section(results: dict) -> list[str]:
                          + "; ".join(mixed["warnings"])[:300])
     if notes:
         lines += ["", *notes]
+    return lines + _readers_section(results)
+
+
+def _readers_section(results: dict) -> list[str]:
+    """The CSV readers against pyarrow's parse of the same file (issue #16)."""
+    entry = next((e for e in results.get("speed", []) if e.get("readers")), None)
+    if entry is None:
+        return []
+    lines = [
+        "",
+        f"### CSV readers against the parse floor ({entry['rows']:,} tickets)",
+        "",
+        "The speed table written as each CSV export calibrate reads (`benchmarks/speed.py`: "
+        "Jira's repeated headers, Linear's ISO times, GitLab's URLs and labels, a "
+        "`[columns]`-mapped CSV, the canonical table), each read in a fresh process after one "
+        "warm-up read, alternating with `pyarrow.csv.read_csv` of the same file: the *parse "
+        "floor* reads every column as text with quoted cells that may span lines (what the "
+        "reader needs), *pyarrow defaults* infers types. Minimum of the runs (the least "
+        "disturbed by other work on the machine); the ratio is `read_export` over the floor "
+        "of the same run. *chunks* is calibrate's chunked parse alone (Arrow's reader, rows "
+        "numbered, blank lines dropped). *most calls* is the largest number of calls of one "
+        "Python function during one read: a Python loop over rows calls one about once per "
+        "row. *before*: the same measurement at commit "
+        + (f"{entry['readers_before']['commit']} ({entry['readers_before']['measured']}, "
+           "recorded in `benchmarks/speed.py`)." if entry.get("readers_before") else "–."),
+        "",
+    ]
+    before = (entry.get("readers_before") or {}).get("formats", {})
+    rows = []
+    for name, item in entry["readers"].items():
+        if item.get("status") != "ok":
+            rows.append([name, item.get("status", ""), item.get("error", "")[:80]] + [""] * 7)
+            continue
+        was = before.get(name, {})
+        rows.append([
+            name, f"{item['file_mb']:.0f} MB", seconds(item["floor_s"]),
+            seconds(item["floor_default_s"]), seconds(item["chunks_s"]),
+            seconds(item["read_s"]), f"**{ratio(item['ratio'])}**",
+            f"{item['profile']['most_calls']:,}",
+            f"{seconds(was['read_s'])}, {ratio(was['ratio'])}" if was else "–",
+            f"{was['most_calls']:,}" if was else "–"])
+    lines += _table(["reader", "file", "parse floor", "pyarrow defaults", "chunks",
+                     "read_export", "read / floor", "most calls", "before: read, ratio",
+                     "before: most calls"], rows)
+    profiles = [f"{name}: " + ", ".join(f"{t['function']} {seconds(t['own_s'])}"
+                                         for t in item["profile"]["top"][:3])
+                for name, item in entry["readers"].items() if item.get("status") == "ok"]
+    if profiles:
+        lines += ["", "Where a read's time goes now (cProfile, own time of the three costliest "
+                      "functions; Arrow's kernels are `pyarrow/compute.py` wrappers):", ""]
+        lines += [f"- {line}" for line in profiles]
+    cli = entry.get("cli_fit") or {}
+    if cli.get("status") == "ok":
+        mixed = entry.get("mixedlm") or {}
+        lines += ["", f"`{cli['command']}` on the {entry['rows']:,}-ticket Linear export, as a "
+                      "user runs it (a fresh process: start-up, read, fit, summary, files): "
+                      f"median {seconds(cli['median_s'])} of {len(cli['seconds'])} runs"
+                  + (f", against statsmodels MixedLM's {seconds(mixed['total_s'])} on the same "
+                     f"tickets from memory: **{ratio(entry['cli_ratio'])}** faster."
+                     if entry.get("cli_ratio") else ".")]
     return lines
 
 
@@ -617,6 +742,21 @@ def _end_to_end_section(results: dict) -> list[str]:
     if e2e["status"] != "ok":
         lines += ["", f"The run did not finish: {e2e['status']} ({e2e['error']})."]
     lines += ["", f"Peak RSS of the whole process: **{memory(e2e.get('peak_mb'))}**."]
+    warm = e2e.get("warm_read") or {}
+    if warm.get("ratio") is not None:
+        lines += ["", f"The same export read again in another fresh process, after a warm-up "
+                      f"read (imports and first calls paid, as the parse floor's are): "
+                      f"`read_export` {seconds(warm['read_s'])} (calibrate's chunked parse "
+                      f"alone {seconds(warm['chunks_s'])}) beside `pyarrow.csv.read_csv` of "
+                      f"it, {seconds(warm['floor_s'])} with every column text and cells that "
+                      f"may span lines ({seconds(warm['floor_default_s'])} with its defaults): "
+                      f"**{ratio(warm['ratio'])}** the parse floor."]
+    was = e2e.get("before")
+    if was:
+        lines += ["", f"Before (commit {was['commit']}, {was['measured']}, recorded in "
+                      f"`benchmarks/speed.py`): the same export read in {seconds(was['read_s'])} "
+                      f"after a warm-up, {ratio(was['ratio'])} the parse floor measured beside "
+                      f"it, peak RSS {memory(was['peak_mb'])} in a fresh process."]
     checks = e2e.get("backtest")
     if checks:
         lines += [

@@ -37,6 +37,7 @@ from calibrate.config import Config
 from calibrate.durations import to_team_time
 from calibrate.errors import InputError
 from calibrate.io._dates import parse_timestamps
+from calibrate.io._values import TEXT, WHITESPACE, arrow_text, per_distinct
 from calibrate.tickets import (
     EXCLUSION_COLUMNS,
     EXCLUSION_REASONS,
@@ -52,11 +53,10 @@ _TEXT_COLUMNS = (
     "epic", "team", "sprints", "status", "resolution", "area_raw", "points_raw",
 )
 _TIME_COLUMNS = ("created_at", "started_at", "finished_at", "updated_at")
+_FLAGS = ("problem_reason", "problem_detail")
+_CLOCKS = pd.array(["cycle", "lead"], dtype=TEXT)
 _NUMBER = re.compile(r"^\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)\s*$")
-#: Every character Python's ``str.strip()`` removes (``str.isspace``; a test
-#: checks the list against all of Unicode, which is too slow to scan at import).
-_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
-               "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_WHITESPACE = WHITESPACE  # (what str.strip() removes)
 
 
 def mark_problem(staging: pd.DataFrame, mask: np.ndarray | pd.Series, reason: str,
@@ -114,11 +114,13 @@ def parse_date_columns(
         if target == "finished_at":
             staging["finished_has_time"] = parsed.has_time
         if parsed.unreadable.any():
-            detail = pd.Series(
-                [f"column {column!r}: {value!r} is not a date in the column's format "
-                 f"({parsed.format})" for value in raw.astype(str).to_numpy()],
-                index=staging.index,
-            )
+            # The unreadable cells only, each distinct one written once.
+            unreadable = raw.iloc[np.flatnonzero(parsed.unreadable)].astype("object").astype(str)
+            detail = pd.Series(None, index=staging.index, dtype="object")
+            where = f"column {column!r}: "
+            detail[parsed.unreadable] = per_distinct(
+                unreadable, lambda value, where=where, fmt=parsed.format:
+                f"{where}{value!r} is not a date in the column's format ({fmt})").to_numpy()
             mark_problem(staging, parsed.unreadable, "unparseable date", detail)
         if parsed.format and parsed.format != "ISO 8601":
             notes.append(f"dates in {column!r} read as {parsed.format}")
@@ -175,16 +177,15 @@ def assemble_tickets(
         }
     )
     kept_rows = kept.to_numpy()
-    tickets = _typed(canonical if kept_rows.all() else canonical[kept_rows], TICKET_COLUMNS)
-    tickets = tickets.sort_values("source_row", kind="stable").reset_index(drop=True)
+    tickets = _by_row(_typed(canonical if kept_rows.all() else canonical[kept_rows],
+                             TICKET_COLUMNS))
     excluded = canonical[~kept_rows].assign(
         reason=exclusions.reason[~kept], detail=exclusions.detail[~kept]
     )
     # Excluded rows keep what could be read; values that made no sense stay empty.
     excluded.loc[excluded["reason"].isin(["negative duration", "missing date"]),
                  "duration_days"] = np.nan
-    excluded = _typed(excluded, EXCLUSION_COLUMNS).sort_values(
-        "source_row", kind="stable").reset_index(drop=True)
+    excluded = _by_row(_typed(excluded, EXCLUSION_COLUMNS))
     validate_tickets(tickets, origin=f"ticket table read from {path}")
     return TicketTable(
         tickets=tickets,
@@ -198,6 +199,14 @@ def assemble_tickets(
     )
 
 
+def _by_row(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows in the order of the file (stable), numbered from 0; readers
+    stage rows in that order, so usually no row moves (and nothing is copied)."""
+    if not table["source_row"].is_monotonic_increasing:
+        table = table.sort_values("source_row", kind="stable")
+    return table.reset_index(drop=True)
+
+
 class _Exclusions:
     """The exclusion reason and detail of every row (None: kept so far); a
     row keeps the first reason it is given."""
@@ -205,17 +214,19 @@ class _Exclusions:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.reason = frame["problem_reason"].astype("object")
         self.detail = frame["problem_detail"].astype("object")
+        self._undecided = self.reason.isna().to_numpy().copy()  # (no reason yet)
 
     def exclude(self, mask: pd.Series | np.ndarray, why: str,
                 text: Callable[[pd.Series], pd.Series] | str) -> pd.Series:
         """Exclude the rows in ``mask`` not excluded yet; ``text`` gives the
         detail of the selected rows (computed for those rows only). Returns
         the rows excluded now."""
-        mask = pd.Series(np.asarray(mask, dtype=bool), index=self.reason.index) \
-            & self.reason.isna()
-        if mask.any():
+        now = np.asarray(mask, dtype=bool) & self._undecided
+        mask = pd.Series(now, index=self.reason.index)
+        if now.any():
             self.reason[mask] = why
             self.detail[mask] = text if isinstance(text, str) else text(mask)
+            self._undecided &= ~now
         return mask
 
 
@@ -276,7 +287,7 @@ def _measure(frame: pd.DataFrame, exclusions: _Exclusions, as_of: pd.Timestamp,
         exclusions.exclude(points_reason == reason, reason, lambda rows: points_detail[rows])
 
     # The clock: start of work when known ("cycle"), else creation ("lead").
-    clock = pd.Series(np.where(started.notna(), "cycle", "lead"), index=frame.index)
+    clock = pd.Series(_CLOCKS.take(np.where(started.notna(), 0, 1)), index=frame.index)
     start = started.where(started.notna(), frame["created_at"])
     exclusions.exclude(start.isna(), "missing date",
                        "neither a start of work nor a creation time")
@@ -373,7 +384,8 @@ def _closed_within_minutes(start: pd.Series, finish: pd.Series, state: pd.Series
 def _closed_within_detail(start: pd.Series, finish: pd.Series, clock: pd.Series,
                           config: Config) -> pd.Series:
     """The ``detail`` of a ticket excluded as ``closed within minutes``."""
-    minutes = ((finish - start).dt.total_seconds() / 60).map("{:.1f}".format)
+    minutes = pd.Series(np.char.mod("%.1f", ((finish - start).dt.total_seconds() / 60)
+                                    .to_numpy(dtype=float)), index=start.index, dtype=TEXT)
     since = clock.map({"lead": "it was created", "cycle": "work started"})
     return ("done " + minutes + " minutes after " + since + " (wall clock; [durations] "
             f"closed_within_minutes = {config.closed_within_minutes:g})")
@@ -419,7 +431,11 @@ def _complete(staging: pd.DataFrame) -> pd.DataFrame:
     for column in _TEXT_COLUMNS + ("state", "problem_reason", "problem_detail"):
         if column not in frame:
             frame[column] = None
-        frame[column] = _clean_text(frame[column])
+        # The ticket's own text and its state stay Arrow strings (compared
+        # without a Python object per row); the reader's flags, mostly empty,
+        # are Python strings.
+        frame[column] = _clean_text(frame[column], arrow=column not in _FLAGS)
+    frame["state"] = frame["state"].astype(TEXT)
     for column in _TIME_COLUMNS:
         if column not in frame:
             frame[column] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
@@ -433,10 +449,26 @@ def _complete(staging: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _clean_text(values: pd.Series) -> pd.Series:
-    """Cells as ``str(cell).strip()``, with missing and empty cells as None
-    (object dtype). Vectorised: Arrow trims exactly the characters
-    ``str.strip()`` does."""
+def _clean_text(values: pd.Series, *, arrow: bool = False) -> pd.Series:
+    """Cells as ``str(cell).strip()``, with missing and empty cells missing:
+    with ``arrow``, Arrow strings (the ticket table's string dtype, ``<NA>``),
+    else Python strings and None (object dtype). Vectorised: Arrow trims
+    exactly the characters ``str.strip()`` does."""
+    if arrow:
+        try:
+            text = arrow_text(values)
+            trimmed = pc.utf8_trim(text, characters=_WHITESPACE)
+        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+            pass
+        else:
+            # Nothing trimmed (as long as before): the staging's own strings are
+            # kept, not a copy of them.
+            if _bytes(trimmed) != _bytes(text):
+                text = trimmed
+            empty = pc.equal(text, "")
+            if pc.any(empty).as_py():
+                text = pc.if_else(empty, pa.scalar(None, text.type), text)
+            return pd.Series(pd.arrays.ArrowStringArray(text), index=values.index)
     present = values.notna().to_numpy()
     result = np.full(len(values), None, dtype=object)
     if present.any():
@@ -463,6 +495,11 @@ def _clean_text(values: pd.Series) -> pd.Series:
     return pd.Series(result, index=values.index, dtype="object")
 
 
+def _bytes(text: pa.ChunkedArray) -> int:
+    """The length of all the strings together, in bytes."""
+    return pc.sum(pc.binary_length(text)).as_py() or 0
+
+
 def _resolve_as_of(frame: pd.DataFrame, as_of, timezone: str, path: str) -> pd.Timestamp:
     if as_of is not None:
         try:
@@ -475,7 +512,7 @@ def _resolve_as_of(frame: pd.DataFrame, as_of, timezone: str, path: str) -> pd.T
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert(timezone).tz_localize(None)
         return stamp
-    latest = pd.concat([frame[c] for c in _TIME_COLUMNS]).max()
+    latest = pd.Series([frame[c].max() for c in _TIME_COLUMNS]).max()  # (no concatenation)
     if pd.isna(latest):
         raise InputError(f"{path} has no readable dates at all, so no as-of time can be set",
                          hint="Check the export's date columns, or pass --as-of.")
@@ -486,10 +523,11 @@ def _read_points(frame: pd.DataFrame, config: Config) -> tuple[pd.Series, pd.Ser
     """Points per row, and the reason/detail where there are none usable."""
     raw = frame["points_raw"]
     replayed = pd.to_numeric(frame["points_at_start"], errors="coerce")
-    text = raw.fillna("").astype(str).str.strip()
-    # Estimates repeat a few values: each distinct one is read once.
+    text = raw.fillna("").astype(str).str.strip(_WHITESPACE)
+    # Estimates repeat a few values: each distinct one is read once (as
+    # Python strings: str.lower() below is Python's).
     codes, distinct = pd.factorize(text)
-    unique = pd.Series(distinct)
+    unique = pd.Series(distinct, dtype="object")
     numeric = unique.str.match(_NUMBER)
     unique_values = pd.to_numeric(unique.where(numeric).str.replace(",", ".", regex=False),
                                   errors="coerce")
@@ -508,7 +546,8 @@ def _read_points(frame: pd.DataFrame, config: Config) -> tuple[pd.Series, pd.Ser
     reason[invalid] = "invalid points"
     hint = (f"a number >= 0 or one of {', '.join(scale)}" if scale
             else "a number >= 0 (map sizes like S/M/L in [points] scale)")
-    detail[invalid] = "estimate " + text[invalid].map(repr) + " is not " + hint
+    detail[invalid] = per_distinct(text[invalid],
+                                   lambda value: f"estimate {value!r} is not {hint}")
     return values.astype(float), reason, detail
 
 
@@ -519,12 +558,17 @@ def _assign_areas(frame: pd.DataFrame, config: Config, kept: pd.Series,
     text classifier when it is sure enough, else the default. Notes on the
     classifier, and on a table whose every ticket is in the default area,
     are added to ``notes``."""
-    explicit = frame["area_raw"].astype("object")
+    explicit = frame["area_raw"]
     by_rule = apply_area_rules(frame, config.area_rules)
-    area = explicit.where(explicit.notna(), by_rule)
+    # (The few areas as Arrow strings once each, taken row by row.)
+    codes, areas = pd.factorize(by_rule)
+    area = explicit.where(explicit.notna(), pd.Series(
+        pd.array(list(areas), dtype=explicit.dtype).take(codes, allow_fill=True),
+        index=frame.index))
     source = pd.Series(np.select([explicit.notna().to_numpy(), by_rule.notna().to_numpy()],
                                  ["column", "rule"], "default"), index=frame.index, dtype=object)
     if config.area_classify:
+        area = area.astype("object").where(area.notna(), None)
         decided = source != "default"
         text = frame["title"].fillna("") + "\n" + frame["description"].fillna("")
         # A repeated ticket id is the same ticket: learned from once.
@@ -553,7 +597,10 @@ def _typed(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:
         elif dtype == "int64":
             values = values.astype("int64")
         elif isinstance(dtype, pd.StringDtype):
-            values = values.astype("object").where(values.notna(), None).astype(dtype)
+            if isinstance(values.dtype, pd.StringDtype):  # (Arrow to Arrow: no copy per cell)
+                values = values.astype(dtype)
+            else:
+                values = values.astype("object").where(values.notna(), None).astype(dtype)
         else:
             values = values.astype(dtype)
         result[name] = values

@@ -4,8 +4,17 @@ Jira repeats an identical header once per value of a multi-value field
 (``Labels,Labels,Labels``), so columns are kept by position and grouped by
 name here; pandas' ``.1`` renaming would hide that they belong together.
 Every cell is read as text (``"NA"`` and ``"None"`` stay text: they are
-ticket titles, not missing values). The encoding is decided by
+ticket titles, not missing values), into Arrow strings
+(:data:`~calibrate.io._values.TEXT`). The encoding is decided by
 :mod:`calibrate.io._encoding`.
+
+The records are parsed by Arrow's CSV reader (:mod:`pyarrow.csv`, on every
+core). A file it does not read as pandas' parser does — a row shorter than
+the header (pandas pads it with empty cells), a row longer than it, a quote
+never closed — is read by pandas' parser from the first chunk not yet handed
+out: it pads short rows and names a bad row in its error. Both parsers give
+the same cells and rows (tested against each other and against Python's
+``csv`` module).
 """
 
 from __future__ import annotations
@@ -19,10 +28,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from calibrate.errors import InputError, Problem
 from calibrate.io._encoding import BLOCK_BYTES, Utf8Stream, detect_encoding, read_text_start
 from calibrate.io._formulas import restore_formulas
+from calibrate.io._values import TEXT, arrow_text, text_series
 
 __all__ = ["CHUNK_ROWS", "CsvChunks", "CsvExport", "Progress", "has_columns", "open_csv_export",
            "read_csv_export", "read_header"]
@@ -41,7 +54,8 @@ class CsvExport:
     header : list of str
         Column names in file order (repeats kept), stripped.
     cells : DataFrame
-        All data cells as text, columns numbered by position, ``""`` when empty.
+        All data cells as text (:data:`~calibrate.io._values.TEXT`), columns
+        numbered by position, ``""`` when empty.
     rows : Series of int
         Spreadsheet row number of each record (header = row 1).
     encoding : str
@@ -67,36 +81,59 @@ class CsvExport:
         """The first column called ``name``, named after it; empty cells are ``""``."""
         positions = self.positions(name)
         if not positions:
-            return pd.Series("", index=self.cells.index, name=name, dtype="object")
+            return self._empty().rename(name)
         return self.cells[positions[0]].rename(self.header[positions[0]])
 
     def first_filled(self, names: list[str]) -> pd.Series:
         """Per row, the first non-empty cell among all columns with these names."""
-        result = pd.Series("", index=self.cells.index, dtype="object")
-        for name in names:
-            for position in self.positions(name):
-                values = self.cells[position]
-                result = result.where(result != "", values)
-        return result.rename(names[0] if names else None)
+        columns = [arrow_text(self.cells[position]) for name in names
+                   for position in self.positions(name)]
+        if not columns:
+            return self._empty().rename(names[0] if names else None)
+        # (Empty cells as missing, the first present one taken, "" where none is.)
+        first = pc.coalesce(*(pc.if_else(pc.equal(c, ""), pa.scalar(None, c.type), c)
+                              for c in columns))
+        return text_series(pc.fill_null(first, ""), self.cells.index).rename(names[0])
+
+    def _empty(self) -> pd.Series:
+        """A text column of empty cells."""
+        return text_series(pa.repeat(pa.scalar("", pa.large_string()), len(self.cells)),
+                           self.cells.index)
 
     def values(self, name: str) -> pd.Series:
         """All non-empty cells of the repeated columns ``name``, joined with ``"; "``."""
         positions = self.positions(name)
         if not positions:
-            return pd.Series("", index=self.cells.index, dtype="object")
-        joined = self.cells[positions[0]]
-        for position in positions[1:]:
-            more = self.cells[position]
-            separator = np.where((joined != "") & (more != ""), "; ", "")
-            joined = joined + separator + more
-        return joined
+            return self._empty()
+        if len(positions) == 1:
+            return self.cells[positions[0]]
+        columns = [arrow_text(self.cells[position]) for position in positions]
+        # (Columns empty in every row of the chunk add nothing: Jira's export is
+        # as wide as the ticket with the most labels.)
+        filled = [c for c in columns if pc.any(pc.not_equal(c, "")).as_py()]
+        if len(filled) <= 1:
+            return text_series((filled or columns)[0], self.cells.index)
+        joined = filled[0]
+        for more in filled[1:]:
+            both = pc.and_(pc.not_equal(joined, ""), pc.not_equal(more, ""))
+            separator = pc.if_else(both, pa.scalar("; ", pa.large_string()),
+                                   pa.scalar("", pa.large_string()))
+            joined = pc.binary_join_element_wise(joined, separator, more,
+                                                 pa.scalar("", pa.large_string()))
+        return text_series(joined, self.cells.index)
 
     def restored(self, names: list[str], starts: tuple[str, ...]) -> CsvExport:
         """A copy whose columns ``names`` have the tracker's formula escape
         (a ``'`` before one of ``starts``) removed; see :mod:`calibrate.io._formulas`."""
         cells = self.cells.copy(deep=False)
         for position in sorted({p for name in names for p in self.positions(name)}):
-            cells[position] = restore_formulas(cells[position], starts)
+            values = cells[position]
+            # Only a cell starting with ' can be escaped: the rest are left as they are.
+            quoted = values.str.startswith("'").fillna(False).to_numpy(dtype=bool)
+            if quoted.any():
+                values = values.copy()
+                values[quoted] = restore_formulas(values[quoted], starts)
+                cells[position] = values
         return CsvExport(self.path, self.header, cells, self.rows, self.encoding, self.notes)
 
     def missing(self, required: list[str | tuple[str, ...]]) -> list[Problem]:
@@ -224,16 +261,101 @@ class CsvChunks:
     missing = CsvExport.missing
 
     def __iter__(self) -> Iterator[CsvExport]:
-        stream = Utf8Stream(Path(self.path), self.encoding, skip_bytes=self._start)
-        # The header is parsed again with the records (it may hold quoted
-        # line breaks); record i (0 = header) is spreadsheet row first + i.
+        # Record i (0 = the header, parsed again with the records: it may hold
+        # quoted line breaks) is spreadsheet row first + i.
         first = self._blank_lines + 1
-        skipped = 0
-        with stream:
+        read = _Read()
+        try:
+            try:
+                yield from self._parts(self._arrow_records(read), first, read)
+            except _NotForArrow:
+                yield from self._parts(self._pandas_records(read, first), first, read)
+        finally:
+            note = f"{read.blank} blank lines in {Path(self.path).name} were skipped"
+            if read.blank and note not in self.notes:  # (once, if read again)
+                self.notes.append(note)
+        if self._progress is not None:
+            self._progress(self.size, self.size)
+
+    def _parts(self, records: Iterator[pd.DataFrame], first: int,
+               read: _Read) -> Iterator[CsvExport]:
+        """Chunks of records (all cells text) as the parts handed out: blank
+        records dropped and counted, rows numbered."""
+        for table in records:
+            start = read.records
+            numbers = np.arange(start, start + len(table), dtype="int64") + first
+            blank = _blank_records(table)
+            keep = ~blank
+            if start == 0:  # the header: neither data nor a skipped blank line
+                blank[0], keep[0] = False, False
+            read.blank += int(blank.sum())
+            read.records += len(table)
+            # Usually every record is kept, or all but the header: a slice, not a copy.
+            body = (table[keep] if not keep[1:].all() else table if keep[:1].all()
+                    else table.iloc[1:])
+            cells = body.reset_index(drop=True)
+            cells.columns = range(len(cells.columns))
+            if self._progress is not None:
+                read.progress = max(read.progress, read.stream.consumed)
+                self._progress(read.progress, self.size)
+            yield CsvExport(self.path, self.header, cells, pd.Series(numbers[keep]),
+                            self.encoding, self.notes)
+
+    def _arrow_records(self, read: _Read) -> Iterator[pd.DataFrame]:
+        """The records, ``chunk_rows`` at a time, parsed by Arrow.
+
+        Raises :class:`_NotForArrow` where Arrow's reader refuses the file
+        (see the module docstring), before handing out the chunk concerned.
+        """
+        width = len(self.header)
+        text = {f"f{i}": pa.large_string() for i in range(width)}
+        # Arrow's reader ends a quoted cell never closed at the end of the file
+        # without a word; a last record of its own after the file's tells that
+        # the file's last record was complete (else it swallowed this one).
+        trailer = (_END + self.delimiter * (width - 1) + "\n").encode("utf-8")
+        with Utf8Stream(Path(self.path), self.encoding, skip_bytes=self._start,
+                        trailer=trailer) as stream:
+            read.stream = stream
+            try:
+                reader = pa_csv.open_csv(
+                    io.BufferedReader(stream, BLOCK_BYTES),
+                    read_options=pa_csv.ReadOptions(autogenerate_column_names=True,
+                                                    block_size=_ARROW_BLOCK_BYTES),
+                    parse_options=pa_csv.ParseOptions(delimiter=self.delimiter,
+                                                      newlines_in_values=True,
+                                                      ignore_empty_lines=False),
+                    convert_options=pa_csv.ConvertOptions(column_types=text,
+                                                          strings_can_be_null=False,
+                                                          quoted_strings_can_be_null=False))
+                if len(reader.schema) != width:
+                    raise _NotForArrow
+                pending: list[pa.RecordBatch] = []
+                held, handed = 0, False
+                for batch in reader:
+                    pending.append(batch)
+                    held += batch.num_rows
+                    while held > self._chunk_rows:  # (the last record is the trailer)
+                        table = pa.Table.from_batches(pending)
+                        yield _text_frame(table.slice(0, self._chunk_rows))
+                        handed = True
+                        rest = table.slice(self._chunk_rows)
+                        pending, held = rest.to_batches(), rest.num_rows
+                table = pa.Table.from_batches(pending, schema=reader.schema)
+                last = table.slice(held - 1).to_pylist() if held else []
+                if last != [{name: (_END if name == "f0" else "") for name in text}]:
+                    raise _NotForArrow
+                if held > 1 or not handed:
+                    yield _text_frame(table.slice(0, held - 1))
+            except (pa.ArrowException, UnicodeError):
+                raise _NotForArrow from None
+
+    def _pandas_records(self, read: _Read, first: int) -> Iterator[pd.DataFrame]:
+        """The records after the ``read.records`` already handed out,
+        ``chunk_rows`` at a time, parsed by pandas (short rows padded)."""
+        skip = read.records
+        with Utf8Stream(Path(self.path), self.encoding, skip_bytes=self._start) as stream:
+            read.stream = stream
             reader = pd.read_csv(
-                # Python strings, not Arrow's: a chunk is short-lived, and
-                # converting every cell costs as much as parsing it; the
-                # staging columns a reader keeps are compacted (see stage).
                 io.BufferedReader(stream, BLOCK_BYTES), header=None, dtype=object,
                 keep_default_na=False, na_filter=False, sep=self.delimiter, engine="c",
                 skip_blank_lines=False, encoding="utf-8", chunksize=self._chunk_rows,
@@ -241,35 +363,18 @@ class CsvChunks:
             start = 0
             try:
                 for table in reader:
+                    start += len(table)
+                    if start <= skip:  # (handed out by Arrow's reader, whole chunks)
+                        continue
                     # Only a row shorter than the header has missing cells, and
                     # then its last one is missing: one column tells.
                     if len(table.columns) and table[table.columns[-1]].isna().any():
                         table = table.fillna("")
-                    numbers = np.arange(start, start + len(table), dtype="int64") + first
-                    blank = _blank_records(table)
-                    keep = ~blank
-                    if start == 0:  # the header: neither data nor a skipped blank line
-                        blank[0], keep[0] = False, False
-                    skipped += int(blank.sum())
-                    start += len(table)
-                    # Usually every record is kept: a slice, not a copy.
-                    body = table if keep.all() else table[keep]
-                    cells = body.reset_index(drop=True)
-                    cells.columns = range(len(cells.columns))
-                    if self._progress is not None:
-                        self._progress(stream.consumed, self.size)
-                    yield CsvExport(self.path, self.header, cells,
-                                    pd.Series(numbers[keep]), self.encoding, self.notes)
+                    yield table.astype(TEXT)
             except pd.errors.EmptyDataError:
                 return
             except pd.errors.ParserError as error:
                 raise self._parser_error(error, first) from None
-            finally:
-                note = f"{skipped} blank lines in {Path(self.path).name} were skipped"
-                if skipped and note not in self.notes:  # (once, if read again)
-                    self.notes.append(note)
-        if self._progress is not None:
-            self._progress(self.size, self.size)
 
     def stage(self, build: Callable[[CsvExport], pd.DataFrame]) -> pd.DataFrame:
         """Build a reader's staging table chunk by chunk.
@@ -282,7 +387,7 @@ class CsvChunks:
         if not parts:  # a header-only file
             parts = [_compact(build(CsvExport(
                 self.path, self.header,
-                pd.DataFrame({i: pd.Series(dtype=str) for i in range(len(self.header))}),
+                pd.DataFrame({i: pd.Series(dtype=TEXT) for i in range(len(self.header))}),
                 pd.Series([], dtype="int64"), self.encoding, self.notes)))]
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
@@ -351,6 +456,33 @@ def open_csv_export(path: str | Path, *, chunk_rows: int | None = None,
     return CsvChunks(Path(path), chunk_rows=chunk_rows, progress=progress)
 
 
+#: Bytes Arrow's CSV reader parses at a time (its threads share a block).
+_ARROW_BLOCK_BYTES = 4 << 20
+#: The first cell of the record added after a file's own (no export has it).
+_END = "\x00calibrate: end of the file\x00"
+
+
+class _NotForArrow(Exception):
+    """Arrow's CSV reader refused the file: pandas' parser reads it."""
+
+
+@dataclass
+class _Read:
+    """How far a :class:`CsvChunks` iteration has come."""
+
+    records: int = 0  # records handed out, the header and blank ones included
+    blank: int = 0  # blank records skipped
+    progress: int = 0  # bytes reported read
+    stream: Utf8Stream | None = None
+
+
+def _text_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table of strings as a frame of text columns, numbered."""
+    frame = table.to_pandas(types_mapper={pa.large_string(): TEXT}.get)
+    frame.columns = range(table.num_columns)
+    return frame
+
+
 def _blank_records(table: pd.DataFrame) -> np.ndarray:
     """Which records have only empty cells. Column by column, on the rows
     still in question: the first column settles almost every record."""
@@ -358,7 +490,11 @@ def _blank_records(table: pd.DataFrame) -> np.ndarray:
     for column in table.columns:
         if not len(candidates):
             break
-        candidates = candidates[table[column].to_numpy()[candidates] == ""]
+        values = arrow_text(table[column])
+        if len(candidates) < len(table):
+            values = values.take(candidates)
+        empty = pc.equal(values, "").to_numpy()
+        candidates = candidates[empty]
     blank = np.zeros(len(table), dtype=bool)
     blank[candidates] = True
     return blank

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from calibrate.errors import InputError, Problem
+from calibrate.io._values import WHITESPACE, arrow_text, text_series
 
 __all__ = ["ParsedDates", "parse_timestamps"]
 
@@ -172,8 +173,7 @@ def parse_timestamps(
     >>> parsed.format, str(parsed.values[0])
     ('%d/%b/%y %I:%M %p', '2024-03-14 15:07:00')
     """
-    text = pd.Series(cells, dtype="object").reset_index(drop=True)
-    text = text.where(text.notna(), "").astype(str).str.strip()
+    text = _stripped(cells)
     present = (text != "").to_numpy()
     count = len(text)
     values = pd.Series(pd.NaT, index=range(count), dtype="datetime64[ns]")
@@ -185,23 +185,40 @@ def parse_timestamps(
         return ParsedDates(values, has_time, unreadable, "")
 
     filled = text[present]
-    # Each distinct cell is parsed once (exports repeat dates and times).
-    codes, distinct = pd.factorize(filled)
-    unique = pd.Series(distinct)
-    sample = unique.head(_SAMPLE)
-    iso_share = sample.str.match(_ISO).mean()
-    if iso_share >= 0.5:
-        parsed_unique, fmt = _parse_iso(unique, assume_utc), "ISO 8601"
+    sample = _first_distinct(filled, _SAMPLE)
+    iso = sample.str.match(_ISO).mean() >= 0.5
+    read = _arrow_iso(filled) if iso else None
+    if read is not None:
+        # Arrow reads every cell (ISO 8601 as trackers write it): row by row,
+        # without first finding the distinct cells, most of them distinct anyway.
+        parsed, has_time_filled = _localised(*read, assume_utc=assume_utc)
+        fmt = "ISO 8601"
+    elif not iso and (split := _split_rows(filled, sample, assume_utc)) is not None:
+        (parsed, has_time_filled), fmt = split
     else:
-        normalised = _normalise_month_names(unique)
-        fmt = _best_format(normalised.head(_SAMPLE))
-        parsed_unique = _plausible(strptime(normalised, fmt))
-        if assume_utc:
-            parsed_unique = parsed_unique.dt.tz_localize("UTC")
-    # (A column of times is taken from, not turned into, an array: to_numpy()
-    # would make time-zone-aware times Python objects, a hundred times slower.)
-    parsed = pd.Series(parsed_unique.to_numpy()[codes] if parsed_unique.dtype == object
-                       else parsed_unique.array.take(codes), index=filled.index)
+        # Each distinct cell is parsed once (exports repeat dates and times).
+        codes, distinct = pd.factorize(filled)
+        unique = pd.Series(distinct)
+        has_time_unique = None
+        if iso:
+            # (Arrow refused a cell above: pandas reads them.)
+            (parsed_unique, has_time_unique), fmt = _parse_iso(unique, assume_utc,
+                                                               arrow=False), "ISO 8601"
+        else:
+            normalised = _normalise_month_names(unique)
+            fmt = _best_format(normalised.head(_SAMPLE))
+            parsed_unique = _plausible(strptime(normalised, fmt))
+            if assume_utc:
+                parsed_unique = parsed_unique.dt.tz_localize("UTC")
+        # (A column of times is taken from, not turned into, an array: to_numpy()
+        # would make time-zone-aware times Python objects, a hundred times slower.)
+        parsed = pd.Series(parsed_unique.to_numpy()[codes] if parsed_unique.dtype == object
+                           else parsed_unique.array.take(codes), index=filled.index)
+        has_time_filled = None
+        if fmt == "ISO 8601" or "%H" in fmt or "%I" in fmt:
+            if has_time_unique is None:
+                has_time_unique = unique.str.contains(_HAS_TIME).to_numpy(dtype=bool)
+            has_time_filled = has_time_unique[codes]
 
     readable_share = parsed.notna().mean()
     if readable_share < 0.5:
@@ -224,9 +241,8 @@ def parse_timestamps(
         values = values.dt.tz_localize("UTC")
     values.loc[filled.index] = parsed
     unreadable[filled.index[parsed.isna().to_numpy()]] = True
-    time_in_format = fmt == "ISO 8601" or "%H" in fmt or "%I" in fmt
-    if time_in_format:
-        has_time[filled.index] = unique.str.contains(_HAS_TIME).to_numpy(dtype=bool)[codes]
+    if has_time_filled is not None:  # (a format without a time of day: none has one)
+        has_time[filled.index] = has_time_filled
     return ParsedDates(values, has_time, unreadable, fmt)
 
 
@@ -247,34 +263,167 @@ def strptime(values: pd.Series, fmt: str) -> pd.Series:
     minutes, instead of a million distinct strings. Other formats are parsed
     whole. Either way pandas parses, with the same times (tested).
     """
-    date_format, space, time_format = fmt.partition(" ")
-    separable = (space and not any(d in date_format for d in _TIME_DIRECTIVES)
-                 and not any(d in time_format for d in _DATE_DIRECTIVES)
-                 and any(d in time_format for d in _TIME_DIRECTIVES))
-    if not separable or len(values) < 1000:
+    if not _separable(fmt) or len(values) < _SPLIT_FROM:
         return pd.to_datetime(values, format=fmt, errors="coerce")
     try:
-        text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+        text = arrow_text(values).combine_chunks()
     except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
         return pd.to_datetime(values, format=fmt, errors="coerce")
-    parts = pc.extract_regex(text, _DATE_AND_TIME)  # null where a cell has no space
-    days = _parse_distinct(parts.field("day"), date_format)
-    times = _parse_distinct(parts.field("time"), time_format) - np.datetime64("1900-01-01", "ns")
-    return pd.Series(days + times, index=values.index)
+    return pd.Series(_split_parse(*_split_date_time(text), fmt), index=values.index)
 
 
-def _parse_distinct(values: pa.Array, fmt: str) -> np.ndarray:
-    """Each distinct cell parsed once; NaT where missing or unreadable."""
-    encoded = values.dictionary_encode()
-    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
-    parsed = pd.to_datetime(pd.Series(distinct, dtype=object), format=fmt, errors="coerce")
+#: Distinct cells from which :func:`strptime` splits a "date time" format.
+_SPLIT_FROM = 1000
+#: What RE2's ``\s`` (in :data:`_DATE_AND_TIME`) matches.
+_RE2_SPACE = " \t\n\x0c\r"
+
+
+def _separable(fmt: str) -> bool:
+    """Whether ``fmt`` is a date, a space, and a time of day."""
+    date_format, space, time_format = fmt.partition(" ")
+    return bool(space and not any(d in date_format for d in _TIME_DIRECTIVES)
+                and not any(d in time_format for d in _DATE_DIRECTIVES)
+                and any(d in time_format for d in _TIME_DIRECTIVES))
+
+
+def _split_parse(days: pa.DictionaryArray, times: pa.DictionaryArray, fmt: str, *,
+                 prepare=None) -> np.ndarray:
+    """Times from the day and time parts of cells (see :func:`_split_date_time`),
+    each distinct part parsed once (after ``prepare``, on the distinct parts)."""
+    date_format, _, time_format = fmt.partition(" ")
+    day = _parse_distinct(days, date_format, prepare=prepare)
+    clock = _parse_distinct(times, time_format, prepare=prepare)
+    return day + (clock - np.datetime64("1900-01-01", "ns"))
+
+
+def _split_date_time(text: pa.Array) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
+    """The ``day`` and ``time`` of ``pc.extract_regex(text, _DATE_AND_TIME)``
+    (null where it does not match), dictionary-encoded, found faster: each
+    cell is split at its first space and the regular expression runs only on
+    the cells it would read otherwise (a day part holding other whitespace,
+    a time part holding a line break, a cell without a space; tested)."""
+    parts = pc.split_pattern(text, " ", max_splits=1)
+    split = pc.fill_null(pc.equal(pc.list_value_length(parts), 2), False)
+    parts = pc.if_else(split, parts, pa.scalar(None, parts.type))
+    days = pc.list_element(parts, 0).dictionary_encode()
+    times = pc.utf8_ltrim(pc.list_element(parts, 1), _RE2_SPACE).dictionary_encode()
+    odd = (_flags(days, lambda d: pc.or_(pc.equal(d, ""),
+                                         pc.match_substring_regex(d, "[\t\n\x0c\r]")))
+           | _flags(times, lambda d: pc.match_substring(d, "\n"))
+           | (~split.to_numpy(zero_copy_only=False) & text.is_valid().to_numpy(
+               zero_copy_only=False)))
+    if odd.any():
+        mask = pa.array(odd)
+        found = pc.extract_regex(pc.filter(text, mask), _DATE_AND_TIME)
+        days, times = (pc.replace_with_mask(part.dictionary_decode(), mask,
+                                            pc.struct_field(found, [name])).dictionary_encode()
+                       for part, name in ((days, "day"), (times, "time")))
+    return days, times
+
+
+def _flags(encoded: pa.DictionaryArray, test) -> np.ndarray:
+    """``test`` of each cell's value, computed once per distinct value (False where null)."""
+    flags = np.append(pc.fill_null(test(encoded.dictionary), False).to_numpy(
+        zero_copy_only=False).astype(bool), False)
+    return flags[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
+
+
+def _stripped(cells: pd.Series) -> pd.Series:
+    """Cells as ``str(cell).strip()`` (Arrow strings, numbered from 0), ``""``
+    where missing."""
+    cells = pd.Series(cells).reset_index(drop=True)
+    try:
+        text = arrow_text(cells)
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: Python's strip
+        text = cells.astype("object")
+        return text.where(text.notna(), "").astype(str).str.strip()
+    trimmed = pc.fill_null(pc.utf8_trim(text, characters=WHITESPACE), "")
+    return text_series(trimmed)
+
+
+def _parse_distinct(values: pa.Array, fmt: str, *, prepare=None) -> np.ndarray:
+    """Each distinct cell parsed once (after ``prepare``, a function of a
+    Series of them); NaT where missing or unreadable."""
+    encoded = values if isinstance(values, pa.DictionaryArray) else values.dictionary_encode()
+    distinct = pd.Series(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    if prepare is not None:
+        distinct = prepare(distinct)
+    parsed = pd.to_datetime(distinct, format=fmt, errors="coerce")
     # (A missing part, index null -> -1, picks the NaT appended at the end.)
     table = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     return table[codes]
 
 
-def _parse_iso(unique: pd.Series, assume_utc: bool) -> pd.Series:
+def _split_rows(filled: pd.Series, sample: pd.Series, assume_utc: bool
+                ) -> tuple[tuple[pd.Series, np.ndarray | None], str] | None:
+    """Cells of a "date time" format read row by row: each cell split at its
+    first run of whitespace (:func:`_split_date_time`), the day and time
+    parts normalised and parsed once per distinct part, without first finding
+    the distinct cells (a million minute-stamped cells are mostly distinct;
+    their days and minutes are few). Returns the times, whether each cell
+    has a time of day, and the format; None when the column is not of a
+    separable format with thousands of distinct cells (what :func:`strptime`
+    splits), or not Arrow text.
+
+    Normalising the parts is normalising the cell (month names and am/pm are
+    runs of letters, never across whitespace); so is asking whether a time
+    of day is there (:data:`_HAS_TIME` holds no whitespace).
+    """
+    if len(sample) < _SAMPLE:  # (the sample is then every distinct cell)
+        return None
+    fmt = _best_format(_normalise_month_names(sample))
+    if not _separable(fmt):
+        return None
+    try:
+        text = arrow_text(filled).combine_chunks()
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+        return None
+    days, times = _split_date_time(text)
+    parsed = pd.Series(_split_parse(days, times, fmt, prepare=_normalise_month_names),
+                       index=filled.index)
+    has_time = None
+    if "%H" in fmt or "%I" in fmt:
+        def timed(values: pa.Array) -> pa.Array:
+            found = text_series(values).str.contains(_HAS_TIME).to_numpy(dtype=bool)
+            return pa.array(found)
+
+        has_time = _flags(days, timed) | _flags(times, timed)
+        whole = pc.is_null(days).to_numpy(zero_copy_only=False)
+        if whole.any():  # (cells the split did not read: asked whole)
+            has_time[whole] = filled[whole].str.contains(_HAS_TIME).to_numpy(dtype=bool)
+    parsed = _plausible(parsed)
+    return (parsed.dt.tz_localize("UTC") if assume_utc else parsed, has_time), fmt
+
+
+def _first_distinct(values: pd.Series, count: int) -> pd.Series:
+    """The first ``count`` distinct values, in the order they first appear
+    (found in the first rows when they hold that many)."""
+    for rows in (4 * count, 64 * count, None):
+        distinct = pd.unique(values.iloc[:rows])
+        if len(distinct) >= count or rows is None or rows >= len(values):
+            return pd.Series(distinct[:count])
+    raise AssertionError("unreachable")
+
+
+def _localised(times: pd.Series, has_time: np.ndarray, *,
+               assume_utc: bool) -> tuple[pd.Series, np.ndarray]:
+    """Times Arrow read (see :func:`_arrow_iso`) as :func:`_parse_iso` gives them."""
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        return _plausible(times), has_time
+    local = _plausible(times)
+    return (local.dt.tz_localize("UTC") if assume_utc
+            else local.astype("datetime64[ns]")), has_time
+
+
+def _parse_iso(unique: pd.Series, assume_utc: bool, *,
+               arrow: bool = True) -> tuple[pd.Series, np.ndarray]:
+    """Distinct ISO 8601 cells as times, and whether each has a time of day
+    (read by Arrow when it reads them all and ``arrow``, else by pandas)."""
+    read = _arrow_iso(unique) if arrow else None
+    if read is not None:
+        return _localised(*read, assume_utc=assume_utc)
+    has_time = unique.str.contains(_HAS_TIME).to_numpy(dtype=bool)
     with_offset = unique.str.contains(_HAS_OFFSET)
     result = pd.Series(pd.NaT, index=unique.index, dtype="datetime64[ns, UTC]")
     if with_offset.any():
@@ -289,8 +438,44 @@ def _parse_iso(unique: pd.Series, assume_utc: bool) -> pd.Series:
             # UTC, the only reading that keeps the column on one clock.
             result[naive] = local.dt.tz_localize("UTC")
         else:
-            return local.astype("datetime64[ns]")
-    return result
+            return local.astype("datetime64[ns]"), has_time
+    return result, has_time
+
+
+def _arrow_iso(unique: pd.Series) -> tuple[pd.Series, np.ndarray] | None:
+    """The times of ISO 8601 cells, and which have a time of day, when Arrow's
+    ISO 8601 parser reads every one of them with an offset (then as UTC) or
+    every one without; else None.
+
+    Arrow reads a strict subset of what pandas' ``format="ISO8601"`` reads,
+    to the same times (tested), and refuses the rest: a column with a cell
+    it refuses, or mixing cells with and without offsets, is pandas' to read.
+    So is one with an offset of hours alone (``+05``), which
+    :data:`_HAS_OFFSET` does not take for an offset. On what Arrow reads, a
+    ``:`` is there exactly when a time is (a date and an hour alone have
+    none, as :data:`_HAS_TIME` says).
+    """
+    try:
+        text = arrow_text(unique)
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+        return None
+    for zone in ("UTC", None):
+        try:
+            times = pc.cast(text, pa.timestamp("ns", zone))
+        except pa.ArrowInvalid:
+            continue
+        if zone and _hours_offset(text):
+            return None
+        has_time = pc.match_substring(text, ":").to_numpy().astype(bool)
+        return times.to_pandas().set_axis(unique.index), has_time
+    return None
+
+
+def _hours_offset(text: pa.ChunkedArray) -> bool:
+    """Whether a cell ends in an offset of hours alone (``+05``), judged on
+    the distinct last three characters."""
+    endings = pc.utf8_slice_codeunits(text, -3).unique().to_pylist()
+    return any(re.fullmatch(r"[+-][0-9]{2}", ending or "") for ending in endings)
 
 
 def _plausible(parsed: pd.Series) -> pd.Series:

@@ -350,6 +350,7 @@ def _finish(staged: Staged, dates: Mapping[str, pd.Series], name: str, path: str
                               "tickets. (With --as-of, an empty table is written.)")
     notes = [*reading_notes, *staged.notes]
     notes += parse_date_columns(staged.table, dates, file=str(path), assume_utc=assume_utc)
+    del dates  # (the raw date cells, parsed: not kept through the assembly)
     notes += staged.counts
     return assemble_tickets(staged.table, config=config, source_format=name, path=str(path),
                             as_of=as_of, notes=notes)

@@ -22,7 +22,8 @@ from calibrate.config import Config
 from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
 from calibrate.io._csv_read import CsvExport, Progress, open_csv_export
-from calibrate.io._formulas import restore_formulas
+from calibrate.io._formulas import OWN_ESCAPE_STARTS
+from calibrate.io._values import TEXT, WHITESPACE, per_distinct
 from calibrate.io.csv_writer import write_csv
 from calibrate.tickets import TICKET_COLUMNS, TicketTable, empty_exclusions, validate_tickets
 
@@ -108,7 +109,8 @@ def read_canonical(path: str | Path, config: Config | None = None,
         names = list(dict.fromkeys(source.header))
 
         def columns(export: CsvExport) -> pd.DataFrame:
-            table = pd.DataFrame({name: restore_formulas(export.column(name)) for name in names},
+            export = export.restored(names, OWN_ESCAPE_STARTS)  # (calibrate's own escape)
+            table = pd.DataFrame({name: export.column(name) for name in names},
                                  index=export.cells.index)
             return table.assign(**{_ROW: export.rows})
 
@@ -219,6 +221,14 @@ def _parse_time(value) -> pd.Timestamp:
 _FREE_TEXT = ("title", "labels", "components", "epic", "sprints")
 
 
+def _stripped(values: pd.Series) -> pd.Series:
+    """Cells as ``str(cell).strip()``, ``""`` where missing (text read from a
+    CSV stays Arrow strings)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.fillna("").astype(TEXT).str.strip(WHITESPACE)
+    return values.astype("object").where(values.notna(), "").astype(str).str.strip()
+
+
 def _typed(table: pd.DataFrame, origin: str, rows: pd.Series) -> pd.DataFrame:
     """Convert text cells to the schema's types, listing every cell that does not convert
     (``rows``: the file row of each index label)."""
@@ -226,7 +236,7 @@ def _typed(table: pd.DataFrame, origin: str, rows: pd.Series) -> pd.DataFrame:
     result = {}
     for name, dtype in TICKET_COLUMNS.items():
         values = table[name]
-        text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
+        text = _stripped(values)
         if dtype == "datetime64[ns]":
             converted = _parse_times(text)
             if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -247,13 +257,14 @@ def _typed(table: pd.DataFrame, origin: str, rows: pd.Series) -> pd.DataFrame:
                 bad |= converted.isna() | (converted % 1 != 0) | (converted.abs() > 2**53)
                 converted = converted.where(~bad, 0).astype("int64")
         elif dtype == "bool":
-            lowered = text.str.lower()
+            lowered = per_distinct(text, str.lower, dtype=TEXT)  # (Python's lower())
             converted = lowered.isin(["true", "1", "yes"])
             bad = ~lowered.isin(["true", "false", "1", "0", "yes", "no"])
         elif name in _FREE_TEXT:
             # Kept exactly as written (spaces included): what calibrate wrote
             # reads back unchanged. Only an empty cell is missing.
-            exact = values.astype("object").where(values.notna(), "").astype(str)
+            exact = (values.fillna("") if isinstance(values.dtype, pd.StringDtype)
+                     else values.astype("object").where(values.notna(), "").astype(str))
             converted = exact.where(exact != "", None).astype(dtype)
             bad = pd.Series(False, index=text.index)
         else:

@@ -62,7 +62,14 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.io._csv_read import CsvExport, Progress
 from calibrate.io._reader import AREA, POINTS, CsvFormat, counted, read_csv_format
-from calibrate.io._values import per_distinct, split_values, ticket_states
+from calibrate.io._values import (
+    TEXT,
+    WHITESPACE,
+    match_groups,
+    per_distinct,
+    split_values,
+    ticket_states,
+)
 from calibrate.tickets import TicketTable
 
 __all__ = ["GITLAB_CSV", "issue_reference", "looks_like_gitlab_csv", "read_gitlab_csv"]
@@ -73,6 +80,11 @@ _ISSUE_URL = re.compile(
     r"^https?://[^/\s]+/(?P<path>[^\s?#]+?)(?:/-)?/(?:issues|work_items)/(?P<iid>\d+)/?"
     r"(?:[?#]\S*)?$"
 )
+# The same pattern for Arrow's engine on ASCII text (see match_groups): \s is
+# every ASCII character str.isspace() accepts, \d an ASCII digit.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f "
+_ISSUE_URL_ASCII = (rf"^https?://[^/{_SPACE}]+/(?P<path>[^{_SPACE}?#]+?)(?:/-)?/"
+                    rf"(?:issues|work_items)/(?P<iid>[0-9]+)/?(?:[?#][^{_SPACE}]*)?$")
 
 
 def issue_reference(url: str, issue_id: str = "") -> str:
@@ -112,17 +124,16 @@ def _derive(chunk: CsvExport, config: Config,
         for usernames, names in (("Assignee Username", "Assignee"),
                                  ("Author Username", "Author")):
             people.update(_named_people(chunk.column(usernames), chunk.column(names)))
-    ticket_id = [issue_reference(url, iid) for url, iid in
-                 zip(chunk.column("URL"), chunk.column("Issue ID"), strict=True)]
+    ticket_id = _issue_references(chunk.column("URL"), chunk.column("Issue ID"))
     # The usernames when there are any, else the display names.
     first_username, usernames = _people(chunk.column("Assignee Username"))
     first_name, names = _people(chunk.column("Assignee"))
     assignees = np.where(usernames > 0, usernames, names)
     labels = _label_rules(chunk.column("Labels"), config)
-    state_cell = chunk.column("State").str.strip()
-    closed = state_cell.str.casefold() == "closed"
+    state_cell = chunk.column("State").str.strip(WHITESPACE)
+    closed = per_distinct(state_cell, str.casefold, dtype=TEXT) == "closed"
     return {
-        "ticket_id": pd.Series(ticket_id, index=chunk.cells.index, dtype="object"),
+        "ticket_id": ticket_id,
         "engineer": first_username.where(usernames > 0, first_name),
         "issue_type": labels["issue_type"].where(labels["issue_type"] != "",
                                                  chunk.column("Type")),
@@ -134,11 +145,24 @@ def _derive(chunk: CsvExport, config: Config,
     }
 
 
+def _issue_references(urls: pd.Series, issue_ids: pd.Series) -> pd.Series:
+    """:func:`issue_reference` of each row, vectorised."""
+    groups = match_groups(urls.str.strip(WHITESPACE), _ISSUE_URL, _ISSUE_URL_ASCII)
+    references = groups["path"] + "#" + groups["iid"]
+    return references.where(groups["path"].notna(), issue_ids.str.strip(WHITESPACE))
+
+
 def _named_people(usernames: pd.Series, names: pd.Series) -> set[tuple[str, ...]]:
     """``(username, display name)`` of every person in two parallel columns
     of comma-separated people (``(display name,)`` without a username)."""
     found: set[tuple[str, ...]] = set()
-    for username_cell, name_cell in set(zip(usernames, names, strict=True)):
+    # Each distinct pair once: the pairs of the columns' distinct values that occur.
+    user_codes, user_cells = pd.factorize(usernames)
+    name_codes, name_cells = pd.factorize(names)
+    pairs = np.unique(user_codes.astype(np.int64) * max(len(name_cells), 1) + name_codes)
+    for username_cell, name_cell in zip(user_cells.take(pairs // max(len(name_cells), 1)),
+                                        name_cells.take(pairs % max(len(name_cells), 1)),
+                                        strict=True):
         logins = split_values(username_cell or "")
         shown = split_values(name_cell or "")
         if len(logins) == len(shown):
@@ -150,7 +174,7 @@ def _named_people(usernames: pd.Series, names: pd.Series) -> set[tuple[str, ...]
 
 def _people(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The first of the comma-separated people in each cell, and how many there are."""
-    first = per_distinct(cells, lambda cell: next(iter(split_values(cell)), ""))
+    first = per_distinct(cells, lambda cell: next(iter(split_values(cell)), ""), dtype=TEXT)
     return first, per_distinct(cells, lambda cell: len(split_values(cell)), dtype=int)
 
 
@@ -165,12 +189,14 @@ def _label_rules(cells: pd.Series, config: Config) -> pd.DataFrame:
                               for name in (label, _scoped_value(label))}), dtype="object")
     not_finished = set(every[config.is_not_finished_resolution(every)])
     in_progress = set(every[config.is_in_progress_status(every)])
-    facts = pd.DataFrame(
-        [(_type_label(labels), _first_match(labels, not_finished),
-          _first_match(labels, in_progress) != "") for labels in lists],
-        columns=["issue_type", "resolution", "started"],
-    ).astype({"issue_type": "object", "resolution": "object", "started": bool})
-    return facts.iloc[codes].set_axis(cells.index)
+    # Per distinct cell, then taken row by row (Arrow strings, no object per row).
+    return pd.DataFrame({
+        "issue_type": pd.array([_type_label(labels) for labels in lists], dtype=TEXT).take(codes),
+        "resolution": pd.array([_first_match(labels, not_finished) for labels in lists],
+                               dtype=TEXT).take(codes),
+        "started": np.array([_first_match(labels, in_progress) != "" for labels in lists],
+                            dtype=bool)[codes],
+    }, index=cells.index)
 
 
 def _summarise(staging: pd.DataFrame, config: Config) -> tuple[list[str], list[str]]:

@@ -34,7 +34,7 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.io._csv_read import CsvExport, Progress
 from calibrate.io._reader import AREA, POINTS, START, CsvFormat, counted, read_csv_format
-from calibrate.io._values import per_distinct, ticket_states
+from calibrate.io._values import TEXT, per_distinct, ticket_states
 from calibrate.tickets import TicketTable
 
 __all__ = ["JIRA_CSV", "english_header", "looks_like_jira_csv", "read_jira_csv"]
@@ -99,7 +99,7 @@ def _derive(chunk: CsvExport, config: Config) -> dict[str, object]:
     """Jira's staging rules: state, start of work, finish, resolution, epic."""
     resolution = chunk.column("Resolution")
     status = chunk.column("Status")
-    category = per_distinct(chunk.column("Status Category"), _category)
+    category = per_distinct(chunk.column("Status Category"), _category, dtype=TEXT)
     resolved = chunk.column("Resolved") != ""
     if chunk.has("Status Category"):
         is_done = resolved | (category == "done")
@@ -111,7 +111,8 @@ def _derive(chunk: CsvExport, config: Config) -> dict[str, object]:
                                             chunk.column("Status Category Changed"))
     points = JIRA_CSV.points_columns(config)
     filled = sum((chunk.column(name) != "").astype(int) for name in points if chunk.has(name))
-    unresolved = per_distinct(resolution, _casefold).isin(_UNRESOLVED)
+    unresolved = per_distinct(resolution, lambda value: _casefold(value) in _UNRESOLVED,
+                              dtype=bool)
     return {
         "epic": chunk.first_filled([c for c in _EPIC_COLUMNS if chunk.has(c)]),
         "resolution": resolution.where(~unresolved, ""),
