@@ -100,3 +100,36 @@ def test_the_report_figures_are_the_same_drawn_on_one_core_or_two(forking, monke
     assert sources() == on_two
     assert len(on_two) >= 5 and all(src.startswith("data:image/svg+xml;base64,")
                                     for src in on_two)
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_beside_runs_here_once_before_this_process_takes_items(monkeypatch, fork):
+    monkeypatch.setattr(_forked, "can_fork", lambda: fork)
+    parent, calls = os.getpid(), []
+
+    def item(value):
+        # Here, beside() has run before this process computes any item.
+        assert os.getpid() != parent or calls == ["beside"]
+        return value * 3
+
+    assert map_forked(item, range(6), beside=lambda: calls.append("beside")) == [
+        value * 3 for value in range(6)]
+    assert calls == ["beside"]  # its effect is this process's, and it ran once
+
+
+def test_the_report_runs_backtest_and_drift_beside_each_other_with_their_notes(
+        forking, monkeypatch):
+    """Notes of a check too thin to run come back from whichever process ran it."""
+    from calibrate import Calibrator
+    from calibrate.datasets import simulate_tickets
+    from calibrate.report import _checks
+    from calibrate.report._common import BACKTEST_NOT_RUN
+
+    table = simulate_tickets(15, 2, seed=2, history_days=30).tickets  # too short for either
+    notes: list[str] = []
+    assert _checks(table, Calibrator(), lambda message: None, notes) == (None, None)
+    assert [note.split(":")[0] for note in notes] == [BACKTEST_NOT_RUN, "drift view not shown"]
+    monkeypatch.setattr(_forked, "can_fork", lambda: False)
+    alone: list[str] = []
+    assert _checks(table, Calibrator(), lambda message: None, alone) == (None, None)
+    assert alone == notes

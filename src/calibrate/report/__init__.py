@@ -75,6 +75,7 @@ from calibrate.model import Calibrator
 from calibrate.privacy import pseudonymize as pseudonymize_table
 from calibrate.report._common import BACKTEST_NOT_RUN
 from calibrate.report._context import build_context
+from calibrate.report._figures import prepare_drawing
 from calibrate.report._forked import map_forked
 from calibrate.report._plan import (
     PLAN_DRAWS,
@@ -456,7 +457,9 @@ def _checks(table: TicketTable, calibrator: Calibrator, say: StageCallback,
         own: list[str] = []
         return _optional(compute, failure, own), own
 
-    (backtest_result, backtest_notes), (drift_result, drift_notes) = map_forked(run, list(checks))
+    # This process loads the plotting library meanwhile: the figures come next.
+    (backtest_result, backtest_notes), (drift_result, drift_notes) = map_forked(
+        run, list(checks), beside=prepare_drawing)
     notes += backtest_notes + drift_notes
     return backtest_result, drift_result
 

@@ -27,7 +27,7 @@ from calibrate.results import CalibrationResult
 from calibrate.tickets import TicketTable
 
 __all__ = ["MULTIPLIER_ROWS_PER_PANEL", "ENGINEERS_PER_PANEL", "figure_to_data_uri",
-           "figures_section", "panel_groups"]
+           "figures_section", "panel_groups", "prepare_drawing"]
 
 #: Most rows (an engineer's, and one per area they worked in) of one panel of
 #: the multipliers figure: 0.22 inch a row, so a panel printed on A4 (the 11
@@ -36,6 +36,18 @@ MULTIPLIER_ROWS_PER_PANEL = 40
 #: Most engineers in one panel of the engineer x area grids (0.32 inch a row)
 #: and of the drift (a row of five small panels per five engineers).
 ENGINEERS_PER_PANEL = {"grid": 30, "drift": 20}
+
+
+def prepare_drawing() -> None:
+    """Load what drawing the figures needs: the displays, matplotlib and its
+    SVG backend, and the font list (a third of a second on a small report,
+    done while another core computes; see :func:`render_report`)."""
+    import matplotlib.backends.backend_svg  # noqa: F401
+    from matplotlib import font_manager
+
+    import calibrate.plots  # noqa: F401
+
+    font_manager.fontManager.findfont("DejaVu Sans")
 
 
 def figure_to_data_uri(figure) -> str:

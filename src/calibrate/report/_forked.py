@@ -35,16 +35,24 @@ def can_fork() -> bool:
         return (os.cpu_count() or 1) >= 2
 
 
-def map_forked(function: Callable[[Any], Any], items: Sequence[Any]) -> list:
+def map_forked(function: Callable[[Any], Any], items: Sequence[Any], *,
+               beside: Callable[[], object] | None = None) -> list:
     """``[function(item) for item in items]``, shared with a forked process.
 
     ``function`` must return picklable values and have no effect but its
     result (the forked copy's effects are lost). An item the other process
     could not finish (an error, a crash) is done again here, so errors are
     raised here, as without the fork.
+
+    ``beside``, if given, is called here first, while the copy starts on the
+    items (without the fork: before them): work this process needs later,
+    such as loading a library, done on the core that would otherwise wait.
+    Its result is discarded.
     """
     items = list(items)
     if len(items) < 2 or not can_fork():
+        if beside is not None:
+            beside()
         return [function(item) for item in items]
     counter = multiprocessing.get_context("fork").Value("i", 0)
     with tempfile.TemporaryFile() as delivered:
@@ -58,6 +66,8 @@ def map_forked(function: Callable[[Any], Any], items: Sequence[Any]) -> list:
             _work(function, items, counter, delivered)
         results: dict[int, Any] = {}
         try:
+            if beside is not None:
+                beside()
             while (index := _take(counter, len(items))) is not None:
                 results[index] = function(items[index])
             os.waitpid(pid, 0)
