@@ -6,7 +6,8 @@ Writes ``reports/benchmarks.md``, ``reports/benchmarks/*.png``,
 its section to ``benchmarks.md``, writes ``reports/real_data.md`` and its own
 README block. ``--quick`` runs tiny sizes in seconds (to test this code; the
 README is then left alone unless ``--readme`` is given, and the real
-histories are not read).
+histories are not read). ``--render-only`` measures nothing: it writes the
+report and the README block again from ``OUT/benchmarks/results.json``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from benchmarks.accuracy import run_accuracy
 from benchmarks.backtest import run_backtest
 from benchmarks.json_readers import run_json_readers
 from benchmarks.machine import machine_info
-from benchmarks.report import write_outputs
+from benchmarks.report import RESULTS_NAME, load_results, write_outputs
 from benchmarks.scaling import run_scaling
 from benchmarks.speed import run_end_to_end, run_speed
 from benchmarks.startup import run_startup
@@ -93,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-readme", action="store_true", help="leave the README alone")
     parser.add_argument("--sections", default=",".join(SECTIONS),
                         help=f"comma-separated subset of {', '.join(SECTIONS)}")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: rewrite the report (and the README block) "
+                             "from OUT/benchmarks/results.json")
     options = parser.parse_args(argv)
+    if options.render_only:
+        return _render(options)
     sections = [s.strip() for s in options.sections.split(",") if s.strip()]
     unknown = set(sections) - set(SECTIONS)
     if unknown:
@@ -112,32 +120,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
 
     results: dict = {}
+    loads: dict[str, list[float | None]] = {}
     with tempfile.TemporaryDirectory(prefix="calibrate-bench-") as work:
         work = Path(work)
         if "startup" in sections:
-            results["startup"] = run_startup(plan["startup"], work, log=log)
+            with _load_during("startup", loads):
+                results["startup"] = run_startup(plan["startup"], work, log=log)
         if "speed" in sections:
-            results["speed"] = run_speed(plan["speed"], work,
-                                         mixedlm_timeout=plan["mixedlm_timeout"], log=log)
+            with _load_during("speed", loads):
+                results["speed"] = run_speed(plan["speed"], work,
+                                             mixedlm_timeout=plan["mixedlm_timeout"], log=log)
         if "end_to_end" in sections:
             e2e = plan["end_to_end"]
-            results["end_to_end"] = run_end_to_end(
-                e2e["rows"], e2e["engineers"], work, timeout=e2e["timeout"],
-                report=e2e["report"], log=log)
-            checks = e2e["backtest"]
-            results["end_to_end"]["backtest"] = run_backtest(
-                checks["rows"], checks["engineers"], work, timeout=checks["timeout"], log=log)
+            with _load_during("end_to_end", loads):
+                results["end_to_end"] = run_end_to_end(
+                    e2e["rows"], e2e["engineers"], work, timeout=e2e["timeout"],
+                    report=e2e["report"], log=log)
+                checks = e2e["backtest"]
+                results["end_to_end"]["backtest"] = run_backtest(
+                    checks["rows"], checks["engineers"], work, timeout=checks["timeout"],
+                    log=log)
         if "json_readers" in sections:
             json_plan = plan["json_readers"]
-            results["json_readers"] = run_json_readers(
-                json_plan["issues"], json_plan["engineers"], work / "json", log=log)
+            with _load_during("json_readers", loads):
+                results["json_readers"] = run_json_readers(
+                    json_plan["issues"], json_plan["engineers"], work / "json", log=log)
         if "streaming" in sections:
-            results["streaming"] = streaming.run_streaming(
-                streaming.QUICK if options.quick else streaming.FULL, work / "streaming", log=log)
+            with _load_during("streaming", loads):
+                results["streaming"] = streaming.run_streaming(
+                    streaming.QUICK if options.quick else streaming.FULL, work / "streaming",
+                    log=log)
         if "scaling" in sections:
-            results["scaling"] = run_scaling(plan["scaling"], work, log=log)
+            with _load_during("scaling", loads):
+                results["scaling"] = run_scaling(plan["scaling"], work, log=log)
         if "accuracy" in sections:
-            results["accuracy"] = run_accuracy(plan["accuracy"], log=log)
+            with _load_during("accuracy", loads):
+                results["accuracy"] = run_accuracy(plan["accuracy"], log=log)
     # Real histories: aggregate scores only, kept out of results.json.
     real = real_data.run(quick=options.quick, log=log) if "real_data" in sections else None
     markdown_path = options.out / "benchmarks.md"
@@ -147,10 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "quick": options.quick,
         "sections": sections,
+        "complete": set(sections) == set(SECTIONS),
         "total_s": time.perf_counter() - started,
         "machine": machine_info(),
         "memory_method": memory_method(),
         "load_average": [load_before, _load_average()],
+        "section_load_average": loads,
         "command": "python -m benchmarks" + (" --quick" if options.quick else ""),
     }
     path = write_outputs(results, options.out, readme)
@@ -161,6 +181,35 @@ def main(argv: list[str] | None = None) -> int:
         real_data.insert_section(path, previous)  # keep the last measured section
     log(f"wrote {path}" + (f" and the Performance block of {readme}" if readme else ""))
     return 0
+
+
+def _render(options: argparse.Namespace) -> int:
+    """Write ``benchmarks.md``, the plots and the README block again from the
+    stored results (after a change of the report's code), keeping the
+    real-data section that ``benchmarks.md`` holds."""
+    results = load_results(options.out / "benchmarks" / RESULTS_NAME)
+    readme = options.readme
+    if readme is None and not results["meta"].get("quick"):
+        readme = ROOT / "README.md"
+    if options.no_readme or not results["meta"].get("complete", True):
+        readme = None
+    markdown_path = options.out / "benchmarks.md"
+    previous = (real_data.block_in(markdown_path.read_text(encoding="utf-8"))
+                if markdown_path.exists() else None)
+    path = write_outputs(results, options.out, readme)
+    if previous:
+        real_data.insert_section(path, previous)
+    print(f"wrote {path}" + (f" and the Performance block of {readme}" if readme else ""),
+          file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _load_during(section: str, loads: dict) -> Iterator[None]:
+    """Record the load average at the start and end of a section into ``loads``."""
+    before = _load_average()
+    yield
+    loads[section] = [before, _load_average()]
 
 
 def _load_average() -> float | None:

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 README_BEFORE = "# A project\n\nText the benchmark must leave alone.\n\n## Last section\n\nEnd.\n"
@@ -54,7 +56,9 @@ def test_quick_run_writes_the_report_with_its_tables_and_plots(quick_run):
     for header in report.MARKDOWN_HEADERS:
         assert header + "\n" in text
     for columns in (
-        "| target | threshold | measured | status |",
+        "| target | threshold | measured | verdict |",
+        "| path | sums | fit | multipliers | total | peak RSS |",
+        "| fit | median wall time | min–max | vs without profiles |",
         "| tickets | engineers | finished | calibrate fit | calibrate engine | "
         "MixedLM (build + fit) | speed-up |",
         "| stage | wall time |",
@@ -81,6 +85,271 @@ def test_quick_run_writes_the_report_with_its_tables_and_plots(quick_run):
     models = [row["model"] for row in results["accuracy"]["backtest"]["summary"]]
     assert models == ["calibrate", "team only", "1 point = 1 day", "EBS ratios"]
     assert {t["status"] for t in report.targets(results)} <= {"met", "missed", "not measured"}
+
+
+def test_quick_run_has_a_row_for_every_target_and_measures_none_it_did_not_run(quick_run):
+    out, readme = quick_run
+    text = (out / "benchmarks.md").read_text(encoding="utf-8")
+    results = report.load_results(out / "benchmarks" / "results.json")
+    rows = report.issue_16_targets(results)
+    assert {row["key"] for row in rows} == ISSUE_16_KEYS
+    # One reader row per CSV format measured, plus the end-to-end export's.
+    (entry,) = results["speed"]
+    assert sum(row["key"] == "readers" for row in rows) == len(entry["readers"]) + 1
+    table = text.split("## Targets (issue #16)\n")[1].split("\n## ")[0]
+    for row in rows:
+        assert f"| {row['name']} | {row['target']} | {row['measured']} | **{row['verdict']}** |" \
+            in table
+    # Quick sizes are below every sized target: none of those rows quotes a number.
+    for row in rows:
+        if row["key"] not in ("readers",):
+            assert row["status"] == "not measured" and row["verdict"] == report.NOT_MEASURED
+    # The streamed / SQL fits and the skills case are rendered, with the machine and load.
+    for header in ("## Beyond memory: streamed and SQL fits\n",
+                   "### Skill profiles (issue #15)\n"):
+        section = text.split(header)[1].split("\n## ")[0]
+        assert "Machine: " in section and "load average" in section
+    assert set(results["meta"]["section_load_average"]) == set(results["meta"]["sections"]) - {
+        "real_data"}
+    block = report.readme_block_in(readme)
+    assert block.count(report.NOT_MEASURED) >= len(ISSUE_16_KEYS) - 1
+
+
+def test_render_only_rewrites_the_same_report_from_the_stored_results(quick_run, tmp_path):
+    out, readme = quick_run
+    copy = tmp_path / "out"
+    (copy / "benchmarks").mkdir(parents=True)
+    (copy / "benchmarks" / "results.json").write_bytes(
+        (out / "benchmarks" / "results.json").read_bytes())
+    markdown = (out / "benchmarks.md").read_text(encoding="utf-8")
+    # A stale report with the last real-data section: the section is kept.
+    real_data = _real_data_module()
+    section = real_data.block_in(markdown)
+    (copy / "benchmarks.md").write_text("# Stale\n\n" + section + "\n", encoding="utf-8")
+    readme_copy = tmp_path / "README.md"
+    readme_copy.write_text(README_BEFORE, encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--render-only", "--out", str(copy),
+         "--readme", str(readme_copy)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert (copy / "benchmarks.md").read_text(encoding="utf-8") == markdown
+    assert readme_copy.read_text(encoding="utf-8") == readme.read_text(encoding="utf-8")
+
+
+# -- verdicts, from hand-made results -----------------------------------------
+ISSUE_16_KEYS = {"readers", "cli", "report_path_time", "report_path_memory", "json_time",
+                 "json_memory", "stream_fit", "sql_fit", "skills", "sample_report",
+                 "sample_report_pdf"}
+
+
+@pytest.mark.parametrize(("value", "limit", "comparison", "unit", "expected"), [
+    # Strictly below: exactly at the limit misses, by nothing.
+    (10.0, 10.0, "<", "s", ("missed", "missed: exactly at the limit")),
+    (9.99, 10.0, "<", "s", ("met", "met")),
+    (10.5, 10.0, "<", "s", ("missed", "missed by 0.50 s")),
+    (41.1, 10.0, "<", "s", ("missed", "missed by 31.1 s")),
+    (10.05, 10.0, "<", "s", ("missed", "missed by 50 ms")),
+    (1536.0, 1536.0, "<", "MB", ("missed", "missed: exactly at the limit")),
+    (1600.0, 1536.0, "<", "MB", ("missed", "missed by 64 MB")),
+    (3584.0, 2048.0, "<", "MB", ("missed", "missed by 1.50 GB")),
+    # At most: exactly at the limit meets; over it misses by the factor.
+    (2.0, 2.0, "≤", "×", ("met", "met")),
+    (2.5, 2.0, "≤", "×", ("missed", "missed by 1.25×")),
+    (50.0, 2.0, "≤", "×", ("missed", "missed by 25.0×")),
+    # At least: exactly at the limit meets; under it misses by limit / value.
+    (10.0, 10.0, "≥", "×", ("met", "met")),
+    (8.0, 10.0, "≥", "×", ("missed", "missed by 1.25×")),
+    (12.5, 10.0, "≥", "×", ("met", "met")),
+])
+def test_judge_at_the_boundaries(value, limit, comparison, unit, expected):
+    assert report.judge(value, limit, comparison, unit) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.floats(0.01, 1e4), limit=st.floats(0.01, 1e4),
+       comparison=st.sampled_from(["<", "≤", "≥"]), unit=st.sampled_from(["×", "s", "MB"]))
+def test_judge_meets_exactly_when_the_comparison_holds(value, limit, comparison, unit):
+    status, verdict = report.judge(value, limit, comparison, unit)
+    holds = {"<": value < limit, "≤": value <= limit, "≥": value >= limit}[comparison]
+    assert status == ("met" if holds else "missed")
+    assert verdict == "met" if holds else verdict.startswith("missed")
+
+
+def _meta(**changes) -> dict:
+    machine = {"cpu": "Test CPU", "cores": 2, "memory_gb": 8.0, "os": "Linux", "python": "3.11",
+               "versions": {"numpy": "2", "statsmodels": "0.15"}, "blas": "openblas",
+               "environment": {}, "commit": "abc1234"}
+    return {"date": "2026-01-01", "quick": False, "sections": ["startup"], "complete": True,
+            "total_s": 899.0, "machine": machine, "memory_method": "peak RSS",
+            "load_average": [0.2, 0.4], "command": "python -m benchmarks", **changes}
+
+
+def _reader(ratio: float) -> dict:
+    return {"status": "ok", "ratio": ratio, "read_s": ratio * 0.1, "floor_s": 0.1}
+
+
+def _full_results() -> dict:
+    """Every issue #16 measurement at its target's size, each at or just past a limit."""
+    return {
+        "speed": [{
+            "rows": 100_000, "engineers": 1_000,
+            "readers": {"jira_csv": _reader(2.0), "linear_csv": _reader(2.5),
+                        "gitlab_csv": {"status": "timeout", "error": "stopped after 600 s"}},
+            "cli_fit": {"status": "ok", "median_s": 1.0}, "cli_ratio": 10.0,
+            "mixedlm": {"total_s": 10.0},
+        }],
+        "end_to_end": {"rows": 1_000_000, "engineers": 5_000, "status": "ok", "stages": [],
+                       "report": "done", "report_path_s": 10.0, "peak_mb": 1535.0,
+                       "limit_s": 150.0, "warm_read": _reader(2.2)},
+        "json_readers": {"issues": 200_000, "formats": {"jira_json": {
+            "read_export": {"status": "ok", "seconds": 14.9, "peak_mb": 700.0},
+            "json_load": {"status": "ok", "seconds": 9.0, "peak_mb": 700.0}}}},
+        "streaming": {"tickets": 10_000_000, "engineers": 50_000, "paths": {
+            "stream": {"status": "ok", "seconds": 100.0, "sums_s": 40.0, "fit_s": 60.0,
+                       "peak_mb": 2047.0},
+            "sql": {"status": "ok", "seconds": 90.0, "sums_s": 30.0, "fit_s": 60.0,
+                    "peak_mb": 2100.0}}},
+        "scaling": {"skills": {"rows": 1_000_000, "engineers": 1_000, "status": "ok",
+                               "plain": {"median_s": 1.0}, "ratio_levels": 1.5,
+                               "ratio_levels_and_ramp_up": 2.0}},
+        "startup": {"sample report without the PDF": {"status": "ok", "median_s": 5.0,
+                                                      "runs": 3},
+                    "sample report with the PDF": {"status": "ok", "median_s": 5.4,
+                                                   "runs": 3}},
+        "meta": _meta(),
+    }
+
+
+def test_targets_from_hand_made_results_say_met_or_missed_by_how_much():
+    rows = report.issue_16_targets(_full_results())
+    assert {row["key"] for row in rows} == ISSUE_16_KEYS
+    verdicts = {row["name"]: row["verdict"] for row in rows}
+    # Hand-computed: 2.5 / 2 = 1.25; 2.2 / 2 = 1.10; 2100 - 2048 = 52 MB.
+    assert verdicts == {
+        "`read_export` of jira_csv, 100,000 tickets": "met",
+        "`read_export` of linear_csv, 100,000 tickets": "missed by 1.25×",
+        "`read_export` of gitlab_csv, 100,000 tickets": "missed: timeout",
+        "`read_export` of jira_csv, 1,000,000 tickets (the end-to-end export)":
+            "missed by 1.10×",
+        "`calibrate fit` CLI on 100,000 Linear tickets vs statsmodels MixedLM from memory":
+            "met",
+        "1M-row Jira CSV: read + fit + report (no backtest)": "missed: exactly at the limit",
+        "1M-row Jira CSV: peak memory of read + fit + report": "met",
+        "Jira JSON with changelogs, 200,000 issues: `read_export`": "met",
+        "Jira JSON with changelogs, 200,000 issues: peak memory":
+            "missed: exactly at the limit",
+        "10M tickets fitted from a Parquet folder, streamed (`calibrate fit DIR`)": "met",
+        "10M tickets fitted by the SQL path, DuckDB (`calibrate fit --sql`)": "missed by 52 MB",
+        "fit of 1M tickets with skill profiles vs without (issue #15)": "met",
+        "`calibrate report` on the bundled sample, `--no-pdf` (issue #12)":
+            "missed: exactly at the limit",
+        "`calibrate report` on the bundled sample, with the PDF": "met",
+    }
+    assert all(row["status"] == ("met" if row["verdict"] == "met" else "missed")
+               for row in rows)
+    # Measured rows quote their measurement: the streamed fit's time and memory.
+    stream = next(row for row in rows if row["key"] == "stream_fit")
+    assert stream["value"] == "2.00 GB, 100.0 s"
+
+
+def test_targets_just_past_each_limit_miss_by_the_margin():
+    results = _full_results()
+    results["end_to_end"]["report_path_s"] = 12.5
+    results["end_to_end"]["peak_mb"] = 1636.0
+    results["speed"][0]["cli_ratio"] = 8.0
+    results["scaling"]["skills"]["ratio_levels_and_ramp_up"] = 2.2
+    results["startup"]["sample report with the PDF"]["median_s"] = 11.0
+    verdicts = {row["key"]: row["verdict"] for row in report.issue_16_targets(results)}
+    # Hand-computed: 12.5 - 10; 1636 - 1536; 10 / 8; 2.2 / 2; 11 - 5.5.
+    assert verdicts["report_path_time"] == "missed by 2.50 s"
+    assert verdicts["report_path_memory"] == "missed by 100 MB"
+    assert verdicts["cli"] == "missed by 1.25×"
+    assert verdicts["skills"] == "missed by 1.10×"
+    assert verdicts["sample_report_pdf"] == "missed by 5.50 s"
+
+
+def test_an_unfinished_run_misses_by_at_least_what_it_took():
+    results = _full_results()
+    e2e = results["end_to_end"]
+    e2e.update(status="failed", report="not reached", report_path_s=None, peak_mb=1700.0,
+               stages=[{"name": "start-up", "seconds": 2.0},
+                       {"name": "read", "seconds": 9.0},
+                       {"name": "fit", "seconds": 1.0},
+                       {"name": "write", "seconds": 0.5}])
+    rows = {row["key"]: row for row in report.issue_16_targets(results)}
+    # Start-up + read alone are 11 s of the path: at least 1 s over; the peak so far
+    # is at least 1700 - 1536 = 164 MB over.
+    assert rows["report_path_time"]["verdict"] == "missed by at least 1.00 s"
+    assert rows["report_path_memory"]["verdict"] == "missed by at least 164 MB"
+    e2e.update(status="timeout", stages=[{"name": "start-up", "seconds": 2.0}])
+    rows = {row["key"]: row for row in report.issue_16_targets(results)}
+    assert rows["report_path_time"]["verdict"] == "missed: not finished within the 150 s limit"
+    e2e.update(status="failed", peak_mb=900.0)
+    rows = {row["key"]: row for row in report.issue_16_targets(results)}
+    assert rows["report_path_time"]["status"] == "not measured"
+    assert rows["report_path_memory"]["status"] == "not measured"
+
+
+@pytest.mark.parametrize("missing", ["speed", "end_to_end", "json_readers", "streaming",
+                                     "scaling", "startup"])
+def test_a_section_not_run_renders_not_measured_and_no_number(missing):
+    results = _full_results()
+    del results[missing]
+    rows = report.issue_16_targets(results)
+    assert {row["key"] for row in rows} == ISSUE_16_KEYS   # every target keeps its row
+    gone = {"speed": {"cli"}, "end_to_end": {"report_path_time", "report_path_memory"},
+            "json_readers": {"json_time", "json_memory"}, "streaming": {"stream_fit", "sql_fit"},
+            "scaling": {"skills"}, "startup": {"sample_report", "sample_report_pdf"}}[missing]
+    for row in rows:
+        if row["key"] in gone:
+            assert row["status"] == "not measured"
+            assert row["verdict"] == row["measured"] == report.NOT_MEASURED
+            assert row["value"] == "–"
+    markdown = "\n".join(report.targets_markdown(results))
+    for row in rows:
+        assert f"| {row['name']} | {row['target']} | {row['measured']} | **{row['verdict']}** |" \
+            in markdown
+
+
+def test_nothing_measured_renders_every_target_as_not_measured():
+    results = {"meta": _meta(sections=[], complete=False)}
+    rows = report.targets(results)
+    assert {row["key"] for row in report.issue_16_targets(results)} == ISSUE_16_KEYS
+    assert {row["status"] for row in rows} == {"not measured"}
+    block = report.readme_block(results)
+    assert block.count(f"**{report.NOT_MEASURED}**") == len(rows)
+    markdown = report.markdown(results, {})
+    assert "## Beyond memory: streamed and SQL fits\n\nNot run." in markdown
+
+
+def test_smaller_sizes_than_the_targets_are_not_measured():
+    results = _full_results()
+    results["end_to_end"]["rows"] = 3_000
+    results["json_readers"]["issues"] = 2_000
+    results["streaming"]["tickets"] = 20_000
+    results["scaling"]["skills"]["rows"] = 4_000
+    results["speed"][0]["rows"] = 3_000
+    # The sample report has no size; the readers are judged at every size measured.
+    rows = {row["key"]: row for row in report.issue_16_targets(results)
+            if row["key"] not in ("readers", "sample_report", "sample_report_pdf")}
+    assert len(rows) == len(ISSUE_16_KEYS) - 3
+    assert all(row["status"] == "not measured" for row in rows.values())
+    assert rows["stream_fit"]["measured"] == f"{report.NOT_MEASURED} (this run: 20,000 tickets)"
+
+
+def test_readme_block_gives_the_readers_one_row_with_the_worst():
+    results = _full_results()
+    block = report.readme_block(results)
+    assert block.count("`read_export` of") == 1
+    # The timed-out reader is the worst; 2 of the 4 reader rows missed.
+    assert ("| `read_export` of each CSV format vs pyarrow's parse of it | ≤ 2× pyarrow's parse "
+            "of the file | worst timeout (gitlab_csv, 100,000 tickets) | **missed: timeout "
+            "(3 of 4 missed)** |") in block
+    for row in report.issue_16_targets(results):
+        if row["key"] != "readers":
+            assert f"| {row['name']} | {row['target']} | {row['value']} | **{row['verdict']}** |" \
+                in block
 
 
 def test_quick_run_writes_only_the_readme_block_it_generates(quick_run):
