@@ -32,7 +32,10 @@ counterparts draw everything on one axes.
   (:class:`DriftOverlayDisplay`: every engineer on one axes);
 - :class:`DataQualityDisplay`: rows kept and left out; tickets per engineer x area;
 - :class:`ReassignmentDisplay`: what moving each ticket of a sprint plan to each
-  engineer changes, ticket x engineer (``from_costs``).
+  engineer changes, ticket x engineer (``from_costs``);
+- :class:`SkillGapsDisplay`: per area, who is clearly fast there and the share of
+  its recent tickets resting on one person, and what a hire would change
+  (:func:`calibrate.skill_gaps.skill_gaps`).
 
 Plain-language captions for these figures are the report's
 (:mod:`calibrate.report`), not the plots'.
@@ -55,6 +58,7 @@ from calibrate.plots._multipliers import MultipliersDisplay
 from calibrate.plots._points import PointsVsDaysDisplay, PointsVsDaysOverlayDisplay
 from calibrate.plots._quality import DataQualityDisplay
 from calibrate.plots._reassignment import ReassignmentDisplay
+from calibrate.plots._skill_gaps import SkillGapsDisplay
 
 __all__ = [
     "CalibrationDisplay",
@@ -69,4 +73,5 @@ __all__ = [
     "PointsVsDaysOverlayDisplay",
     "ReassignmentDisplay",
     "RecommendedSizesDisplay",
+    "SkillGapsDisplay",
 ]

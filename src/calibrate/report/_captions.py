@@ -57,4 +57,11 @@ CAPTIONS: dict[str, str] = {
         "expected to take if it moved to each engineer, compared with the engineer the plan "
         "gives it (outlined, \"now\"). An unassigned ticket is compared with a new team member. "
         "A large red number on a ticket is one to keep with its engineer."),
+    "SkillGapsDisplay": (
+        "Where the team is thin. Left: how many of the team are clearly faster than the "
+        "team's typical engineer in each area (their whole 80% range below 1); an area with "
+        "no one is shaded, a skill gap. Right: the share of the area's recent tickets that "
+        "one person did, named: a high share is a key-person risk. Below, when shown: the "
+        "expected working days of a typical backlog mix for the team as it is and with one "
+        "more engineer of each profile, sharing the work out fairly."),
 }
