@@ -527,3 +527,19 @@ def test_a_profile_with_a_bad_level_or_area_is_an_input_error(team_fit):
     messages = [str(p) for p in error.value.problems]
     assert any("not on the scale" in m for m in messages)
     assert any("did you mean 'research'" in m for m in messages)
+
+
+def test_start_dates_without_declared_levels_give_a_ramp_up_and_no_level_table():
+    """Profiles holding only start dates: the ramp-up term alone, every output working."""
+    simulated = simulate_tickets(400, 6, seed=5, ramp_up=(0.6, 8.0), new_hires=0.5)
+    starts_only = SkillProfiles.from_dict(
+        {engineer: {"start_date": start} for engineer, start in
+         simulated.skills.start_dates.items()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        result = Calibrator().fit(simulated.tickets, skills=starts_only).result_
+    assert result.ramp_up is not None
+    assert result.level_effects.empty and result.declared_vs_measured.empty
+    engineer = simulated.tickets["engineer"].iloc[0]
+    predicted = result.multipliers.predict(engineer, "research", 3, on="2026-06-30")
+    assert np.isfinite(predicted["p50_days"]).all()

@@ -467,8 +467,13 @@ def add_skill_terms(design: Design, profiles: SkillProfiles, started_at, *,
             if position:
                 names.append(f"level[{area}: {name}]")
                 column += 1
+    # Typed even when empty (start dates without declared levels): its columns index arrays.
     categories = pd.DataFrame(rows, columns=["area", "area_code", "level", "reference", "column",
-                                             "share", "n_engineers", "n_tickets", "n_finished"])
+                                             "share", "n_engineers", "n_tickets", "n_finished"]
+                              ).astype({"area_code": "int64", "reference": bool,
+                                        "column": "int64", "share": float,
+                                        "n_engineers": "int64", "n_tickets": "int64",
+                                        "n_finished": "int64"})
     covariates = None
     if names:
         covariates = np.zeros((n_cells, len(names)))

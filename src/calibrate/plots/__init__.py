@@ -33,6 +33,10 @@ counterparts draw everything on one axes.
 - :class:`DataQualityDisplay`: rows kept and left out; tickets per engineer x area;
 - :class:`ReassignmentDisplay`: what moving each ticket of a sprint plan to each
   engineer changes, ticket x engineer (``from_costs``);
+- :class:`DeclaredVsMeasuredDisplay`: each engineer x area's measured multiplier
+  against what their declared skill level predicts, contradictions flagged;
+- :class:`RampUpDisplay`: how much slower a new member's tickets are, by weeks on
+  the team;
 - :class:`SkillGapsDisplay`: per area, who is clearly fast there and the share of
   its recent tickets resting on one person, and what a hire would change
   (:func:`calibrate.skill_gaps.skill_gaps`).
@@ -59,10 +63,12 @@ from calibrate.plots._points import PointsVsDaysDisplay, PointsVsDaysOverlayDisp
 from calibrate.plots._quality import DataQualityDisplay
 from calibrate.plots._reassignment import ReassignmentDisplay
 from calibrate.plots._skill_gaps import SkillGapsDisplay
+from calibrate.plots._skills import DeclaredVsMeasuredDisplay, RampUpDisplay
 
 __all__ = [
     "CalibrationDisplay",
     "DataQualityDisplay",
+    "DeclaredVsMeasuredDisplay",
     "DriftDisplay",
     "DriftOverlayDisplay",
     "ElasticityDisplay",
@@ -71,6 +77,7 @@ __all__ = [
     "OverrunMapDisplay",
     "PointsVsDaysDisplay",
     "PointsVsDaysOverlayDisplay",
+    "RampUpDisplay",
     "ReassignmentDisplay",
     "RecommendedSizesDisplay",
     "SkillGapsDisplay",

@@ -64,4 +64,16 @@ CAPTIONS: dict[str, str] = {
         "one person did, named: a high share is a key-person risk. Below, when shown: the "
         "expected working days of a typical backlog mix for the team as it is and with one "
         "more engineer of each profile, sharing the work out fairly."),
+    "DeclaredVsMeasuredDisplay": (
+        "Declared skill against the tickets: for each engineer and area with a declared "
+        "level, the measured multiplier (dot, with the range that holds it 90% of the time) "
+        "and what the declared level predicts (hollow diamond; dashed lines mark each level "
+        "of the area). Coloured rows are where the tickets clearly disagree with the "
+        "declaration, faster or slower; about one in ten honest declarations is flagged by "
+        "chance."),
+    "RampUpDisplay": (
+        "How much longer a new team member's tickets take, by weeks since they joined, with "
+        "the 90% band: the line falls to 1 as they reach the team's usual speed. The diamond "
+        "marks when the remaining slowdown drops under 10%, with its range; dots, when shown, "
+        "are new members' tickets against what they settle at."),
 }
