@@ -216,6 +216,25 @@ _lead_cap_option = click.option(
 )
 
 
+#: A skills file: checked to exist before anything is read; its rows when read.
+_SKILLS_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_SKILLS_DEFAULT = "Default: the [skills] of --config; --skills wins over it."
+_fit_skills_option = click.option(
+    "--skills", "skills_path", type=_SKILLS_FILE, default=None, metavar="FILE",
+    help="Declared skill profiles: a CSV of engineer, area, level and optionally start_date, "
+         "one row per engineer and area, levels on the config's [skills] scale (default "
+         "basic < proficient < strong; see the README's Declared skills). Each level is "
+         "fitted as an effect per area, the start dates as a ramp-up; the multipliers file "
+         "carries both. An engineer with no tickets who starts after the history (a new hire) "
+         "is left out of the fit. " + _SKILLS_DEFAULT)
+_planning_skills_option = click.option(
+    "--skills", "skills_path", type=_SKILLS_FILE, default=None, metavar="FILE",
+    help="Declared skill profiles (the CSV of `calibrate fit --skills`): an engineer the "
+         "multipliers file does not know (a new hire) is predicted from their declared levels "
+         "(on the file's scale) and start date, and says so in the basis column. Needs a "
+         "multipliers file fitted with skills. " + _SKILLS_DEFAULT)
+
+
 def _load_config(config_path: Path | None):
     """The settings, read once per command (defaults without a file)."""
     from calibrate.config import load_config
@@ -226,6 +245,102 @@ def _load_config(config_path: Path | None):
 def _lead_cap(option: float | None, config) -> float | None:
     """--lead-cap-days, else the config's [model] lead_cap_days, else None."""
     return option if option is not None else config.lead_cap_days
+
+
+def _fit_profiles(skills_path: Path | None, config):
+    """The profiles to fit with: --skills, else the config's [skills] (None:
+    neither), on the config's scale."""
+    from calibrate.io.skills import read_skills, skills_from_config
+
+    if skills_path is not None:
+        return read_skills(skills_path, levels=config.skill_levels)
+    return skills_from_config(config)
+
+
+def _fitted_profiles(profiles, table, *, named: bool = True):
+    """The profiles to fit ``table`` with, checked against it: less the new
+    hires — engineers without tickets whose start date is after the
+    history's last start (a profile cannot be fitted without tickets, and
+    such a name is not a misspelling) —, said in a note on stderr
+    (``named=False``: how many, not who).
+
+    Raises
+    ------
+    InputError
+        Listing every other engineer and area the tickets do not have, with
+        the closest name they do have.
+    """
+    if profiles is None:
+        return None
+    profiles = _without_new_hires(profiles, table, named=named)
+    if profiles is not None:
+        try:
+            profiles.check_against(table)
+        except InputError as error:
+            raise InputError(
+                error.summary, error.problems,
+                hint="Names and areas are those of the export. A new hire with no tickets "
+                     "yet is left out of the fit when their start_date is after the "
+                     "history (`calibrate predict` and `plan` use their profile).") from None
+    return profiles
+
+
+def _without_new_hires(profiles, table, *, named: bool):
+    """The profiles less the new hires (see :func:`_fitted_profiles`)."""
+    tickets = table.tickets
+    known = set(tickets["engineer"].dropna())
+    last_start = tickets["started_at"].max()
+    new = [engineer for engineer in profiles.engineers
+           if engineer not in known and engineer in profiles.start_dates
+           and profiles.start_dates[engineer] > last_start]
+    if not new:
+        return profiles
+    who = f" ({', '.join(new)})" if named else ""
+    click.echo(f"calibrate: note: {len(new)} engineer{'s' if len(new) != 1 else ''} of the "
+               f"skill profiles{who} start{'s' if len(new) == 1 else ''} after the history: "
+               "left out of the fit; `calibrate predict` and `calibrate plan` predict new "
+               "hires from their profile (--skills)", err=True)
+    kept = profiles.subset(set(profiles.engineers) - set(new))
+    return kept if kept.engineers else None
+
+
+def _planning_profiles(skills_path: Path | None, config, multipliers, multipliers_path: Path):
+    """The profiles to predict new hires from: --skills (on the multipliers'
+    scale: a level means what it meant in the fit), else the config's
+    [skills]; None without either, or when the multipliers were fitted
+    without skills and only the config has profiles (said on stderr)."""
+    from calibrate.io.skills import read_skills, skills_from_config
+
+    if skills_path is None and config.skills_file is None and not config.skill_profiles:
+        return None
+    if multipliers.skills is None:
+        if skills_path is None:
+            click.echo(f"calibrate: note: the [skills] profiles of {config.source} are not "
+                       f"used: {multipliers_path} was fitted without skills (fit with "
+                       "--config or --skills to use them)", err=True)
+            return None
+        raise InputError(
+            f"{multipliers_path} was fitted without skill profiles: it holds no level effects "
+            f"or ramp-up to predict from the profiles of {skills_path}",
+            hint=f"Refit with them (calibrate fit EXPORT --skills {skills_path} --out "
+                 f"{multipliers_path}), then run this again.")
+    if skills_path is not None:
+        return read_skills(skills_path, levels=multipliers.skills["levels"])
+    return skills_from_config(config)
+
+
+def _skill_notes(result) -> None:
+    """The level test's verdict and the ramp-up statement, on stderr."""
+    test = result.level_test
+    if test is not None:
+        verdict = ("the declared levels carry signal: durations differ by level"
+                   if test["p_value"] < 0.05 else
+                   "the declared levels carry no clear signal: their effects are not "
+                   "distinguishable from none")
+        click.echo(f"calibrate: note: {verdict} (Wald test: chi2={test['statistic']:.1f}, "
+                   f"df={test['df']}, p={test['p_value']:.2g})", err=True)
+    if result.ramp_up is not None:
+        click.echo(f"calibrate: note: ramp-up: {result.ramp_up['statement']}", err=True)
 
 
 def _reports_input_errors(command: Callable) -> Callable:
@@ -303,36 +418,57 @@ def ingest(export: Path, format_name: str | None, config_path: Path | None,
               help="Where --sql runs: duckdb:// (DuckDB in memory, the default; query files "
                    "with read_parquet('dir/*.parquet')), duckdb:///history.duckdb, or a "
                    "SQLAlchemy URL (sqlite:///history.db, postgresql://user@host/db).")
+@_fit_skills_option
 @_verbose_option
 @_reports_input_errors
 def fit(export: Path | None, format_name: str | None, config_path: Path | None,
         as_of: str | None, out: Path, cap_days: float, confidence: float,
         lead_cap_days: float | None, stream: bool, sql_query: str | None,
-        database: str | None) -> None:
+        database: str | None, skills_path: Path | None) -> None:
     """Fit the calibration model to EXPORT and write the multipliers file.
 
     A history too large for memory is fitted from sums: --stream reads a
     canonical ticket table (CSV, Parquet, or a folder of Parquet files) in
-    chunks; --sql QUERY --database URL has a database compute them."""
+    chunks; --sql QUERY --database URL has a database compute them.
+
+    With declared skill profiles (--skills, or the config's [skills]) the
+    fit adds an effect per area and declared level and a ramp-up from the
+    start dates, and says on stderr whether the levels carry signal and
+    how long a new member takes to reach the team's typical speed."""
     from calibrate.export import write_multipliers
     from calibrate.model import Calibrator
 
     config = _load_config(config_path)
+    profiles = _fit_profiles(skills_path, config)  # a bad file stops the run before the export
     calibrator = Calibrator(cap_days=cap_days, confidence=confidence)
+    if profiles is not None and (stream or sql_query is not None
+                                 or (export is not None and export.is_dir())):
+        if skills_path is not None:
+            raise click.UsageError("--skills needs EXPORT read whole, not --stream, --sql or a "
+                                   "folder: declared levels and the ramp-up read each ticket's "
+                                   "engineer and start, which sums do not keep")
+        click.echo(f"calibrate: note: the [skills] profiles of {config.source} are not used: "
+                   "a fit from sums keeps no per-ticket start", err=True)
+        profiles = None
     sums = _read_sums(export, format_name, config, as_of, stream=stream, sql_query=sql_query,
                       database=database, half_life_days=calibrator.half_life_days)
     if sums is None:
         table = _read(export, format_name, config, as_of)
         click.echo(str(table.summary()), err=True)
-        click.echo(f"fitting {len(table.tickets)} tickets ...", err=True)
+        profiles = _fitted_profiles(profiles, table)
+        click.echo(f"fitting {len(table.tickets)} tickets"
+                   + (" with declared skills" if profiles is not None else "") + " ...",
+                   err=True)
         with _warnings_to_terminal():
-            calibrator.fit(table)
+            calibrator.fit(table, skills=profiles, ramp_up="auto")
     else:
         click.echo(str(sums.summary()), err=True)
         click.echo(f"fitting {sums.n_tickets} tickets from sums ...", err=True)
         with _warnings_to_terminal():
             calibrator.fit_sums(sums)
     result = calibrator.result_
+    if profiles is not None:
+        _skill_notes(result)
     lead_cap = _lead_cap(lead_cap_days, config)
     if lead_cap is not None:
         result = result.with_lead_cap(lead_cap)
@@ -407,10 +543,15 @@ def _read_sums(export: Path | None, format_name: str | None, config, as_of: str 
                    "lead-time cap for lead time).")
 @_lead_cap_option
 @_config_option
+@_planning_skills_option
+@click.option("--on", type=_AsOf(), default=None, metavar="DATE",
+              help="When the work starts (e.g. 2026-11-02), for the ramp-up of engineers with "
+                   "a start date (the multipliers file's or --skills'). Default: today.")
 @_verbose_option
 @_reports_input_errors
 def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | None,
-            lead_cap_days: float | None, config_path: Path | None) -> None:
+            lead_cap_days: float | None, config_path: Path | None, skills_path: Path | None,
+            on: str | None) -> None:
     """Predict working days for each ticket of BACKLOG (a CSV with ticket_id,
     engineer, area and points columns, e.g. the canonical table).
 
@@ -426,7 +567,12 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     Predictions measure the clock the multipliers were fitted on (the `clock`
     column: cycle or lead time). Lead time gets an overrun probability only
     against a lead-time cap (--lead-cap-days, the config's, or the file's)
-    or an explicit --cap-days."""
+    or an explicit --cap-days.
+
+    With --skills (or the config's [skills]) and a multipliers file fitted
+    with skills, an engineer the file does not know is predicted from their
+    declared levels and start date (basis: "unseen engineer, declared
+    level", "..., ramping up") rather than as the team's average."""
     from calibrate.export import load_multipliers
     from calibrate.io._atomic import atomic_path
     from calibrate.io.backlog import read_backlog
@@ -440,6 +586,7 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
 
     multipliers = load_multipliers(multipliers_path)
     config = _load_config(config_path)
+    profiles = _planning_profiles(skills_path, config, multipliers, multipliers_path)
     lead_cap = _lead_cap(lead_cap_days, config)
     if lead_cap is not None:
         multipliers = multipliers.with_lead_cap(lead_cap)
@@ -449,7 +596,8 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
     # An explicit --cap-days is a budget the user asked about; otherwise the
     # cap the durations are judged against, and none for lead time without one.
     budget = cap_days if cap_days is not None else multipliers.verdict_cap
-    output = predict_backlog(backlog_table, multipliers, budget_days=budget)
+    output = predict_backlog(backlog_table, multipliers, budget_days=budget, profile=profiles,
+                             on=on)
     with atomic_path(out) as partial:
         write_csv(round_for_planners(output), partial)
     problems = output["problem"].dropna()
@@ -463,6 +611,13 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
 
     for note in backlog_table.notes:
         click.echo(f"calibrate: note: {note}", err=True)
+    basis = output["basis"].fillna("")
+    declared = basis.str.startswith("unseen engineer") & basis.str.contains(
+        "declared level|ramping up")
+    if declared.any():
+        click.echo(f"calibrate: note: {rows(int(declared.sum()))} of engineers not in the "
+                   "history predicted from their declared profile (see the basis column)",
+                   err=True)
     counts = note_counts(output["note"])
     if counts:
         click.echo("calibrate: notes (see the note column): "
@@ -526,6 +681,7 @@ def predict(backlog: Path, multipliers_path: Path, out: Path, cap_days: float | 
               default=None, metavar="DAYS",
               help="With --plan: working days in the sprint.  [default: 10]")
 @_lead_cap_option
+@_fit_skills_option
 @_verbose_option
 @_reports_input_errors
 def report(export: Path, format_name: str | None, config_path: Path | None, as_of: str | None,
@@ -533,8 +689,13 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
            pseudonym_key: str | None, min_tickets: int, max_engineers: int,
            no_backtest: bool, no_pdf: bool, plan_path: Path | None,
            capacity_path: Path | None, sprint_days: float | None,
-           lead_cap_days: float | None) -> None:
-    """Write the calibration report (HTML and PDF) and its data files for EXPORT."""
+           lead_cap_days: float | None, skills_path: Path | None) -> None:
+    """Write the calibration report (HTML and PDF) and its data files for EXPORT.
+
+    With declared skill profiles (--skills, or the config's [skills]) the
+    model is fitted with them and multipliers.json carries the level
+    effects and the ramp-up; under --pseudonymize the profiles get the
+    same pseudonyms as the export."""
     from calibrate.io.backlog import read_capacity, read_plan
     from calibrate.model import Calibrator
     from calibrate.report import render_report
@@ -556,8 +717,10 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
     # Under --pseudonymize the terminal shows neither the input's path nor a
     # name: the summary is that of the pseudonymised table.
     config = _load_config(config_path)
+    profiles = _fit_profiles(skills_path, config)
     shown = table = _read(export, format_name, config, as_of,
                           label="the export" if pseudonymize else None)
+    profiles = _fitted_profiles(profiles, table, named=not pseudonymize)
     if pseudonymize:
         from calibrate.privacy import pseudonymize as pseudonymize_table
         from calibrate.privacy import random_key
@@ -575,7 +738,8 @@ def report(export: Path, format_name: str | None, config_path: Path | None, as_o
             max_engineers=max_engineers, with_backtest=not no_backtest, progress=progress,
             lead_cap_days=_lead_cap(lead_cap_days, config),
             points_scale=config.points_scale, pdf=not no_pdf, plan=plan_table,
-            capacity=capacity, sprint_days=10 if sprint_days is None else sprint_days)
+            capacity=capacity, sprint_days=10 if sprint_days is None else sprint_days,
+            skills=profiles)
     progress("done")
     for path in written.values():
         click.echo(f"wrote {path}")
@@ -776,11 +940,16 @@ _seed_option = click.option(
 @click.option("--out", type=_OutPath(directory=True), required=True,
               help="Directory for the plan's files (created if its folder exists).")
 @_config_option
+@_planning_skills_option
+@click.option("--start", type=_AsOf(), default=None, metavar="DATE",
+              help="First day of the sprint, for the ramp-up of engineers with a start date "
+                   "(the multipliers file's or --skills'). Default: today.")
 @_verbose_option
 @_reports_input_errors
 def plan(plan_path: Path, multipliers_path: Path, capacity_path: Path | None,
          sprint_days: float, objective: str, cap_days: float | None, draws: int, seed: int,
-         samples: int, out: Path, config_path: Path | None) -> None:
+         samples: int, out: Path, config_path: Path | None, skills_path: Path | None,
+         start: str | None) -> None:
     """Check a sprint PLAN against the multipliers: each engineer's expected
     working days and range, the chance each finishes within capacity and the
     whole plan fits, tickets likely over the cap with a suggested split, what
@@ -794,7 +963,12 @@ def plan(plan_path: Path, multipliers_path: Path, capacity_path: Path | None,
     simulated sprint, one column per ticket: sums across a row are a sprint's
     total), focus_factors.csv and plan.json (the headline numbers). Numbers
     come from one seeded Monte Carlo in which each engineer's effect is drawn
-    once per simulated sprint."""
+    once per simulated sprint.
+
+    With --skills (or the config's [skills]) and a multipliers file fitted
+    with skills, an engineer of the plan or the capacity the file does not
+    know (a new hire) is simulated from their declared levels and start
+    date instead of as the team's average."""
     from calibrate.plan import (
         check_plan,
         focus_factors,
@@ -803,16 +977,20 @@ def plan(plan_path: Path, multipliers_path: Path, capacity_path: Path | None,
         suggest_assignment,
     )
 
+    config = _load_config(config_path)
     multipliers, plan_table, capacity = _planning_inputs(multipliers_path, plan_path,
-                                                         capacity_path, config_path)
+                                                         capacity_path, config)
+    profiles = _planning_profiles(skills_path, config, multipliers, multipliers_path)
+    declared = {"profile": profiles, "on": start}
     settings = {"sprint_days": sprint_days, "budget_days": cap_days, "draws": draws,
-                "seed": seed}
+                "seed": seed, **declared}
     with _warnings_to_terminal():
         check = check_plan(multipliers, plan_table, capacity, **settings)
         costs = reassignment_costs(multipliers, plan_table, capacity, **settings)
         suggestion = suggest_assignment(multipliers, plan_table, capacity,
                                         objective=_OBJECTIVES[objective], **settings)
-        sample = probability_sample(multipliers, plan_table, draws=samples, seed=seed)
+        sample = probability_sample(multipliers, plan_table, draws=samples, seed=seed,
+                                    **declared)
         factors = focus_factors(multipliers)
     out.mkdir(exist_ok=True)
     files = {
@@ -865,7 +1043,7 @@ def forecast(backlog_path: Path, multipliers_path: Path, capacity_path: Path | N
     from calibrate.plan import forecast_release
 
     multipliers, backlog, capacity = _planning_inputs(multipliers_path, backlog_path,
-                                                      capacity_path, config_path)
+                                                      capacity_path, _load_config(config_path))
     with _warnings_to_terminal():
         result = forecast_release(multipliers, backlog, capacity, sprint_days=sprint_days,
                                   start=start, draws=draws, seed=seed)
@@ -882,14 +1060,13 @@ def _team_scores(comparison, which: str) -> dict:
 
 
 def _planning_inputs(multipliers_path: Path, plan_path: Path, capacity_path: Path | None,
-                     config_path: Path | None):
+                     config):
     """The multipliers (with the config's points scale too), the plan and the capacity."""
     from calibrate.export import load_multipliers
     from calibrate.io.backlog import read_capacity, read_plan
     from calibrate.prediction import merged_points_scale
 
     multipliers = load_multipliers(multipliers_path)
-    config = _load_config(config_path)
     # Sizes such as "M" mean what they meant when the history was read, or what the config says.
     multipliers = multipliers.with_points_scale(
         merged_points_scale(multipliers.points_scale, config.points_scale) or None)

@@ -221,7 +221,8 @@ def merged_points_scale(fitted: dict | None, given: dict | None) -> dict[str, fl
     return {**given, **fitted}
 
 
-def predict_backlog(backlog, multipliers, budget_days: float | None = None) -> pd.DataFrame:
+def predict_backlog(backlog, multipliers, budget_days: float | None = None, *, profile=None,
+                    on=None) -> pd.DataFrame:
     """A backlog's own columns followed by its predictions (full precision).
 
     Parameters
@@ -235,6 +236,11 @@ def predict_backlog(backlog, multipliers, budget_days: float | None = None) -> p
         :attr:`~calibrate.export.Multipliers.verdict_cap`. Without either
         (lead time and no lead-time cap), ``budget_days`` and
         ``p_over_budget`` are left out.
+    profile : SkillProfiles, optional
+        Declared levels and start dates of engineers the multipliers do not
+        know (new hires): see :meth:`~calibrate.export.Multipliers.predict`.
+    on : date or str, optional
+        When the work starts, for the ramp-up (default: today).
 
     Returns
     -------
@@ -270,7 +276,7 @@ def predict_backlog(backlog, multipliers, budget_days: float | None = None) -> p
     prediction = multipliers.predict(tickets.loc[usable, "engineer"].to_numpy(),
                                      tickets.loc[usable, "area"].to_numpy(),
                                      tickets.loc[usable, "points"].to_numpy(dtype=float),
-                                     budget_days=budget)
+                                     budget_days=budget, profile=profile, on=on)
     output = backlog.columns.copy()
     output["source_row"] = tickets["source_row"].to_numpy()
     output["problem"] = tickets["problem"].to_numpy()

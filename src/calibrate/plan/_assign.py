@@ -211,7 +211,7 @@ class SuggestedAssignment:
 def suggest_assignment(model, plan, capacity=None, *, objective: str = "all_within_capacity",
                        sprint_days: float = 10, engineers=None, allowed=None,
                        budget_days: float | None = None, draws: int = 10_000,
-                       seed=0) -> SuggestedAssignment:
+                       seed=0, profile=None, on=None) -> SuggestedAssignment:
     """Suggest who takes which ticket, beside the lead's own plan.
 
     Parameters
@@ -246,6 +246,10 @@ def suggest_assignment(model, plan, capacity=None, *, objective: str = "all_with
         the same ones.
     seed : int, default 0
         Same seed, same answer.
+    profile : SkillProfiles, optional
+        New hires' declared profiles (see :func:`~calibrate.plan.check_plan`).
+    on : date or str, optional
+        When the sprint starts (see :func:`~calibrate.plan.check_plan`).
 
     Returns
     -------
@@ -319,7 +323,8 @@ def suggest_assignment(model, plan, capacity=None, *, objective: str = "all_with
                          [Problem("no candidates", expected="engineers in the plan, in the "
                                   "capacity or given as engineers=")])
 
-    simulated = simulate_days(multipliers, frame, candidates, draws=draws, seed=seed)
+    simulated = simulate_days(multipliers, frame, candidates, draws=draws, seed=seed,
+                              profile=profile, on=on)
     capacity_days = capacities.to_numpy(dtype=float)
     if len(frame):
         assignment, _ = best_assignment(simulated.days, capacity_days, start=start,
@@ -343,7 +348,8 @@ def suggest_assignment(model, plan, capacity=None, *, objective: str = "all_with
         warnings.filterwarnings("ignore", "the multipliers' durations are", CalibrationWarning)
         check = check_plan(multipliers, suggested.assign(engineer=suggested["suggested_engineer"]),
                            capacities.to_dict(), sprint_days=sprint_days,
-                           budget_days=budget_days, draws=draws, seed=seed)
+                           budget_days=budget_days, draws=draws, seed=seed,
+                           profile=profile, on=on)
     return SuggestedAssignment(plan=suggested, comparison=comparison, objective=objective,
                                engineers=candidates, check=check, draws=draws, seed=seed)
 

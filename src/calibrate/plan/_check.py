@@ -306,7 +306,8 @@ class PlanCheck:
 
 
 def check_plan(model, plan, capacity=None, *, sprint_days: float = 10,
-               budget_days: float | None = None, draws: int = 10_000, seed=0) -> PlanCheck:
+               budget_days: float | None = None, draws: int = 10_000, seed=0,
+               profile=None, on=None) -> PlanCheck:
     """Check a sprint plan: each engineer's load against their capacity.
 
     Parameters
@@ -328,6 +329,15 @@ def check_plan(model, plan, capacity=None, *, sprint_days: float = 10,
         Simulated sprints.
     seed : int, default 0
         Same seed, same answer.
+    profile : SkillProfiles, optional
+        Declared levels and start dates of engineers the multipliers do not
+        know (new hires): their tickets are predicted from their profile
+        (see :meth:`~calibrate.export.Multipliers.predict`; the ``basis``
+        column says ``declared level``). Needs multipliers fitted with
+        skill profiles.
+    on : date or str, optional
+        When the sprint starts, for the ramp-up of engineers with a start
+        date (default: today).
 
     Returns
     -------
@@ -366,14 +376,16 @@ def check_plan(model, plan, capacity=None, *, sprint_days: float = 10,
     confidence = float(multipliers.model["confidence"])
     team = [e for e in dict.fromkeys(frame["engineer"]) if e != ""]
 
+    declared = {"profile": profile, "on": on}
     prediction = multipliers.predict(frame["engineer"].to_numpy(dtype=object),
                                      frame["area"].to_numpy(dtype=object),
                                      frame["points"].to_numpy(dtype=object),
-                                     budget_days=budget)
+                                     budget_days=budget, **declared)
     tickets = _ticket_table(frame, prediction, budget)
-    tickets = _with_splits(tickets, multipliers, budget, confidence)
+    tickets = _with_splits(tickets, multipliers, budget, confidence, declared)
 
-    simulated = simulate_days(multipliers, frame, team, draws=_draws(draws), seed=seed)
+    simulated = simulate_days(multipliers, frame, team, draws=_draws(draws), seed=seed,
+                              **declared)
     position = {name: j for j, name in enumerate(team)}
     assignment = np.array([position.get(e, -1) for e in frame["engineer"]], dtype=int)
     totals = simulated.engineer_totals(assignment)
@@ -501,7 +513,7 @@ class ReassignmentCosts:
 
 def reassignment_costs(model, plan, capacity=None, *, engineers=None, sprint_days: float = 10,
                        budget_days: float | None = None, draws: int = 10_000,
-                       seed=0) -> ReassignmentCosts:
+                       seed=0, profile=None, on=None) -> ReassignmentCosts:
     """The cost of handing each ticket to each other engineer.
 
     Parameters
@@ -519,6 +531,10 @@ def reassignment_costs(model, plan, capacity=None, *, engineers=None, sprint_day
         Default the multipliers' :attr:`~calibrate.export.Multipliers.verdict_cap`.
     draws : int, default 10,000
     seed : int, default 0
+    profile : SkillProfiles, optional
+        New hires' declared profiles (see :func:`check_plan`).
+    on : date or str, optional
+        When the sprint starts (see :func:`check_plan`).
 
     Returns
     -------
@@ -559,7 +575,8 @@ def reassignment_costs(model, plan, capacity=None, *, engineers=None, sprint_day
         return ReassignmentCosts(table=pd.DataFrame(columns=columns), engineers=team,
                                  p_plan_fits=1.0, budget_days=budget, draws=_draws(draws),
                                  seed=seed)
-    simulated = simulate_days(multipliers, frame, [*team, ""], draws=_draws(draws), seed=seed)
+    simulated = simulate_days(multipliers, frame, [*team, ""], draws=_draws(draws), seed=seed,
+                              profile=profile, on=on)
     days = simulated.days
     position = {name: j for j, name in enumerate(team)}
     owner = np.array([position.get(e, -1) for e in frame["engineer"]], dtype=int)
@@ -638,7 +655,7 @@ def _ticket_table(frame: pd.DataFrame, prediction: pd.DataFrame,
 
 
 def _with_splits(tickets: pd.DataFrame, multipliers, budget: float | None,
-                 confidence: float) -> pd.DataFrame:
+                 confidence: float, declared: dict) -> pd.DataFrame:
     """The suggested split of each ticket too likely over the budget."""
     pieces = pd.array([pd.NA] * len(tickets), dtype="Int64")
     piece_points = np.full(len(tickets), np.nan)
@@ -648,7 +665,7 @@ def _with_splits(tickets: pd.DataFrame, multipliers, budget: float | None,
         for i, row in tickets.iterrows():
             if not row["p_over_budget"] > risk:
                 continue
-            found = _split(multipliers, row, sizes, budget, risk)
+            found = _split(multipliers, row, sizes, budget, risk, declared)
             if found:
                 pieces[i], piece_points[i] = found
     tickets = tickets.drop(columns=["log_mean", "log_sd"])
@@ -664,7 +681,8 @@ def _piece_sizes(multipliers) -> np.ndarray | None:
     return np.array(values) if values else None
 
 
-def _split(multipliers, row, sizes, budget: float, risk: float) -> tuple[int, float] | None:
+def _split(multipliers, row, sizes, budget: float, risk: float,
+           declared: dict) -> tuple[int, float] | None:
     """The fewest equal pieces (size rounded up to an allowed one) each with
     P(over budget) <= risk, or None."""
     points = float(row["points"])
@@ -680,8 +698,8 @@ def _split(multipliers, row, sizes, budget: float, risk: float) -> tuple[int, fl
         if piece >= points or piece == previous:
             continue  # no smaller than the ticket, or no smaller than the last try
         previous = piece
-        p_over = multipliers.predict(row["engineer"], row["area"], piece,
-                                     budget_days=budget)["p_over_budget"].iloc[0]
+        p_over = multipliers.predict(row["engineer"], row["area"], piece, budget_days=budget,
+                                     **declared)["p_over_budget"].iloc[0]
         if p_over <= risk:
             return count, piece
     return None

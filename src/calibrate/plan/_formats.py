@@ -26,7 +26,8 @@ from calibrate.plan._simulate import multipliers_of, simulate_days, warn_about_c
 __all__ = ["focus_factors", "probability_sample"]
 
 
-def probability_sample(model, plan, *, draws: int = 1000, seed=0) -> pd.DataFrame:
+def probability_sample(model, plan, *, draws: int = 1000, seed=0, profile=None,
+                       on=None) -> pd.DataFrame:
     """Simulated working days of each ticket of a plan, draw by draw.
 
     Parameters
@@ -38,6 +39,10 @@ def probability_sample(model, plan, *, draws: int = 1000, seed=0) -> pd.DataFram
     draws : int, default 1000
         Rows (simulated sprints).
     seed : int, default 0
+    profile : SkillProfiles, optional
+        New hires' declared profiles (see :func:`~calibrate.plan.check_plan`).
+    on : date or str, optional
+        When the sprint starts (see :func:`~calibrate.plan.check_plan`).
 
     Returns
     -------
@@ -74,7 +79,8 @@ def probability_sample(model, plan, *, draws: int = 1000, seed=0) -> pd.DataFram
         raise InputError("a ticket id is 'draw', the name of the draw index column",
                          hint="Rename that ticket.")
     team = list(dict.fromkeys(frame["engineer"]))  # "" (unassigned): one person never seen
-    simulated = simulate_days(multipliers, frame, team, draws=_draws(draws), seed=seed)
+    simulated = simulate_days(multipliers, frame, team, draws=_draws(draws), seed=seed,
+                              profile=profile, on=on)
     position = {name: j for j, name in enumerate(team)}
     columns = [position[name] for name in frame["engineer"]]
     days = simulated.days[:, np.arange(len(frame)), columns]

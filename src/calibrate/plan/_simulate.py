@@ -57,9 +57,16 @@ holds:
   own-area cross terms the file holds this is within about 1% of the fitted
   model's exact value on the bundled sample (where it is about 0.01: as large
   as the engineer's own uncertainty, and not negligible).
+- Declared levels and the ramp-up (multipliers fitted with skill profiles):
+  what :func:`calibrate.prediction.skill_terms` adds to a (ticket,
+  engineer)'s variance goes to its cell — a level offset's covariance with
+  the area's elasticity as a covariance with it, the rest to the cell's own
+  variance. The ramp-up's slowdown is one estimate: its error is shared by
+  every cell of every engineer ramping up (sd_c sd_d).
 - What the file does not hold is taken as zero: covariances between areas'
   fixed effects (correlations of about 0.15 on the sample) and between an
-  engineer's cell and another area's fixed effects.
+  engineer's cell and another area's fixed effects; between the level
+  offsets of engineers predicted from the same declared level.
 
 The matrix is factorised by eigen-decomposition; tiny negative eigenvalues
 (rounding, or the approximations above) are clipped, and each
@@ -78,7 +85,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -88,6 +95,7 @@ from calibrate.prediction import (
     _area_parameters,
     _engineer_effects,
     predict_durations,
+    skill_terms,
     unseen_area_parameters,
 )
 
@@ -199,7 +207,8 @@ def warn_about_clock(multipliers, stacklevel: int = 3) -> None:
 
 
 def simulate_days(model, tickets: pd.DataFrame, engineers: Sequence[str], *,
-                  draws: int = 10_000, seed=0, dtype=np.float64) -> SimulatedDays:
+                  draws: int = 10_000, seed=0, dtype=np.float64, profile=None,
+                  on=None) -> SimulatedDays:
     """Simulate the working days of tickets for engineers, sprint by sprint.
 
     Parameters
@@ -218,6 +227,14 @@ def simulate_days(model, tickets: pd.DataFrame, engineers: Sequence[str], *,
         draws.
     dtype : numpy dtype, default float64
         Of :attr:`SimulatedDays.days` (``float32`` halves the memory).
+    profile : SkillProfiles, optional
+        Declared levels and start dates of engineers the multipliers do not
+        know (new hires), each simulated from their profile, as
+        :meth:`~calibrate.export.Multipliers.predict` predicts them
+        (``profile=``). Needs multipliers fitted with skill profiles.
+    on : date or str, optional
+        When the work starts, for the ramp-up of engineers with a start
+        date (default: today).
 
     Returns
     -------
@@ -227,7 +244,8 @@ def simulate_days(model, tickets: pd.DataFrame, engineers: Sequence[str], *,
     ------
     InputError
         If a column is missing, points are invalid or an engineer is
-        listed twice.
+        listed twice; if a profile is given for multipliers fitted without
+        skill profiles, or names a level or area they do not have.
 
     Notes
     -----
@@ -257,9 +275,11 @@ def simulate_days(model, tickets: pd.DataFrame, engineers: Sequence[str], *,
     n_tickets, n_engineers = len(tickets), len(engineers)
     rng = np.random.default_rng(seed)
 
+    declared = {"profile": profile, "on": on}
     grid = predict_durations(multipliers, np.tile(np.asarray(engineers, dtype=object), n_tickets),
                              np.repeat(tickets["area"].to_numpy(dtype=object), n_engineers),
-                             np.repeat(tickets["points"].to_numpy(dtype=object), n_engineers))
+                             np.repeat(tickets["points"].to_numpy(dtype=object), n_engineers),
+                             **declared)
     shape = (n_tickets, n_engineers)
     log_mean = grid["log_mean"].to_numpy(dtype=float).reshape(shape)
     log_sd = grid["log_sd"].to_numpy(dtype=float).reshape(shape)
@@ -273,7 +293,7 @@ def simulate_days(model, tickets: pd.DataFrame, engineers: Sequence[str], *,
         return SimulatedDays(days=np.empty((draws, *shape), dtype=dtype), **result)
 
     structure = _Structure(multipliers, tickets["area"].to_numpy(dtype=object), points,
-                           grid, engineers)
+                           grid, engineers, declared)
     factor, scale = structure.factor(log_sd)
     latent = rng.standard_normal((draws, factor.shape[1])) @ factor.T
     ticket_noise = rng.standard_normal((draws, n_tickets)) * structure.noise_sd
@@ -293,7 +313,7 @@ class _Structure:
     (ticket, engineer) uses, and their joint covariance."""
 
     def __init__(self, multipliers, areas: np.ndarray, points: np.ndarray, grid: pd.DataFrame,
-                 engineers: list) -> None:
+                 engineers: list, declared: dict | None = None) -> None:
         model = multipliers.model
         n_tickets, n_engineers = len(areas), len(engineers)
         self.covariate = np.log(np.where(points > 0, points, model["zero_points"])
@@ -340,14 +360,21 @@ class _Structure:
         zero = np.zeros(len(frame))
         at_zero = _engineer_effects(multipliers.records, model, frame, zero)
         at_one = _engineer_effects(multipliers.records, model, frame, zero + 1)
-        own_record = at_zero["has_record"] & np.repeat(known, n_engineers)
+        known_rows = np.repeat(known, n_engineers)
+        own_record = at_zero["has_record"] & known_rows
         cross_intercept = np.where(own_record, at_zero["cross"], 0.0)
         cross_elasticity = np.where(own_record, at_one["cross"] - at_zero["cross"], 0.0)
+        # Declared levels and the ramp-up add to a cell's variance what
+        # predict_durations adds, so that the marginals need no rescaling.
+        skill_variance, skill_slope, ramp_sd = _skill_variances(
+            multipliers, frame, at_zero["basis"], known_rows, declared or {})
+        cell_variance = at_zero["variance"] + skill_variance
         cell = self.cell.ravel()
         intercept = np.repeat(self.intercept, n_engineers)
         elasticity = np.repeat(self.elasticity, n_engineers)
-        covariance[cell, cell] = at_zero["variance"]
-        for fixed, cross in ((intercept, cross_intercept), (elasticity, cross_elasticity)):
+        covariance[cell, cell] = cell_variance
+        for fixed, cross in ((intercept, cross_intercept),
+                             (elasticity, cross_elasticity - skill_slope)):
             covariance[cell, fixed] = -cross
             covariance[fixed, cell] = -cross
         basis = at_zero["basis"]
@@ -355,6 +382,8 @@ class _Structure:
                                    at_zero["variance"])
         _fill_covariances_through_fixed_effects(covariance, self.intercept, self.elasticity,
                                                 self.cell)
+        covariance[cell, cell] = cell_variance
+        _add_ramp_covariances(covariance, cell, ramp_sd)
         self.covariance = covariance
 
     def factor(self, log_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -424,6 +453,41 @@ def _fill_covariances_through_fixed_effects(covariance: np.ndarray, intercept: n
     block = covariance[np.ix_(cells, cells)]
     covariance[np.ix_(cells, cells)] = np.where(owner[:, None] != owner[None, :], through_fixed,
                                                 block)
+
+
+def _skill_variances(multipliers, frame: pd.DataFrame, basis: np.ndarray,
+                     known_area: np.ndarray,
+                     declared: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What declared levels and the ramp-up add to each (ticket, engineer)'s
+    log-variance (:func:`calibrate.prediction.skill_terms`): the part at
+    covariate 0, its slope in the covariate over 2 (a level offset's
+    covariance with the area's elasticity) and the ramp-up's standard
+    deviation. Zeros for multipliers fitted without skill profiles."""
+    count = len(frame)
+    if getattr(multipliers, "skills", None) is None:
+        return np.zeros(count), np.zeros(count), np.zeros(count)
+
+    def variance(fitted, covariate: float) -> np.ndarray:
+        return skill_terms(fitted, frame, basis, np.full(count, covariate), known_area,
+                           **declared)["variance"]
+
+    at_zero = variance(multipliers, 0.0)
+    steady = replace(multipliers, skills={**multipliers.skills, "ramp_up": None})
+    ramp_sd = np.sqrt(np.maximum(at_zero - variance(steady, 0.0), 0.0))
+    return at_zero, (variance(multipliers, 1.0) - at_zero) / 2, ramp_sd
+
+
+def _add_ramp_covariances(covariance: np.ndarray, cell: np.ndarray, ramp_sd: np.ndarray) -> None:
+    """The ramp-up's slowdown is one estimate: its error is shared by every
+    cell of an engineer ramping up, and by every such engineer (cells c, d:
+    sd_c sd_d; the diagonal already holds sd_c^2)."""
+    cells, first = np.unique(cell, return_index=True)
+    sd = ramp_sd[first]
+    if not sd.any():
+        return
+    shared = np.outer(sd, sd)
+    np.fill_diagonal(shared, 0.0)
+    covariance[np.ix_(cells, cells)] += shared
 
 
 def _engineer_covariances(records: pd.DataFrame, engineer: str,

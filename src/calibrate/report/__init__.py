@@ -84,6 +84,7 @@ from calibrate.report._plan import (
     pseudonymized_plan,
 )
 from calibrate.results import CalibrationResult
+from calibrate.skills import SkillProfiles
 from calibrate.tickets import TicketTable
 
 __all__ = ["REPORT_FILES", "REPORT_MARKER", "StageCallback", "build_html", "render_report",
@@ -184,6 +185,7 @@ def render_report(
     plan: pd.DataFrame | None = None,
     capacity=None,
     sprint_days: float = 10,
+    skills: SkillProfiles | None = None,
 ) -> dict[str, Path]:
     """Fit, check and write the full report for a ticket table.
 
@@ -255,6 +257,15 @@ def render_report(
         each.
     sprint_days : float, default 10
         With ``plan``: working days in the sprint.
+    skills : SkillProfiles, optional
+        Declared levels and start dates of the table's engineers
+        (:mod:`calibrate.skills`), named as in the export: the model is
+        fitted with them (``Calibrator.fit(table, skills=..., ramp_up="auto")``)
+        and the multipliers file carries their level effects and ramp-up.
+        Checked against the table before anything is fitted; with
+        ``pseudonymize`` their engineers get the table's pseudonyms
+        (:meth:`~calibrate.skills.SkillProfiles.pseudonymized`). The
+        backtest and the drift view refit without them.
 
     Returns
     -------
@@ -265,8 +276,9 @@ def render_report(
     Raises
     ------
     InputError
-        When ``plan`` or ``capacity`` is invalid (every bad row listed),
-        before anything is fitted.
+        When ``plan`` or ``capacity`` is invalid (every bad row listed), or
+        ``skills`` names an engineer or area the table does not have (all
+        listed), before anything is fitted.
     OutputError
         When ``out_dir`` holds files a report did not write, or the system
         refuses a write (no permission, read-only file system, disk full,
@@ -284,6 +296,8 @@ def render_report(
     if plan is not None:
         plan, capacity = plan_inputs(plan, capacity, sprint_days=sprint_days,
                                      points_scale=points_scale)
+    if skills is not None:
+        skills.check_against(table)  # with the names as written, not their pseudonyms
     calibrator = calibrator or Calibrator()
     if pseudonymize:
         say("replacing engineers' names by pseudonyms")
@@ -292,11 +306,14 @@ def render_report(
         table, names = pseudonymize_table(table, key=pseudonym_key)
         if plan is not None:
             plan, capacity = pseudonymized_plan(plan, capacity, names)
+        if skills is not None:
+            skills = skills.pseudonymized(names)
     say(f"fitting the model to {len(table.tickets)} tickets")
     fit_warnings: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CalibrationWarning)
-        result = Calibrator(**calibrator.get_params()).fit(table).result_
+        result = Calibrator(**calibrator.get_params()).fit(table, skills=skills,
+                                                           ramp_up="auto").result_
     if lead_cap_days is not None:
         result = result.with_lead_cap(lead_cap_days)
     fit_warnings += [str(w.message) for w in caught if issubclass(w.category, CalibrationWarning)]
