@@ -326,3 +326,29 @@ def test_a_backlog_keeps_every_column_and_says_why_a_size_is_unusable(sample, tm
     np.testing.assert_allclose(
         table["p50_days"].iloc[0],
         result.predict("Priya Raman", "research", 3)["p50_days"].iloc[0], rtol=1e-15)
+
+
+def test_a_new_hire_with_a_declared_profile_is_noted_as_such_not_as_a_misspelling():
+    from calibrate.prediction import note_counts, prediction_notes
+    from calibrate.skills import SkillProfiles
+
+    simulated = simulate_tickets(600, 6, seed=4, level_effects={"basic": 0.3, "strong": -0.3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        multipliers = Calibrator().fit(simulated.tickets, skills=simulated.skills) \
+            .result_.multipliers
+    known = str(simulated.tickets["engineer"].iloc[0])
+    hire = SkillProfiles.from_dict({"Newcomer": {"research": "strong"}})
+    engineers = ["Newcomer", known + "x", known]
+    notes = prediction_notes(multipliers, engineers, "research", 3, profile=hire).tolist()
+    assert notes[0] == "new engineer, predicted from a declared profile"
+    assert notes[1].startswith("engineer not in the history (closest: ")  # not declared
+    assert notes[2] == ""
+    # A dict profile applies to every engineer the history does not know.
+    as_dict = prediction_notes(multipliers, engineers, "research", 3,
+                               profile={"research": "strong"}).tolist()
+    assert as_dict[:2] == ["new engineer, predicted from a declared profile"] * 2
+    predicted = multipliers.predict(engineers, "research", 3, profile=hire)
+    assert predicted["note"].tolist() == notes
+    assert note_counts(notes) == {"engineer not in the history": 1,
+                                  "new engineer predicted from a declared profile": 1}

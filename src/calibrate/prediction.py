@@ -53,6 +53,8 @@ _Z90 = stats.norm.ppf(0.9)
 NOTE_KINDS: dict[str, str] = {
     "no engineer (unassigned)": r"no engineer \(unassigned\)",
     "engineer not in the history": r"engineer not in the history",
+    "new engineer predicted from a declared profile":
+        r"new engineer, predicted from a declared profile",
     "no area": r"no area",
     "area not in the history": r"area not in the history",
     "points beyond the history's largest": r"points \S+ beyond the history's largest",
@@ -124,19 +126,23 @@ def predict_durations(multipliers, engineer, area, points, budget_days: float | 
         basis = basis + extra["basis"]
     log_sd = np.sqrt(variance)
     per_point = np.where(points > 0, points, model["zero_points"])
-    note = prediction_notes(multipliers, frame["engineer"], frame["area"], points)
+    note = prediction_notes(multipliers, frame["engineer"], frame["area"], points,
+                            profile=profile)
     return frame.assign(basis=basis, note=note,
                         **_lognormal_columns(log_mean, log_sd, budget, per_point))
 
 
-def prediction_notes(multipliers, engineer, area, points) -> pd.Series:
+def prediction_notes(multipliers, engineer, area, points, profile=None) -> pd.Series:
     """What the history cannot vouch for, per ticket: ``""`` or flags joined by ``"; "``.
 
     Flags (their kinds are :data:`NOTE_KINDS`): ``no engineer (unassigned)``;
     ``engineer not in the history (closest: 'NAME')`` — predicted as an
     engineer never seen; the closest known name (:mod:`difflib`, ignoring
     case) is given when there is one, since a misspelling is the common
-    cause —; ``no area`` and ``area not in the history (closest: 'AREA')``
+    cause —, or, for an engineer ``profile`` declares (a dict: every engineer
+    not in the history; a :class:`~calibrate.skills.SkillProfiles`: those it
+    names), ``new engineer, predicted from a declared profile``; ``no
+    area`` and ``area not in the history (closest: 'AREA')``
     — predicted with the unseen-area parameters —; ``points P beyond the
     history's largest (MAX): the prediction extrapolates`` and ``points P
     below the history's smallest (MIN): ...`` against ``model.points_range``
@@ -161,8 +167,19 @@ the prediction extrapolates"]
         np.atleast_1d(np.asarray(points, dtype=float)))
     records = multipliers.records
     known_engineers = records.loc[records["scope"] != "population", "engineer"].dropna().unique()
+    engineer_notes = _name_notes(engineers.ravel(), known_engineers, "engineer",
+                                 "no engineer (unassigned)")
+    if profile is not None:
+        # A new hire with a declared profile is no misspelling: say what the prediction uses.
+        declared = (np.ones(len(engineer_notes), dtype=bool) if isinstance(profile, dict)
+                    else pd.Series(engineers.ravel(), dtype=object)
+                    .isin(set(profile.engineers)).to_numpy())
+        new = declared & pd.Series(engineer_notes).str.startswith(
+            "engineer not in the history").to_numpy()
+        engineer_notes = np.where(new, "new engineer, predicted from a declared profile",
+                                  engineer_notes)
     parts = [
-        _name_notes(engineers.ravel(), known_engineers, "engineer", "no engineer (unassigned)"),
+        engineer_notes,
         _name_notes(areas.ravel(), multipliers.areas["area"].dropna().unique(), "area",
                     "no area"),
         _points_notes(values.ravel(), multipliers.model.get("points_range")),
@@ -282,7 +299,8 @@ def predict_backlog(backlog, multipliers, budget_days: float | None = None, *, p
     output["problem"] = tickets["problem"].to_numpy()
     output["note"] = prediction_notes(multipliers, tickets["engineer"].to_numpy(),
                                       tickets["area"].to_numpy(),
-                                      tickets["points"].to_numpy(dtype=float)).to_numpy()
+                                      tickets["points"].to_numpy(dtype=float),
+                                      profile=profile).to_numpy()
     output["points_used"] = tickets["points"].to_numpy(dtype=float)
     for column in columns:
         if column in output:

@@ -704,7 +704,7 @@ class CalibrationResult:
                                     "multiplier_high", "p_value", "n_engineers", "n_tickets"]]
             levels = self.level_test
             if levels:
-                after.append("Declared levels carry no signal (Wald test): "
+                after.append("Test that the declared levels carry no signal (Wald): "
                              f"chi2={levels['statistic']:.2f}, df={levels['df']}, "
                              f"p={levels['p_value']:.3g}")
         if self.ramp_up is not None:
