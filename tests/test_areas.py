@@ -433,3 +433,139 @@ def test_areas_with_too_few_tickets_to_check_are_not_learned():
     few = AreaClassifier().fit(["alpha beta", "alpha gamma", "delta echo", "delta fox",
                                 "golf"], ["one", "one", "two", "two", "three"])
     assert set(few.classes_) == {"one", "two"} and few.n_splits_ == 2
+
+
+# ------------------------------------------------------- titles and descriptions
+
+#: Titles that say nothing of the area (the same for every area).
+_VAGUE_TITLES = ["Follow-up", "Small fix", "Investigate", "Update", "Task for next sprint",
+                 "Clean up", "Look into this"]
+
+
+def _described(n: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
+    """Generated tickets whose titles are vague and whose descriptions carry
+    the area (as :func:`_texts` writes text), with their areas."""
+    descriptions, areas = _texts(n, seed)
+    titles = np.random.default_rng(seed + 100).choice(_VAGUE_TITLES, size=n)
+    return pd.DataFrame({"title": titles, "description": descriptions}), areas
+
+
+def test_descriptions_place_tickets_whose_titles_say_nothing():
+    texts, areas = _described(240, seed=7)
+    known = pd.Series(areas, dtype=object).where(pd.Series(np.arange(240) < 180), None)
+    truth = np.array(areas[180:], dtype=object)
+
+    def placed_right(result) -> float:
+        """The share of the undecided tickets given their true area."""
+        return float((result.areas[180:].to_numpy() == truth).mean())
+
+    described = classify_areas(texts, known, known.notna(), threshold=0.5)
+    assert described.used and described.classifier.uses_descriptions_
+    given = described.areas[180:].notna().to_numpy()
+    assert given.mean() >= 0.9
+    assert (described.areas[180:].to_numpy()[given] == truth[given]).mean() >= 0.97
+    assert described.classifier.cv_accuracy_ >= 0.9 and placed_right(described) >= 0.85
+    # The titles alone: about as good as guessing (a third of three areas), so
+    # the classifier is rarely sure and places few tickets right.
+    titles = classify_areas(texts["title"], known, known.notna(), threshold=0.5)
+    assert not titles.classifier.uses_descriptions_
+    assert titles.classifier.cv_accuracy_ <= titles.classifier.baseline_accuracy_ + 0.1
+    assert placed_right(titles) <= 0.2
+    note = titles.note(decided=180, assigned=0, remaining=60, default="general")
+    assert "from their titles (the export gives no descriptions" in note
+    assert "from their titles and descriptions" in described.note(
+        decided=180, assigned=int(given.sum()), remaining=int((~given).sum()),
+        default="general")
+
+
+def test_without_descriptions_the_classifier_is_that_of_the_titles():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+
+    titles, areas = _texts(150, seed=8, signal=1)
+    # The titles' pipeline, built by hand.
+    reference = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
+                                              strip_accents="unicode"),
+                              LogisticRegression(C=10.0, max_iter=2000))
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    cv = cross_val_predict(reference, titles[:100], areas[:100], cv=folds, method="predict")
+    expected = reference.fit(titles[:100], areas[:100]).predict_proba(titles[100:])
+    empty = ["", None, "   ", "a", "b"]  # (single letters are not words to TF-IDF)
+    for texts in (titles, pd.DataFrame({"title": titles}),
+                  pd.DataFrame({"title": titles, "description": (empty * 30)})):
+        rows = texts[:100] if isinstance(texts, pd.DataFrame) else texts[:100]
+        later = texts[100:]
+        classifier = AreaClassifier().fit(rows, areas[:100])
+        assert not classifier.uses_descriptions_
+        np.testing.assert_allclose(classifier.predict_proba(later), expected, rtol=1e-9,
+                                   atol=1e-12)
+        assert classifier.cv_accuracy_ == pytest.approx(
+            float(np.mean(cv == np.array(areas[:100], dtype=object))), abs=1e-12)
+
+
+def test_a_long_description_does_not_drown_the_title():
+    # Informative titles; long descriptions of words every area shares.
+    titles, areas = _texts(200, seed=9)
+    rng = np.random.default_rng(9)
+    noise = [" ".join(rng.choice(_SHARED + ["ticket", "please", "thanks", "team", "check"],
+                                 size=120)) for _ in titles]
+    texts = pd.DataFrame({"title": titles, "description": noise})
+    classifier = AreaClassifier(threshold=0.5).fit(texts[:150], areas[:150])
+    assert classifier.uses_descriptions_ and classifier.cv_accuracy_ >= 0.9
+    predicted = classifier.predict(texts[150:])
+    given = predicted != None  # noqa: E711 - elementwise on an object array
+    assert given.mean() >= 0.8
+    assert (predicted[given] == np.array(areas[150:], dtype=object)[given]).mean() >= 0.95
+
+
+def test_titles_without_words_and_descriptions_without_words_cannot_be_learned():
+    texts = pd.DataFrame({"title": ["", "!!", "?", "-"] * 5, "description": ["", "a"] * 10})
+    with pytest.raises(ValueError, match="no words to learn from"):
+        AreaClassifier().fit(texts, ["x", "y"] * 10)
+    # Descriptions alone are enough.
+    texts["description"] = ["etl job", "model run"] * 10
+    assert AreaClassifier().fit(texts, ["x", "y"] * 10).uses_descriptions_
+
+
+def test_readers_classify_from_descriptions_and_do_not_keep_them():
+    descriptions, areas = _texts(240, seed=10)
+    titles = list(np.random.default_rng(10).choice(_VAGUE_TITLES, size=240))
+    labels = [area if i < 180 else None for i, area in enumerate(areas)]
+    rules = tuple(AreaRule(area, (f"^{area}$",), ("labels",)) for area in _VOCABULARY)
+    config = Config(area_rules=rules, area_classify=True, area_classify_threshold=0.5)
+    staging = _staging(titles, labels).assign(description=descriptions)
+    table = assemble_tickets(staging, config=config, source_format="test",
+                             path="staging.csv", as_of="2024-03-29")
+    source = table.tickets["area_source"].to_numpy()
+    classified = source == "classifier"
+    assert classified[180:].mean() >= 0.9
+    assert (table.tickets["area"].to_numpy()[classified]
+            == np.array(areas, dtype=object)[classified]).all()
+    assert any("from their titles and descriptions" in note for note in table.notes)
+    # Read, then dropped: from the staging as well as the table.
+    assert "description" not in staging and "description" not in table.tickets
+    assert not any(description in note for note in table.notes for description in descriptions)
+
+
+_word = st.sampled_from(["etl", "job", "Étl", "a", "b", "x1", "__", "--", "é", "model"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.lists(_word, max_size=4).map(" ".join), min_size=1, max_size=6),
+       name=st.sampled_from(["title", "description"]))
+def test_property_words_are_found_exactly_when_tf_idf_accepts_the_texts(texts, name):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from calibrate.areas import _DESCRIPTION_WORDS, _TITLE_WORDS, _IfWords
+
+    settings_ = _TITLE_WORDS if name == "title" else _DESCRIPTION_WORDS
+    chosen = _IfWords(name, tuple(settings_.items()))(pd.DataFrame({name: texts}))
+    try:  # brute force: does the vectorizer itself accept them?
+        TfidfVectorizer(**settings_).fit(texts)
+    except ValueError:
+        accepted = False
+    else:
+        accepted = True
+    assert chosen == (name if accepted else [])

@@ -157,3 +157,66 @@ def test_ingest_fit_and_report_point_to_init_when_every_ticket_is_in_the_default
                                 "--out", str(tmp_path / "r.csv")])
     assert ruled.exit_code == 0, ruled.output
     assert "calibrate init" not in ruled.output
+
+
+_AREA_WORDS = {
+    "frontend": ["button", "page", "layout", "css", "component", "modal", "dropdown", "render"],
+    "backend": ["api", "endpoint", "database", "query", "service", "migration", "cache",
+                "schema"],
+    "devops": ["deploy", "kubernetes", "docker", "terraform", "monitoring", "cluster", "helm",
+               "runner"],
+}
+
+
+def _describe(path, seed: int = 0) -> dict[str, str]:
+    """Fill the export's Description column with text naming each ticket's area
+    (the unlabelled tickets are frontend work); returns each issue's true area."""
+    rng = np.random.default_rng(seed)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    truth = {}
+    for record in rows[1:]:
+        labels = record[_HEADER.index("Labels")].split(",")
+        area = next((a for a in ("frontend", "devops", "backend") if a in labels), "frontend")
+        words = [*rng.choice(_AREA_WORDS[area], size=4), *rng.choice(
+            ["the", "for", "and", "fix", "with", "on", "update"], size=4)]
+        rng.shuffle(words)
+        record[_HEADER.index("Description")] = "We need to " + " ".join(words) + ".\n\nThanks!"
+        truth[f"team/app#{record[0]}"] = area
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return truth
+
+
+def test_init_then_classify_places_unlabelled_tickets_from_their_descriptions(tmp_path):
+    export = tmp_path / "issues.csv"
+    counts = _gitlab_export(export)
+    truth = _describe(export)
+    descriptions = [row["Description"] for row in csv.DictReader(
+        export.open(encoding="utf-8", newline=""))]
+    out = tmp_path / "team.toml"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["init", str(export), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    # The user turns the classifier on, as the written file shows.
+    text = out.read_text(encoding="utf-8")
+    assert "# classify = true" in text
+    out.write_text(text.replace("# classify = true", "classify = true").replace(
+        "# classify_threshold = 0.6", "classify_threshold = 0.5"), encoding="utf-8")
+    tickets_path = tmp_path / "tickets.csv"
+    ingest = runner.invoke(cli, ["ingest", str(export), "--config", str(out),
+                                 "--out", str(tickets_path)])
+    assert ingest.exit_code == 0, ingest.output
+    assert "from their titles and descriptions" in ingest.output
+    tickets = read_export(tickets_path).tickets
+    unlabelled = tickets[tickets["area_source"] != "rule"]
+    assert len(unlabelled) == counts[None]
+    placed = unlabelled["area"] == unlabelled["ticket_id"].map(truth)
+    assert placed.mean() >= 0.8
+    assert set(unlabelled.loc[placed, "area_source"]) == {"classifier"}
+    # No description in anything shown or written, by init or by ingest.
+    shown = [result.output, ingest.output, out.read_text(encoding="utf-8"),
+             tickets_path.read_text(encoding="utf-8"),
+             (tmp_path / "tickets.excluded.csv").read_text(encoding="utf-8")]
+    for description in descriptions:
+        assert not any(description.split("\n")[0] in part for part in shown)

@@ -55,8 +55,9 @@ Not replaced
     Nicknames and other spellings not derived from a known name ("Bobby"
     for Robert, "JD", initials), transliterations from other scripts, names
     of people the export does not name as people (see above), ticket ids,
-    and anything not in the table: the ticket descriptions and comments are
-    not read at all. Check free text before sharing it.
+    and anything not in the table: comments are not read at all, and
+    descriptions only by the area classifier (``[areas] classify``), never
+    written to any output. Check free text before sharing it.
 
 The key
     Pseudonyms are keyed: the same name and key give the same pseudonym, so

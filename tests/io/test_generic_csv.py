@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _descriptions import check_nowhere, read_classified
 from _helpers import FIXTURES, HOUR, QUICK, check_accounting, row, write_csv_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -256,3 +257,23 @@ def test_clean_done_rows_kept_exactly_when_done_after_start(tickets):
     assert dict(zip(table.excluded["ticket_id"], table.excluded["reason"], strict=True)) \
         == expected_reasons
     assert (table.tickets["duration_days"] > 0).all()
+
+
+# ---------------------------------------------------------------- descriptions
+
+
+def test_a_mapped_description_reaches_the_classifier_and_nothing_else(monkeypatch, tmp_path):
+    config = load_config(SMALL_CONFIG)
+    described_config = config.with_changes(columns={**config.columns, "description": "Notes"})
+    table, described = read_classified(monkeypatch, SMALL, described_config, as_of=AS_OF)
+    assert described["T-1"] == 'Long note, with a comma\nand a second line with "quotes"'
+    assert described["T-2"] is None
+    check_nowhere(table, ["Long note, with a comma", 'second line with "quotes"'], tmp_path)
+    # Not mapped: no descriptions, the same table.
+    unmapped, described = read_classified(monkeypatch, SMALL, config, as_of=AS_OF)
+    assert set(described.values()) == {None}
+    pd.testing.assert_frame_equal(unmapped.tickets, table.tickets)
+    # Mapped to a column the file lacks: reported like any mapped column.
+    missing = config.with_changes(columns={**config.columns, "description": "Body"})
+    with pytest.raises(InputError, match="Body"):
+        read_generic_csv(SMALL, missing, as_of=AS_OF)

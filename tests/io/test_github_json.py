@@ -14,6 +14,7 @@ import tempfile
 import numpy as np
 import pandas as pd
 import pytest
+from _descriptions import check_nowhere, read_classified
 from _helpers import FIXTURES, HOUR, check_accounting, row, write_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -386,3 +387,21 @@ def test_property_reading_random_issues_accounts_for_every_row(issues, paged):
     check_accounting(table)
     assert set(table.tickets["ticket_id"]) | set(table.excluded["ticket_id"]) == {
         f"#{issue['number']}" for issue in issues}
+
+
+# ---------------------------------------------------------------- descriptions
+
+
+def test_bodies_reach_the_classifier_and_nothing_else(monkeypatch, tmp_path):
+    table, described = read_classified(monkeypatch, ISSUES, SIZES, as_of=AS_OF)
+    # The issue's body (Markdown) is its description.
+    assert described["#11"] == ("## Goal\r\nBenchmark the **rerankers** on the support set."
+                                "\r\n\r\n- [ ] cross-encoder\r\n- [ ] late interaction")
+    assert described["#12"] is None and described["#13"] == "See the design doc."
+    check_nowhere(table, ["Benchmark the **rerankers**", "late interaction",
+                          "See the design doc."], tmp_path)
+    _, unread = read_classified(monkeypatch, ISSUES, SIZES, classify=False, as_of=AS_OF)
+    assert set(unread.values()) == {None}
+    # `gh issue list --json` without body: no descriptions.
+    _, listed = read_classified(monkeypatch, CLI, as_of=AS_OF)
+    assert set(listed.values()) == {None}

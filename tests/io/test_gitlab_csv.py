@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _descriptions import check_nowhere, read_classified
 from _helpers import FIXTURES, HOUR, QUICK, check_accounting, row, without_columns, write_csv_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -325,3 +326,23 @@ def test_issues_closed_within_minutes_of_creation_are_excluded(tmp_path):
         "closed_within_minutes": 0}}), as_of="2024-03-05 09:00")
     assert len(off.tickets) == 7 and off.excluded.empty
     assert not any("closed within" in note for note in off.notes)
+
+
+# ---------------------------------------------------------------- descriptions
+
+
+def test_descriptions_reach_the_classifier_and_nothing_else(monkeypatch, tmp_path):
+    # GitLab's "Export as CSV" writes the description, Markdown, in "Description"
+    # (the fifth column, as in the real exports).
+    assert HEADER[4] == "Description"
+    table, described = read_classified(monkeypatch, SMALL, as_of=AS_OF)
+    assert described["ml/models#1"] == 'Steps:\n1. pull data, "clean" it\n2. train, evaluate'
+    assert described["ml/models#2"] is None
+    check_nowhere(table, ['pull data, "clean" it', "2. train, evaluate"], tmp_path)
+    _, unread = read_classified(monkeypatch, SMALL, classify=False, as_of=AS_OF)
+    assert set(unread.values()) == {None}
+    # An export without the column (a trimmed file): no descriptions, no error.
+    trimmed = without_columns(SMALL, ("Description",), tmp_path / "trimmed.csv")
+    without, described = read_classified(monkeypatch, trimmed, as_of=AS_OF)
+    assert set(described.values()) == {None}
+    pd.testing.assert_frame_equal(without.tickets, table.tickets)

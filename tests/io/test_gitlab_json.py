@@ -14,6 +14,7 @@ import json
 
 import pandas as pd
 import pytest
+from _descriptions import check_nowhere, read_classified
 from _helpers import HOUR, check_accounting, row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -413,3 +414,19 @@ def test_start_is_the_first_in_progress_add_before_the_close(tmp_path, events, c
         assert ticket["started_at"] == pd.Timestamp(expected)
     else:
         assert ticket["clock"] == "lead"
+
+
+# ---------------------------------------------------------------- descriptions
+
+
+def test_descriptions_reach_the_classifier_and_nothing_else(monkeypatch, tmp_path):
+    markdown = ("### Steps\n\n1. Pull the click logs\n2. Retrain the **ranker**\n\n"
+                "/cc @priya")
+    issues = [issue(1, description=markdown), issue(2, description=None), issue(3)]
+    del issues[2]["description"]
+    path = write(tmp_path, pulled(issues))
+    table, described = read_classified(monkeypatch, path, as_of=AS_OF)
+    assert described == {"ml/models#1": markdown, "ml/models#2": None, "ml/models#3": None}
+    check_nowhere(table, ["Pull the click logs", "Retrain the **ranker**"], tmp_path)
+    _, unread = read_classified(monkeypatch, path, classify=False, as_of=AS_OF)
+    assert set(unread.values()) == {None}

@@ -14,7 +14,8 @@ import io
 
 import pandas as pd
 import pytest
-from _helpers import FIXTURES, check_accounting, reasons, row
+from _descriptions import check_nowhere, read_classified
+from _helpers import FIXTURES, check_accounting, reasons, row, without_columns
 
 from calibrate.config import Config, load_config
 from calibrate.errors import InputError
@@ -452,3 +453,41 @@ def test_a_russian_export_saved_as_cp1251_is_read(tmp_path):
     assert table.rows_read == read(small.name).rows_read
     assert any("read as cp1251" in note for note in table.notes)
     assert any("Russian" in note for note in table.notes)
+
+
+# ---------------------------------------------------------------- descriptions
+
+
+def test_descriptions_reach_the_classifier_and_nothing_else(monkeypatch, tmp_path):
+    table, described = read_classified(monkeypatch, FIXTURES / "jira_cloud_small.csv")
+    # The multi-line quoted cell, as it is (Jira's wiki markup is text to the classifier).
+    assert described["ML-1"] == 'Multi-line\ndescription, with "quotes"'
+    assert described["ML-3"] is None and described["ML-10"] is None  # empty cells
+    check_nowhere(table, ['description, with "quotes"'], tmp_path)
+    # A Data Center export's empty Description column.
+    _, described = read_classified(monkeypatch, FIXTURES / SHAPES[1])
+    assert set(described.values()) == {None}
+
+
+def test_descriptions_are_not_read_without_the_classifier(monkeypatch):
+    _, described = read_classified(monkeypatch, FIXTURES / "jira_cloud_small.csv",
+                                   classify=False)
+    assert set(described.values()) == {None}
+
+
+def test_an_export_without_descriptions_is_read_as_before(monkeypatch, tmp_path):
+    path = without_columns(FIXTURES / "jira_cloud_small.csv", ("Description",),
+                           tmp_path / "no_description.csv")
+    table, described = read_classified(monkeypatch, path)
+    assert set(described.values()) == {None}
+    pd.testing.assert_frame_equal(table.tickets, read_jira_csv(
+        FIXTURES / "jira_cloud_small.csv", Config(area_classify=True)).tickets)
+
+
+def test_a_russian_export_names_the_description_column_in_russian(monkeypatch, tmp_path):
+    text = (FIXTURES / "jira_cloud_small.csv").read_text(encoding="utf-8-sig")
+    header, rest = text.split("\n", 1)
+    path = tmp_path / "ru.csv"
+    path.write_text(header.replace("Description", "Описание") + "\n" + rest, encoding="utf-8")
+    _, described = read_classified(monkeypatch, path)
+    assert described["ML-1"] == 'Multi-line\ndescription, with "quotes"'

@@ -15,6 +15,7 @@ import tempfile
 import numpy as np
 import pandas as pd
 import pytest
+from _descriptions import check_nowhere, read_classified
 from _helpers import FIXTURES, HOUR, check_accounting, row, write_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,8 @@ from hypothesis import strategies as st
 from calibrate.config import Config, config_from_dict
 from calibrate.errors import InputError
 from calibrate.io import detect_format, read_export
-from calibrate.io.jira_json import looks_like_jira_json, read_jira_json
+from calibrate.io._reader import DESCRIPTION_CHARS
+from calibrate.io.jira_json import adf_text, looks_like_jira_json, read_jira_json
 
 CLOUD = FIXTURES / "jira_search_changelog.json"  # one response, expand=changelog,names
 DC = FIXTURES / "jira_json_dc_pages.json"  # Data Center: two pages, no names map
@@ -537,3 +539,139 @@ def test_property_reading_random_issues_accounts_for_every_row(issues, wrap):
     check_accounting(table)
     assert set(table.tickets["ticket_id"]) | set(table.excluded["ticket_id"]) == {
         issue["key"] for issue in issues}
+
+
+# ---------------------------------------------------------------- descriptions
+
+# ML-101's ADF description, flattened by hand: a block per line; the mention's
+# text; no marks, no media, no emoji.
+_ML_101 = "\n".join([
+    "Goal",
+    "Compare BM25 and the dense retriever on the support corpus; ask @Alice Chen for the "
+    "labelled queries.",
+    "recall@10", "nDCG@10", 'evaluate(retriever, corpus="support")',
+    "retriever", "owner", "dense", "research",
+    "Done when the table is filled", "and reviewed.",
+])
+
+
+def test_cloud_adf_descriptions_reach_the_classifier_flattened(monkeypatch, tmp_path):
+    table, described = read_classified(monkeypatch, CLOUD, as_of=AS_OF)
+    assert described["ML-101"] == _ML_101
+    # An unknown block type and an expand are walked; marks do not split words.
+    assert described["ML-104"] == "Label 500 queries from the support logs\n" \
+                                  "Two annotators per query."
+    # An empty document and a null description: nothing.
+    assert described["ML-103"] is None and described["ML-102"] is None
+    check_nowhere(table, ["dense retriever", "Two annotators", "annotators per query",
+                          "labelled queries", "Done when the table"], tmp_path)
+
+
+def test_dc_plain_descriptions_reach_the_classifier_as_they_are(monkeypatch, tmp_path):
+    table, described = read_classified(monkeypatch, DC, as_of=DC_AS_OF)
+    # (Lines stripped, blank ones dropped, as for an ADF tree.)
+    assert described["DS-1"] == ("h3. Goal\nCompare the *offline* metrics of the ranking "
+                                 "model with [~priya]'s baseline.\n{code}ndcg@10, mrr{code}")
+    # Empty, null and missing.
+    assert described["DS-2"] is None and described["DS-4"] is None
+    assert described["DS-3"] is None
+    check_nowhere(table, ["offline* metrics", "[~priya]", "ndcg@10, mrr"], tmp_path)
+
+
+def test_descriptions_are_not_read_without_the_classifier(monkeypatch):
+    plain, described = read_classified(monkeypatch, CLOUD, classify=False, as_of=AS_OF)
+    assert set(described.values()) == {None}
+    # The table is the same either way (no rule decides an area: the
+    # classifier has nothing to learn from and gives none).
+    pd.testing.assert_frame_equal(plain.tickets, read_jira_json(CLOUD, config=Config(
+        area_classify=True), as_of=AS_OF).tickets)
+
+
+def test_long_descriptions_are_cut_for_the_classifier(monkeypatch, tmp_path):
+    words = " ".join(f"word{i}" for i in range(2_000))
+    long = {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": words}]}] * 3}
+    issue = _issue("P-1", resolved="2024-03-06T09:00:00.000+0000")
+    issue["fields"]["description"] = long
+    plain = _issue("P-2", resolved="2024-03-06T09:00:00.000+0000")
+    plain["fields"]["description"] = words
+    _, described = read_classified(monkeypatch, _write(tmp_path, [issue, plain]))
+    assert described["P-1"] == described["P-2"] == words[:DESCRIPTION_CHARS].strip()
+
+
+def test_a_deeply_nested_adf_description_is_read(monkeypatch, tmp_path):
+    # As deep as the JSON reader accepts (it refuses about 1,000 levels).
+    depth = 400
+    node = {"type": "text", "text": "at the bottom"}
+    for level in range(depth):
+        node = {"type": "paragraph" if level % 2 else "futureBlock", "content": [node]}
+    issue = _issue("P-1", resolved="2024-03-06T09:00:00.000+0000")
+    issue["fields"]["description"] = {"type": "doc", "version": 1, "content": [node]}
+    _, described = read_classified(monkeypatch, _write(tmp_path, [issue]))
+    assert described["P-1"] == "at the bottom"
+
+
+def test_adf_text_walks_any_depth_without_recursion():
+    node: object = "deep"
+    for level in range(50_000):
+        node = [node] if level % 2 else {"type": "listItem", "content": [node]}
+    assert adf_text(node) == "deep"
+
+
+@pytest.mark.parametrize(("document", "expected"), [
+    (None, ""), (3, ""), (True, ""), ("  plain text\n", "plain text"), ([], ""),
+    ({"type": "text", "text": 5}, ""), ({"type": ["text"], "content": "x"}, ""),
+    ({"type": "mention", "attrs": "Ana"}, ""), ({"content": [{"type": "text", "text": "a"}]}, "a"),
+    ({"type": "paragraph", "content": [{"type": "text", "text": "a"}, "b", None, 7]}, "ab"),
+    ({"type": "doc", "content": [{"type": "paragraph", "content": [
+        {"type": "text", "text": "one"}]}, {"type": "paragraph", "content": [
+            {"type": "text", "text": "two"}]}]}, "one\ntwo"),
+    ({"type": "mediaGroup", "content": [{"type": "text", "text": "a caption"}]}, ""),
+    ({"type": "paragraph", "content": [{"type": "text", "text": "a"}, {"type": "hardBreak"},
+                                       {"type": "status", "attrs": {"text": "DONE"}},
+                                       {"type": "text", "text": "b"}]}, "a\nb"),
+])
+def test_adf_text_of_odd_values(document, expected):
+    assert adf_text(document) == expected
+
+
+def test_adf_text_limit():
+    document = {"type": "doc", "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": "abcdef"}]},
+        {"type": "paragraph", "content": [{"type": "text", "text": "ghijkl"}]}]}
+    assert adf_text(document, limit=4) == "abcd"
+    assert adf_text(document, limit=9) == "abcdef\ngh"
+    assert adf_text(document, limit=0) == ""
+
+
+_NODE_TYPES = ["doc", "paragraph", "heading", "text", "mention", "hardBreak", "bulletList",
+               "listItem", "codeBlock", "table", "tableCell", "media", "mediaSingle", "emoji",
+               "unknownThing", ""]
+_json_leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
+                | st.text(max_size=12) | st.sampled_from(_NODE_TYPES))
+_keys = st.sampled_from(["type", "content", "text", "attrs", "marks"]) | st.text(max_size=5)
+_json = st.recursive(_json_leaves, lambda children: st.lists(children, max_size=4)
+                     | st.dictionaries(_keys, children, max_size=5), max_leaves=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_json, limit=st.none() | st.integers(0, 30))
+def test_property_adf_text_of_any_json_is_text(document, limit):
+    text = adf_text(document, limit=limit)
+    assert isinstance(text, str)
+    assert limit is None or len(text) <= limit
+    assert text == text.strip() and "\n\n" not in text
+
+
+_words = st.text(st.characters(codec="utf-8", categories=("L", "N", "Zs")), max_size=10)
+
+
+@settings(max_examples=100, deadline=None)
+@given(paragraphs=st.lists(st.lists(_words, max_size=4), max_size=5))
+def test_property_adf_text_gives_each_paragraph_as_a_line(paragraphs):
+    document = {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": part} for part in parts]}
+        for parts in paragraphs]}
+    # By hand: a paragraph's text nodes run together; lines stripped, empty ones dropped.
+    lines = ["".join(parts).strip() for parts in paragraphs]
+    assert adf_text(document) == "\n".join(line for line in lines if line)

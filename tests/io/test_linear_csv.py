@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _descriptions import check_nowhere, read_classified
 from _helpers import FIXTURES, HOUR, QUICK, check_accounting, row, without_columns, write_csv_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from calibrate.config import config_from_dict
 from calibrate.errors import InputError
 from calibrate.io import detect_format, read_export
+from calibrate.io._reader import DESCRIPTION_CHARS
 from calibrate.io.linear_csv import looks_like_linear_csv, read_linear_csv
 
 SMALL = FIXTURES / "linear_small.csv"  # the 30-column export
@@ -298,3 +300,29 @@ def test_clean_done_rows_kept_exactly_when_completed_after_start(tickets):
     for number, (_, _, _, has_start) in enumerate(tickets):
         if f"ML-{number}" in clocks:
             assert clocks[f"ML-{number}"] == ("cycle" if has_start else "lead")
+
+
+# ---------------------------------------------------------------- descriptions
+
+
+def test_descriptions_reach_the_classifier_and_nothing_else(monkeypatch, tmp_path):
+    table, described = read_classified(monkeypatch, SMALL)
+    assert described["ML-1"] == ('Compare against the BM25 baseline, then report.\n'
+                                 'See "offline metrics", section 2.\n\n- recall@10, ndcg')
+    assert described["ML-2"] is None
+    check_nowhere(table, ["BM25 baseline", '"offline metrics", section 2'], tmp_path)
+    _, unread = read_classified(monkeypatch, SMALL, classify=False)
+    assert set(unread.values()) == {None}
+
+
+def test_long_descriptions_are_cut_and_a_missing_column_is_no_error(monkeypatch, tmp_path):
+    rows = [{"ID": "ML-1", "Title": "t", "Description": "  " + "x" * 5_000, "Status": "Done",
+             "Estimate": "3", "Assignee": "a@example.com", "Created": "2024-05-06T08:00:00Z",
+             "Started": "2024-05-07T09:00:00Z", "Completed": "2024-05-09T15:00:00Z"}]
+    header = [*rows[0], "Canceled", "Updated"]
+    _, described = read_classified(monkeypatch, write_csv_rows(tmp_path / "a.csv", header, rows))
+    # The first DESCRIPTION_CHARS characters, then stripped.
+    assert described["ML-1"] == "x" * (DESCRIPTION_CHARS - 2)
+    header.remove("Description")
+    _, described = read_classified(monkeypatch, write_csv_rows(tmp_path / "b.csv", header, rows))
+    assert described == {"ML-1": None}

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _descriptions import check_nowhere, read_classified
 from _helpers import (
     CHECKS,
     FIXTURES,
@@ -362,3 +363,29 @@ def test_an_empty_pull_is_an_empty_table_as_of_a_time(tmp_path):
         read_linear_json(path)
     table = read_linear_json(path, as_of=AS_OF)
     assert table.rows_read == 0 and table.tickets.empty
+
+
+# ---------------------------------------------------------------- descriptions
+
+
+def test_descriptions_reach_the_classifier_as_from_the_csv(monkeypatch, tmp_path):
+    with SMALL_CSV.open(encoding="utf-8", newline="") as handle:
+        descriptions = [r["Description"] for r in csv.DictReader(handle)]
+    nodes = [dict(node, description=description or None)
+             for node, description in zip(nodes_from_csv(SMALL_CSV), descriptions, strict=True)]
+    del nodes[2]["description"]  # (a node saved without the field)
+    path = write_json(tmp_path, pulled(nodes), "linear.json")
+    table, described = read_classified(monkeypatch, path, as_of=AS_OF)
+    _, from_csv = read_classified(monkeypatch, SMALL_CSV, as_of=AS_OF)
+    assert described == from_csv
+    assert described["ML-1"].startswith("Compare against the BM25 baseline")
+    check_nowhere(table, ["BM25 baseline", '"offline metrics", section 2'], tmp_path)
+    _, unread = read_classified(monkeypatch, path, classify=False, as_of=AS_OF)
+    assert set(unread.values()) == {None}
+
+
+def test_a_description_that_is_not_text_is_none(monkeypatch, tmp_path):
+    nodes = [issue("ML-1", description={"type": "doc"}), issue("ML-2", description=7),
+             issue("ML-3", description="  Retrain the ranker  ")]
+    _, described = read_classified(monkeypatch, write_json(tmp_path, pulled(nodes), "l.json"))
+    assert described == {"ML-1": None, "ML-2": None, "ML-3": "Retrain the ranker"}

@@ -8,8 +8,10 @@ here, once.
 
 Staging columns
 ---------------
-source_row (int, required), ticket_id, title, description (str: read only by
-the text classifier of ``[areas] classify``, never kept), engineer,
+source_row (int, required), ticket_id, title, description (str: the
+beginning of the ticket's description, staged only when ``[areas] classify``
+is on, read only by its text classifier and removed once areas are assigned;
+see :data:`~calibrate.io._reader.DESCRIPTION_CHARS`), engineer,
 issue_type, labels, components, epic, team, sprints, status, resolution,
 area_raw (str: the area when an export names it), points_raw (str: the
 estimate cell),
@@ -139,7 +141,9 @@ def assemble_tickets(
     """Turn a reader's staging table into a validated :class:`TicketTable`.
 
     Every staging row ends up either in ``tickets`` or in ``excluded`` with
-    one reason from :data:`calibrate.tickets.EXCLUSION_REASONS`.
+    one reason from :data:`calibrate.tickets.EXCLUSION_REASONS`. The staging's
+    ``description`` column is removed once areas are assigned: descriptions
+    can be long, and nothing else reads them.
     """
     notes = list(notes or [])
     frame = _complete(staging)
@@ -152,6 +156,9 @@ def assemble_tickets(
     kept = exclusions.reason.isna()
     notes += _duration_notes(frame, measured, kept, config)
     area, area_source = _assign_areas(frame, config, kept, notes)
+    del frame["description"]
+    if "description" in staging:
+        del staging["description"]
     canonical = pd.DataFrame(
         {
             "ticket_id": frame["ticket_id"],
@@ -570,10 +577,9 @@ def _assign_areas(frame: pd.DataFrame, config: Config, kept: pd.Series,
     if config.area_classify:
         area = area.astype("object").where(area.notna(), None)
         decided = source != "default"
-        text = frame["title"].fillna("") + "\n" + frame["description"].fillna("")
         # A repeated ticket id is the same ticket: learned from once.
         trainable = frame["ticket_id"].notna() & ~frame["ticket_id"].duplicated(keep="first")
-        classification = classify_areas(text, area, decided,
+        classification = classify_areas(frame[["title", "description"]], area, decided,
                                         threshold=config.area_classify_threshold,
                                         trainable=trainable)
         given = classification.areas.notna()

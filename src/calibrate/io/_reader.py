@@ -29,8 +29,8 @@ from calibrate.io._json import JsonExport, Restart, raw_cells
 from calibrate.io._values import rejoined
 from calibrate.tickets import TicketTable
 
-__all__ = ["AREA", "POINTS", "START", "CsvFormat", "JsonFormat", "Staged", "counted",
-           "read_csv_format", "read_json_format"]
+__all__ = ["AREA", "DESCRIPTION_CHARS", "POINTS", "START", "CsvFormat", "JsonFormat", "Staged",
+           "counted", "read_csv_format", "read_json_format", "staged_description"]
 
 
 class _Setting(str):
@@ -45,6 +45,43 @@ AREA = _Setting("[areas] column")
 
 #: A required column: a name, or a tuple of names of which one is enough.
 Column = str | tuple[str, ...]
+
+#: The characters of a ticket's description that are staged. Descriptions
+#: are read only by the text classifier of ``[areas] classify`` (and only
+#: when it is on); their beginning says what the work is, and pasted logs or
+#: specifications further down would make a reading of 200,000 tickets hold
+#: gigabytes of text.
+DESCRIPTION_CHARS = 2_000
+
+
+def staged_description(value: Any, config: Config) -> str | None:
+    """A JSON record's description as the staging holds it.
+
+    Parameters
+    ----------
+    value : object
+        The record's description field (Markdown or plain text).
+    config : Config
+        Descriptions are staged only with ``[areas] classify`` on.
+
+    Returns
+    -------
+    str or None
+        Its first :data:`DESCRIPTION_CHARS` characters, stripped; None when
+        the classifier is off, or the value is not text or is empty.
+
+    Examples
+    --------
+    >>> from calibrate.config import Config
+    >>> from calibrate.io._reader import staged_description
+    >>> staged_description("  Retrain the ranker ", Config(area_classify=True))
+    'Retrain the ranker'
+    >>> print(staged_description("Retrain the ranker", Config()))
+    None
+    """
+    if not config.area_classify or not isinstance(value, str):
+        return None
+    return value[:DESCRIPTION_CHARS].strip() or None
 
 
 @dataclass
@@ -91,6 +128,11 @@ class CsvFormat:
         ``[points] column`` replaces them. Empty: the format maps its own.
     text : mapping
         Staging column -> export column, copied as it is.
+    description : str, optional
+        The export column of the ticket's description; its first
+        :data:`DESCRIPTION_CHARS` characters are staged only with
+        ``[areas] classify`` on (the text classifier is their only reader).
+        Not required: an export without it has no descriptions.
     repeated : mapping
         Staging column -> a header repeated once per value (Jira's Labels):
         the filled cells joined with ``"; "``.
@@ -124,6 +166,7 @@ class CsvFormat:
     required: tuple[Column, ...] = ()
     points: tuple[str, ...] = ()
     text: Mapping[str, str] = field(default_factory=dict)
+    description: str | None = None
     repeated: Mapping[str, str] = field(default_factory=dict)
     lists: Mapping[str, str] = field(default_factory=dict)
     separators: str = ","
@@ -219,6 +262,9 @@ def _stage_chunk(export_format: CsvFormat, chunk: CsvExport, config: Config) -> 
                                export_format.escape_starts)
     staging: dict[str, Any] = {"source_row": chunk.rows}
     staging.update({target: chunk.column(name) for target, name in export_format.text.items()})
+    if export_format.description and config.area_classify:
+        staging["description"] = chunk.column(export_format.description).str.slice(
+            0, DESCRIPTION_CHARS)
     staging.update({target: chunk.values(name)
                     for target, name in export_format.repeated.items()})
     staging.update({target: rejoined(chunk.column(name), export_format.separators)

@@ -16,9 +16,9 @@ Rules:
 - Required: ``ticket_id``, ``engineer``, ``points``, ``finished_at``, and
   ``started_at`` or ``created_at`` (both when you have them). Optional:
   ``title``, ``issue_type``, ``labels``, ``components``, ``epic``, ``team``,
-  ``sprints``, ``status``, ``resolution``, ``area``, ``updated_at``. A
-  missing mapping, an unknown key and a mapped column that is not in the
-  file are all reported together, in one error.
+  ``sprints``, ``status``, ``resolution``, ``area``, ``updated_at``,
+  ``description``. A missing mapping, an unknown key and a mapped column
+  that is not in the file are all reported together, in one error.
 - Dates are read with one format per column (ISO 8601 or the formats Jira
   uses); cells without an offset are the team's local time, cells with one
   are converted to it. A date-only finish counts the whole day.
@@ -36,6 +36,8 @@ Rules:
 - ``area`` names the area directly (as ``[areas] column`` does); without
   it, the area rules apply. ``points`` may hold sizes mapped by ``[points]
   scale``.
+- ``description`` is read only for the text classifier of ``[areas]
+  classify``, and only when it is on; it is never kept.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ _TEXT_KEYS = ("ticket_id", "title", "engineer", "issue_type", "labels", "compone
               "team", "sprints", "status", "resolution")
 _DATE_KEYS = ("created_at", "started_at", "finished_at", "updated_at")
 #: Every key ``[columns]`` accepts.
-ALLOWED_KEYS: tuple[str, ...] = _TEXT_KEYS + ("points", "area") + _DATE_KEYS
+ALLOWED_KEYS: tuple[str, ...] = _TEXT_KEYS + ("description", "points", "area") + _DATE_KEYS
 _LIST_KEYS = ("labels", "components", "sprints")
 
 
@@ -80,6 +82,7 @@ def generic_format(config: Config) -> CsvFormat:
              "finished_at, and started_at or created_at.",
         required=(*mapped.values(), *(() if "area" in mapped else (AREA,))),
         text=copied,
+        description=mapped.get("description"),
         lists={key: mapped[key] for key in _LIST_KEYS if key in mapped},
         separators=",;",
         dates={key: mapped[key] for key in _DATE_KEYS if key in mapped},

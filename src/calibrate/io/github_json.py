@@ -54,6 +54,8 @@ What the reader accepts, and the rules it applies:
 - Labels are joined with ``"; "`` (areas come from them, see the config),
   the milestone title is the epic, the issue type (``type.name``) the issue
   type.
+- ``body`` (the description, Markdown) is read only for the text classifier
+  of ``[areas] classify``, and only when it is on; it is never kept.
 
 Malformed input — not JSON, JSON that is not a list of issues, records
 without ``number`` or ``state`` — raises :class:`~calibrate.errors.InputError`
@@ -78,7 +80,13 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
 from calibrate.io._json import REFUSE_AFTER, JsonExport, shape, text
-from calibrate.io._reader import JsonFormat, Staged, counted, read_json_format
+from calibrate.io._reader import (
+    JsonFormat,
+    Staged,
+    counted,
+    read_json_format,
+    staged_description,
+)
 from calibrate.io._values import ticket_states
 from calibrate.tickets import TicketTable
 
@@ -209,6 +217,7 @@ def _record(number: int, issue: dict, config: Config) -> dict[str, Any]:
         "ticket_id": ticket,
         "_repository": repository,
         "title": text(issue.get("title")),
+        "description": staged_description(issue.get("body"), config),
         "engineer": logins[0] if logins else None,
         "issue_type": text(_name(issue.get("type"))),
         "labels": "; ".join(labels) or None,

@@ -38,6 +38,8 @@ What the reader expects, and why:
   ``Assignee Username``, else its display name from ``Assignee``), and a
   note counts the issues that had several.
 - ``Epic Title`` is the epic and ``Milestone`` the sprint.
+- ``Description`` (Markdown) is read only for the text classifier of
+  ``[areas] classify``, and only when it is on; it is never kept.
 - Every assignee and author is kept in :attr:`TicketTable.people
   <calibrate.tickets.TicketTable.people>` as ``(username, display name)``
   (``Assignee Username`` paired with ``Assignee``, ``Author Username`` with
@@ -218,6 +220,7 @@ GITLAB_CSV = CsvFormat(
     escaped=("Title", "Labels", "Milestone", "Epic Title", "Assignee"),
     escape_starts=("=", "+", "-", "@", ";", "\t", "\r"),
     text={"title": "Title", "epic": "Epic Title", "sprints": "Milestone"},
+    description="Description",
     lists={"labels": "Labels"},
     dates={"created_at": "Created At (UTC)", "finished_at": "Closed At (UTC)",
            "updated_at": "Updated At (UTC)"},

@@ -37,6 +37,8 @@ What the reader takes, and the rules it applies:
   ``name`` of label objects from ``with_labels_details=true``); issue type:
   the value of a ``Type::`` label, else the work item ``type`` (``ISSUE`` →
   ``Issue``); epic: ``epic.title``; sprints: ``milestone.title``.
+- ``description`` (Markdown) is read only for the text classifier of
+  ``[areas] classify``, and only when it is on; it is never kept.
 - Every assignee and the author are kept in :attr:`TicketTable.people
   <calibrate.tickets.TicketTable.people>` as ``(username, name)``, for
   :func:`calibrate.privacy.pseudonymize`.
@@ -65,7 +67,13 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
 from calibrate.io._json import REFUSE_AFTER, JsonExport, get, shape, text
-from calibrate.io._reader import JsonFormat, Staged, counted, read_json_format
+from calibrate.io._reader import (
+    JsonFormat,
+    Staged,
+    counted,
+    read_json_format,
+    staged_description,
+)
 from calibrate.io._values import ticket_states
 from calibrate.io.gitlab_csv import _label_rules, issue_reference
 from calibrate.tickets import TicketTable
@@ -247,6 +255,7 @@ def _record(number: int, issue: dict, config: Config, classify: _LabelClasses,
         "source_row": number,
         "ticket_id": ticket,
         "title": text(issue.get("title")),
+        "description": staged_description(issue.get("description"), config),
         "engineer": usernames[0] if usernames else None,
         "issue_type": kind.replace("_", " ").capitalize() if kind else None,
         "labels": "; ".join(labels) or None,

@@ -20,6 +20,8 @@ What the reader expects, and why:
   (``[statuses] start_column`` can name a field that records the start of
   work, such as ``Custom field (Actual start)``). For the cycle time, export
   the issue history (see :mod:`calibrate.io.jira_json`).
+- ``Description`` (Jira's wiki markup) is read only for the text classifier
+  of ``[areas] classify``, and only when it is on; it is never kept.
 - Resolutions such as Won't Do, Duplicate and Cannot Reproduce are closed but
   not finished work. A done ticket without a Resolved date (workflows that
   set no resolution) finishes at ``Status Category Changed``.
@@ -55,6 +57,7 @@ RUSSIAN_HEADERS = {
     "дата решения": "Resolved", "статус": "Status", "решение": "Resolution",
     "тип задачи": "Issue Type", "тип проблемы": "Issue Type", "метки": "Labels",
     "компоненты": "Components", "спринт": "Sprint", "категория статуса": "Status Category",
+    "описание": "Description",
     "изменение категории статуса": "Status Category Changed",
     "дата изменения категории статуса": "Status Category Changed",
 }
@@ -142,6 +145,7 @@ JIRA_CSV = CsvFormat(
     points=POINTS_COLUMNS,
     text={"ticket_id": "Issue key", "title": "Summary", "engineer": "Assignee",
           "issue_type": "Issue Type", "team": "Custom field (Team)", "status": "Status"},
+    description="Description",
     repeated={"labels": "Labels", "components": "Components", "sprints": "Sprint"},
     dates={"created_at": "Created", "finished_at": "Resolved", "updated_at": "Updated",
            "started_at": START},

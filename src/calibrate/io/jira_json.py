@@ -28,7 +28,10 @@ What the reader accepts, and the rules it applies:
   ``com.atlassian.greenhopper.service.sprint.Sprint@...[...,name=...,...]``
   strings are recognised in any custom field), joined with ``"; "`` like
   labels and components; ``[areas] column`` names a field like ``[points]
-  column`` does.
+  column`` does. The description (``fields.description``: plain text with
+  Jira's wiki markup in REST v2, an Atlassian Document Format tree in v3,
+  read by :func:`adf_text`) is read only for the text classifier of
+  ``[areas] classify``, and only when it is on; it is never kept.
 - Start of work is the *first* move into an in-progress status: a status in
   ``[statuses] in_progress``, or any status that is neither a to-do status
   (:data:`TODO_STATUSES`), nor a done status, nor a not-finished resolution
@@ -95,10 +98,17 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
 from calibrate.io._json import LISTED, REFUSE_AFTER, JsonExport, Restart, get, shape, text
-from calibrate.io._reader import JsonFormat, Staged, counted, read_json_format
+from calibrate.io._reader import (
+    DESCRIPTION_CHARS,
+    JsonFormat,
+    Staged,
+    counted,
+    read_json_format,
+    staged_description,
+)
 from calibrate.tickets import TicketTable
 
-__all__ = ["JIRA_JSON", "TODO_STATUSES", "looks_like_jira_json", "read_jira_json"]
+__all__ = ["JIRA_JSON", "TODO_STATUSES", "adf_text", "looks_like_jira_json", "read_jira_json"]
 
 #: Status names that mean "not started" (Jira's To Do category, by name).
 TODO_STATUSES = (
@@ -292,7 +302,8 @@ class _Reading:
         self.times.add(raw_times)
         self.statuses.add(names)
         for number, issue in issues:
-            record, problems = _record(issue, self.fields, self.statuses, self.times)
+            record, problems = _record(issue, self.fields, self.statuses, self.times,
+                                       self.config)
             if self.columns is None:
                 self.columns = ["source_row", *record]
             # Tuples of plain values: fewer objects for the garbage collector to walk.
@@ -366,8 +377,8 @@ def _resolve_fields(export: _Export, config: Config, path: str) -> _Fields:
     )
 
 
-def _record(issue: dict, fields: _Fields, statuses: _Statuses,
-            times: _TimeCache) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def _record(issue: dict, fields: _Fields, statuses: _Statuses, times: _TimeCache,
+            config: Config) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The staging row of one issue, and the problems of its changelog."""
     values = issue["fields"]
     status = text(get(values, "status", "name"))
@@ -390,6 +401,10 @@ def _record(issue: dict, fields: _Fields, statuses: _Statuses,
     record = {
         "ticket_id": text(issue.get("key")),
         "title": text(values.get("summary")),
+        # (Flattened only for the classifier: a large tree costs time to walk.)
+        "description": staged_description(
+            adf_text(values.get("description"), limit=DESCRIPTION_CHARS), config)
+        if config.area_classify else None,
         "engineer": _person(values.get("assignee")),
         "issue_type": text(get(values, "issuetype", "name")),
         "labels": _join(values.get("labels")),
@@ -415,6 +430,98 @@ def _record(issue: dict, fields: _Fields, statuses: _Statuses,
         and changelog["total"] > len(histories),
     }
     return record, replay.problems
+
+
+#: ADF nodes that stand within a line of text (all others are blocks: paragraphs,
+#: headings, list items, code blocks, table cells ... and unknown types).
+_ADF_INLINE = frozenset({"text", "mention", "emoji", "hardBreak", "date", "status",
+                         "inlineCard", "placeholder", "inlineExtension"})
+#: ADF nodes whose content is not text (attachments and their captions).
+_ADF_MEDIA = frozenset({"media", "mediaInline", "mediaSingle", "mediaGroup"})
+#: A line break between blocks, on the walk's stack (not a string of the document).
+_ADF_BREAK = object()
+
+
+def adf_text(document: Any, limit: int | None = None) -> str:
+    """The text of an Atlassian Document Format tree: Jira Cloud's rich text.
+
+    Jira's REST API v3 gives a description as ADF, a tree of nodes
+    (``{"type": ..., "content": [...]}``) whose leaves are ``text`` nodes; v2
+    (Data Center) gives plain text. The result is the text of the ``text``
+    nodes in document order, and the ``attrs.text`` of mentions (``@Ana``):
+    marks (bold, links ...), media, emoji, cards, dates and other attributes
+    are left out. Each block (paragraph, heading, list item, code block,
+    table cell ..., and any node type not known here) is a line of its own.
+
+    Any JSON value is accepted, as a tracker may send anything: a node of
+    another shape gives no text, a list is walked item by item, a string
+    (REST v2) is its own text. The walk keeps its own stack, so no depth of
+    nesting the JSON reader accepts makes it fail.
+
+    Parameters
+    ----------
+    document : object
+        The parsed ADF document (``{"type": "doc", "version": 1, "content":
+        [...]}``), a node, a list of nodes, or plain text.
+    limit : int, optional
+        The most characters to return; the walk stops once it has that
+        much text.
+
+    Returns
+    -------
+    str
+        The text, one line per block, each line stripped and empty lines
+        left out; ``""`` when there is none.
+
+    Examples
+    --------
+    >>> from calibrate.io.jira_json import adf_text
+    >>> print(adf_text({"type": "doc", "version": 1, "content": [
+    ...     {"type": "heading", "attrs": {"level": 2},
+    ...      "content": [{"type": "text", "text": "Retrain the ranker"}]},
+    ...     {"type": "paragraph", "content": [
+    ...         {"type": "text", "text": "Ask "},
+    ...         {"type": "mention", "attrs": {"id": "5f1a", "text": "@Ana"}},
+    ...         {"type": "text", "text": " for the ", "marks": [{"type": "strong"}]},
+    ...         {"type": "text", "text": "eval set"}]},
+    ...     {"type": "mediaSingle", "content": [{"type": "media", "attrs": {"id": "9"}}]}]}))
+    Retrain the ranker
+    Ask @Ana for the eval set
+    """
+    pieces: list[str] = []
+    size = 0  # characters of text collected (line breaks not counted)
+    stack: list[Any] = [document]
+    while stack and (limit is None or size < limit):
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        piece = node if isinstance(node, str) else None
+        if node is _ADF_BREAK:
+            pieces.append("\n")
+        elif isinstance(node, dict):
+            kind = node.get("type")
+            kind = kind if isinstance(kind, str) else None
+            if kind == "text":
+                piece = node.get("text")
+            elif kind == "mention":
+                piece = get(node, "attrs", "text")
+            elif kind == "hardBreak":
+                pieces.append("\n")
+            elif kind not in _ADF_MEDIA:
+                block = kind not in _ADF_INLINE
+                content = node.get("content")
+                # (Pushed in reverse: the stack pops them in document order.)
+                stack += [_ADF_BREAK] if block else []
+                stack += reversed(content) if isinstance(content, list) else []
+                stack += [_ADF_BREAK] if block else []
+        if isinstance(piece, str):
+            if limit is not None:
+                piece = piece[:limit - size]
+            pieces.append(piece)
+            size += len(piece)
+    lines = (line.strip() for line in "".join(pieces).splitlines())
+    return "\n".join(line for line in lines if line)[:limit].rstrip()
 
 
 #: Jira's search results, as :func:`~calibrate.io._reader.read_json_format` reads them.

@@ -38,6 +38,8 @@ What the reader expects, and why:
 - ``ID`` (``ENG-123``) is the ticket id, ``Project`` the epic, ``Team`` the
   team, and ``Cycle Name`` (``Cycle <Cycle Number>`` when the cycle has no
   name) the sprint. Linear has no issue types: ``issue_type`` stays empty.
+- ``Description`` (Markdown) is read only for the text classifier of
+  ``[areas] classify``, and only when it is on; it is never kept.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ LINEAR_CSV = CsvFormat(
     escape_starts=("=", "+", "-", "@"),
     text={"ticket_id": "ID", "title": "Title", "engineer": "Assignee", "epic": "Project",
           "team": "Team", "status": "Status"},
+    description="Description",
     lists={"labels": "Labels"},
     dates={"created_at": "Created", "started_at": "Started", "finished_at": "Completed",
            "updated_at": "Updated"},

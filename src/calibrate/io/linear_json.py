@@ -14,7 +14,9 @@ What the reader accepts, and the rules it applies:
   ``completedAt``, ``canceledAt``, ``estimate``, ``assignee { name
   displayName email }``, ``labels { nodes { name } }``, ``team { key name }``,
   ``state { name type }``, ``project { name }``, ``cycle { number name }`` and
-  ``history { nodes { createdAt fromEstimate toEstimate } }``.
+  ``history { nodes { createdAt fromEstimate toEstimate } }``; ``description``
+  (Markdown) is read only for the text classifier of ``[areas] classify``,
+  and only when it is on, and never kept.
 - The rules are those of the Linear CSV reader (:mod:`calibrate.io.linear_csv`),
   so the same tickets give the same canonical table: the engineer is the
   assignee's e-mail (as the CSV export names them; else the display name,
@@ -64,7 +66,13 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
 from calibrate.io._json import REFUSE_AFTER, JsonExport, get, shape, text
-from calibrate.io._reader import JsonFormat, Staged, counted, read_json_format
+from calibrate.io._reader import (
+    JsonFormat,
+    Staged,
+    counted,
+    read_json_format,
+    staged_description,
+)
 from calibrate.io._values import ticket_states
 from calibrate.tickets import TicketTable
 
@@ -175,6 +183,7 @@ def _record(number: int, issue: dict, config: Config) -> dict[str, Any]:
         "source_row": number,
         "ticket_id": text(issue.get("identifier")),
         "title": text(issue.get("title")),
+        "description": staged_description(issue.get("description"), config),
         "engineer": _person(issue.get("assignee")),
         "labels": "; ".join(_label_names(issue.get("labels"))) or None,
         "epic": text(get(issue, "project", "name")),

@@ -42,7 +42,8 @@ POINTS_FIELD_NAMES = ("Story Points", "Story point estimate")
 
 _PAGE = 100
 #: Fields not needed to measure a ticket, and large: left out of the search.
-_LEFT_OUT = ("-description", "-comment", "-attachment", "-worklog", "-issuelinks",
+# The description stays: the area classifier ([areas] classify) learns from it.
+_LEFT_OUT = ("-comment", "-attachment", "-worklog", "-issuelinks",
              "-subtasks", "-watches", "-votes", "-environment")
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 

@@ -57,7 +57,8 @@ query Issues($first: Int!, $after: String, $filter: IssueFilter) {{
   issues(first: $first, after: $after, filter: $filter, includeArchived: true,
          orderBy: updatedAt) {{
     nodes {{
-      id identifier title createdAt updatedAt startedAt completedAt canceledAt archivedAt
+      id identifier title description createdAt updatedAt startedAt completedAt canceledAt
+      archivedAt
       estimate
       assignee {{ name displayName email }}
       labels(first: 20) {{ nodes {{ name }} }}
