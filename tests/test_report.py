@@ -21,9 +21,10 @@ from calibrate.report import REPORT_FILES, render_report
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SECTIONS = ("Summary", "Plots", "Tables", "Method and data quality")
+SECTIONS = ("Summary", "Plots", "Skills and coverage", "Tables", "Method and data quality")
 FIGURES = ("Where points break", "Overrun map", "Recommended ticket size", "Multipliers",
-           "Points elasticity", "Calibration (backtest)", "Drift", "Data quality")
+           "Points elasticity", "Calibration (backtest)", "Drift", "Data quality",
+           "Skill coverage")
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_TITLE = '<img src=x onerror="alert(2)">=HYPERLINK("http://evil")'
 

@@ -7,8 +7,9 @@ per section of the page: :mod:`~calibrate.report._summary` (the summary's
 sentences and verdicts), :mod:`~calibrate.report._figures` (the plots, with
 the captions of :mod:`~calibrate.report._captions`) and
 :mod:`~calibrate.report._tables` (the tables; method and data quality),
-:mod:`~calibrate.report._plan` (the sprint plan, when one is given);
-:func:`build_context` composes them.
+:mod:`~calibrate.report._plan` (the sprint plan, when one is given),
+:mod:`~calibrate.report._skills` (skills and coverage); :func:`build_context`
+composes them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from calibrate.backtest import BacktestResult, DriftResult
 from calibrate.report._common import BACKTEST_NOT_RUN, Rule
 from calibrate.report._figures import figures_section
 from calibrate.report._plan import HEAT_MAP_TICKETS, check_sprint_plan, plan_section
+from calibrate.report._skills import check_skills, gap_finding, skills_section
 from calibrate.report._summary import summary_section
 from calibrate.report._tables import method_section, tables_section
 from calibrate.results import CalibrationResult
@@ -45,7 +47,10 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
     With a ``plan`` (as :func:`~calibrate.report._plan.plan_inputs` returns
     it, with its ``capacity``), ``plan`` holds the sprint-plan section
     (:func:`~calibrate.report._plan.plan_section`), checked against the
-    whole team's result; else None.
+    whole team's result; else None. ``skills`` holds the skills and
+    coverage section (:func:`~calibrate.report._skills.skills_section`):
+    the coverage of the whole team always, the declared levels, ramp-up and
+    hiring comparison when ``result`` was fitted with skill profiles.
 
     ``generated_at`` is the page's "Generated" time (now, by default): the
     one value that differs between two runs on the same input, passed in so
@@ -63,6 +68,8 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
     # down to the engineers shown.
     sprint_plan = (None if plan is None else
                    check_sprint_plan(result, plan, capacity, sprint_days=sprint_days))
+    # So are the skill gaps: who is clearly fast, and who the work rests on.
+    skills = check_skills(table, result)
     everyone = result.engineer_multipliers.sort_values(["n_finished", "engineer"],
                                                        ascending=[False, True])
     shown_engineers = sorted(everyone["engineer"].head(max_engineers), key=name_key)
@@ -102,11 +109,15 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
         "warnings": fit_warnings,
         **summary_section(table, result, rule, backtest_result=backtest_result,
                           min_tickets=min_tickets, team_size=len(everyone),
-                          backtest_failure=backtest_failure),
+                          backtest_failure=backtest_failure,
+                          skill_gap_finding=gap_finding(skills, rule)),
         "figures": figures_section(table, result, rule, backtest_result=backtest_result,
                                    drift_result=drift_result, min_tickets=min_tickets,
-                                   engineers=shown_engineers, reassignment=reassignment),
+                                   engineers=shown_engineers, reassignment=reassignment,
+                                   skills=skills),
         "plan": None if sprint_plan is None else plan_section(sprint_plan, rule),
+        "skills": skills_section(skills, result, rule, min_tickets=min_tickets,
+                                 engineers=shown_engineers),
         **tables_section(result, backtest_result=backtest_result, min_tickets=min_tickets),
         **method_section(table, result),
     }

@@ -2,11 +2,11 @@
 title and caption.
 
 A figure whose height grows with the team — the multipliers, the overrun
-map, the recommended sizes, tickets per engineer and area, the drift — is
-drawn in panels of a group of engineers each, every panel with its own axes
-and labels, so that each fits an A4 page at a legible size: one figure of a
-large team would be cut off at the page's bottom, or shrunk to unreadable
-labels.
+map, the recommended sizes, tickets per engineer and area, the drift, the
+declared levels against the tickets — is drawn in panels of a group of
+engineers each, every panel with its own axes and labels, so that each fits
+an A4 page at a legible size: one figure of a large team would be cut off at
+the page's bottom, or shrunk to unreadable labels.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from calibrate._names import sorted_names
 from calibrate.backtest import BacktestResult, DriftResult
 from calibrate.report._captions import CAPTIONS
 from calibrate.report._common import Rule
@@ -109,9 +110,10 @@ def panel_groups(sizes: Sequence[int], most: int) -> list[range]:
 def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *,
                     backtest_result: BacktestResult | None, drift_result: DriftResult | None,
                     min_tickets: int, engineers: Sequence[str],
-                    reassignment=None) -> list[dict]:
+                    reassignment=None, skills=None) -> list[dict]:
     """Every figure the report shows, in order: ``id`` (its anchor on the
-    page), ``section`` (``plots``, or ``plan`` for the sprint plan's),
+    page), ``section`` (``plots``, ``plan`` for the sprint plan's or
+    ``skills`` for the skills and coverage section's),
     ``title``, ``caption`` and ``panels``, each with ``src`` (the SVG data
     URI) and ``label`` (which engineers it shows; empty for a figure of one
     panel).
@@ -120,6 +122,10 @@ def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     about work), no recommended sizes without a cap that judges the clock.
     ``reassignment``, a :class:`~calibrate.plots.ReassignmentDisplay`, is the
     sprint plan's heat map (drawn with the others, shown in its section).
+    ``skills``, a :class:`~calibrate.report._skills.SkillsCheck`, gives the
+    skills section's: the skill coverage (with the hiring comparison), and
+    with skill profiles the declared levels against the tickets — in panels
+    of a group of engineers, as the multipliers — and the ramp-up.
     """
     from calibrate import plots
 
@@ -189,12 +195,42 @@ def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     if reassignment is not None:
         add("plot_reassignment", "What a hand-over costs", [reassignment],
             f"Here durations are {_measured(rule)}." if rule.lead else "", section="plan")
+    if skills is not None:
+        _add_skills(add, skills, result, table, min_tickets)
     # Drawing is the slow part: the panels are drawn on two cores where there are two.
     sources = iter(map_forked(_data_uri, displays_drawn))
     for figure in figures:
         for panel in figure["panels"]:
             panel["src"] = next(sources)
     return figures
+
+
+def _add_skills(add, skills, result: CalibrationResult, table: TicketTable,
+                min_tickets: int) -> None:
+    """The skills section's figures (see :func:`figures_section`)."""
+    from calibrate import plots
+
+    if skills.gaps is not None:
+        hiring = skills.gaps.hiring is not None
+        add("plot_skill_gaps", "Skill coverage" + (" and what a hire would change" if hiring
+                                                   else ""),
+            [plots.SkillGapsDisplay.from_gaps(skills.gaps)], section="skills")
+    declared = result.declared_vs_measured
+    shown = set(map(str, result.engineer_multipliers["engineer"]))
+    counts = (pd.Series(dtype=int) if declared is None
+              else declared["engineer"].astype(str).value_counts())
+    names = [name for name in sorted_names(counts.index) if name in shown]
+    if skills.declared and names:
+        # Each panel also has a row naming each of its areas.
+        most = max(MULTIPLIER_ROWS_PER_PANEL - declared["area"].nunique(), 1)
+        groups = _engineer_groups(names, [int(counts[name]) for name in names], most)
+        add("plot_declared_vs_measured", "Declared against measured",
+            [plots.DeclaredVsMeasuredDisplay.from_result(result, engineers=group,
+                                                         min_tickets=min_tickets)
+             for group in groups], labels=_panel_labels(groups, len(names)), section="skills")
+    if result.ramp_up is not None:
+        add("plot_ramp_up", "Ramp-up of new members",
+            [plots.RampUpDisplay.from_result(result, table)], section="skills")
 
 
 def _data_uri(display) -> str:

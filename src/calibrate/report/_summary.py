@@ -37,7 +37,8 @@ SUMMARY_ROWS = 12
 
 def summary_section(table: TicketTable, result: CalibrationResult, rule: Rule, *,
                     backtest_result: BacktestResult | None, min_tickets: int,
-                    team_size: int, backtest_failure: str | None = None) -> dict:
+                    team_size: int, backtest_failure: str | None = None,
+                    skill_gap_finding: str | None = None) -> dict:
     """The summary's sentences and its table.
 
     The summary is one page a lead can read alone: ``verdict`` (the clock
@@ -54,7 +55,9 @@ def summary_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     page the slowest first).
 
     ``result`` holds the engineers shown; ``team_size`` is how many the team has;
-    ``backtest_failure`` says why the backtest could not run, if it could not.
+    ``backtest_failure`` says why the backtest could not run, if it could not;
+    ``skill_gap_finding``, the areas where no one is clearly fast (and the
+    hire that would save most), is one of the findings.
     """
     cells = _cells_at_reference(result, rule, min_tickets)
     shown = cells[cells["enough"]]
@@ -81,6 +84,8 @@ def summary_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
             f"{rule.confidence:.0%} confidence): {len(smaller)} combinations should get tickets "
             f"smaller than {rule.reference:g} points, {len(larger)} can take larger ones; "
             "see the table below.")
+    if skill_gap_finding:
+        findings.append(skill_gap_finding)
     if backtest_result is not None:
         backtest = backtest_sentences(backtest_result) or [
             "The backtest scored no tickets of the calibrated model."]
