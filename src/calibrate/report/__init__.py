@@ -31,8 +31,12 @@ the cap — breaks and by how much, the other findings (how durations grow with
 points, ...), the recommended ticket sizes of the combinations most at risk,
 and how well the forecasts held up in the backtest against the strongest
 baseline. Then the plots (a tall figure of a large team in panels of a group
-of engineers, each fitting a page), the tables, and the method and data
-quality. Engineer x area numbers resting on fewer
+of engineers, each fitting a page), "Skills and coverage" (who is clearly fast
+in each area, who its recent work rests on, the areas with no one; with
+declared skill profiles, ``skills=``, also what the declared levels are worth,
+where the tickets contradict them, how fast new members ramp up and what
+hiring someone strong in each area would save: :mod:`calibrate.skill_gaps`),
+the tables, and the method and data quality. Engineer x area numbers resting on fewer
 than ``min_tickets`` finished tickets are suppressed ("too few tickets").
 
 With a sprint plan (``calibrate report ... --plan PLAN.csv``), a "Sprint
