@@ -3,8 +3,9 @@
 - :func:`simulate_tickets` draws a canonical ticket table of any size from
   the model, with its truth (for tests and benchmarks).
 - :func:`generate_team_history` is the bundled sample's story: 18 months of
-  a seven-person ML team, with its ground truth; :func:`write_sample`
-  renders it into the export files of ``data/sample/`` (also ``python -m
+  a seven-person ML team, with its ground truth and its declared skill
+  levels and start dates; :func:`write_sample` renders it into the export
+  files of ``data/sample/`` and a ``skills.csv`` (also ``python -m
   calibrate.datasets DIRECTORY``), with the writers of
   :mod:`calibrate.io.writers`.
 - :func:`sample_path` gives the path of a sample file (``data/sample/`` of a

@@ -3,26 +3,39 @@
 The sample data in ``data/sample/`` is written by this module, so that every
 number in it can be traced back to a known model, and tests can check that
 ``calibrate`` recovers what went in. The history follows the model of
-:mod:`calibrate.model`, in its vocabulary::
+:mod:`calibrate.model` with declared skills, in its vocabulary::
 
-    log d = intercept[area] + elasticity[area]·log(p / 3) + u[engineer] + v[engineer, area] + e
+    log d = intercept[area] + elasticity[area]·log(p / 3)
+            + level_effect[area, level[engineer, area]] - level_mix[area]
+            + u[engineer] + v[engineer, area]
+            + slowdown·exp(-weeks on the team / scale_weeks) + e
     e ~ N(0, noise_sd[area]^2)
 
 where ``d`` is the working days from start of work to done and ``p`` the
 points at the start of work (``intercept`` is the log median working days
-of a 3-point ticket for an average engineer). The engineer effects ``u`` and
-``v`` are *designed* profiles (a researcher who is fast on research and slow
-on data engineering, a data engineer the reverse, a fast senior, a new hire,
-...) rather than random draws, with root mean squares ``engineer_sd`` and
-``engineer_area_sd``; ticket noise ``e`` is drawn per ticket.
+of a 3-point ticket for an average engineer). Each engineer declares a level
+per area (basic, proficient or strong: a researcher strong in research, a
+data engineer proficient on pipelines, a senior strong in research and ML
+engineering, ...), and the levels' designed effects make most of the
+differences between people; ``level_mix`` (the team's average level effect
+in the area) keeps the intercept the average engineer's. The engineer effects
+``u`` and ``v`` are smaller *designed* residuals on top (root mean squares
+``engineer_sd`` and ``engineer_area_sd``), one of them large: the tickets of
+one engineer clearly contradict her declaration. Nobody is strong, or truly
+fast, in data engineering: the team's skill gap. Every engineer has a start
+date; three joined during the history (five weeks in, a year before its end
+and two months before it), and their first tickets are slower (the ramp-up
+term). Ticket noise ``e`` is drawn per ticket.
 
 The history is generated once, as a table of tickets with their full status
 and points history (:func:`generate_team_history`), and then rendered into
 the formats that real trackers export, by the writers of
 :mod:`calibrate.io.writers` (:meth:`SyntheticHistory.to_jira_csv`,
-:meth:`~SyntheticHistory.to_jira_json`, :meth:`~SyntheticHistory.to_linear_csv`).
-The rendering only lays the history out: every date, re-pointing and status
-move is decided by :func:`generate_team_history`.
+:meth:`~SyntheticHistory.to_jira_json`, :meth:`~SyntheticHistory.to_linear_csv`),
+with the declared profiles as a skills file
+(:meth:`~SyntheticHistory.to_skills_csv`). The rendering only lays the
+history out: every date, re-pointing and status move is decided by
+:func:`generate_team_history`.
 
 ``python -m calibrate.datasets DIRECTORY [--seed N]`` writes the sample
 (:func:`write_sample`); :func:`sample_path` finds (or generates) a sample
@@ -31,6 +44,7 @@ file wherever calibrate is installed, and :func:`load_sample` reads it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
@@ -48,6 +62,7 @@ from calibrate.durations import WorkCalendar
 from calibrate.errors import InputError
 from calibrate.io import read_export
 from calibrate.io.writers import write_jira_csv, write_jira_json, write_linear_csv
+from calibrate.skills import SkillProfiles
 from calibrate.tickets import TicketTable
 
 __all__ = [
@@ -94,36 +109,75 @@ _POPULATION = {
 }
 
 
+# The declared skill scale, lowest first (calibrate's default), and what each
+# level does to log working days per area, relative to "proficient": most of
+# an engineer's speed in an area comes from their level (research spreads
+# widest). Everyone on the team declares "proficient" in data engineering:
+# nobody is strong (or truly fast) there, the skill gap the sample shows, so
+# the other levels' effects there are designed (a hire's) but not in the history.
+_LEVELS = ("basic", "proficient", "strong")
+_LEVEL_EFFECTS = {
+    "research": {"basic": 0.40, "proficient": 0.0, "strong": -0.40},
+    "ml-engineering": {"basic": 0.30, "proficient": 0.0, "strong": -0.35},
+    "data-engineering": {"basic": 0.35, "proficient": 0.0, "strong": -0.30},
+}
+
+# New members are slower at first: a factor exp(slowdown·exp(-weeks / scale))
+# on a ticket's duration, weeks on the team counted at its start (the model's
+# ramp-up form): 1.8x in the first week, under 1.1x after about 13 weeks.
+# Three engineers join during the history, two early enough for their
+# ramp-up and their later speed both to be seen: that makes the scale
+# estimable (a single new hire's few tickets would not bound it).
+_RAMP_UP = {"slowdown": 0.6, "scale_weeks": 7.0}
+
+
 @dataclass(frozen=True)
 class _Engineer:
     name: str
     profile: str
-    # Designed median multipliers per area (research, ml-eng, data-eng) before
-    # centring; the stored truth is the centred version.
-    target_multipliers: tuple[float, float, float]
+    # Declared level per area (research, ml-eng, data-eng), on _LEVELS.
+    levels: tuple[str, str, str]
+    # The engineer's own median multipliers per area on top of their levels
+    # (what the tickets show beyond the declaration), before centring.
+    residual_multipliers: tuple[float, float, float]
     area_mix: tuple[float, float, float]
     tickets: int
     # Of ``tickets``, how many were pulled into the current sprint and started
     # in its days before as_of: the work in flight at the export.
     current_sprint_tickets: int
-    joined: str | None = None
+    # The first day on the team; tickets start on or after it.
+    start_date: str
 
 
 _TEAM = (
-    _Engineer("Priya Raman", "researcher: fast on research, slow on data engineering",
-              (0.70, 1.00, 1.80), (0.60, 0.30, 0.10), 115, 4),
-    _Engineer("Tomasz Kowalczyk", "data engineer: fast on pipelines, slow on research",
-              (1.80, 1.30, 0.70), (0.10, 0.25, 0.65), 110, 4),
-    _Engineer("Daniel Okafor", "generalist, close to the team average everywhere",
-              (1.00, 0.95, 1.05), (0.34, 0.33, 0.33), 105, 4),
-    _Engineer("Zoë Müller", "senior, fast everywhere",
-              (0.65, 0.60, 0.70), (0.30, 0.40, 0.30), 100, 4),
-    _Engineer("Marcus Lindqvist", "ML engineer: fast on serving and training infrastructure",
-              (1.15, 0.70, 0.95), (0.20, 0.60, 0.20), 110, 4),
-    _Engineer("Aiko Tanaka", "new hire, joined two months before the end of the history",
-              (1.50, 1.35, 1.45), (0.20, 0.50, 0.30), 8, 2, joined="2026-09-01"),
-    _Engineer("Rafael Souza", "part-timer with few tickets",
-              (1.10, 1.20, 0.90), (0.50, 0.20, 0.30), 15, 1),
+    _Engineer("Priya Raman", "researcher: strong in research; declared proficient in ML "
+              "engineering, where her tickets are faster than the strong engineers' (the "
+              "declaration the tickets contradict)",
+              ("strong", "proficient", "proficient"), (1.00, 0.50, 1.10), (0.50, 0.40, 0.10), 115,
+              4, "2021-02-01"),
+    _Engineer("Tomasz Kowalczyk", "data engineer: proficient on pipelines, at the team's "
+              "typical speed there; basic in research and ML engineering",
+              ("basic", "basic", "proficient"), (1.10, 1.05, 1.00), (0.10, 0.25, 0.65), 110, 4,
+              "2022-05-02"),
+    _Engineer("Daniel Okafor", "generalist, proficient everywhere; joined a year before the "
+              "export, slower in his first months",
+              ("proficient", "proficient", "proficient"), (1.00, 0.95, 1.05), (0.34, 0.33, 0.33),
+              105, 4, "2025-11-03"),
+    _Engineer("Zoë Müller", "senior: strong in research and ML engineering, proficient (the "
+              "team's typical speed) in data engineering",
+              ("strong", "strong", "proficient"), (0.90, 1.00, 1.05), (0.30, 0.40, 0.30), 100, 4,
+              "2019-09-02"),
+    _Engineer("Marcus Lindqvist", "ML engineer: strong on serving and training infrastructure, "
+              "basic in research; joined five weeks into the history, slower in his first months",
+              ("basic", "strong", "proficient"), (1.00, 0.95, 1.00), (0.20, 0.60, 0.20), 110, 4,
+              "2025-06-02"),
+    _Engineer("Aiko Tanaka", "new hire, proficient in ML and data engineering, basic in "
+              "research; joined two months before the export, still ramping up",
+              ("basic", "proficient", "proficient"), (1.00, 1.00, 1.00), (0.20, 0.50, 0.30), 8, 2,
+              "2026-09-01"),
+    _Engineer("Rafael Souza", "part-timer with few tickets, proficient everywhere",
+              ("proficient", "proficient", "proficient"), (1.10, 1.00, 0.95), (0.50, 0.20, 0.30),
+              15, 1, "2023-06-01"),
 )
 
 _LEAD = "Ines Carvalho"  # reports most tickets; not an engineer in the model
@@ -270,11 +324,17 @@ class SyntheticHistory:
     truth : dict
         The parameters the history was generated from (JSON-ready), in the
         model's vocabulary: ``intercept`` (at ``reference_points``, 3),
-        ``elasticity`` and ``noise_sd`` per area, ``engineer_sd`` and
-        ``engineer_area_sd`` (root mean squares of the designed effects), the effects
-        ``u`` (per engineer) and ``v`` (per ``"engineer|area"``), the
-        resulting ``engineer_multipliers`` and ``engineer_area_multipliers``,
-        and the seed, ``as_of``, calendar and counts.
+        ``elasticity`` and ``noise_sd`` per area; the declared ``levels``
+        (engineer -> area -> level, on ``level_scale``), ``level_effects``
+        (area -> level -> effect on log working days, relative to
+        proficient) and ``level_mix`` (per area, their average over the
+        engineers); ``start_dates`` (engineer -> ``YYYY-MM-DD``) and
+        ``ramp_up`` (``slowdown``, ``scale_weeks``); the engineers' own
+        effects beyond their levels, ``u`` (per engineer) and ``v`` (per
+        ``"engineer|area"``), with their root mean squares ``engineer_sd``
+        and ``engineer_area_sd``; the resulting lasting (ramped-up)
+        ``engineer_area_multipliers`` and ``engineer_multipliers`` against
+        the average engineer; and the seed, ``as_of``, calendar and counts.
     calendar : WorkCalendar
         The working-day calendar durations are counted in.
     """
@@ -282,6 +342,23 @@ class SyntheticHistory:
     tickets: pd.DataFrame
     truth: dict
     calendar: WorkCalendar
+
+    @property
+    def skills(self) -> SkillProfiles:
+        """The team's declared profiles: each engineer's level per area and start date.
+
+        Examples
+        --------
+        >>> history = generate_team_history(seed=7)
+        >>> history.skills.profile("Priya Raman")
+        {'data-engineering': 'proficient', 'ml-engineering': 'proficient', 'research': 'strong'}
+        >>> history.skills.start_dates["Aiko Tanaka"].date().isoformat()
+        '2026-09-01'
+        """
+        return SkillProfiles.from_dict({
+            engineer: {**levels, "start_date": self.truth["start_dates"][engineer]}
+            for engineer, levels in self.truth["levels"].items()},
+            scale=tuple(self.truth["level_scale"]))
 
     def to_jira_csv(self, path: str | Path) -> Path:
         """Write the history as a Jira Cloud "CSV (all fields)" export.
@@ -347,6 +424,33 @@ class SyntheticHistory:
         """
         return write_linear_csv(_linear_issues(self), path, timezone=self.calendar.timezone)
 
+    def to_skills_csv(self, path: str | Path) -> Path:
+        """Write the declared profiles as a skills CSV.
+
+        The layout :func:`calibrate.io.skills.read_skills` reads: one row per
+        engineer and area, ``engineer,area,level,start_date``, with the
+        engineer's start date on each of their rows; UTF-8, ``\\n`` line ends.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from calibrate.io.skills import read_skills
+        >>> history = generate_team_history(seed=7)
+        >>> path = history.to_skills_csv(pathlib.Path(tempfile.mkdtemp()) / "skills.csv")
+        >>> path.read_text(encoding="utf-8").splitlines()[:2]
+        ['engineer,area,level,start_date', 'Priya Raman,research,strong,2021-02-01']
+        >>> read_skills(path).level_of("Zoë Müller", "ml-engineering")
+        'strong'
+        """
+        path = Path(path)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["engineer", "area", "level", "start_date"])
+            for engineer, levels in self.truth["levels"].items():
+                start = self.truth["start_dates"][engineer]
+                writer.writerows([engineer, area, level, start] for area, level in levels.items())
+        return path
+
     def to_truth_json(self, path: str | Path) -> Path:
         """Write the ground truth as JSON (sorted keys, indented by 2).
 
@@ -379,13 +483,15 @@ def generate_team_history(
 ) -> SyntheticHistory:
     """Generate about 18 months of a small ML team's ticket history.
 
-    Seven engineers with designed strengths work tickets in three areas
-    (:data:`AREAS`), estimated in Fibonacci points. Each started ticket's
-    working-day duration is drawn from the log-linear mixed model with the
-    stored ground truth; its finish is placed exactly that many working days
-    after its start, so ``calendar.working_days_between(started_at,
-    finished_at)`` returns the true duration. Tickets whose finish would
-    fall after ``as_of`` are still open (right-censored). The history also
+    Seven engineers with declared skill levels and designed strengths work
+    tickets in three areas (:data:`AREAS`), estimated in Fibonacci points;
+    those who joined during the history are slower at first (ramp-up). Each
+    started ticket's working-day duration is drawn from the log-linear mixed
+    model with the stored ground truth; its finish is placed exactly that
+    many working days after its start, so
+    ``calendar.working_days_between(started_at, finished_at)`` returns the
+    true duration. Tickets whose finish would fall after ``as_of`` are still
+    open (right-censored). The history also
     holds backlog tickets, tickets closed as not finished work (Won't Do,
     Duplicate, Cannot Reproduce), unassigned and unpointed tickets, and
     tickets re-pointed after work started (whose duration follows the points
@@ -419,9 +525,9 @@ def generate_team_history(
     >>> sorted(history.tickets["area"].unique())
     ['data-engineering', 'ml-engineering', 'research']
     >>> len(history.tickets), int((history.tickets["kind"] == "finished").sum())
-    (622, 553)
+    (622, 554)
     >>> round(history.truth["engineer_area_multipliers"]["Priya Raman|research"], 2)
-    0.66
+    0.63
     """
     calendar = calendar or WorkCalendar(country="DE", timezone="Europe/Berlin")
     as_of = pd.Timestamp(as_of)
@@ -447,30 +553,49 @@ def generate_team_history(
 
 
 def _engineer_effects() -> dict[str, Any]:
-    """Split the designed multipliers into centred u (engineer) and v (engineer×area).
+    """Each engineer x area's lasting effect: the declared level's, and u, v on top.
 
-    Centring u over engineers and v over both engineers and areas keeps the
-    truth identifiable: intercept[area] stays the average engineer's log duration.
+    The lasting log multiplier of engineer i in area a is ``level_effects[a,
+    level[i, a]] - level_mix[a] + u[i] + v[i, a]``, where ``level_mix`` is the
+    average over the team's engineers of their level's effect, and u, v split
+    the designed residual multipliers, centred over engineers (u) and over
+    engineers and areas (v). Centring keeps the truth identifiable: every
+    area's multipliers average 1 over the engineers (log scale), so
+    intercept[area] stays the average engineer's log duration.
     """
-    log_targets = np.log([engineer.target_multipliers for engineer in _TEAM])
-    grand = log_targets.mean()
-    row = log_targets.mean(axis=1) - grand
-    column = log_targets.mean(axis=0) - grand
-    v = log_targets - grand - row[:, None] - column[None, :]
-    u = row
     names = [engineer.name for engineer in _TEAM]
+    level = np.array([[_LEVEL_EFFECTS[area][engineer.levels[j]] for j, area in enumerate(AREAS)]
+                      for engineer in _TEAM])
+    residual = np.log([engineer.residual_multipliers for engineer in _TEAM])
+    residual = residual - residual.mean(axis=0)
+    u = residual.mean(axis=1)
+    v = residual - u[:, None]
+    mix = level.mean(axis=0)
     return {
+        "level_mix": {area: float(round(mix[j], 6)) for j, area in enumerate(AREAS)},
         "u": {name: float(round(u[i], 6)) for i, name in enumerate(names)},
         "v": {
             f"{name}|{area}": float(round(v[i, j], 6))
             for i, name in enumerate(names)
             for j, area in enumerate(AREAS)
         },
-        # Root mean square of the designed effects: the spread a fitted
-        # engineer_sd, engineer_area_sd should come close to.
+        # Root mean square of the designed residuals: the spread a fitted
+        # engineer_sd, engineer_area_sd comes close to with declared levels.
         "engineer_sd": float(round(math.sqrt(float(np.mean(u**2))), 6)),
         "engineer_area_sd": float(round(math.sqrt(float(np.mean(v**2))), 6)),
     }
+
+
+def _lasting_effect(effects: dict[str, Any], engineer: _Engineer, area: str) -> float:
+    """The engineer's log multiplier in ``area`` once ramped up (see :func:`_engineer_effects`)."""
+    level = _LEVEL_EFFECTS[area][engineer.levels[AREAS.index(area)]]
+    return (level - effects["level_mix"][area] + effects["u"][engineer.name]
+            + effects["v"][f"{engineer.name}|{area}"])
+
+
+def _ramp_up_effect(weeks: np.ndarray) -> np.ndarray:
+    """The ramp-up's log slowdown of a ticket started ``weeks`` after its engineer's start date."""
+    return _RAMP_UP["slowdown"] * np.exp(-np.maximum(weeks, 0.0) / _RAMP_UP["scale_weeks"])
 
 
 def _sprint_calendar(as_of: pd.Timestamp) -> pd.DataFrame:
@@ -528,9 +653,7 @@ def _worked_tickets(rng, as_of, calendar, busdays, sprints, effects) -> pd.DataF
     window_start = sprints["start"].iloc[0]
     engineers, areas, starts = [], [], []
     for engineer in _TEAM:
-        first = window_start
-        if engineer.joined:
-            first = max(window_start, pd.Timestamp(engineer.joined))
+        first = max(window_start, pd.Timestamp(engineer.start_date))
         # Starts spread evenly over the engineer's time in the team, plus the
         # current sprint's commitment; whether a ticket is still open then
         # follows from its drawn duration alone.
@@ -554,12 +677,14 @@ def _worked_tickets(rng, as_of, calendar, busdays, sprints, effects) -> pd.DataF
     area = np.concatenate(areas)
     n = len(started)
     points = _draw_points(rng, n)
-    effect = np.array(
-        [
-            0.0 if name is None else effects["u"][name] + effects["v"][f"{name}|{a}"]
-            for name, a in zip(engineers, area, strict=True)
-        ]
-    )
+    team = {engineer.name: engineer for engineer in _TEAM}
+    effect = np.array([0.0 if name is None else _lasting_effect(effects, team[name], a)
+                       for name, a in zip(engineers, area, strict=True)])
+    # Weeks on the team at the start of work; unassigned work has no ramp-up.
+    start_date = pd.Series([None if name is None else team[name].start_date
+                            for name in engineers], dtype="datetime64[ns]")
+    weeks = ((started - start_date) / pd.Timedelta(days=7)).to_numpy(dtype=float)
+    effect += _ramp_up_effect(np.nan_to_num(weeks, nan=np.inf))
     intercept = np.array([_POPULATION[x]["intercept"] for x in area])
     elasticity = np.array([_POPULATION[x]["elasticity"] for x in area])
     noise_sd = np.array([_POPULATION[x]["noise_sd"] for x in area])
@@ -950,23 +1075,36 @@ def _ticket_sprints(rng, tickets, sprints, as_of) -> list[list[str]]:
 
 def _truth(effects, seed, as_of, calendar, tickets) -> dict:
     u, v = effects["u"], effects["v"]
-    engineers = [e.name for e in _TEAM]
+    lasting = {f"{engineer.name}|{area}": _lasting_effect(effects, engineer, area)
+               for engineer in _TEAM for area in AREAS}
     return {
         "model": "log d = intercept[area] + elasticity[area]*log(points_at_start / 3)"
-                 " + u[engineer] + v[engineer,area] + e, e ~ N(0, noise_sd[area]^2)",
+                 " + level_effects[area][level[engineer,area]] - level_mix[area]"
+                 " + u[engineer] + v[engineer,area]"
+                 " + ramp_up.slowdown*exp(-weeks on the team / ramp_up.scale_weeks)"
+                 " + e, e ~ N(0, noise_sd[area]^2)",
         "reference_points": _REFERENCE_POINTS,
         "areas": list(AREAS),
         "intercept": {area: _POPULATION[area]["intercept"] for area in AREAS},
         "elasticity": {area: _POPULATION[area]["elasticity"] for area in AREAS},
         "noise_sd": {area: _POPULATION[area]["noise_sd"] for area in AREAS},
+        "levels": {engineer.name: dict(zip(AREAS, engineer.levels, strict=True))
+                   for engineer in _TEAM},
+        "level_scale": list(_LEVELS),
+        "level_effects": {area: dict(effects) for area, effects in _LEVEL_EFFECTS.items()},
+        "level_mix": effects["level_mix"],
+        "start_dates": {engineer.name: engineer.start_date for engineer in _TEAM},
+        "ramp_up": dict(_RAMP_UP),
         "engineer_sd": effects["engineer_sd"],
         "engineer_area_sd": effects["engineer_area_sd"],
         "u": u,
         "v": v,
-        "engineer_multipliers": {name: round(math.exp(u[name]), 6) for name in engineers},
-        "engineer_area_multipliers": {
-            key: round(math.exp(u[key.split("|")[0]] + value), 6) for key, value in v.items()
-        },
+        "engineer_multipliers": {
+            engineer.name: round(math.exp(float(np.mean(
+                [lasting[f"{engineer.name}|{area}"] for area in AREAS]))), 6)
+            for engineer in _TEAM},
+        "engineer_area_multipliers": {key: round(math.exp(value), 6)
+                                      for key, value in lasting.items()},
         "engineer_profiles": {e.name: e.profile for e in _TEAM},
         "unassigned_effect": 0.0,
         "seed": seed,
@@ -980,11 +1118,20 @@ def _truth(effects, seed, as_of, calendar, tickets) -> dict:
             "no_points": int(tickets["points_at_start"].isna().sum()),
         },
         "notes": [
-            "u and v are designed profiles, centred so that intercept[area] is the average"
-            " engineer; engineer_sd and engineer_area_sd are the root mean squares of the designed"
-            " u and v.",
+            "Each engineer declares a level per area (levels, on level_scale, lowest first);"
+            " level_effects are on log working days relative to proficient, and level_mix[area]"
+            " is their average over the team's engineers. Nobody declares strong in"
+            " data-engineering: its effect there is designed but not in the history.",
+            "u and v are the engineers' own designed effects beyond their levels, centred so"
+            " that intercept[area] is the average engineer; engineer_sd and engineer_area_sd"
+            " are their root mean squares.",
+            "engineer_area_multipliers = exp(level effect - level_mix + u + v): the lasting"
+            " speed against the average engineer, ramp-up left out; engineer_multipliers"
+            " averages them over the three areas (log scale).",
+            "Weeks on the team = (start of work - start_dates[engineer]) / 7 days; the ramp-up"
+            " slows a ticket by a factor exp(slowdown * exp(-weeks / scale_weeks)).",
             "Durations follow points_at_start; exports show points_final.",
-            "Unassigned worked tickets were drawn with u = v = 0.",
+            "Unassigned worked tickets were drawn as the average engineer, without ramp-up.",
             "Unpointed tickets were drawn with points the tracker does not show.",
         ],
     }
@@ -1159,9 +1306,10 @@ def _linear_issues(history: SyntheticHistory) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 #: The files :func:`write_sample` writes, by name: three exports of the
-#: history, its ground truth, and the settings to read them with.
+#: history, its ground truth, the settings to read them with, a sprint plan
+#: and its capacity, and the team's declared skill profiles.
 SAMPLE_FILES = ("jira_export.csv", "jira_changelog.json", "linear_export.csv", "truth.json",
-                "calibrate.toml", "plan.csv", "capacity.csv")
+                "calibrate.toml", "plan.csv", "capacity.csv", "skills.csv")
 #: The exports among :data:`SAMPLE_FILES`.
 SAMPLE_EXPORTS = SAMPLE_FILES[:3]
 
@@ -1209,6 +1357,11 @@ fields = ["epic"]
 area = "data-engineering"
 patterns = ["feature store", "event pipeline", "warehouse"]
 fields = ["epic"]
+
+# The team's declared skill levels and start dates are in skills.csv, named as
+# the Jira exports name people: pass --skills skills.csv with a Jira export.
+# Not set here as [skills] file, since these settings also read the Linear
+# export, which names people by e-mail address.
 '''
 
 
@@ -1248,9 +1401,10 @@ def write_sample(directory: str | Path, seed: int = 7) -> list[Path]:
     """Generate the history for ``seed`` and write all sample files into ``directory``.
 
     Writes ``jira_export.csv``, ``jira_changelog.json``, ``linear_export.csv``,
-    ``truth.json``, ``calibrate.toml``, and the sprint ``plan.csv`` and
-    ``capacity.csv``; the output is byte-for-byte the same for the same seed.
-    ``python -m calibrate.datasets DIRECTORY [--seed N]`` calls it.
+    ``truth.json``, ``calibrate.toml``, the sprint ``plan.csv`` and
+    ``capacity.csv``, and the declared profiles ``skills.csv`` (named as the
+    Jira exports name people); the output is byte-for-byte the same for the
+    same seed. ``python -m calibrate.datasets DIRECTORY [--seed N]`` calls it.
 
     Examples
     --------
@@ -1258,22 +1412,23 @@ def write_sample(directory: str | Path, seed: int = 7) -> list[Path]:
     >>> [path.name for path in write_sample(tempfile.mkdtemp(), seed=7)]
     ... # doctest: +NORMALIZE_WHITESPACE
     ['jira_export.csv', 'jira_changelog.json', 'linear_export.csv', 'truth.json',
-     'calibrate.toml', 'plan.csv', 'capacity.csv']
+     'calibrate.toml', 'plan.csv', 'capacity.csv', 'skills.csv']
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     history = generate_team_history(seed)
-    written = {}
-    for name, text in zip(SAMPLE_FILES[4:], (SAMPLE_CONFIG, SAMPLE_PLAN, SAMPLE_CAPACITY),
-                          strict=True):
-        written[name] = directory / name
-        written[name].write_bytes(text.encode("utf-8"))
+    written = []
+    for name, text in (("calibrate.toml", SAMPLE_CONFIG), ("plan.csv", SAMPLE_PLAN),
+                       ("capacity.csv", SAMPLE_CAPACITY)):
+        written.append(directory / name)
+        written[-1].write_bytes(text.encode("utf-8"))
     return [
-        history.to_jira_csv(directory / SAMPLE_FILES[0]),
-        history.to_jira_json(directory / SAMPLE_FILES[1]),
-        history.to_linear_csv(directory / SAMPLE_FILES[2]),
-        history.to_truth_json(directory / SAMPLE_FILES[3]),
-        *written.values(),
+        history.to_jira_csv(directory / "jira_export.csv"),
+        history.to_jira_json(directory / "jira_changelog.json"),
+        history.to_linear_csv(directory / "linear_export.csv"),
+        history.to_truth_json(directory / "truth.json"),
+        *written,
+        history.to_skills_csv(directory / "skills.csv"),
     ]
 
 
@@ -1322,8 +1477,9 @@ def sample_path(name: str = "jira_changelog.json", *, data_home: str | Path | No
         One of :data:`SAMPLE_FILES`: ``jira_changelog.json`` (Jira REST
         search results with changelog: cycle time), ``jira_export.csv`` (the
         same history as Jira's CSV export: lead time), ``linear_export.csv``,
-        ``truth.json`` (the ground truth) or ``calibrate.toml`` (the
-        settings to read the exports with).
+        ``truth.json`` (the ground truth), ``calibrate.toml`` (the
+        settings to read the exports with), ``plan.csv`` and ``capacity.csv``
+        (a sprint to plan) or ``skills.csv`` (the declared skill profiles).
     data_home : str or Path, optional
         Where generated files are kept (see :func:`get_data_home`).
 
