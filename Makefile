@@ -17,15 +17,16 @@ $(INSTALLED): pyproject.toml
 
 SAMPLE_EXPORT := data/sample/jira_changelog.json
 SAMPLE_CONFIG := data/sample/calibrate.toml
+SAMPLE_SKILLS := data/sample/skills.csv
 
 ## report: run the main job on the bundled sample, writing under reports/latest/ (not in git)
 report: $(INSTALLED)
-	$(BIN)/calibrate report $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --out reports/latest
+	$(BIN)/calibrate report $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --skills $(SAMPLE_SKILLS) --out reports/latest
 
 ## sample-report: regenerate the committed sample report, reports/sample/report.{html,pdf}
 ## (deliberately: commit the result when the report has changed on purpose)
 sample-report: $(INSTALLED)
-	$(BIN)/calibrate report $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --out reports/sample
+	$(BIN)/calibrate report $(SAMPLE_EXPORT) --config $(SAMPLE_CONFIG) --skills $(SAMPLE_SKILLS) --out reports/sample
 
 ## test: set up and run the whole test suite
 test: $(INSTALLED) system-deps

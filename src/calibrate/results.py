@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from calibrate._names import name_order
 from calibrate.durations import WorkCalendar
@@ -1020,7 +1020,9 @@ def _mixture_cdf(ramp: RampFit, weights: np.ndarray, bound: np.ndarray) -> float
     """P(rho <= bound_j) summed over the scales with ``weights`` (rho given
     tau_j normal with its GLS estimate and standard error)."""
     se = np.where(ramp.slowdown_se > 0, ramp.slowdown_se, 1e-12)
-    return float(weights @ stats.norm.cdf((bound - ramp.slowdown) / se))
+    # special.ndtr is stats.norm.cdf without its per-call overhead: root-finding
+    # calls this thousands of times for a ramp-up curve.
+    return float(weights @ special.ndtr((bound - ramp.slowdown) / se))
 
 
 def _slowdown_quantile(ramp: RampFit, weights: np.ndarray, weeks: float, q: float) -> float:
