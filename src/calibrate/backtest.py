@@ -75,7 +75,9 @@ models on all the tickets without any weighting).
 Models compared, all fitted on the same training table:
 
 ``calibrate``
-    The full model (engineers and engineer x area, partial pooling).
+    The full model (engineers and engineer x area, partial pooling); with
+    declared skill profiles (``skills=``) also their level effects and the
+    ramp-up of new members (see "Declared skills" below).
 ``team only``
     Points and area, no engineers.
 ``1 point = 1 day``
@@ -91,13 +93,36 @@ Models compared, all fitted on the same training table:
     models (mass beyond the largest ratio, if that one is open, sits on
     it). Its log score is undefined (an empirical distribution has no
     density).
+
+Declared skills
+---------------
+With skill profiles (:mod:`calibrate.skills`; ``backtest(..., skills=)``,
+``drift(..., skills=)``) each refit of calibrate is the report's fit,
+``Calibrator.fit(train, skills=..., ramp_up="auto")``, given the profiles of
+the engineers who have tickets in the training table and their levels in
+its areas only (a fit refuses the others). Every ticket's ramp-up is read
+at its own start. An engineer first seen after the origin is predicted from
+their profile — declared levels (in the areas the fit knows) and start
+date — as :meth:`calibrate.export.Multipliers.predict` predicts a new hire
+(``profile=``, ``on=``); without a profile, as an unseen engineer. The
+baselines never use profiles.
+
+Is that fair? A profile holds no durations, so no outcome leaks; but a
+profile file has no dates of its own, and the backtest takes each
+declaration as known at every origin. That is what a planner had when the
+levels were declared before the work they describe — a hire's profile
+written when they joined, levels stated before the tickets scored — and
+then the scores are a fair forecast. Levels written or revised with
+hindsight of the tickets (a level set after seeing someone's speed) would
+have been unknown at the origin: the scores then overstate what the
+declarations buy, most for the engineers first seen after an origin.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -108,10 +133,12 @@ from calibrate.errors import CalibrationWarning, InputError
 from calibrate.model import (
     Calibrator,
     _pool_areas,
+    add_skill_terms,
     area_points_counts_coded,
     design_from_codes,
     recency_weights,
 )
+from calibrate.skills import SkillProfiles
 from calibrate.summary import Summary
 from calibrate.tickets import TicketTable, validate_tickets
 
@@ -491,6 +518,7 @@ def backtest(
     cap_days: float | None = None,
     as_of: pd.Timestamp | None = None,
     progress: Callable[[str], None] | None = None,
+    skills: SkillProfiles | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of calibrate and the baselines.
 
@@ -516,6 +544,15 @@ def backtest(
         Called with one short line as each origin starts, e.g.
         ``"backtest origin 2 of 4 (2025-03-01): refitting on 512,000
         tickets, scoring 128,000"``.
+    skills : SkillProfiles, optional
+        Declared levels and start dates (:mod:`calibrate.skills`), named as
+        in the tickets: calibrate is refitted with them at each origin
+        (``ramp_up="auto"``), restricted to the engineers and areas the
+        training table has, and an engineer first seen after the origin is
+        predicted from their profile. This assumes each declaration was
+        known at every origin: see "Declared skills" in the module notes
+        for when that is fair. The baselines do not use them. Without
+        them (None) the scores are those of the plain model.
 
     Returns
     -------
@@ -524,8 +561,9 @@ def backtest(
     Raises
     ------
     InputError
-        If a DataFrame is not a canonical ticket table, or no origin has
-        enough data.
+        If a DataFrame is not a canonical ticket table, no origin has
+        enough data, or ``skills`` names an engineer or area the tickets do
+        not have (all listed).
 
     Notes
     -----
@@ -542,6 +580,17 @@ def backtest(
     >>> result = backtest(read_export("data/sample/linear_export.csv"), n_origins=2)
     >>> list(result.scores_by_model().index)
     ['calibrate', 'team only', '1 point = 1 day', 'EBS ratios']
+
+    With the team's declared skills, calibrate is refitted with them at each
+    origin (the baselines are not):
+
+    >>> from calibrate.io.skills import read_skills
+    >>> table = read_export("data/sample/jira_changelog.json",
+    ...                     config="data/sample/calibrate.toml")
+    >>> skilled = backtest(table, skills=read_skills("data/sample/skills.csv"))
+    >>> crps = skilled.scores_by_model()["crps"]
+    >>> bool(crps["calibrate"] < crps["team only"])
+    True
     """
     table = tickets.tickets if isinstance(tickets, TicketTable) else tickets
     if not isinstance(tickets, TicketTable):
@@ -552,6 +601,8 @@ def backtest(
         calendar = getattr(tickets, "calendar", None) or WorkCalendar()
     calibrator = calibrator or Calibrator()
     calibrator._validate_params()
+    if skills is not None:
+        skills.check_against(table)
     cap = calibrator.cap_days if cap_days is None else cap_days
     if as_of is None:
         as_of = getattr(tickets, "as_of", None)
@@ -596,7 +647,7 @@ def backtest(
                 "those", CalibrationWarning, stacklevel=2)
         ticket_id = table["ticket_id"].iloc[window].to_numpy()
         for model, frame in _predict_all(coded, known, window, ticket_id, calibrator,
-                                         cap).items():
+                                         cap, skills).items():
             frame = frame.assign(follow_up_days=follow_up, weight=weight,
                                  origin=origin, model=model)
             predictions.append(frame)
@@ -704,12 +755,15 @@ def _recode(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, list[str]
     return position[codes], [str(name) for name in names[used]]
 
 
-def _refit(coded: _CodedTickets, known: _Known, calibrator: Calibrator) -> dict:
+def _refit(coded: _CodedTickets, known: _Known, calibrator: Calibrator,
+           skills: SkillProfiles | None = None) -> dict:
     """The calibrate and team-only fits to the export at an origin.
 
     The same fits as ``Calibrator(...).fit(tickets_known_at(...))``, from
     the coded arrays: one design serves both (the area pooling and recency
-    weights do not depend on ``random_effects``). Warnings are not raised
+    weights do not depend on ``random_effects``). With ``skills``, calibrate's
+    is ``fit(..., skills=_fittable_profiles(...), ramp_up="auto")``: the
+    same design with the skill terms added. Warnings are not raised
     (boundary and few-ticket warnings are expected on early windows).
     """
     rows = known.rows
@@ -732,11 +786,26 @@ def _refit(coded: _CodedTickets, known: _Known, calibrator: Calibrator) -> dict:
             slopes=pooling.slopes, slope_groups=pooling.slope_groups,
             reference_points=params["reference_points"], zero_points=params["zero_points"],
             weight=weight)
+        designs = {"calibrate": design, "team only": design}
+        if skills is not None:
+            designs["calibrate"] = add_skill_terms(
+                design, _fittable_profiles(skills, engineers, areas), coded.started[rows],
+                ramp=True)
         for model, random_effects in (("calibrate", True), ("team only", False)):
             fitted = Calibrator(**{**params, "random_effects": random_effects})
-            fitted._fit_prepared(design, pooling, table, None, points_test=_no_points_test)
+            fitted._fit_prepared(designs[model], pooling, table, None,
+                                 points_test=_no_points_test)
             fits[model] = fitted.result_
     return fits
+
+
+def _fittable_profiles(skills: SkillProfiles, engineers, areas) -> SkillProfiles:
+    """The profiles of ``engineers`` with their levels in ``areas`` only: what
+    a fit to tickets of just those engineers and areas accepts
+    (:meth:`~calibrate.skills.SkillProfiles.check_against`)."""
+    kept = skills.subset(engineers)
+    levels = kept.levels[kept.levels["area"].isin(set(areas))].reset_index(drop=True)
+    return replace(kept, levels=levels)
 
 
 def _no_points_test() -> None:
@@ -782,8 +851,8 @@ def _weighted_mean(values: pd.Series, weight: np.ndarray) -> float:
 
 
 def _predict_all(coded: _CodedTickets, known: _Known, window: np.ndarray,
-                 ticket_id: np.ndarray, calibrator: Calibrator,
-                 cap: float) -> dict[str, pd.DataFrame]:
+                 ticket_id: np.ndarray, calibrator: Calibrator, cap: float,
+                 skills: SkillProfiles | None = None) -> dict[str, pd.DataFrame]:
     """Every model's forecasts of the window's tickets (positions ``window``),
     fitted on the export ``known`` at the origin, scored."""
     actual = np.log(coded.duration[window])
@@ -792,9 +861,20 @@ def _predict_all(coded: _CodedTickets, known: _Known, window: np.ndarray,
     test_engineer = coded.engineer[window]
     engineers = coded.engineers[test_engineer]
     areas = coded.areas[coded.area[window]]
+    declared = {}
+    if skills is not None:
+        # Engineers first seen after the origin are predicted from their
+        # profile, in the areas the fit knows (others: not estimated there).
+        train_engineers = coded.engineers[np.unique(coded.engineer[known.rows])]
+        newcomers = set(engineers) - set(train_engineers)
+        profile = _fittable_profiles(skills, newcomers,
+                                     coded.areas[np.unique(coded.area[known.rows])])
+        declared = {"profile": profile if profile.engineers else None,
+                    "on": coded.started[window]}
     out = {}
-    for model, result in _refit(coded, known, calibrator).items():
-        prediction = result.predict(engineers, areas, points, budget_days=cap)
+    for model, result in _refit(coded, known, calibrator, skills).items():
+        prediction = result.predict(engineers, areas, points, budget_days=cap,
+                                    **(declared if model == "calibrate" else {}))
         mean = prediction["log_mean"].to_numpy(dtype=float)
         sd = prediction["log_sd"].to_numpy(dtype=float)
         out[model] = normal_scores(actual, mean, sd, cap=cap, censored=censored).assign(
@@ -917,13 +997,22 @@ class DriftResult:
 
 def drift(tickets: TicketTable | pd.DataFrame, *, windows: int = 4,
           calibrator: Calibrator | None = None,
-          progress: Callable[[str], None] | None = None) -> DriftResult:
+          progress: Callable[[str], None] | None = None,
+          skills: SkillProfiles | None = None) -> DriftResult:
     """Fit the model separately in successive windows of start time.
 
     Windows hold equal numbers of tickets. A ramp-up (an engineer getting
     faster) shows as a falling multiplier. Windows too small to fit are
     skipped with a warning. ``progress``, if given, is called with one short
     line as each window's fit starts.
+
+    With ``skills`` (declared levels and start dates, named as in the
+    tickets; checked against them first) each window is fitted as the
+    report fits the whole history, ``fit(window, skills=..., ramp_up="auto")``,
+    with the profiles of the window's engineers and areas. Multipliers leave
+    the ramp-up term out (the speed once ramped up): a ramp-up the start
+    dates explain then no longer shows as a falling multiplier, and one
+    that still shows is a change the declared start dates do not explain.
 
     Examples
     --------
@@ -932,9 +1021,20 @@ def drift(tickets: TicketTable | pd.DataFrame, *, windows: int = 4,
     >>> result = drift(read_export("data/sample/linear_export.csv"), windows=2)
     >>> sorted(result.multipliers["window"].unique().tolist())
     [1, 2]
+
+    With declared skills (the sample's new members have start dates):
+
+    >>> from calibrate.io.skills import read_skills
+    >>> table = read_export("data/sample/jira_changelog.json",
+    ...                     config="data/sample/calibrate.toml")
+    >>> skilled = drift(table, windows=2, skills=read_skills("data/sample/skills.csv"))
+    >>> sorted(skilled.multipliers["window"].unique().tolist())
+    [1, 2]
     """
     table = tickets.tickets if isinstance(tickets, TicketTable) else tickets
     calibrator = calibrator or Calibrator()
+    if skills is not None:
+        skills.check_against(table)
     # Positions in start order: each window copies its own rows only (not a
     # sorted copy of the whole table).
     order = np.argsort(table["started_at"].to_numpy(), kind="stable")
@@ -946,7 +1046,10 @@ def drift(tickets: TicketTable | pd.DataFrame, *, windows: int = 4,
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CalibrationWarning)
-                result = Calibrator(**calibrator.get_params()).fit(part).result_
+                profiles = None if skills is None else _fittable_profiles(
+                    skills, pd.unique(part["engineer"]), pd.unique(part["area"]))
+                result = Calibrator(**calibrator.get_params()).fit(
+                    part, skills=profiles, ramp_up="auto").result_
         except InputError as error:
             warnings.warn(f"drift window {number} skipped: {error.summary}",
                           CalibrationWarning, stacklevel=2)

@@ -269,7 +269,9 @@ def render_report(
         Checked against the table before anything is fitted; with
         ``pseudonymize`` their engineers get the table's pseudonyms
         (:meth:`~calibrate.skills.SkillProfiles.pseudonymized`). The
-        backtest and the drift view refit without them.
+        backtest and the drift view refit with them too (at each origin,
+        the engineers and areas then known; see "Declared skills" in
+        :mod:`calibrate.backtest`).
 
     Returns
     -------
@@ -325,7 +327,8 @@ def render_report(
     if with_backtest:
         say("backtesting: refitting at several past dates, and fitting successive "
             "windows for the drift view")
-        backtest_result, drift_result = _checks(table, calibrator, say, fit_warnings)
+        backtest_result, drift_result = _checks(table, calibrator, say, fit_warnings,
+                                                skills=skills)
     files = [name for name in REPORT_FILES if pdf or name != "report.pdf"]
     say((f"checking the sprint plan on {PLAN_DRAWS:,} simulated sprints, "
          if plan is not None else "") + "drawing the plots and writing the page")
@@ -459,17 +462,20 @@ def _check_out_dir(out_dir: Path) -> None:
 
 
 def _checks(table: TicketTable, calibrator: Calibrator, say: StageCallback,
-            notes: list[str]) -> tuple[BacktestResult | None, DriftResult | None]:
+            notes: list[str], *, skills: SkillProfiles | None = None,
+            ) -> tuple[BacktestResult | None, DriftResult | None]:
     """The backtest and the drift view, side by side on two cores when there are two.
 
     Neither depends on the other, and each is a series of refits; run one
     after the other they were a third of a small report's time. Each
-    returns its own notes: a forked copy's effects are lost.
+    returns its own notes: a forked copy's effects are lost. With
+    ``skills`` both refit the model the report fits (declared levels and
+    ramp-up), so that they check that model.
     """
     checks = {
-        "backtest": (lambda: backtest(table, calibrator=calibrator, progress=say),
-                     BACKTEST_NOT_RUN),
-        "drift": (lambda: drift(table, calibrator=calibrator, progress=say),
+        "backtest": (lambda: backtest(table, calibrator=calibrator, progress=say,
+                                      skills=skills), BACKTEST_NOT_RUN),
+        "drift": (lambda: drift(table, calibrator=calibrator, progress=say, skills=skills),
                   "drift view not shown"),
     }
 

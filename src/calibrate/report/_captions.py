@@ -45,8 +45,9 @@ CAPTIONS: dict[str, str] = {
         "dotted line is well calibrated, a slope or a U shape means biased or over-confident."),
     "DriftDisplay": (
         "Each engineer's multiplier fitted separately in successive periods, with its 80% "
-        "range. A falling line is someone getting faster (for example a new hire ramping up); "
-        "overlapping ranges mean no real change."),
+        "range. A falling line is someone getting faster (for example a new hire ramping up, "
+        "unless declared start dates already account for it); overlapping ranges mean no "
+        "real change."),
     "DataQualityDisplay": (
         "What went into the model. Left: the export's rows that were kept and those left out, "
         "by reason. Right: tickets per engineer and area; hatched cells have fewer tickets than "
