@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import re
 import warnings
+from dataclasses import replace
 from html import unescape
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from statsmodels.stats.meta_analysis import combine_effects
 
 from calibrate import CalibrationWarning, Calibrator
 from calibrate.datasets import simulate_tickets
@@ -22,6 +24,7 @@ from calibrate.durations import WorkCalendar
 from calibrate.report import build_html, render_report
 from calibrate.report._common import Rule
 from calibrate.report._figures import MULTIPLIER_ROWS_PER_PANEL
+from calibrate.report._skills import HIRE_WEEKS, check_skills, gap_finding, skills_section
 from calibrate.skill_gaps import SkillGaps, skill_gaps
 from calibrate.skills import SkillProfiles
 from calibrate.tickets import TicketTable
@@ -219,12 +222,12 @@ def test_the_summary_carries_the_gap_finding(skills_html, plain_html):
 def hiring(team, skills_result):
     """The comparison the section describes, computed here from its
     description: for each area, strong there and basic elsewhere, starting
-    at the end of the history and costed 12 weeks in."""
+    at the end of the history and costed HIRE_WEEKS (26) weeks in."""
     start = pd.Timestamp(skills_result.multipliers.window["as_of"]).normalize()
     candidates = {f"strong in {area}": {other: "strong" if other == area else "basic"
                                         for other in AREAS} for area in AREAS}
     gaps = skill_gaps(skills_result, team["table"], candidates=candidates, start_date=start,
-                      on=start + pd.Timedelta(weeks=12))
+                      on=start + pd.Timedelta(weeks=HIRE_WEEKS))
     return gaps, start
 
 
@@ -250,7 +253,8 @@ def test_the_hiring_sentence_names_the_largest_saving(skills_html, hiring):
     # The settings are stated: the start, the weeks in, the mix.
     part = text_of(section(skills_html))
     assert f"starting at the end of the history ({start:%Y-%m-%d})" in part
-    assert f"costed 12 weeks in ({start + pd.Timedelta(weeks=12):%Y-%m-%d})" in part
+    assert (f"costed {HIRE_WEEKS} weeks in ({start + pd.Timedelta(weeks=HIRE_WEEKS):%Y-%m-%d})"
+            in part)
     assert f"the mix of the {gaps.window['n_tickets']} tickets started in the last 26 weeks" \
         in part
 
@@ -293,6 +297,84 @@ def test_the_summary_names_the_best_hire_only_when_it_saves(savings, weeks):
         others = finding.split(", more than ")[-1] if len(savings) > 1 else ""
         for k in range(len(savings)):
             assert (f"strong in area {k} (" in others) == (k != best)
+
+
+def borrowed_multiplier(result, level: str, area: str) -> float:
+    """The level's multiplier against the team's typical engineer, from the
+    other areas' estimates combined by statsmodels' DerSimonian-Laird
+    random-effects mean (tau^2 truncated at 0: then the fixed-effect mean)."""
+    effects = result.level_effects
+    effects = effects[(effects["level"] == level) & (effects["area"] != area)]
+    records = pd.DataFrame(result.multipliers.skills["level_effects"]).set_index(
+        ["area", "level"])
+    variances = np.array([records.loc[(a, level), "var_offset"] for a in effects["area"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # its columns at a negative tau^2
+        combined = combine_effects(np.log(effects["team_multiplier"].to_numpy(dtype=float)),
+                                   variances, method_re="chi2")
+    return float(np.exp(combined.mean_effect_re if combined.tau2 > 0
+                        else combined.mean_effect_fe))
+
+
+@pytest.fixture(scope="module")
+def all_proficient(team):
+    """The team, everyone declaring "proficient" in data-engineering (as on
+    the bundled sample): the fit cannot value "strong" there."""
+    profiles = team["profiles"]
+    declared = SkillProfiles.from_dict(
+        {e: {**profiles.profile(e), GAP: "proficient",
+             **({"start_date": profiles.start_dates[e]} if e in profiles.start_dates else {})}
+         for e in profiles.engineers}, scale=tuple(LEVELS))
+    result = fitted(team["table"], skills=declared, ramp_up="auto")
+    return result, check_skills(team["table"], result)
+
+
+def test_the_best_hire_sentence_states_a_borrowed_level(all_proficient):
+    result, check = all_proficient
+    hiring = check.gaps.hiring.set_index("candidate")
+    best = hiring["saving_days"].idxmax()
+    assert best == f"strong in {GAP}"  # the hire the comparison exists for
+    multiplier = borrowed_multiplier(result, "strong", GAP)
+    assumption = (f"assuming someone strong in {GAP} is as much faster than the team's typical "
+                  "engineer there as strong engineers are in ml-engineering and research "
+                  f"(×{multiplier:.2f}).")
+    rule = Rule.of(result)
+    section_ = skills_section(check, result, rule, min_tickets=5, engineers=check.gaps.team)
+    verdict = section_["hiring"][0]
+    assert verdict.startswith(f"Hiring someone {best} would save about ")
+    assert verdict.endswith(", " + assumption)
+    # The summary's sentence carries it too.
+    assert gap_finding(check, rule).endswith(", " + assumption)
+    # The section says what was assumed for every candidate: basic there too.
+    text = " ".join(section_["hiring"][1:])
+    assert (f"No engineer with tickets declared strong in {GAP}, so the fit cannot say what "
+            "strong is worth there. It is assumed to be worth what it is in ml-engineering "
+            f"and research: ×{multiplier:.2f} against the team's typical engineer") in text
+    basic = borrowed_multiplier(result, "basic", GAP)
+    assert (f"No engineer with tickets declared basic in {GAP}" in text
+            and f"×{basic:.2f} against the team's typical engineer" in text)
+    assert any(f"strong in {GAP} ×{multiplier:.2f}" in note for note in check.notes)
+
+
+def test_an_assumption_the_best_hire_does_not_use_is_not_in_its_sentence(all_proficient):
+    """The other candidates are basic in data-engineering (assumed too): the
+    sentence names the assumption only where the best hire takes work."""
+    result, check = all_proficient
+    by_area = check.gaps.hiring_by_area
+    rows = by_area[by_area["assumed_level"].notna()]
+    assert set(rows["candidate"]) == set(check.candidates)  # every candidate assumes
+    seen = set()
+    for candidate in check.candidates:
+        gaps = check.gaps
+        hiring = gaps.hiring.assign(saving_days=np.where(
+            gaps.hiring["candidate"] == candidate, 1e6, 0.0))  # make it the best
+        forced = replace(check, gaps=replace(gaps, hiring=hiring))
+        mine = rows[rows["candidate"] == candidate]
+        sentence = gap_finding(forced, Rule.of(result))
+        uses = bool((mine["hire_tickets"] > 0).any())
+        assert ("assuming" in sentence) == uses, sentence
+        seen.add(uses)
+    assert seen == {True, False}  # both cases met
 
 
 # -- declared against measured ---------------------------------------------------------
@@ -350,7 +432,8 @@ def test_a_large_team_gets_its_declarations_in_panels(monkeypatch):
 
 def test_warnings_of_the_skill_gaps_are_notes_in_the_section():
     """On a scale of its own (novice < expert) where no engineer declared
-    expert in research: the candidate expert there cannot be costed as such."""
+    expert in research: the candidate expert there is costed with expert's
+    worth in the other areas, and the section says so."""
     simulated = simulate_tickets(600, 6, seed=4, areas=AREAS,
                                  level_effects={"novice": 0.0, "expert": -0.5})
     names = {e: e for e in simulated.truth["engineers"]}
@@ -363,10 +446,15 @@ def test_warnings_of_the_skill_gaps_are_notes_in_the_section():
         html = build_html(table, result)
     part = section(html)
     notes = items(part, "skills-notes")
+    multiplier = borrowed_multiplier(result, "expert", "research")
     assert any("no engineer with tickets declared these levels" in note.lower()
-               and "expert in research" in note for note in notes), notes
+               and f"expert in research ×{multiplier:.2f} against the team's typical engineer "
+                   "there, as in data-engineering and ml-engineering" in note
+               for note in notes), notes
     assert ("No engineer with tickets declared expert in research, so the fit cannot say "
-            "what expert is worth there") in text_of(part)
+            "what expert is worth there. It is assumed to be worth what it is in "
+            f"data-engineering and ml-engineering: ×{multiplier:.2f} against the team's "
+            "typical engineer") in text_of(part)
     # The candidates are the top and bottom of this scale.
     assert "someone expert there and novice in the others" in text_of(part)
 

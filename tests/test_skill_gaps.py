@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from statsmodels.stats.meta_analysis import combine_effects
 
 from calibrate import CalibrationWarning, Calibrator, InputError
 from calibrate.datasets import simulate_tickets
-from calibrate.skill_gaps import AS_IS, SkillGaps, _cheapest, skill_gaps
+from calibrate.skill_gaps import AS_IS, SkillGaps, _cheapest, _combined, skill_gaps
 from calibrate.skills import SkillProfiles
 
 #: Declared levels with real signal in every area: strong is 0.8 faster on
@@ -406,24 +407,215 @@ def test_a_start_date_without_ramp_up_warns(departed):
                    start_date=ON)
 
 
-def test_a_level_nobody_declared_warns(hand):
+def test_a_level_nobody_declared_anywhere_falls_back_to_typical(hand):
     tickets, _ = hand
     profiles = SkillProfiles.from_dict({"Ann": {"research": "basic"},
                                         "Bob": {"research": "proficient"}})
     result = fitted(tickets, skills=profiles)
+    mix = pd.DataFrame({"area": ["research", "ml", "ml"], "points": [1.0, 3.0, 8.0]})
     with pytest.warns(CalibrationWarning, match="no engineer with tickets declared") as caught:
-        gaps = skill_gaps(result, tickets, on=ON, candidates={
-            "Kim": {"research": "strong", "ml": "strong"}, "Lou": {"research": "basic"}})
-    message = next(str(w.message) for w in caught
-                   if "no engineer with tickets declared" in str(w.message))
-    assert "'Kim': strong in research" in message and "'Kim': strong in ml" in message
-    assert "Lou" not in message
-    # Without an estimate, "strong" is the team's mix: Kim is a typical engineer there.
-    typical = result.multipliers.predict("someone", ["research", "ml"], 3, on=ON)
-    declared = result.multipliers.predict("someone", ["research", "ml"], 3, on=ON,
+        gaps = skill_gaps(result, tickets, on=ON, mix=mix, team=["Ann"], slack=1.0,
+                          candidates={"Kim": {"research": "strong", "ml": "strong"},
+                                      "Lou": {"research": "basic"}})
+    messages = [str(w.message) for w in caught]
+    fallback = next(m for m in messages if "or any other" in m)
+    assert "no effect to borrow" in fallback and "predicted as the team's mix" in fallback
+    assert "'Kim': strong in research" in fallback and "'Kim': strong in ml" in fallback
+    assert "Lou" not in " ".join(messages)  # basic in research was declared
+    # Without an estimate anywhere, "strong" is the team's mix: Kim is a
+    # typical engineer there, and nothing is recorded as assumed.
+    typical = result.multipliers.predict("someone", mix["area"], mix["points"], on=ON)
+    declared = result.multipliers.predict("someone", mix["area"], mix["points"], on=ON,
                                           profile={"research": "strong", "ml": "strong"})
     np.testing.assert_allclose(declared["log_mean"], typical["log_mean"], rtol=1e-12)
+    assert gaps.hiring_by_area["assumed_level_multiplier"].isna().all()
+    assert gaps.hiring_by_area["assumed_level"].isna().all()
+    # One engineer whose cap (2 x 3 tickets) holds the whole mix, so does
+    # the hire's: each ticket goes to the cheaper of the two.
+    ann = result.multipliers.predict("Ann", mix["area"], mix["points"], on=ON)["mean_days"]
+    kim = gaps.hiring.set_index("candidate").loc["Kim"]
+    assert kim["with_hire_days"] == pytest.approx(
+        np.minimum(ann, typical["mean_days"]).sum(), rel=1e-9)
     assert len(gaps.hiring) == 2
+
+
+def test_one_estimate_is_borrowed_as_it_is(hand):
+    """A level estimated in one area only: its offset and variance, as they are."""
+    tickets, _ = hand
+    profiles = SkillProfiles.from_dict({"Ann": {"research": "basic"},
+                                        "Bob": {"research": "proficient"}})
+    result = fitted(tickets, skills=profiles)
+    mix = pd.DataFrame({"area": ["ml", "research"], "points": [3.0, 3.0], "count": [2, 1]})
+    with pytest.warns(CalibrationWarning, match=r"basic in ml ×\d\.\d\d against the team's "
+                                                r"typical engineer there, as in research "
+                                                r"\(candidate 'Max'\)"):
+        gaps = skill_gaps(result, tickets, on=ON, team=["Ann"], mix=mix, slack=0.0,
+                          candidates={"Max": {"ml": "basic"}})
+    records = pd.DataFrame(result.multipliers.skills["level_effects"]).set_index(
+        ["area", "level"])
+    effects = result.level_effects.set_index(["area", "level"])
+    row = gaps.hiring_by_area.set_index("area").loc["ml"]
+    assert row["assumed_level"] == "basic" and row["assumed_from"] == "research"
+    assert row["assumed_level_multiplier"] == pytest.approx(
+        effects.loc[("research", "basic"), "team_multiplier"], rel=1e-12)
+    # The cost: the typical engineer's lognormal, its log mean moved by the
+    # offset and its log variance grown by the offset's variance.
+    typical = result.multipliers.predict("someone", "ml", [3.0], on=ON).iloc[0]
+    offset = math.log(effects.loc[("research", "basic"), "team_multiplier"])
+    variance = records.loc[("research", "basic"), "var_offset"]
+    expected = math.exp(typical["log_mean"] + offset
+                        + (typical["log_sd"] ** 2 + variance) / 2)
+    # Ann's cap is the whole mix (3 tickets), so is the hire's: each ticket
+    # goes to the cheaper of the two; in research Max is a typical engineer.
+    ann = result.multipliers.predict("Ann", mix["area"], 3.0, on=ON)["mean_days"].to_numpy()
+    research = result.multipliers.predict("someone", "research", [3.0], on=ON)["mean_days"]
+    assert gaps.hiring["with_hire_days"].iloc[0] == pytest.approx(
+        2 * min(ann[0], expected) + min(ann[1], research.iloc[0]), rel=1e-9)
+    assert gaps.hiring_by_area.set_index("area").drop("ml")[
+        "assumed_level_multiplier"].isna().all()
+
+
+# -- hiring: a level no one declared in an area, borrowed -------------------------------
+
+#: Strong is faster in research and ml-engineering; in data-engineering the
+#: levels make no difference and everyone declared "proficient" there.
+ONE_LEVEL_EFFECTS = {"research": LEVELS, "ml-engineering": LEVELS,
+                     GAP: dict.fromkeys(LEVELS, 0.0)}
+
+
+@pytest.fixture(scope="module")
+def one_level():
+    simulated = simulate_tickets(2000, 10, seed=5, engineer_sd=0.05, engineer_area_sd=0.05,
+                                 level_effects=ONE_LEVEL_EFFECTS)
+    profiles = SkillProfiles.from_dict(
+        {engineer: {**levels, GAP: "proficient"}
+         for engineer, levels in simulated.truth["levels"].items()}, scale=tuple(LEVELS))
+    tickets = simulated.tickets
+    result = fitted(tickets, skills=profiles)
+    assert result.level_effects.loc[result.level_effects["area"] == GAP, "level"].tolist() \
+        == ["proficient"]
+    return tickets, result
+
+
+def dersimonian_laird(effects: np.ndarray, variances: np.ndarray) -> tuple[float, float]:
+    """statsmodels' DerSimonian-Laird random-effects mean and the variance
+    of one more study's effect (var of the mean + tau^2). statsmodels does
+    not truncate tau^2 at 0; the estimator does (Q below its degrees of
+    freedom: no spread between the areas), and then it is the fixed-effect
+    (inverse-variance) mean."""
+    with warnings.catch_warnings():
+        # Its random-effects columns at a negative tau^2 (unused then).
+        warnings.simplefilter("ignore", RuntimeWarning)
+        reference = combine_effects(effects, variances, method_re="chi2")
+    if reference.tau2 <= 0:
+        return reference.mean_effect_fe, reference.var_eff_w_fe
+    return reference.mean_effect_re, reference.var_eff_w_re + reference.tau2
+
+
+def borrowed(result, level: str) -> tuple[float, float]:
+    """The level's log multiplier against the team's typical engineer,
+    combined over the other areas by a DerSimonian-Laird random-effects
+    meta-analysis, and its variance for one more area."""
+    effects = result.level_effects
+    effects = effects[(effects["level"] == level) & (effects["area"] != GAP)]
+    records = pd.DataFrame(result.multipliers.skills["level_effects"]).set_index(
+        ["area", "level"])
+    variances = np.array([records.loc[(area, level), "var_offset"]
+                          for area in effects["area"]])
+    return dersimonian_laird(np.log(effects["team_multiplier"].to_numpy(dtype=float)),
+                             variances)
+
+
+def test_a_level_never_declared_in_an_area_is_borrowed(one_level):
+    tickets, result = one_level
+    m = result.multipliers
+    engineer = sorted(skill_gaps(result, tickets).team)[0]
+    points = np.array([1.0, 2.0, 3.0, 5.0, 8.0])
+    mix = pd.DataFrame({"area": GAP, "points": points, "count": 2})
+    options = {"team": [engineer], "mix": mix, "slack": 0.0, "on": ON,
+               "candidates": {"strong there": {GAP: "strong"}}}
+    with pytest.warns(CalibrationWarning, match="never|no engineer") as caught:
+        borrow = skill_gaps(result, tickets, **options)
+    with pytest.warns(CalibrationWarning, match="unseen_levels='typical'"):
+        typical = skill_gaps(result, tickets, unseen_levels="typical", **options)
+    log_multiplier, variance = borrowed(result, "strong")
+    factor = math.exp(log_multiplier + variance / 2)  # on the lognormal mean
+    assert factor < 0.8  # strong is clearly faster elsewhere
+    # One engineer with a cap of the whole mix (10 tickets), and the hire
+    # too: each class goes to whoever is cheaper, no cap binds.
+    assert borrow.settings["capacity"] == 10
+    team = m.predict(engineer, mix["area"], points, on=ON)["mean_days"].to_numpy()
+    hire = m.predict("someone new", mix["area"], points, on=ON,
+                     profile={GAP: "strong"})["mean_days"].to_numpy()
+    as_typical = m.predict("someone new", mix["area"], points, on=ON)["mean_days"].to_numpy()
+    np.testing.assert_allclose(hire, as_typical, rtol=1e-12)  # predict has no estimate
+    rows = {"borrow": borrow.hiring.iloc[0], "typical": typical.hiring.iloc[0]}
+    # "typical" is the comparison as it was: the hire as the team's mix there.
+    assert rows["typical"]["with_hire_days"] == pytest.approx(
+        (2 * np.minimum(team, hire)).sum(), rel=1e-9)
+    assert rows["borrow"]["with_hire_days"] == pytest.approx(
+        (2 * np.minimum(team, hire * factor)).sum(), rel=1e-9)
+    assert rows["borrow"]["saving_days"] - rows["typical"]["saving_days"] == pytest.approx(
+        (2 * (np.minimum(team, hire) - np.minimum(team, hire * factor))).sum(), rel=1e-9)
+    assert rows["borrow"]["saving_days"] > rows["typical"]["saving_days"]
+    # Per class: the hire's expected days, borrowed, are the typical's times the factor.
+    plans = borrow.assignments[borrow.assignments["hire"]]
+    assert len(plans)
+    expected = dict(zip(points, hire * factor, strict=True))
+    for row in plans.itertuples():
+        assert row.mean_days == pytest.approx(expected[row.points], rel=1e-12)
+    # The assumption, recorded and said.
+    recorded = borrow.hiring_by_area.iloc[0]
+    assert (recorded["assumed_level"], recorded["assumed_from"]) == (
+        "strong", "ml-engineering; research")
+    assert recorded["assumed_level_multiplier"] == pytest.approx(math.exp(log_multiplier),
+                                                                rel=1e-12)
+    assert typical.hiring_by_area["assumed_level_multiplier"].isna().all()
+    message = " ".join(str(w.message) for w in caught)
+    assert (f"strong in {GAP} ×{math.exp(log_multiplier):.2f} against the team's typical "
+            "engineer there, as in ml-engineering and research (candidate 'strong there')"
+            ) in message
+    assert borrow.settings["unseen_levels"] == "borrow"
+    assert "Assumed, never declared there: strong in data-engineering ×" in str(
+        borrow.summary())
+
+
+def test_borrowing_makes_the_hire_strong_in_the_missing_area_worth_more(one_level):
+    tickets, result = one_level
+    strong_there = {GAP: "strong", "research": "basic", "ml-engineering": "basic"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        borrow = skill_gaps(result, tickets, on=ON, candidates={"hire": strong_there})
+        typical = skill_gaps(result, tickets, on=ON, candidates={"hire": strong_there},
+                             unseen_levels="typical")
+    assert borrow.hiring["saving_days"].iloc[0] > typical.hiring["saving_days"].iloc[0]
+    # Everything outside the gap is costed the same: only the gap is assumed.
+    by_area = borrow.hiring_by_area.set_index("area")
+    assert by_area["assumed_level"].notna().tolist() == [a == GAP for a in by_area.index]
+    costs = {name: gaps.assignments[gaps.assignments["hire"]
+                                    & (gaps.assignments["area"] != GAP)]
+             .set_index(["area", "points"])["mean_days"]
+             for name, gaps in (("borrow", borrow), ("typical", typical))}
+    shared = costs["borrow"].index.intersection(costs["typical"].index)
+    np.testing.assert_allclose(costs["borrow"][shared], costs["typical"][shared], rtol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.floats(-2, 2), st.floats(1e-4, 1.0)), min_size=1, max_size=6))
+def test_combining_the_areas_is_a_random_effects_meta_analysis(areas):
+    effects = np.array([e for e, _ in areas])
+    variances = np.array([v for _, v in areas])
+    mean, variance = _combined(effects, variances)
+    # Within the areas' effects, and no more certain than all of them pooled.
+    assert effects.min() - 1e-12 <= mean <= effects.max() + 1e-12
+    assert variance >= 1 / np.sum(1 / variances) * (1 - 1e-12)
+    if len(areas) == 1:
+        assert mean == pytest.approx(effects[0], rel=1e-12)
+        assert variance == pytest.approx(variances[0], rel=1e-12)
+        return
+    expected_mean, expected_variance = dersimonian_laird(effects, variances)
+    assert mean == pytest.approx(expected_mean, rel=1e-9, abs=1e-12)
+    assert variance == pytest.approx(expected_variance, rel=1e-9)
 
 
 def test_input_problems_are_reported_together(skills_fit, departed):
@@ -444,8 +636,9 @@ def test_input_problems_are_reported_together(skills_fit, departed):
         skill_gaps(skills_fit, tickets, team=["engineer-0001"])
     with pytest.raises(InputError) as error:
         skill_gaps(skills_fit, tickets, slack=-1, window_weeks=0, min_recent_tickets=1.5,
-                   confidence=1.2)
-    assert len(error.value.problems) == 4
+                   confidence=1.2, unseen_levels="guess")
+    assert len(error.value.problems) == 5
+    assert "'borrow' or 'typical'" in str(error.value)
     with pytest.raises(InputError, match="not fitted on"):
         skill_gaps(skills_fit, tickets.assign(area="elsewhere"))
 

@@ -36,6 +36,19 @@ than an all-rounder by default. The cap is per person and fixed by the team
 as it is, so a hire only adds capacity: the total with a hire is never more
 than without.
 
+A level the history never saw in an area. A declared level has an effect
+only where engineers with tickets declared it: when everyone in
+data-engineering declared "proficient", the fit cannot value "strong" there,
+and a candidate strong there would be predicted as the team's mix (x1) —
+exactly the hire the comparison exists for. By default
+(``unseen_levels="borrow"``) such a level is an explicit assumption instead:
+its multiplier against the team's typical engineer where it was estimated
+(the level's ``team_multiplier`` in
+:attr:`~calibrate.results.CalibrationResult.level_effects`), combined
+across those areas, shifts the typical engineer's prediction in the area,
+and its variance is added. ``hiring_by_area`` records every assumed number
+and a :class:`~calibrate.errors.CalibrationWarning` states it.
+
 Multipliers mix skill with ticket mix, context and estimating habits: the
 coverage and the comparison are planning aids, not rankings of people.
 
@@ -51,6 +64,22 @@ Examples
 ['area', 'n_engineers', 'n_clearly_fast', 'clearly_fast']
 >>> row = gaps.hiring.iloc[0]
 >>> bool(row["with_hire_days"] <= row["team_days"])
+True
+
+On the sample everyone declared "proficient" in data-engineering: "strong"
+there is borrowed from research and ml-engineering.
+
+>>> import warnings
+>>> from calibrate.io.skills import read_skills
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     skilled = Calibrator().fit(table, skills=read_skills("data/sample/skills.csv"))
+...     gaps = skill_gaps(skilled, table, candidates={
+...         "strong data engineer": {"data-engineering": "strong"}})
+>>> assumed = gaps.hiring_by_area.set_index("area").loc["data-engineering"]
+>>> assumed["assumed_level"], assumed["assumed_from"]
+('strong', 'ml-engineering; research')
+>>> bool(assumed["assumed_level_multiplier"] < 1)
 True
 """
 
@@ -69,11 +98,11 @@ from scipy import optimize, sparse, stats
 
 from calibrate._names import name_key, name_order, sorted_names
 from calibrate.errors import CalibrationWarning, InputError, Problem
-from calibrate.skills import START_DATE_KEY, SkillProfiles, _did_you_mean
+from calibrate.skills import START_DATE_KEY, UNDECLARED, SkillProfiles, _did_you_mean
 from calibrate.summary import Summary
 
 __all__ = ["AS_IS", "DEFAULT_MIN_RECENT_TICKETS", "DEFAULT_SLACK", "DEFAULT_WINDOW_WEEKS",
-           "SkillGaps", "skill_gaps"]
+           "UNSEEN_LEVELS", "SkillGaps", "skill_gaps"]
 
 #: Weeks of started tickets at the end of the history that count as recent.
 DEFAULT_WINDOW_WEEKS = 26.0
@@ -83,6 +112,13 @@ DEFAULT_MIN_RECENT_TICKETS = 10
 DEFAULT_SLACK = 0.25
 #: The ``scenario`` of the team as it is, in :attr:`SkillGaps.assignments`.
 AS_IS = "team as is"
+#: What a candidate's level is worth in an area where no engineer with
+#: tickets declared it: ``borrow`` (from the areas where it was estimated)
+#: or ``typical`` (the team's mix there, x1).
+UNSEEN_LEVELS = ("borrow", "typical")
+#: A level's offset variance at or below this is no estimate: an area's
+#: only level is its typical engineer by definition (x1 exactly).
+_NO_CONTRAST = 1e-12
 
 _VERDICTS = ("gap", "covered", "too few recent tickets")
 
@@ -134,7 +170,13 @@ class SkillGaps:
         Per candidate and area, the same split by area: ``tickets``,
         ``team_days``, ``with_hire_days``, ``saving_days``, ``hire_tickets``,
         ``hire_share`` (of the area's tickets). A saving can be negative in
-        one area: the hire frees someone who then does more of it.
+        one area: the hire frees someone who then does more of it. Where the
+        candidate's level was never declared in the area and was borrowed
+        (``unseen_levels="borrow"``): ``assumed_level`` (the level),
+        ``assumed_level_multiplier`` (its assumed multiplier against the
+        team's typical engineer there) and ``assumed_from`` (the areas it
+        was borrowed from, joined with ``"; "``); None, NaN and None where
+        nothing is assumed.
     assignments : DataFrame or None
         How the work is shared out in each scenario (``team as is``, then
         each candidate): ``scenario``, ``engineer`` (a hire under the
@@ -145,8 +187,8 @@ class SkillGaps:
         The mix compared: ``area``, ``points``, ``count``.
     settings : dict
         ``slack``, ``capacity`` (tickets one engineer may take), ``on`` (the
-        date the work is done: ramp-up is counted at it) and ``mix_source``
-        (``recent tickets`` or ``given``).
+        date the work is done: ramp-up is counted at it), ``mix_source``
+        (``recent tickets`` or ``given``) and ``unseen_levels``.
     """
 
     coverage: pd.DataFrame
@@ -206,7 +248,8 @@ class SkillGaps:
                 ["candidate", "profile", "start_date", "team_days", "with_hire_days",
                  "saving_days", "saving_share", "hire_tickets", "hire_share"]]
             tables["What if we hire, per area"] = self.hiring_by_area
-            after += [_hire_statement(row) for row in self.hiring.to_dict("records")]
+            after += [_hire_statement(row, self.hiring_by_area)
+                      for row in self.hiring.to_dict("records")]
             after.append(
                 "Expected working days are means of the predictive distributions (log-normal "
                 "means, not medians), summed over the mix; the work goes to whoever is expected "
@@ -223,7 +266,7 @@ def skill_gaps(result, tickets, *, candidates=None, start_date=None, on=None,
                team: Sequence[str] | None = None,
                window_weeks: float = DEFAULT_WINDOW_WEEKS,
                min_recent_tickets: int = DEFAULT_MIN_RECENT_TICKETS,
-               confidence: float | None = None) -> SkillGaps:
+               confidence: float | None = None, unseen_levels: str = "borrow") -> SkillGaps:
     """The team's skill coverage per area, and what hiring would change.
 
     Parameters
@@ -270,6 +313,14 @@ def skill_gaps(result, tickets, *, candidates=None, start_date=None, on=None,
         The level of the multiplier intervals for "clearly fast"; default
         the result's (``result.confidence``; at 0.8 the interval is the
         reported ``p10`` to ``p90``).
+    unseen_levels : {"borrow", "typical"}, default "borrow"
+        A candidate's level that no engineer with tickets declared in an
+        area (so the fit has no effect for it there). ``borrow``: assume it
+        is worth there what it is worth elsewhere — its multiplier against
+        the team's typical engineer in the areas where it was estimated,
+        combined (see Notes), on top of the typical engineer's prediction in
+        the area; a level estimated nowhere falls back to ``typical``.
+        ``typical``: predict the candidate as the team's mix there (x1).
 
     Returns
     -------
@@ -289,11 +340,13 @@ def skill_gaps(result, tickets, *, candidates=None, start_date=None, on=None,
     -----
     CalibrationWarning
         When a candidate declares a level no engineer with tickets declared
-        in that area (the fit has no effect for it: the candidate is
-        predicted as the team's mix there — a team whose only strong data
-        engineers never had tickets cannot say what "strong" is worth in
-        data engineering), and when a start date is given but the fit has no
-        ramp-up term (the hire is predicted at full speed).
+        in that area (a team whose data engineers all declared "proficient"
+        cannot say what "strong" is worth in data engineering): saying what
+        was assumed for it (with ``borrow``: the multiplier and the areas it
+        comes from), or that the candidate is predicted as the team's mix
+        there (``typical``, or a level estimated in no area); and when a
+        start date is given but the fit has no ramp-up term (the hire is
+        predicted at full speed).
 
     Notes
     -----
@@ -311,6 +364,23 @@ def skill_gaps(result, tickets, *, candidates=None, start_date=None, on=None,
     ten. With declared levels an engineer x area record includes the level's
     effect, estimated once for everyone who declared it, so a level effect
     off by chance moves them together.
+
+    A borrowed level. Its log multiplier against the team's typical
+    engineer, o_a with variance v_a (the ``offset`` and ``var_offset`` of
+    ``multipliers.skills["level_effects"]``), is taken from every area a
+    where it was estimated (an area's only level is x1 by definition and
+    tells nothing) and combined as in a random-effects meta-analysis
+    (DerSimonian-Laird): tau^2 the spread between the areas beyond their
+    standard errors, weights 1 / (v_a + tau^2), o = sum w_a o_a / sum w_a.
+    The candidate's log mean in the area moves by o and its log variance
+    grows by 1 / sum w_a + tau^2 (the new area is one more draw of the
+    level's effect, not their average), so their expected days there are
+    the typical engineer's times exp(o + (1 / sum w_a + tau^2) / 2). The
+    areas' estimates are taken as independent. Against the team's typical
+    engineer is what the multipliers measure; when the areas' mixes of
+    levels differ, "as much faster than the typical engineer" is not "as
+    much faster than the area's declared level" — the assumption is named
+    as such.
 
     Examples
     --------
@@ -335,7 +405,7 @@ a typical engineer.
     result = getattr(result, "result_", result)
     table = getattr(tickets, "tickets", tickets)
     level = result.confidence if confidence is None else confidence
-    _check_settings(slack, window_weeks, min_recent_tickets, level)
+    _check_settings(slack, window_weeks, min_recent_tickets, level, unseen_levels)
     fitted_areas = sorted_names(result.multipliers.areas["area"])
     _check_ticket_areas(table, fitted_areas)
     window, recent = _recent(table, window_weeks)
@@ -351,20 +421,23 @@ a typical engineer.
     hires = _candidates(candidates, start_date, result)
     classes, source = _mix(mix, recent, fitted_areas)
     moment = _on(on, result)
+    assumed = _assumed_levels(hires, result.multipliers.skills, set(fitted_areas),
+                              unseen_levels)
     hiring, by_area, assignments, capacity = _compare(result, chosen, hires, classes, slack,
-                                                      moment)
+                                                      moment, assumed)
     return SkillGaps(
         coverage=coverage, team=chosen, left_out=gaps.left_out, window=window,
         confidence=float(level), min_recent_tickets=int(min_recent_tickets),
         hiring=hiring, hiring_by_area=by_area, assignments=assignments, mix=classes,
         settings={"slack": float(slack), "capacity": capacity, "on": moment,
-                  "mix_source": source})
+                  "mix_source": source, "unseen_levels": unseen_levels})
 
 
 # ------------------------------------------------------------------ checks
 
 
-def _check_settings(slack, window_weeks, min_recent_tickets, confidence) -> None:
+def _check_settings(slack, window_weeks, min_recent_tickets, confidence,
+                    unseen_levels) -> None:
     problems = []
     if not (_real(slack) and math.isfinite(slack) and slack >= 0):
         problems.append(Problem("slack must be a number >= 0", column="slack", value=slack,
@@ -379,6 +452,10 @@ def _check_settings(slack, window_weeks, min_recent_tickets, confidence) -> None
     if not (_real(confidence) and 0 < confidence < 1):
         problems.append(Problem("confidence must be between 0 and 1", column="confidence",
                                 value=confidence, expected="e.g. 0.8"))
+    if not (isinstance(unseen_levels, str) and unseen_levels in UNSEEN_LEVELS):
+        problems.append(Problem("unknown way to value a level never declared in an area",
+                                column="unseen_levels", value=unseen_levels,
+                                expected=" or ".join(repr(u) for u in UNSEEN_LEVELS)))
     if problems:
         raise InputError("invalid skill-gap settings", problems)
 
@@ -560,31 +637,110 @@ def _candidates(candidates, start_date, result) -> list[_Candidate]:
         raise InputError("invalid candidates", problems,
                          hint="Dates as YYYY-MM-DD; a ramp-up needs a fit with skill profiles "
                               "and start dates.")
-    if skills is not None:
-        _warn_about_skills(hires, skills, set(result.multipliers.areas["area"]))
     return hires
 
 
-def _warn_about_skills(hires: list[_Candidate], skills: dict, areas: set[str]) -> None:
-    """Warn where a candidate's profile cannot count as declared: a level no
-    engineer with tickets declared in that area (no effect estimated: the
-    candidate is predicted as the team's mix there), or a start date and no
-    ramp-up term. Bad levels and areas are the prediction's errors."""
-    scale = {str(level).casefold() for level in skills["levels"]}
-    estimated = {(str(row["area"]), str(row["level"]).casefold())
-                 for row in skills["level_effects"]}
-    unestimated = [f"{h.name!r}: {level} in {area}" for h in hires
-                   for area, level in h.profile.items()
-                   if area in areas and level.casefold() in scale
-                   and (area, level.casefold()) not in estimated]
-    if unestimated:
-        warnings.warn("no engineer with tickets declared these levels, so the fit has no "
-                      "effect for them and the candidates are predicted as the team's mix "
-                      "there: " + ", ".join(unestimated), CalibrationWarning, stacklevel=4)
+@dataclass(frozen=True)
+class _Borrowed:
+    """A level's effect against the team's typical engineer, borrowed from
+    the areas where it was estimated: log multiplier, its variance (as a
+    prediction for one more area) and the areas."""
+
+    level: str
+    log_multiplier: float
+    variance: float
+    areas: tuple[str, ...]
+
+
+def _assumed_levels(hires: list[_Candidate], skills: dict | None, areas: set[str],
+                    unseen_levels: str) -> dict[str, dict[str, _Borrowed]]:
+    """Per candidate, per area where their level was never declared by an
+    engineer with tickets, the borrowed effect (``unseen_levels="borrow"``
+    and the level estimated elsewhere); the others are predicted as the
+    team's mix there. Warns saying which is which, and about start dates
+    without a ramp-up term. Bad levels and areas are the prediction's
+    errors: they are skipped here."""
+    if skills is None:
+        return {}
+    scale = {str(level).casefold(): str(level) for level in skills["levels"]}
+    records = pd.DataFrame(skills["level_effects"], columns=["area", "level", "offset",
+                                                             "var_offset"])
+    estimated = {(str(area), str(level).casefold())
+                 for area, level in zip(records["area"], records["level"], strict=True)}
+    borrowable = _borrowable(records) if unseen_levels == "borrow" else {}
+    assumed: dict[str, dict[str, _Borrowed]] = {}
+    borrowed_by: dict[tuple[str, str], list[str]] = {}
+    typical = []
+    for hire in hires:
+        for area, given in hire.profile.items():
+            level = scale.get(given.casefold())
+            if area not in areas or level is None or (area, level.casefold()) in estimated:
+                continue
+            effect = borrowable.get(level.casefold())
+            if effect is None:
+                typical.append(f"{hire.name!r}: {given} in {area}")
+                continue
+            assumed.setdefault(hire.name, {})[area] = effect
+            borrowed_by.setdefault((level, area), []).append(hire.name)
+    if borrowed_by:
+        warnings.warn(
+            "no engineer with tickets declared these levels in these areas, so the fit cannot "
+            "value them there; assumed: " + "; ".join(
+                f"{_assumption_text(borrowable[level.casefold()], area)} "
+                f"(candidate{'s' if len(names) > 1 else ''} "
+                f"{', '.join(repr(n) for n in names)})"
+                for (level, area), names in borrowed_by.items()),
+            CalibrationWarning, stacklevel=3)
+    if typical:
+        why = ("in these areas or any other, so there is no effect to borrow, and the "
+               "candidates are predicted as the team's mix there" if unseen_levels == "borrow"
+               else "in these areas, so the fit has no effect for them and the candidates "
+                    "are predicted as the team's mix there (unseen_levels='typical')")
+        warnings.warn(f"no engineer with tickets declared these levels {why}: "
+                      + ", ".join(typical), CalibrationWarning, stacklevel=3)
     if not skills.get("ramp_up") and any(h.start_date is not None for h in hires):
         warnings.warn("the fit has no ramp-up term (no start dates in the skill profiles): "
                       "the candidates are predicted at full speed from their start date",
-                      CalibrationWarning, stacklevel=4)
+                      CalibrationWarning, stacklevel=3)
+    return assumed
+
+
+def _borrowable(records: pd.DataFrame) -> dict[str, _Borrowed]:
+    """Per level (casefolded), its effect against the team's typical
+    engineer combined over the areas where it was estimated."""
+    borrowable = {}
+    # An area's only level is x1 by definition (variance 0): no estimate.
+    informative = records[(records["level"] != UNDECLARED)
+                          & (records["var_offset"].to_numpy(dtype=float) > _NO_CONTRAST)]
+    for level, rows in informative.groupby("level", sort=False):
+        rows = rows.sort_values("area", key=name_order)
+        log_multiplier, variance = _combined(rows["offset"].to_numpy(dtype=float),
+                                             rows["var_offset"].to_numpy(dtype=float))
+        borrowable[str(level).casefold()] = _Borrowed(
+            str(level), log_multiplier, variance, tuple(rows["area"].astype(str)))
+    return borrowable
+
+
+def _combined(effects: np.ndarray, variances: np.ndarray) -> tuple[float, float]:
+    """Random-effects (DerSimonian-Laird) mean of per-area effects and the
+    variance of the effect in one more area: 1 / sum w + tau^2.
+
+    Inverse-variance weights, because an area with many tickets at the
+    level knows its worth better than one with few (weighting by engineers
+    would count a level's two engineers with 300 tickets like two with 10);
+    tau^2, because areas may truly differ, widens the weights towards equal
+    and the variance: the area borrowed into is one more area, not their
+    average. With one area, its own estimate and variance."""
+    weights = 1.0 / variances
+    fixed = float(np.sum(weights * effects) / np.sum(weights))
+    tau2 = 0.0
+    if len(effects) > 1:
+        q = float(np.sum(weights * (effects - fixed) ** 2))
+        scale = float(np.sum(weights) - np.sum(weights ** 2) / np.sum(weights))
+        tau2 = max(0.0, (q - (len(effects) - 1)) / scale)
+    weights = 1.0 / (variances + tau2)
+    mean = float(np.sum(weights * effects) / np.sum(weights))
+    return mean, float(1.0 / np.sum(weights) + tau2)
 
 
 def _date(value, column: str, problems: list[Problem]) -> pd.Timestamp | None:
@@ -665,7 +821,7 @@ def _classes(area: pd.Series, points: pd.Series, count: pd.Series) -> pd.DataFra
 
 
 def _compare(result, team: list[str], hires: list[_Candidate], classes: pd.DataFrame,
-             slack: float, on: pd.Timestamp):
+             slack: float, on: pd.Timestamp, assumed: dict[str, dict[str, _Borrowed]]):
     multipliers = result.multipliers
     n_classes, n_team = len(classes), len(team)
     area = classes["area"].to_numpy(dtype=object)
@@ -687,13 +843,15 @@ def _compare(result, team: list[str], hires: list[_Candidate], classes: pd.DataF
             costs = multipliers.predict(
                 np.full(n_classes, hire_name, dtype=object), area, points,
                 profile=hire.profile or None, start_date=hire.start_date, on=on)["mean_days"]
+            costs = costs.to_numpy(dtype=float) * _borrowed_factor(
+                area, assumed.get(hire.name, {}))
         except InputError as error:
             problems += [Problem(f"candidate {hire.name!r}: {p.message}", column="candidates",
                                  value=p.value, expected=p.expected) for p in error.problems]
             problems += [] if error.problems else [Problem(f"candidate {hire.name!r}: "
                                                            f"{error.summary}")]
             continue
-        hire_costs.append(costs.to_numpy(dtype=float))
+        hire_costs.append(costs)
     if problems:
         raise InputError("invalid candidates", problems,
                          hint="Use the areas and levels of the skill profiles the result "
@@ -719,9 +877,11 @@ def _compare(result, team: list[str], hires: list[_Candidate], classes: pd.DataF
             "hire_share": float(hire_tickets.sum()) / total,
             "hire_days": float((hire_tickets * costs).sum()),
         })
+        borrowed = assumed.get(hire.name, {})
         for name in sorted_names(area):
             mine = area == name
             tickets = float(counts[mine].sum())
+            effect = borrowed.get(name)
             area_rows.append({
                 "candidate": hire.name, "area": name, "tickets": tickets,
                 "team_days": float(base_days[mine].sum()),
@@ -729,14 +889,29 @@ def _compare(result, team: list[str], hires: list[_Candidate], classes: pd.DataF
                 "saving_days": float(base_days[mine].sum() - days[mine].sum()),
                 "hire_tickets": float(hire_tickets[mine].sum()),
                 "hire_share": float(hire_tickets[mine].sum()) / tickets,
+                "assumed_level": None if effect is None else effect.level,
+                "assumed_level_multiplier": np.nan if effect is None
+                else math.exp(effect.log_multiplier),
+                "assumed_from": None if effect is None else "; ".join(effect.areas),
             })
     hiring = pd.DataFrame(rows, columns=[
         "candidate", "profile", "start_date", "tickets", "team_days", "with_hire_days",
         "saving_days", "saving_share", "hire_tickets", "hire_share", "hire_days"])
     by_area = pd.DataFrame(area_rows, columns=[
         "candidate", "area", "tickets", "team_days", "with_hire_days", "saving_days",
-        "hire_tickets", "hire_share"])
+        "hire_tickets", "hire_share", "assumed_level", "assumed_level_multiplier",
+        "assumed_from"])
     return hiring, by_area, _assignment_table(scenarios, classes, len(team)), capacity
+
+
+def _borrowed_factor(area: np.ndarray, borrowed: dict[str, _Borrowed]) -> np.ndarray:
+    """What a borrowed level does to a ticket's expected days: the log mean
+    moves by the log multiplier and the log variance grows by its variance,
+    so the log-normal mean is times exp(o + v / 2)."""
+    factor = np.ones(len(area))
+    for name, effect in borrowed.items():
+        factor[area == name] = math.exp(effect.log_multiplier + effect.variance / 2)
+    return factor
 
 
 def _assignment_table(scenarios, classes: pd.DataFrame, n_team: int) -> pd.DataFrame:
@@ -809,13 +984,29 @@ def _day(value) -> str:
     return "none" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
-def _hire_statement(row: dict) -> str:
+def _assumption_text(effect: _Borrowed, area: str) -> str:
+    """"strong in data-engineering ×0.80 against the team's typical engineer
+    there, as in ml-engineering and research"."""
+    sources = list(effect.areas)
+    where = sources[0] if len(sources) == 1 else ", ".join(sources[:-1]) + " and " + sources[-1]
+    return (f"{effect.level} in {area} ×{math.exp(effect.log_multiplier):.2f} against the "
+            f"team's typical engineer there, as in {where}")
+
+
+def _hire_statement(row: dict, by_area: pd.DataFrame | None = None) -> str:
     start = ("" if pd.isna(row["start_date"])
              else f", starting {_day(row['start_date'])}")
     saving = row["saving_days"]
     change = (f"{saving:.1f} fewer ({row['saving_share']:.0%})" if saving > 0.05
               else "no fewer")
-    return (f"With {row['candidate']} ({row['profile']}{start}), the mix takes "
-            f"{row['with_hire_days']:.1f} expected working days instead of "
-            f"{row['team_days']:.1f}: {change}; they take {row['hire_tickets']:g} of its "
-            f"{row['tickets']:g} tickets ({row['hire_share']:.0%}).")
+    sentence = (f"With {row['candidate']} ({row['profile']}{start}), the mix takes "
+                f"{row['with_hire_days']:.1f} expected working days instead of "
+                f"{row['team_days']:.1f}: {change}; they take {row['hire_tickets']:g} of its "
+                f"{row['tickets']:g} tickets ({row['hire_share']:.0%}).")
+    if by_area is None or "assumed_level" not in by_area:
+        return sentence
+    mine = by_area[(by_area["candidate"] == row["candidate"]) & by_area["assumed_level"].notna()]
+    assumed = [f"{r.assumed_level} in {r.area} ×{r.assumed_level_multiplier:.2f} (as in "
+               f"{r.assumed_from.replace('; ', ', ')})" for r in mine.itertuples()]
+    return sentence + (f" Assumed, never declared there: {'; '.join(assumed)}."
+                       if assumed else "")

@@ -10,7 +10,11 @@ per area, the declarations the tickets clearly contradict, the ramp-up of
 new members, and the hiring comparison. Its candidates are, for each area
 with declared levels, someone strong there and basic in the others (the top
 and bottom of the scale the fit used), starting at the end of the history
-and costed :data:`HIRE_WEEKS` weeks in.
+and costed :data:`HIRE_WEEKS` weeks in. A candidate's level that no engineer
+with tickets declared in an area is borrowed from the areas where it was
+estimated (``unseen_levels="borrow"`` of the skill gaps); the section says
+so, and the sentence naming the best hire states the assumption when that
+hire's work rests on it.
 
 :func:`check_skills` runs the skill gaps once, on the whole team's result
 (before a large team is cut down to the engineers shown), keeping their
@@ -40,9 +44,10 @@ from calibrate.tickets import TicketTable
 __all__ = ["HIRE_WEEKS", "QUARTER_WEEKS", "SIGNAL_LEVEL", "SkillsCheck", "check_skills",
            "gap_finding", "skills_section"]
 
-#: Weeks after their start a candidate's work is costed: ramp-up still
-#: counts then (a new member is typically slower) but no longer dominates.
-HIRE_WEEKS = 12
+#: Weeks after their start a candidate's work is costed: half a year in, when
+#: the ramp-up still counts (a new member is typically slower) but no longer
+#: dominates — a lead hires for the year, not for the first weeks.
+HIRE_WEEKS = 26
 #: A quarter of a year, in weeks: savings are given per quarter.
 QUARTER_WEEKS = 13
 #: The level test's p-value under which the declared levels "carry signal".
@@ -289,7 +294,41 @@ def _best_hire(check: SkillsCheck, rule: Rule, *, savings_only: bool = False) ->
     if others:
         listed = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " or " + others[-1]
         sentence += f", more than {listed}"
+    # The saving rests on an assumed level where the hire takes work.
+    assumed = [_assuming(row) for row in _assumed(check, best["candidate"]).itertuples()
+               if row.hire_tickets > 0]
+    if assumed:
+        sentence += ", assuming " + joined(assumed)
     return sentence + "."
+
+
+def _assumed(check: SkillsCheck, candidate: str | None = None) -> pd.DataFrame:
+    """The rows of the comparison per area with a borrowed level (of one
+    candidate, or all), in the table's order."""
+    by_area = check.gaps.hiring_by_area
+    if by_area is None or "assumed_level" not in by_area:
+        return pd.DataFrame(columns=["candidate", "area", "hire_tickets", "assumed_level",
+                                     "assumed_level_multiplier", "assumed_from"])
+    rows = by_area[by_area["assumed_level"].notna()]
+    return rows if candidate is None else rows[rows["candidate"] == candidate]
+
+
+def _sources(row) -> str:
+    return joined(str(row.assumed_from).split("; "))
+
+
+def _assuming(row) -> str:
+    """"someone strong in data-engineering is as much faster than the team's
+    typical engineer there as strong engineers are in ml-engineering and
+    research (×0.80)"."""
+    multiplier = float(row.assumed_level_multiplier)
+    if f"{multiplier:.2f}" == "1.00":
+        how = "as fast as the team's typical engineer there, as"
+    else:
+        how = (f"as much {'faster' if multiplier < 1 else 'slower'} than the team's typical "
+               "engineer there as")
+    return (f"someone {row.assumed_level} in {row.area} is {how} {row.assumed_level} "
+            f"engineers are in {_sources(row)} (×{multiplier:.2f})")
 
 
 def _hiring(check: SkillsCheck, result: CalibrationResult, rule: Rule) -> dict:
@@ -316,16 +355,27 @@ def _hiring(check: SkillsCheck, result: CalibrationResult, rule: Rule) -> dict:
              f"a quarter), the work going to whoever is expected to be quickest, each engineer "
              f"taking at most {settings['capacity']:g} of its tickets.")
     sentences = [_best_hire(check, rule)]
+    # Each borrowed level once, with the candidates it costs.
+    assumed = _assumed(check)
+    for (level, area), rows in assumed.groupby(["assumed_level", "area"], sort=False):
+        row = next(rows.itertuples())
+        names = joined([f"someone {name}" for name in rows["candidate"]])
+        sentences.append(
+            f"No engineer with tickets declared {level} in {area}, so the fit cannot say what "
+            f"{level} is worth there. It is assumed to be worth what it is in {_sources(row)}: "
+            f"×{row.assumed_level_multiplier:.2f} against the team's typical engineer, with "
+            f"the uncertainty of that estimate ({names}).")
+    borrowed = set(zip(assumed["assumed_level"], assumed["area"], strict=True))
     estimated = {(str(area), str(level).casefold())
                  for area, level in zip(result.level_effects["area"],
                                         result.level_effects["level"], strict=True)}
     for name, profile in check.candidates.items():
         area = next(a for a, level in profile.items() if level == top)
-        if (area, top.casefold()) not in estimated:
+        if (area, top.casefold()) not in estimated and (top, area) not in borrowed:
             sentences.append(
-                f"No engineer with tickets declared {top} in {area}, so the fit cannot say "
-                f"what {top} is worth there: someone {name} is costed as the team's typical "
-                f"engineer in {area}.")
+                f"No engineer with tickets declared {top} in {area}, or in any other area, so "
+                f"the fit cannot say what {top} is worth there: someone {name} is costed as "
+                f"the team's typical engineer in {area}.")
     return {"hiring_intro": intro, "hiring": sentences}
 
 
