@@ -24,6 +24,7 @@ EXPECTED = [
     "02_where_the_3_point_assumption_breaks.ipynb",
     "03_feeding_planners.ipynb",
     "04_planning_a_sprint.ipynb",
+    "05_skills_and_gaps.ipynb",
 ]
 KERNEL_NAME = "python3"
 
