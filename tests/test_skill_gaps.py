@@ -677,3 +677,14 @@ def test_summary_says_it_in_words(comparison):
             f"{row['team_days']:.1f}") in text
     assert isinstance(comparison, SkillGaps)
     assert "<h4>" in summary._repr_html_()
+
+
+def test_a_hire_not_yet_started_when_the_work_is_costed_is_warned_about(skills_fit, departed):
+    later = pd.Timestamp(ON) + pd.Timedelta(days=1)
+    with pytest.warns(CalibrationWarning, match=r"before the start date of 'late'"):
+        skill_gaps(skills_fit, departed["tickets"], on=ON,
+                   candidates={"late": {**STRONG_IN_GAP, "start_date": later}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CalibrationWarning)  # starting on the day: no warning
+        skill_gaps(skills_fit, departed["tickets"], on=ON,
+                   candidates={"on time": {**STRONG_IN_GAP, "start_date": ON}})

@@ -421,6 +421,14 @@ a typical engineer.
     hires = _candidates(candidates, start_date, result)
     classes, source = _mix(mix, recent, fitted_areas)
     moment = _on(on, result)
+    early = sorted(h.name for h in hires if h.start_date is not None and h.start_date > moment)
+    if early:
+        # Not yet on the team when the work is costed: the ramp-up holds them at
+        # their first week, so the comparison says little about them.
+        warnings.warn(f"the work is costed on {_day(moment)}, before the start date of "
+                      f"{', '.join(repr(name) for name in early)}: they are costed as in "
+                      "their first week on the team; give a later on=", CalibrationWarning,
+                      stacklevel=2)
     assumed = _assumed_levels(hires, result.multipliers.skills, set(fitted_areas),
                               unseen_levels)
     hiring, by_area, assignments, capacity = _compare(result, chosen, hires, classes, slack,
