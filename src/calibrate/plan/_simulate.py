@@ -10,7 +10,7 @@ worked in and of each person never seen — and then each ticket's own noise.
 A ticket done by engineer j in draw d takes::
 
     log days = log_mean[i, j] + delta_intercept[area] + x_i delta_elasticity[area]
-               + cell[j, area] + noise_sd[area] z[d, i]
+               + cell[j, area] + ramp_sd[i, j] r[d] + noise_sd[area] z[d, i]
 
 with ``log_mean`` and the documented fallbacks exactly as
 :func:`calibrate.prediction.predict_durations` gives them, so that every
@@ -18,62 +18,75 @@ single (ticket, engineer) is exactly the log-normal of
 :meth:`calibrate.export.Multipliers.predict`; what the Monte Carlo adds is
 the dependence between tickets.
 
-The joint covariance of the shared effects, from what the multipliers file
-holds:
+The shared effects are linear forms in independent standard normals, so
+their joint covariance is a Gram matrix (positive semidefinite by
+construction). From what the multipliers file holds (su, sv:
+``engineer_sd``, ``engineer_area_sd``):
 
-- An area's fixed effects: ``var_intercept``, ``var_elasticity``,
-  ``cov_intercept_elasticity``. Areas whose elasticity is one shared
-  estimate (``model.slopes`` ``shared`` or ``pooled``: same elasticity and
-  variance) share one elasticity draw.
-- A cell's effect: its record's ``log_sd^2``, and minus the record's
-  ``fixed_cross_intercept`` / ``fixed_cross_elasticity`` with its area's
-  fixed effects — which is what makes ``Multipliers.predict``'s variance
-  ``fixed_var + log_sd^2 - 2 cross + noise_sd^2`` the variance of the sum.
-- Two engineer x area cells of one engineer: one covariance kappa per
-  engineer, the one the file implies. The engineer record is the effect on
-  the engineer's own ticket mix, u + sum_a w_a v_a = sum_a w_a (u + v_a)
-  with w_a the engineer's share of tickets in area a, so its variance is
-  ``sum_a w_a^2 var_a + sum_{a != b} w_a w_b cov_ab``: kappa is the
-  covariance that makes this hold, the mix-weighted average of the cells'
-  covariances. (It is much smaller than the engineer's own variance: the data
-  pin down u + v_a better than u.)
-- A cell and the same engineer's effect in an area they never worked in
-  (u + a new, independent v): ``min(k var_cell, PEV(u))`` with
-  k = engineer_sd^2 / (engineer_sd^2 + engineer_area_sd^2), the regression of u
-  on u + v — exact for an engineer with one area, an approximation
-  otherwise; two new areas of one engineer share exactly PEV(u) (the
-  area-less ``engineer_new_area`` record's variance minus
-  ``engineer_area_sd^2``).
+- An area's fixed effects (the team's typical intercept and elasticity):
+  ``var_intercept``, ``var_elasticity``, ``cov_intercept_elasticity``
+  (D). Areas whose elasticity is one shared estimate (``model.slopes``
+  ``shared`` or ``pooled``: same elasticity and variance) share one
+  elasticity draw.
+- An engineer's effect in an area (a cell: u + v, the record's effect).
+  Its prediction error is its regression on the fixed effects' estimation
+  error plus a part omega independent of them and across engineers
+  (Henderson). The file holds the record's cross terms with its own area's
+  fixed effects (g = minus ``fixed_cross_intercept``,
+  ``fixed_cross_elasticity``), so the regression is on those, D^+ g: that
+  reproduces the cross terms of ``Multipliers.predict``'s variance
+  ``fixed_var + log_sd^2 - 2 cross + noise_sd^2``, and two engineers' cells
+  in one area covary by g_c' D^+ g_d (within 3% of the fitted model's
+  exact value on the bundled sample, where it is as large as an engineer's
+  own uncertainty). omega gets the rest of ``log_sd^2``.
+- omega of one engineer's cells. In the nested model, given the fixed
+  effects, the error of u + v_c is t_c eta + epsilon_c: eta the error of u
+  (variance k), t_c = 1 - the cell's shrinkage, Var(epsilon_c) = sv^2 t_c.
+  So an engineer's cells covary by t_c t_d k, one factor per engineer. Per
+  record Var(omega_c) = ``log_sd^2`` - g' D^+ g = sv^2 t_c + k t_c^2, and
+  k (1 + su^2 / sv^2 sum_c (1 - t_c)) = su^2 over the engineer's records:
+  one equation in k, solved with every t_c (ticket counts cannot give the
+  shrinkage: recency weights and open tickets weigh less than a count; on
+  the sample k comes within 2% of the fit's). An area the engineer never
+  worked in, known or not, is eta plus a new v: covariance k with another
+  such area, t_c k with a cell.
 - A person never seen: ``unseen_engineer_sd^2`` in each area, of which the
-  share k is their own effect, common to all their areas.
+  share su^2 / (su^2 + sv^2) is their own effect, common to all their areas.
 - An area never seen (each blank area a separate one): its own fixed
   effects (:func:`calibrate.prediction.unseen_area_parameters`), with the
   between-area spread of the intercepts drawn once per sprint for the area
   (all its tickets share the area's unknown level) rather than per ticket.
-- Cells of different engineers: a cell's prediction error is its
-  regression on the fixed effects' estimation error plus a part independent
-  across engineers (Henderson), so two engineers' cells covary by
-  ``cross_c' D^+ cross_c'`` (D: the fixed effects' covariance). With the
-  own-area cross terms the file holds this is within about 1% of the fitted
-  model's exact value on the bundled sample (where it is about 0.01: as large
-  as the engineer's own uncertainty, and not negligible).
 - Declared levels and the ramp-up (multipliers fitted with skill profiles):
-  what :func:`calibrate.prediction.skill_terms` adds to a (ticket,
-  engineer)'s variance goes to its cell — a level offset's covariance with
-  the area's elasticity as a covariance with it, the rest to the cell's own
-  variance. The ramp-up's slowdown is one estimate: its error is shared by
-  every cell of every engineer ramping up (sd_c sd_d).
-- What the file does not hold is taken as zero: covariances between areas'
-  fixed effects (correlations of about 0.15 on the sample) and between an
-  engineer's cell and another area's fixed effects; between the level
-  offsets of engineers predicted from the same declared level.
+  what :func:`calibrate.prediction.skill_terms` adds. A level offset's
+  covariances with the area's intercept and elasticity
+  (``cov_offset_intercept``, ``cov_offset_elasticity``) are the cell's
+  covariances with them, its variance (or a team mix's spread) goes to
+  omega. The ramp-up's slowdown is one estimate: r, one draw per sprint,
+  times each (ticket, engineer)'s z sd(rho), shared by all ramping up.
+- Taken as zero, because the file does not hold them: the covariances
+  between areas' fixed effects (correlations of 0.25 to 0.37 on the
+  sample) and between a cell and other areas' fixed effects, and the shared
+  error of the level offsets of engineers with one declared level in one
+  area. The first two mostly cancel in log days: an engineer's tickets in
+  two areas covary by (x_i - q_c)' M (x_k - q_d) + Cov(omega_c, omega_d)
+  (M: all the fixed effects' covariance, M q_c a cell's full cross terms),
+  and the first term is small once the team's engineers pin down its
+  level: on the sample every correlation between (ticket, engineer) log
+  days is within 0.05 of the fitted model's exact one. In a team of two or
+  three engineers it is not small (the areas' intercepts are then nearly
+  the engineers' mean effect), and correlations can be far off. The
+  records' own covariances (what the engineer record implies) hold q_c' M
+  q_d as well: taken for the covariance of omega, while the covariances
+  that cancel it were zero, they overstated the covariance of an engineer's
+  tickets in two areas up to thirtyfold and made the joint matrix
+  indefinite.
 
-The matrix is factorised by eigen-decomposition; tiny negative eigenvalues
-(rounding, or the approximations above) are clipped, and each
-(ticket, engineer)'s shared part is then rescaled so its variance is exactly
-``Multipliers.predict``'s: clipping changes correlations, never marginals.
-A :class:`~calibrate.errors.CalibrationWarning` says when that changed a
-standard deviation by more than 0.1%.
+Only numbers no fit produces (a cross term larger than the variances allow,
+a fixed-effect block that is not positive semidefinite) are clipped, after
+which each (ticket, engineer)'s shared part is rescaled so its variance is
+exactly ``Multipliers.predict``'s: clipping changes correlations, never
+marginals. A :class:`~calibrate.errors.CalibrationWarning` says when that
+changed a standard deviation by more than 0.1%.
 
 Memory: ``days`` holds draws x tickets x engineers numbers (8 bytes each
 in float64: 10,000 draws x 100 tickets x 10 engineers is 80 MB; pass
@@ -295,7 +308,9 @@ def simulate_days(model, tickets: pd.DataFrame, engineers: Sequence[str], *,
     structure = _Structure(multipliers, tickets["area"].to_numpy(dtype=object), points,
                            grid, engineers, declared)
     factor, scale = structure.factor(log_sd)
-    latent = rng.standard_normal((draws, factor.shape[1])) @ factor.T
+    sources = rng.standard_normal((draws, factor.shape[1] + 1))
+    latent = sources[:, :-1] @ factor.T
+    ramp = sources[:, -1:]  # the ramp-up's estimation error: one per sprint
     ticket_noise = rng.standard_normal((draws, n_tickets)) * structure.noise_sd
     # The part of log days shared by all engineers for a ticket: its area's
     # fixed effects and its own noise.
@@ -303,14 +318,38 @@ def simulate_days(model, tickets: pd.DataFrame, engineers: Sequence[str], *,
               + ticket_noise)
     days = np.empty((draws, *shape), dtype=dtype)
     for j in range(n_engineers):
-        days[:, :, j] = np.exp(log_mean[:, j]
-                               + scale[:, j] * (shared + latent[:, structure.cell[:, j]]))
+        days[:, :, j] = np.exp(log_mean[:, j] + scale[:, j] * (
+            shared + latent[:, structure.cell[:, j]] + ramp * structure.ramp_sd[:, j]))
     return SimulatedDays(days=days, **result)
 
 
 class _Structure:
     """The shared effects of one simulation: which latent variable each
-    (ticket, engineer) uses, and their joint covariance."""
+    (ticket, engineer) uses, and the linear forms that give them their joint
+    covariance (see the module docstring).
+
+    Attributes
+    ----------
+    intercept, elasticity : ndarray of int, shape (n_tickets,)
+        Each ticket's latent area intercept and elasticity.
+    cell : ndarray of int, shape (n_tickets, n_engineers)
+        Each (ticket, engineer)'s latent engineer effect.
+    covariate : ndarray, shape (n_tickets,)
+        log(points / reference points).
+    noise_sd : ndarray, shape (n_tickets,)
+        The ticket's own noise.
+    ramp_sd : ndarray, shape (n_tickets, n_engineers)
+        The ramp-up estimate's error in each (ticket, engineer): it
+        multiplies one normal per sprint.
+    loading : ndarray, shape (n_latent, n_sources)
+        Each latent variable as a linear form in independent standard
+        normals.
+    covariance : ndarray, shape (n_latent, n_latent)
+        ``loading @ loading.T``.
+    clipped : list of str
+        What was inconsistent in the file and had to be clipped (empty for
+        a fit's own multipliers).
+    """
 
     def __init__(self, multipliers, areas: np.ndarray, points: np.ndarray, grid: pd.DataFrame,
                  engineers: list, declared: dict | None = None) -> None:
@@ -327,6 +366,7 @@ class _Structure:
             multipliers.areas.assign(intercept=0.0))["noise_sd"] ** 2
         noise_var = params["noise_sd"].to_numpy(dtype=float) ** 2
         self.noise_sd = np.sqrt(np.where(known, noise_var, np.maximum(noise_var - spread, 0.0)))
+        self.clipped: list[str] = []
 
         # Latent variables: one intercept per area key, one elasticity per
         # slope key, one effect per (engineer, area key) cell.
@@ -345,174 +385,204 @@ class _Structure:
         self.cell = np.array([[position(("cell", j, area_key[i])) for j in range(n_engineers)]
                               for i in range(n_tickets)], dtype=int).reshape(n_tickets,
                                                                               n_engineers)
-        covariance = np.zeros((len(index), len(index)))
+        fixed_covariance = np.zeros((len(index), len(index)))
         var_intercept = params["var_intercept"].to_numpy(dtype=float) + np.where(known, 0.0,
                                                                                  spread)
-        covariance[self.intercept, self.intercept] = var_intercept
-        covariance[self.elasticity, self.elasticity] = params["var_elasticity"].to_numpy(float)
+        fixed_covariance[self.intercept, self.intercept] = var_intercept
+        fixed_covariance[self.elasticity, self.elasticity] = params["var_elasticity"].to_numpy(
+            dtype=float)
         cov = params["cov_intercept_elasticity"].to_numpy(dtype=float)
-        covariance[self.intercept, self.elasticity] = cov
-        covariance[self.elasticity, self.intercept] = cov
+        fixed_covariance[self.intercept, self.elasticity] = cov
+        fixed_covariance[self.elasticity, self.intercept] = cov
+        fixed = np.unique(np.concatenate([self.intercept, self.elasticity]))
+        fixed_factor = self._fixed_factor(fixed_covariance[np.ix_(fixed, fixed)])
 
-        # The cells: variance and cross terms as predict_durations finds
-        # them (run at covariate 0 and 1 to split the cross term).
+        # Per (ticket, engineer) row of the grid: the cell's variance and
+        # covariances with its area's intercept and elasticity, as
+        # predict_durations finds them (run at covariate 0 and 1 to split the
+        # cross term).
         frame = grid[["engineer", "area"]].reset_index(drop=True)
         zero = np.zeros(len(frame))
         at_zero = _engineer_effects(multipliers.records, model, frame, zero)
         at_one = _engineer_effects(multipliers.records, model, frame, zero + 1)
         known_rows = np.repeat(known, n_engineers)
         own_record = at_zero["has_record"] & known_rows
-        cross_intercept = np.where(own_record, at_zero["cross"], 0.0)
-        cross_elasticity = np.where(own_record, at_one["cross"] - at_zero["cross"], 0.0)
-        # Declared levels and the ramp-up add to a cell's variance what
-        # predict_durations adds, so that the marginals need no rescaling.
-        skill_variance, skill_slope, ramp_sd = _skill_variances(
-            multipliers, frame, at_zero["basis"], known_rows, declared or {})
-        cell_variance = at_zero["variance"] + skill_variance
-        cell = self.cell.ravel()
-        intercept = np.repeat(self.intercept, n_engineers)
-        elasticity = np.repeat(self.elasticity, n_engineers)
-        covariance[cell, cell] = cell_variance
-        for fixed, cross in ((intercept, cross_intercept),
-                             (elasticity, cross_elasticity - skill_slope)):
-            covariance[cell, fixed] = -cross
-            covariance[fixed, cell] = -cross
-        basis = at_zero["basis"]
-        _fill_engineer_covariances(covariance, multipliers, engineers, self.cell, basis,
-                                   at_zero["variance"])
-        _fill_covariances_through_fixed_effects(covariance, self.intercept, self.elasticity,
-                                                self.cell)
-        covariance[cell, cell] = cell_variance
-        _add_ramp_covariances(covariance, cell, ramp_sd)
-        self.covariance = covariance
+        skill = _skill_parts(multipliers, frame, at_zero["basis"], known_rows, declared or {})
+        self.ramp_sd = skill["ramp_sd"].reshape(n_tickets, n_engineers)
+        record_link = np.column_stack([
+            -np.where(own_record, at_zero["cross"], 0.0),
+            -np.where(own_record, at_one["cross"] - at_zero["cross"], 0.0)])
+        link = record_link + np.column_stack([skill["cov_intercept"], skill["cov_elasticity"]])
+        variance = at_zero["variance"] + skill["variance"]
+
+        cells, first = np.unique(self.cell.ravel(), return_index=True)
+        owner = np.tile(np.arange(n_engineers), n_tickets)[first]
+        ends = np.column_stack([np.repeat(self.intercept, n_engineers),
+                                np.repeat(self.elasticity, n_engineers)])[first]
+        # The regression on the area's fixed effects: coefficients D^+ g.
+        target = np.zeros((len(cells), len(fixed)))
+        where = np.searchsorted(fixed, ends)
+        np.add.at(target, (np.arange(len(cells))[:, None], where), link[first])
+        pinv = np.linalg.pinv(fixed_factor @ fixed_factor.T, rcond=1e-10, hermitian=True)
+        through_fixed = (target @ pinv) @ fixed_factor
+        unreachable = np.abs(through_fixed @ fixed_factor.T - target).max(initial=0.0)
+        if unreachable > 1e-9 * max(float(np.abs(target).max(initial=0.0)), 1e-300):
+            self.clipped.append("a cross term with a fixed effect that has no variance")
+        explained = np.einsum("cs,cs->c", through_fixed, through_fixed)
+        left = variance[first] - explained
+        too_large = left < -1e-12 * np.maximum(variance[first], 1e-300)
+        if too_large.any():
+            self.clipped.append("a cross term with the fixed effects larger than the variances "
+                                "allow")
+            shrink = np.sqrt(np.clip(variance[first] / np.where(too_large, explained, 1.0), 0, 1))
+            through_fixed = through_fixed * np.where(too_large, shrink, 1.0)[:, None]
+        left = np.maximum(left, 0.0)
+        engineer_part = _engineer_loadings(multipliers, [engineers[j] for j in owner],
+                                           frame["area"].to_numpy(dtype=object)[first],
+                                           at_zero["basis"][first], at_zero["variance"][first])
+        # k from the records is an upper bound (their variance given their own
+        # area's fixed effects holds some of the other areas'): capped at what
+        # is left of a cell, which keeps the marginal.
+        engineer_part = np.minimum(engineer_part, np.sqrt(left))
+        residual = np.sqrt(np.maximum(left - engineer_part**2, 0.0))
+
+        n_fixed = fixed_factor.shape[1]
+        loading = np.zeros((len(index), n_fixed + n_engineers + len(cells)))
+        loading[fixed, :n_fixed] = fixed_factor
+        loading[cells, :n_fixed] = through_fixed
+        loading[cells, n_fixed + owner] = engineer_part
+        loading[cells, n_fixed + n_engineers + np.arange(len(cells))] = residual
+        self.loading = loading
+        self.covariance = loading @ loading.T
+
+    def _fixed_factor(self, covariance: np.ndarray) -> np.ndarray:
+        """A factor of the fixed effects' covariance (clipped if the file's
+        blocks are not positive semidefinite)."""
+        values, vectors = np.linalg.eigh(covariance)
+        scale = max(float(np.abs(values).max(initial=0.0)), 1e-300)
+        if values.min(initial=0.0) < -1e-10 * scale:
+            self.clipped.append(f"fixed effects' covariances (smallest eigenvalue "
+                                f"{values.min():.3g})")
+        return vectors * np.sqrt(np.clip(values, 0.0, None))
 
     def factor(self, log_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A factor F with F F' the (clipped) covariance, and per (ticket,
-        engineer) the scale that makes the simulated sd exactly ``log_sd``."""
-        values, vectors = np.linalg.eigh(self.covariance)
-        factor = vectors * np.sqrt(np.clip(values, 0.0, None))
-        used = factor @ factor.T
+        """The loading L (L L' the covariance of the latent variables), and
+        per (ticket, engineer) the scale that makes the simulated sd exactly
+        ``log_sd`` (1 unless something was clipped)."""
+        used = self.covariance
         i = np.arange(self.cell.shape[0])[:, None]
         a, b, c = self.intercept[i], self.elasticity[i], self.cell
         x = self.covariate[:, None]
         variance = (used[a, a] + x**2 * used[b, b] + used[c, c] + 2 * x * used[a, b]
-                    + 2 * used[a, c] + 2 * x * used[b, c] + self.noise_sd[:, None] ** 2)
+                    + 2 * used[a, c] + 2 * x * used[b, c] + self.noise_sd[:, None] ** 2
+                    + self.ramp_sd**2)
         scale = log_sd / np.sqrt(variance)
         change = float(np.max(np.abs(scale - 1)))
         if change > _MATERIAL_CLIPPING:
+            what = "; ".join(self.clipped) or "rounding"
             warnings.warn(
                 f"the covariances implied by the multipliers file are not jointly consistent "
-                f"(smallest eigenvalue {values.min():.3g}); they were made consistent, which "
-                f"changed a simulated standard deviation by {change:.1%} before it was "
-                "restored: correlations between tickets are approximate", CalibrationWarning,
-                stacklevel=4)
-        return factor, scale
+                f"({what}); they were made consistent, which changed a simulated standard "
+                f"deviation by {change:.1%} before it was restored: correlations between "
+                "tickets are approximate", CalibrationWarning, stacklevel=4)
+        return self.loading, scale
 
 
-def _fill_engineer_covariances(covariance: np.ndarray, multipliers, engineers: list,
-                               cell: np.ndarray, basis: np.ndarray,
-                               variance: np.ndarray) -> None:
-    """Covariances between the cells of one engineer (see the module docstring)."""
-    model, records = multipliers.model, multipliers.records
+def _engineer_loadings(multipliers, engineers: list, areas: np.ndarray, basis: np.ndarray,
+                       variance: np.ndarray) -> np.ndarray:
+    """Each cell's loading on its engineer's shared error eta: t_c sqrt(k)
+    for a cell with a record, sqrt(k) in an area the engineer never worked
+    in, sqrt(share) unseen_engineer_sd for a person never seen (see the
+    module docstring)."""
+    model = multipliers.model
     person_var, cell_var = model["engineer_sd"] ** 2, model["engineer_area_sd"] ** 2
     share = person_var / (person_var + cell_var) if person_var + cell_var > 0 else 1.0
-    n_engineers = cell.shape[1]
-    kinds = basis.reshape(cell.shape)
-    variance = variance.reshape(cell.shape)
-    for j in range(n_engineers):
-        positions, first = np.unique(cell[:, j], return_index=True)
-        if positions.size < 2:
+    loading = np.sqrt(share * variance)  # a person never seen: variance is theirs
+    known = [name for name, kind in zip(engineers, basis, strict=True)
+             if kind != "unseen engineer"]
+    shared, shrink = _engineer_precisions(multipliers, set(known))
+    for c, (engineer, area, kind) in enumerate(zip(engineers, areas, basis, strict=True)):
+        if kind == "unseen engineer":
             continue
-        kind = kinds[first, j]
-        own = variance[first, j]
-        if (kind == "unseen engineer").all():
-            block = np.full((positions.size, positions.size), share * own[0])
-        else:
-            pev_u, kappa = _engineer_covariances(records, engineers[j], cell_var)
-            existing = kind == "engineer x area"
-            # new x new: PEV(u); existing x new: the regression of u on u + v;
-            # existing x existing: the file's kappa.
-            to_new = np.minimum(share * own, pev_u)
-            block = np.where(existing[:, None] & existing[None, :], kappa,
-                             np.where(existing[:, None], to_new[:, None],
-                                      np.where(existing[None, :], to_new[None, :], pev_u)))
-        np.fill_diagonal(block, own)
-        covariance[np.ix_(positions, positions)] = block
+        t = shrink.get((engineer, area), 1.0) if kind == "engineer x area" else 1.0
+        loading[c] = t * math.sqrt(shared[engineer])
+    return loading
 
 
-def _fill_covariances_through_fixed_effects(covariance: np.ndarray, intercept: np.ndarray,
-                                            elasticity: np.ndarray, cell: np.ndarray) -> None:
-    """Cells of different engineers: the covariance of their regressions on
-    the fixed effects, cross_c' D^+ cross_c' (D: the fixed effects' covariance)."""
-    fixed = np.unique(np.concatenate([intercept, elasticity]))
-    cells, first = np.unique(cell.ravel(), return_index=True)
-    owner = np.tile(np.arange(cell.shape[1]), cell.shape[0])[first]
-    link = covariance[np.ix_(cells, fixed)]
-    inverse = np.linalg.pinv(covariance[np.ix_(fixed, fixed)], rcond=1e-10, hermitian=True)
-    through_fixed = link @ inverse @ link.T
-    block = covariance[np.ix_(cells, cells)]
-    covariance[np.ix_(cells, cells)] = np.where(owner[:, None] != owner[None, :], through_fixed,
-                                                block)
+def _engineer_precisions(multipliers, engineers: set) -> tuple[dict, dict]:
+    """Per engineer, k (the variance of the error of u given the fixed
+    effects), and per (engineer, area) record t = 1 - shrinkage, from the
+    records: Var(omega_c) = log_sd^2 - g' D_a^+ g = sv^2 t_c + k t_c^2 and
+    k (1 + su^2 / sv^2 sum_c (1 - t_c)) = su^2, solved for k by bisection
+    (the left side increases with k)."""
+    model, records = multipliers.model, multipliers.records
+    person_var, cell_var = model["engineer_sd"] ** 2, model["engineer_area_sd"] ** 2
+    mine = records[(records["scope"] == "engineer_area") & records["engineer"].isin(engineers)]
+    names = sorted(engineers, key=str)
+    shared = dict.fromkeys(names, person_var)
+    if mine.empty:
+        return shared, {}
+    table = multipliers.areas.set_index("area")
+    blocks = table.reindex(mine["area"])
+    a = blocks["var_intercept"].to_numpy(dtype=float)
+    b = blocks["cov_intercept_elasticity"].to_numpy(dtype=float)
+    e = blocks["var_elasticity"].to_numpy(dtype=float)
+    g = -mine[["fixed_cross_intercept", "fixed_cross_elasticity"]].to_numpy(dtype=float)
+    explained = np.array([vector @ np.linalg.pinv(np.array([[ai, bi], [bi, ei]]), rcond=1e-10,
+                                                  hermitian=True) @ vector
+                          for vector, ai, bi, ei in zip(g, a, b, e, strict=True)])
+    own = np.maximum(mine["log_sd"].to_numpy(dtype=float) ** 2 - explained, 0.0)
+    code = pd.Categorical(mine["engineer"], categories=names).codes
+    if cell_var <= 0:  # no engineer x area effects: every cell is u
+        k = np.full(len(names), np.inf)
+        np.minimum.at(k, code, own)
+        t = np.ones(len(own))
+    else:
+        def shrink_at(k: np.ndarray) -> np.ndarray:
+            # the root of k t^2 + sv^2 t - own in a form stable at k = 0
+            return np.clip(2 * own / (cell_var + np.sqrt(cell_var**2 + 4 * k[code] * own)),
+                           0.0, 1.0)
+
+        low, high = np.zeros(len(names)), np.full(len(names), person_var)
+        for _ in range(100):
+            k = (low + high) / 2
+            lack = np.bincount(code, 1 - shrink_at(k), minlength=len(names))
+            above = k * (1 + person_var / cell_var * lack) > person_var
+            high, low = np.where(above, k, high), np.where(above, low, k)
+        k = (low + high) / 2
+        t = shrink_at(k)
+    k = np.where(np.isfinite(k), k, person_var)
+    shared.update(zip(names, k.tolist(), strict=True))
+    keys = zip(mine["engineer"], mine["area"], strict=True)
+    return shared, dict(zip(keys, t.tolist(), strict=True))
 
 
-def _skill_variances(multipliers, frame: pd.DataFrame, basis: np.ndarray,
-                     known_area: np.ndarray,
-                     declared: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What declared levels and the ramp-up add to each (ticket, engineer)'s
-    log-variance (:func:`calibrate.prediction.skill_terms`): the part at
-    covariate 0, its slope in the covariate over 2 (a level offset's
-    covariance with the area's elasticity) and the ramp-up's standard
+def _skill_parts(multipliers, frame: pd.DataFrame, basis: np.ndarray, known_area: np.ndarray,
+                 declared: dict) -> dict[str, np.ndarray]:
+    """What declared levels and the ramp-up add to each (ticket, engineer)
+    (:func:`calibrate.prediction.skill_terms`), split as the simulation
+    draws it: the level offset's covariances with the area's intercept and
+    elasticity, the rest of its variance, and the ramp-up's standard
     deviation. Zeros for multipliers fitted without skill profiles."""
     count = len(frame)
-    if getattr(multipliers, "skills", None) is None:
-        return np.zeros(count), np.zeros(count), np.zeros(count)
+    skills = getattr(multipliers, "skills", None)
+    if skills is None:
+        return dict.fromkeys(("variance", "cov_intercept", "cov_elasticity", "ramp_sd"),
+                             np.zeros(count))
 
     def variance(fitted, covariate: float) -> np.ndarray:
         return skill_terms(fitted, frame, basis, np.full(count, covariate), known_area,
                            **declared)["variance"]
 
-    at_zero = variance(multipliers, 0.0)
-    steady = replace(multipliers, skills={**multipliers.skills, "ramp_up": None})
-    ramp_sd = np.sqrt(np.maximum(at_zero - variance(steady, 0.0), 0.0))
-    return at_zero, (variance(multipliers, 1.0) - at_zero) / 2, ramp_sd
-
-
-def _add_ramp_covariances(covariance: np.ndarray, cell: np.ndarray, ramp_sd: np.ndarray) -> None:
-    """The ramp-up's slowdown is one estimate: its error is shared by every
-    cell of an engineer ramping up, and by every such engineer (cells c, d:
-    sd_c sd_d; the diagonal already holds sd_c^2)."""
-    cells, first = np.unique(cell, return_index=True)
-    sd = ramp_sd[first]
-    if not sd.any():
-        return
-    shared = np.outer(sd, sd)
-    np.fill_diagonal(shared, 0.0)
-    covariance[np.ix_(cells, cells)] += shared
-
-
-def _engineer_covariances(records: pd.DataFrame, engineer: str,
-                          cell_var: float) -> tuple[float, float]:
-    """PEV(u) and kappa (the covariance of two of the engineer's cells)."""
-    mine = records[records["engineer"] == engineer]
-    scope = mine["scope"]
-    person = mine[(scope == "engineer_new_area") & mine["area"].isna()]
-    engineer_record = mine[scope == "engineer"]
-    mix_var = float(engineer_record["log_sd"].iloc[0] ** 2) if len(engineer_record) else 0.0
-    # Files from before schema 1.1 have no engineer_new_area records: the
-    # engineer record is the best stand-in for u.
-    pev_u = (max(float(person["log_sd"].iloc[0]) ** 2 - cell_var, 0.0) if len(person)
-             else mix_var)
-    cells = mine[scope == "engineer_area"]
-    tickets = (cells["n_finished"] + cells["n_open"]).to_numpy(dtype=float)
-    if tickets.sum() <= 0:
-        tickets = np.ones(len(cells))
-    weight = tickets / max(tickets.sum(), 1.0)
-    squares = float(weight @ weight)
-    if len(cells) < 2 or squares >= 1 - 1e-12:
-        return pev_u, 0.0
-    kappa = (mix_var - float(weight**2 @ cells["log_sd"].to_numpy(dtype=float) ** 2)) / (
-        1 - squares)
-    return pev_u, max(kappa, 0.0)
+    at_zero, at_one = variance(multipliers, 0.0), variance(multipliers, 1.0)
+    steady = replace(multipliers, skills={**skills, "ramp_up": None})
+    uncorrelated = replace(multipliers, skills={**skills, "level_effects": [
+        {**row, "cov_offset_intercept": 0.0, "cov_offset_elasticity": 0.0}
+        for row in skills["level_effects"]]})
+    ramp_var = np.maximum(at_zero - variance(steady, 0.0), 0.0)
+    cov_intercept = (at_zero - variance(uncorrelated, 0.0)) / 2
+    return {"variance": at_zero - 2 * cov_intercept - ramp_var, "cov_intercept": cov_intercept,
+            "cov_elasticity": (at_one - at_zero) / 2, "ramp_sd": np.sqrt(ramp_var)}
 
 
 def _slope_keys(multipliers) -> dict[str, object]:
