@@ -543,3 +543,19 @@ def test_start_dates_without_declared_levels_give_a_ramp_up_and_no_level_table()
     engineer = simulated.tickets["engineer"].iloc[0]
     predicted = result.multipliers.predict(engineer, "research", 3, on="2026-06-30")
     assert np.isfinite(predicted["p50_days"]).all()
+
+
+def test_a_barely_identified_ramp_up_still_gives_its_summary():
+    """A thin history where small scales leave the slowdown unidentified
+    (estimates of order 1e26 there): the quantiles are still found."""
+    simulated = simulate_tickets(163, 4, areas=("research", "ml", "data"), seed=144159,
+                                 history_days=150,
+                                 level_effects={"basic": 0, "proficient": -0.3, "strong": -0.6},
+                                 ramp_up=(0.7, 8.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        result = Calibrator(half_life_days=None).fit(simulated.tickets,
+                                                     skills=simulated.skills).result_
+    assert np.abs(result._design_fit.ramp.slowdown).max() > 1e20  # the case meant here
+    assert result.ramp_up["statement"]
+    assert result.multipliers.skills["ramp_up"] is not None

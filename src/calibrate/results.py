@@ -1033,7 +1033,10 @@ def _slowdown_quantile(ramp: RampFit, weights: np.ndarray, weeks: float, q: floa
         return _mixture_cdf(ramp, weights, t * growth) - q
 
     spread = float(np.max(np.abs(ramp.slowdown) + 10 * ramp.slowdown_se)) + 1.0
-    return float(optimize.brentq(cdf, -spread, spread, xtol=1e-10))
+    # At scales far below the data's weeks the slowdown is barely identified
+    # (estimates of 1e26 on thin histories): bisecting from such a bracket down
+    # to 1e-10 takes more than brentq's default 100 steps.
+    return float(optimize.brentq(cdf, -spread, spread, xtol=1e-10, maxiter=1000))
 
 
 def _weeks_quantile(ramp: RampFit, weights: np.ndarray, within: float, q: float) -> float | None:
