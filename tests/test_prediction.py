@@ -352,3 +352,132 @@ def test_a_new_hire_with_a_declared_profile_is_noted_as_such_not_as_a_misspellin
     assert predicted["note"].tolist() == notes
     assert note_counts(notes) == {"engineer not in the history": 1,
                                   "new engineer predicted from a declared profile": 1}
+
+
+# -- a declared level the area never saw: borrowed from the other areas -----------------------
+
+GAP = "data-engineering"
+#: Strong is faster in research and ml-engineering; in data-engineering
+#: everyone declared "proficient", so "strong" has no estimate there.
+BORROW_LEVELS = {"basic": 0.0, "proficient": 0.0, "strong": -0.8}
+
+
+@pytest.fixture(scope="module")
+def one_level(tmp_path_factory):
+    """A fit where ``strong`` is estimated in two areas and never declared in
+    data-engineering, with one engineer ("the mover") who has no tickets
+    there; its multipliers file and JSON document."""
+    from calibrate.skills import SkillProfiles
+
+    simulated = simulate_tickets(
+        900, 8, seed=5, engineer_sd=0.05, engineer_area_sd=0.05,
+        level_effects={"research": BORROW_LEVELS, "ml-engineering": BORROW_LEVELS,
+                       GAP: dict.fromkeys(BORROW_LEVELS, 0.0)})
+    tickets = simulated.tickets
+    mover = sorted(set(tickets["engineer"].astype(str)))[0]
+    tickets = tickets[~((tickets["engineer"] == mover) & (tickets["area"] == GAP)).to_numpy()]
+    profiles = SkillProfiles.from_dict(
+        {engineer: {**levels, GAP: "proficient"}
+         for engineer, levels in simulated.truth["levels"].items()}, scale=tuple(BORROW_LEVELS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        multipliers = Calibrator().fit(tickets.reset_index(drop=True),
+                                       skills=profiles).result_.multipliers
+    path, _ = write_multipliers(multipliers, tmp_path_factory.mktemp("one") / "m.json")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    effects = document["skills"]["level_effects"]
+    assert [e["level"] for e in effects if e["area"] == GAP] == ["proficient"]
+    assert all(any(e["area"] == a and e["level"] == "strong" for e in effects)
+               for a in ("research", "ml-engineering"))
+    return load_multipliers(path), document, mover
+
+
+def combined_from_the_json(document: dict, level: str) -> tuple[float, float]:
+    """The README's borrowing step from the JSON alone, by statsmodels: the
+    DerSimonian-Laird mean of the level's ``offset`` over the areas where
+    ``var_offset`` > 0, and the variance of one more area's effect (tau^2
+    truncated at 0, as the estimator does)."""
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    rows = [e for e in document["skills"]["level_effects"]
+            if e["level"] == level and e["var_offset"] > 1e-12]
+    effects = np.array([e["offset"] for e in rows])
+    variances = np.array([e["var_offset"] for e in rows])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        reference = combine_effects(effects, variances, method_re="chi2")
+    if reference.tau2 <= 0:
+        return reference.mean_effect_fe, reference.var_eff_w_fe
+    return reference.mean_effect_re, reference.var_eff_w_re + reference.tau2
+
+
+def test_a_level_the_area_never_saw_is_borrowed_as_the_json_says(one_level):
+    multipliers, document, _ = one_level
+    points = [1.0, 3.0, 8.0]
+    offset, variance = combined_from_the_json(document, "strong")
+    assert offset < -0.3  # strong is clearly faster where it was estimated
+    hire = multipliers.predict("Newcomer", GAP, points, budget_days=2.5,
+                               profile={GAP: "strong"})
+    assert hire["basis"].tolist() == ["unseen engineer, declared level borrowed from other "
+                                      "areas"] * 3
+    assert hire["note"].str.startswith("new engineer, predicted from a declared").all()
+    # The area's only level is "proficient" (offset 0, share 1): the team's
+    # mix adds nothing there, so the typical engineer is the README's step 4.
+    for row, p in zip(hire.itertuples(), points, strict=True):
+        typical = readme_prediction(document, "Newcomer", GAP, p, budget=2.5)
+        m, s2 = typical["m"] + offset, typical["s²"] + variance
+        np.testing.assert_allclose(row.log_mean, m, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(row.log_sd ** 2, s2, rtol=1e-9)
+        np.testing.assert_allclose(row.mean_days, math.exp(m + s2 / 2), rtol=1e-9)
+    # "typical": the team's mix there, as before borrowing.
+    as_before = multipliers.predict("Newcomer", GAP, points, budget_days=2.5,
+                                    profile={GAP: "strong"}, unseen_levels="typical")
+    for row, p in zip(as_before.itertuples(), points, strict=True):
+        typical = readme_prediction(document, "Newcomer", GAP, p, budget=2.5)
+        np.testing.assert_allclose([row.log_mean, row.log_sd, row.mean_days],
+                                   [typical["m"], typical["log_sd"], typical["mean_days"]],
+                                   rtol=1e-9)
+    assert as_before["basis"].eq("unseen engineer").all()
+    # A level with an estimate in the area is its own, borrowing or not.
+    own = [multipliers.predict("Newcomer", "research", 3.0, profile={"research": "strong"},
+                               unseen_levels=how) for how in ("borrow", "typical")]
+    pd.testing.assert_frame_equal(*own)
+    assert own[0]["basis"].iloc[0] == "unseen engineer, declared level"
+    with pytest.raises(InputError, match="unseen_levels") as error:
+        multipliers.predict("Newcomer", GAP, 3.0, unseen_levels="guess")
+    assert "'borrow' or 'typical'" in str(error.value)
+
+
+def test_only_rows_predicted_from_a_declared_level_borrow(one_level):
+    from calibrate.skills import SkillProfiles
+
+    multipliers, document, mover = one_level
+    offset, variance = combined_from_the_json(document, "strong")
+    stayer = next(r["engineer"] for r in document["records"]
+                  if r["scope"] == "engineer_area" and r["area"] == GAP)
+    # A known engineer's own tickets speak: declaring them strong where they
+    # worked changes nothing (their engineer x area record holds their level).
+    declared = SkillProfiles.from_dict({stayer: {GAP: "strong"}, mover: {GAP: "strong"}},
+                                       scale=tuple(BORROW_LEVELS))
+    worked = multipliers.predict(stayer, GAP, 3.0, profile=declared)
+    pd.testing.assert_frame_equal(worked, multipliers.predict(stayer, GAP, 3.0))
+    assert worked["basis"].iloc[0] == "engineer x area"
+    # Moving to an area they have no tickets in, declared strong there: borrowed
+    # on top of their engineer_new_area record (the README's step 3).
+    moved = multipliers.predict(mover, GAP, 3.0, profile=declared, budget_days=2.5).iloc[0]
+    assert moved["basis"] == "engineer, declared level borrowed from other areas"
+    plain = readme_prediction(document, mover, GAP, 3.0, budget=2.5)
+    np.testing.assert_allclose([moved["log_mean"], moved["log_sd"] ** 2],
+                               [plain["m"] + offset, plain["s²"] + variance], rtol=1e-9)
+    # Their file's level there ("proficient", estimated) is used as it is.
+    kept = multipliers.predict(mover, GAP, 3.0).iloc[0]
+    assert kept["basis"] == "engineer, declared level"
+    np.testing.assert_allclose(kept["log_mean"], plain["m"], rtol=1e-9, atol=1e-12)
+
+
+def test_the_readme_documents_the_borrowing_step():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Predictions for planners")[1].split("\n## ")[0]
+    for phrase in ("skills.level_effects", "var_offset", "DerSimonian", "tau²",
+                   "declared level borrowed from other areas", "unseen_levels"):
+        assert phrase in section, phrase

@@ -16,7 +16,8 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from calibrate import CalibrationWarning, Calibrator, InputError
 from calibrate.datasets import simulate_tickets
-from calibrate.skill_gaps import AS_IS, SkillGaps, _cheapest, _combined, skill_gaps
+from calibrate.prediction import _dersimonian_laird
+from calibrate.skill_gaps import AS_IS, SkillGaps, _cheapest, skill_gaps
 from calibrate.skills import SkillProfiles
 
 #: Declared levels with real signal in every area: strong is 0.8 faster on
@@ -404,7 +405,7 @@ def test_a_start_date_without_ramp_up_warns(departed):
     result = fitted(departed["tickets"], skills=departed["profiles"], ramp_up=False)
     with pytest.warns(CalibrationWarning, match="no ramp-up term"):
         skill_gaps(result, departed["tickets"], candidates={"Ana": STRONG_IN_GAP},
-                   start_date=ON)
+                   start_date=ON, on=ON)
 
 
 def test_a_level_nobody_declared_anywhere_falls_back_to_typical(hand):
@@ -545,10 +546,15 @@ def test_a_level_never_declared_in_an_area_is_borrowed(one_level):
     # too: each class goes to whoever is cheaper, no cap binds.
     assert borrow.settings["capacity"] == 10
     team = m.predict(engineer, mix["area"], points, on=ON)["mean_days"].to_numpy()
-    hire = m.predict("someone new", mix["area"], points, on=ON,
-                     profile={GAP: "strong"})["mean_days"].to_numpy()
+    hire = m.predict("someone new", mix["area"], points, on=ON, profile={GAP: "strong"},
+                     unseen_levels="typical")["mean_days"].to_numpy()
     as_typical = m.predict("someone new", mix["area"], points, on=ON)["mean_days"].to_numpy()
-    np.testing.assert_allclose(hire, as_typical, rtol=1e-12)  # predict has no estimate
+    np.testing.assert_allclose(hire, as_typical, rtol=1e-12)  # no estimate there
+    # The planner's prediction of the same hire borrows the same (GAP's only
+    # level is proficient: the team's mix adds no variance there).
+    planner = m.predict("someone new", mix["area"], points, on=ON, profile={GAP: "strong"})
+    np.testing.assert_allclose(planner["mean_days"], hire * factor, rtol=1e-9)
+    assert planner["basis"].str.endswith("declared level borrowed from other areas").all()
     rows = {"borrow": borrow.hiring.iloc[0], "typical": typical.hiring.iloc[0]}
     # "typical" is the comparison as it was: the hire as the team's mix there.
     assert rows["typical"]["with_hire_days"] == pytest.approx(
@@ -600,12 +606,51 @@ def test_borrowing_makes_the_hire_strong_in_the_missing_area_worth_more(one_leve
     np.testing.assert_allclose(costs["borrow"][shared], costs["typical"][shared], rtol=1e-12)
 
 
+@pytest.mark.parametrize("unseen_levels", ["borrow", "typical"])
+def test_a_hire_costs_what_a_planner_predicts_for_them(one_level, unseen_levels):
+    """The comparison's costs are ``Multipliers.predict``'s for the same
+    profile and setting: one number for the same new hire."""
+    tickets, result = one_level
+    profile = {GAP: "strong", "research": "basic", "ml-engineering": "proficient"}
+    points = [1.0, 3.0, 8.0]
+    areas = sorted(result.multipliers.areas["area"])
+    mix = pd.DataFrame({"area": np.repeat(areas, len(points)),
+                        "points": np.tile(points, len(areas)), "count": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        gaps = skill_gaps(result, tickets, on=ON, mix=mix, slack=0.0,
+                          candidates={"hire": {**profile, "start_date": "2026-05-01"}},
+                          unseen_levels=unseen_levels)
+    planner = result.multipliers.predict(
+        "someone new", mix["area"], mix["points"], on=ON, profile=profile,
+        start_date="2026-05-01", unseen_levels=unseen_levels)
+    expected = planner.set_index(["area", "points"])["mean_days"]
+    plans = gaps.assignments
+    hired = plans[plans["hire"]]
+    assert len(hired)
+    for row in hired.itertuples():
+        assert row.mean_days == pytest.approx(expected[(row.area, row.points)], rel=1e-9)
+    assert gaps.hiring["hire_days"].iloc[0] == pytest.approx(
+        sum(r.tickets * expected[(r.area, r.points)] for r in hired.itertuples()), rel=1e-9)
+    # The team's costs are the planner's too.
+    team = plans[(plans["scenario"] == AS_IS)]
+    for row in team.head(10).itertuples():
+        assert row.mean_days == pytest.approx(result.multipliers.predict(
+            row.engineer, row.area, row.points, on=ON,
+            unseen_levels=unseen_levels)["mean_days"].iloc[0], rel=1e-9)
+    # Recorded as assumed exactly where the planner's basis says borrowed.
+    borrowed = set(planner.loc[planner["basis"].str.contains("borrowed"), "area"])
+    assumed = set(gaps.hiring_by_area.loc[gaps.hiring_by_area["assumed_level"].notna(),
+                                          "area"])
+    assert assumed == borrowed == ({GAP} if unseen_levels == "borrow" else set())
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(st.floats(-2, 2), st.floats(1e-4, 1.0)), min_size=1, max_size=6))
 def test_combining_the_areas_is_a_random_effects_meta_analysis(areas):
     effects = np.array([e for e, _ in areas])
     variances = np.array([v for _, v in areas])
-    mean, variance = _combined(effects, variances)
+    mean, variance = _dersimonian_laird(effects, variances)
     # Within the areas' effects, and no more certain than all of them pooled.
     assert effects.min() - 1e-12 <= mean <= effects.max() + 1e-12
     assert variance >= 1 / np.sum(1 / variances) * (1 - 1e-12)

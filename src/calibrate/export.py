@@ -58,8 +58,11 @@ Notes for planners
   tickets in the area (an ``engineer_new_area`` record, or not in the file)
   adds their declared level's ``offset`` from ``skills.level_effects`` to
   the log mean and ``var_offset + 2 (cov_offset_intercept + x
-  cov_offset_elasticity)`` to the log-variance — or, with no declared level
-  there, the team's mix (``sum share x offset^2`` added to the variance).
+  cov_offset_elasticity)`` to the log-variance — a level no engineer with
+  tickets declared in the area is borrowed from the areas where it was
+  estimated (:func:`calibrate.prediction.borrowed_levels`) —, or, with no
+  declared level there, the team's mix (``sum share x offset^2`` added to
+  the variance).
   With ``skills.ramp_up``, an engineer w weeks after their start date adds
   ``slowdown x z`` (and ``(slowdown_se x z)^2``), z = exp(-w /
   scale_weeks): :meth:`Multipliers.predict` does all of this
@@ -184,7 +187,7 @@ class Multipliers:
     # -- prediction -------------------------------------------------------
     def predict(self, engineer, area, points, budget_days: float | None = None,
                 points_scale: dict[str, float] | None = None, *, profile=None,
-                start_date=None, on=None) -> pd.DataFrame:
+                start_date=None, on=None, unseen_levels: str = "borrow") -> pd.DataFrame:
         """Predictive distribution of working days for tickets.
 
         Parameters
@@ -215,6 +218,18 @@ class Multipliers:
         on : date, str or array-like, optional
             When the tickets start, for the ramp-up of engineers with a start
             date (default: today).
+        unseen_levels : {"borrow", "typical"}, default "borrow"
+            An engineer predicted from a declared level (a new hire, or a
+            known engineer in an area they have no tickets in) whose level
+            no engineer with tickets declared in the area, so the fit has no
+            effect for it there. ``borrow``: the level's multiplier against
+            the team's typical engineer in the areas where it was estimated,
+            combined (:func:`calibrate.prediction.borrowed_levels`), with
+            its variance; ``basis`` says ``declared level borrowed from
+            other areas``. ``typical``: the team's mix there (x1). A level
+            estimated nowhere is ``typical`` either way. An engineer with
+            tickets in the area is never borrowed for: their engineer x area
+            record speaks.
 
         Returns
         -------
@@ -225,7 +240,9 @@ class Multipliers:
             scale), ``basis`` (what the prediction rests on: ``engineer x
             area``, ``engineer`` — a known engineer in an area they have no
             tickets in —, or ``unseen engineer``; ``, unseen area`` is
-            appended when the area is unknown), ``note`` (``""``, or what
+            appended when the area is unknown; with skill profiles ``,
+            declared level`` or ``, declared level borrowed from other
+            areas``, and ``, ramping up``), ``note`` (``""``, or what
             the history cannot vouch for: an engineer or area it never saw,
             with the closest name it did see, an unassigned row, points
             outside :attr:`points_range`; see
@@ -239,7 +256,8 @@ class Multipliers:
         Raises
         ------
         InputError
-            If points are not numbers >= 0 or sizes of the scale (listed).
+            If points are not numbers >= 0 or sizes of the scale (listed), or
+            ``unseen_levels`` is neither ``"borrow"`` nor ``"typical"``.
 
         Notes
         -----
@@ -260,7 +278,9 @@ class Multipliers:
         cannot estimate it). An unseen area gets the ticket-weighted average
         of the areas' parameters, with the between-area variance of the
         intercepts added (:func:`calibrate.prediction.unseen_area_parameters`).
-        The README's "Predictions for planners" has the whole computation,
+        With skill profiles, the declared level (its offset, or the borrowed
+        one) and the ramp-up are added as :func:`calibrate.prediction.skill_terms`
+        says. The README's "Predictions for planners" has the whole computation,
         with a worked example.
 
         Points beyond the history's range are predicted by extending the
@@ -283,7 +303,7 @@ class Multipliers:
         """
         result = predict_durations(self, engineer, area, points, budget_days=budget_days,
                                    points_scale=points_scale, profile=profile,
-                                   start_date=start_date, on=on)
+                                   start_date=start_date, on=on, unseen_levels=unseen_levels)
         result["clock"] = self.clock  # what the days measure: work (cycle) or lead time
         return result
 

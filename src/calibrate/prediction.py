@@ -19,7 +19,9 @@ For a ticket of ``points`` in area a, worked by an engineer with record r::
 The last line is the covariance between the estimated fixed effects and the
 record's effect (Henderson), which makes the variance exact. Multipliers
 fitted with skill profiles add, for an engineer predicted from a declared
-level or ramping up, the terms of :func:`skill_terms`. The README's
+level or ramping up, the terms of :func:`skill_terms` — a declared level
+the area's history never saw borrowed from the areas where it was
+estimated (:func:`borrowed_levels`). The README's
 "Predictions for planners" spells out the fallbacks (an engineer new to the
 area, an engineer never seen, an area never seen) for reimplementation.
 
@@ -34,19 +36,33 @@ from __future__ import annotations
 
 import difflib
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from calibrate._names import name_order
 from calibrate.errors import InputError, Problem
-from calibrate.skills import _did_you_mean
+from calibrate.skills import UNDECLARED, _did_you_mean
 
-__all__ = ["NOTE_KINDS", "PLANNER_COLUMNS", "merged_points_scale", "multiplier_summary",
-           "note_counts", "predict_backlog", "predict_durations", "prediction_notes",
-           "round_for_planners", "skill_terms", "unseen_area_parameters"]
+__all__ = ["NOTE_KINDS", "PLANNER_COLUMNS", "UNSEEN_LEVELS", "BorrowedLevel",
+           "borrowed_levels", "merged_points_scale", "multiplier_summary", "note_counts",
+           "predict_backlog", "predict_durations", "prediction_notes", "round_for_planners",
+           "skill_terms", "unseen_area_parameters", "unseen_levels_problems"]
 
 _Z90 = stats.norm.ppf(0.9)
+
+#: What a declared level is worth in an area where no engineer with tickets
+#: declared it (so the fit has no effect for it there): ``borrow`` (from the
+#: areas where it was estimated, :func:`borrowed_levels`) or ``typical``
+#: (the team's mix there, x1).
+UNSEEN_LEVELS = ("borrow", "typical")
+#: A level's offset variance at or below this is no estimate: an area's
+#: only level is its typical engineer by definition (x1 exactly).
+_NO_CONTRAST = 1e-12
+#: The ``basis`` suffix of a row whose declared level was borrowed.
+_BORROWED_BASIS = ", declared level borrowed from other areas"
 
 #: The kinds of note a prediction can carry, each with the pattern its
 #: text starts with (a note joins several with ``"; "``).
@@ -85,13 +101,14 @@ def multiplier_summary(log_mean, log_sd) -> dict[str, np.ndarray]:
 
 def predict_durations(multipliers, engineer, area, points, budget_days: float | None = None,
                       points_scale: dict[str, float] | None = None, profile=None,
-                      start_date=None, on=None) -> pd.DataFrame:
+                      start_date=None, on=None, unseen_levels: str = "borrow") -> pd.DataFrame:
     """Predictive distribution of working days for tickets, in full precision.
 
     See :meth:`calibrate.export.Multipliers.predict` for the parameters, the
     columns returned and the fallbacks; :func:`skill_terms` for what
     declared levels and the ramp-up add.
     """
+    _check_unseen_levels(unseen_levels)
     scale = merged_points_scale(multipliers.points_scale, points_scale)
     frame = _ticket_frame(engineer, area, points, scale)
     model = multipliers.model
@@ -120,7 +137,8 @@ def predict_durations(multipliers, engineer, area, points, budget_days: float | 
     if getattr(multipliers, "skills", None) is not None or profile is not None \
             or start_date is not None:
         extra = skill_terms(multipliers, frame, effect["basis"], covariate, known_area,
-                            profile=profile, start_date=start_date, on=on)
+                            profile=profile, start_date=start_date, on=on,
+                            unseen_levels=unseen_levels)
         log_mean = log_mean + extra["mean"]
         variance = variance + extra["variance"]
         basis = basis + extra["basis"]
@@ -483,11 +501,12 @@ def _engineer_effects(records: pd.DataFrame, model: dict, frame: pd.DataFrame,
 
 def skill_terms(multipliers, frame: pd.DataFrame, basis: np.ndarray, covariate: np.ndarray,
                 known_area: np.ndarray, *, profile=None, start_date=None,
-                on=None) -> dict[str, np.ndarray]:
+                on=None, unseen_levels: str = "borrow") -> dict[str, np.ndarray]:
     """What declared levels and the ramp-up add to each ticket's prediction.
 
     Rows predicted from an engineer x area record already hold the
-    engineer's declared level (the record's ``log_mean``). The others — an
+    engineer's declared level (the record's ``log_mean``): their own
+    tickets speak, and nothing is added for the level. The others — an
     engineer known but new to the area, or not in the history — get their
     declared level's ``offset`` (against the team's typical engineer) and
     its variance and covariances with the area's fixed effects::
@@ -495,10 +514,16 @@ def skill_terms(multipliers, frame: pd.DataFrame, basis: np.ndarray, covariate: 
         mean     += offset[a, level]
         variance += var_offset + 2 (cov_offset_intercept + x cov_offset_elasticity)
 
-    A row with no declared level in an area with declarations (or a level
-    that area's history lacks) is an engineer drawn from the team's mix:
-    variance += sum over the area's levels of share x offset^2. The level of
-    a known engineer is the file's (``skills.profiles``), of another the
+    A declared level that no engineer with tickets declared in the area
+    (so it has no ``offset`` there) is, with ``unseen_levels="borrow"``,
+    borrowed from the areas where it was estimated
+    (:func:`borrowed_levels`): mean += o, variance += v, no covariances
+    (the areas' estimates taken as independent of this area's); with
+    ``"typical"``, or a level estimated in no area, it is treated as no
+    declared level. A row with no declared level in an area with
+    declarations is an engineer drawn from the team's mix: variance += sum
+    over the area's levels of share x offset^2. The level of a known
+    engineer is the file's (``skills.profiles``), of another the
     ``profile``'s. Every row whose engineer has a start date (the file's,
     the profile's or ``start_date``) and ticket start ``on`` gets the
     ramp-up: mean += rho z, variance += (z sd(rho))^2 with z = exp(-weeks on
@@ -508,15 +533,17 @@ def skill_terms(multipliers, frame: pd.DataFrame, basis: np.ndarray, covariate: 
     -------
     dict
         ``mean`` and ``variance`` to add, and ``basis`` suffixes
-        (``, declared level``, ``, ramping up`` when the factor is 1.01 or
-        more).
+        (``, declared level``, or ``, declared level borrowed from other
+        areas``; ``, ramping up`` when the factor is 1.01 or more).
 
     Raises
     ------
     InputError
         If a profile or start date is given for multipliers fitted without
-        skill profiles, or a profile's level or area is not the file's.
+        skill profiles, or a profile's level or area is not the file's, or
+        ``unseen_levels`` is not one of :data:`UNSEEN_LEVELS`.
     """
+    _check_unseen_levels(unseen_levels)
     skills = getattr(multipliers, "skills", None)
     if skills is None:
         raise InputError(
@@ -545,11 +572,22 @@ def skill_terms(multipliers, frame: pd.DataFrame, basis: np.ndarray, covariate: 
         mean = np.where(has, column("offset"), 0.0)
         variance = np.where(has, column("var_offset") + 2 * (
             column("cov_offset_intercept") + covariate * column("cov_offset_elasticity")), 0.0)
+        # A declared level the area never saw: its worth elsewhere, assumed.
+        borrowable = borrowed_levels(skills) if unseen_levels == "borrow" else {}
+        declared = pd.Series(levels, dtype=object)
+        lent_mean = declared.map({level: effect.log_multiplier
+                                  for level, effect in borrowable.items()}).to_numpy(dtype=float)
+        lent_variance = declared.map({level: effect.variance for level, effect
+                                      in borrowable.items()}).to_numpy(dtype=float)
+        borrowed = fallback & ~has & ~np.isnan(lent_mean)
+        mean = np.where(borrowed, lent_mean, mean)
+        variance = np.where(borrowed, lent_variance, variance)
         mix = (table["share"] * table["offset"] ** 2).groupby(table["area"]).sum()
-        mixed = fallback & ~has & frame["area"].isin(mix.index).to_numpy()
+        mixed = fallback & ~has & ~borrowed & frame["area"].isin(mix.index).to_numpy()
         variance = variance + np.where(mixed, frame["area"].map(mix).to_numpy(dtype=float)
                                        if mixed.any() else 0.0, 0.0)
-        suffix = np.where(has, ", declared level", "").astype(object)
+        suffix = np.where(has, ", declared level",
+                          np.where(borrowed, _BORROWED_BASIS, "")).astype(object)
     ramp = skills.get("ramp_up")
     if ramp:
         starts = _row_start_dates(skills, frame, known, profile, start_date)
@@ -562,6 +600,114 @@ def skill_terms(multipliers, frame: pd.DataFrame, basis: np.ndarray, covariate: 
         slowed = np.exp(ramp["slowdown"] * z) >= 1.01
         suffix = np.where(slowed, suffix + ", ramping up", suffix).astype(object)
     return {"mean": mean, "variance": variance, "basis": suffix}
+
+
+@dataclass(frozen=True)
+class BorrowedLevel:
+    """A declared level's effect against the team's typical engineer,
+    combined over the areas where it was estimated (:func:`borrowed_levels`).
+
+    Attributes
+    ----------
+    level : str
+    log_multiplier : float
+        The combined log multiplier o (the random-effects mean).
+    variance : float
+        Its variance as the effect in one more area: 1 / sum w + tau^2.
+    areas : tuple of str
+        The areas it was estimated in, in name order.
+    """
+
+    level: str
+    log_multiplier: float
+    variance: float
+    areas: tuple[str, ...]
+
+
+def borrowed_levels(skills: dict | None) -> dict[str, BorrowedLevel]:
+    """Per declared level, its worth against the team's typical engineer in
+    an area where no engineer with tickets declared it, borrowed from the
+    areas where it was estimated.
+
+    From ``skills["level_effects"]`` (a multipliers file's ``skills``
+    section): every row of the level with ``var_offset`` > 0 (an area's only
+    level is x1 by definition and tells nothing; ``undeclared`` is no
+    level), its ``offset`` o_a and ``var_offset`` v_a, combined as in a
+    random-effects meta-analysis (DerSimonian-Laird)::
+
+        w_a  = 1 / v_a,  o_F = sum w_a o_a / sum w_a
+        Q    = sum w_a (o_a - o_F)^2
+        tau2 = max(0, (Q - (k - 1)) / (sum w_a - sum w_a^2 / sum w_a))   (0 when k = 1)
+        w*_a = 1 / (v_a + tau2)
+        o    = sum w*_a o_a / sum w*_a,   v = 1 / sum w*_a + tau2
+
+    Inverse-variance weights, because an area with many tickets at the
+    level knows its worth better than one with few; tau2, because areas may
+    truly differ, and the area borrowed into is one more area, not their
+    average. Levels estimated nowhere are left out.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from calibrate import Calibrator, read_export
+    >>> from calibrate.io.skills import read_skills
+    >>> from calibrate.prediction import borrowed_levels
+    >>> SAMPLE, CONFIG = "data/sample/jira_changelog.json", "data/sample/calibrate.toml"
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     m = Calibrator().fit(read_export(SAMPLE, config=CONFIG),
+    ...                          skills=read_skills("data/sample/skills.csv")).result_.multipliers
+    >>> strong = borrowed_levels(m.skills)["strong"]
+    >>> strong.areas
+    ('ml-engineering', 'research')
+    >>> bool(strong.log_multiplier < 0)
+    True
+    """
+    if not skills or not skills.get("level_effects"):
+        return {}
+    records = pd.DataFrame(skills["level_effects"])
+    informative = records[(records["level"] != UNDECLARED)
+                          & (records["var_offset"].to_numpy(dtype=float) > _NO_CONTRAST)]
+    borrowable = {}
+    for level, rows in informative.groupby("level", sort=False):
+        rows = rows.sort_values("area", key=name_order)
+        log_multiplier, variance = _dersimonian_laird(rows["offset"].to_numpy(dtype=float),
+                                                      rows["var_offset"].to_numpy(dtype=float))
+        borrowable[str(level)] = BorrowedLevel(str(level), log_multiplier, variance,
+                                               tuple(rows["area"].astype(str)))
+    return borrowable
+
+
+def _dersimonian_laird(effects: np.ndarray, variances: np.ndarray) -> tuple[float, float]:
+    """Random-effects (DerSimonian-Laird) mean of per-area effects and the
+    variance of the effect in one more area: 1 / sum w + tau^2 (with one
+    area, its own estimate and variance)."""
+    weights = 1.0 / variances
+    fixed = float(np.sum(weights * effects) / np.sum(weights))
+    tau2 = 0.0
+    if len(effects) > 1:
+        q = float(np.sum(weights * (effects - fixed) ** 2))
+        scale = float(np.sum(weights) - np.sum(weights ** 2) / np.sum(weights))
+        tau2 = max(0.0, (q - (len(effects) - 1)) / scale)
+    weights = 1.0 / (variances + tau2)
+    mean = float(np.sum(weights * effects) / np.sum(weights))
+    return mean, float(1.0 / np.sum(weights) + tau2)
+
+
+def unseen_levels_problems(unseen_levels) -> list[Problem]:
+    """``[]``, or the problem with an ``unseen_levels`` that is not one of
+    :data:`UNSEEN_LEVELS` (for a caller collecting its input problems)."""
+    if isinstance(unseen_levels, str) and unseen_levels in UNSEEN_LEVELS:
+        return []
+    return [Problem("unknown way to value a level never declared in an area",
+                    column="unseen_levels", value=unseen_levels,
+                    expected=" or ".join(repr(u) for u in UNSEEN_LEVELS))]
+
+
+def _check_unseen_levels(unseen_levels) -> None:
+    problems = unseen_levels_problems(unseen_levels)
+    if problems:
+        raise InputError("invalid unseen_levels", problems)
 
 
 def _row_levels(skills: dict, frame: pd.DataFrame, known: np.ndarray, profile,

@@ -558,7 +558,7 @@ class CalibrationResult:
 
     def predict(self, engineer, area, points, budget_days: float | None = None,
                 points_scale: dict[str, float] | None = None, *, profile=None,
-                start_date=None, on=None) -> pd.DataFrame:
+                start_date=None, on=None, unseen_levels: str = "borrow") -> pd.DataFrame:
         """Predictive distribution of working days for tickets, in full precision.
 
         The same computation as :meth:`calibrate.export.Multipliers.predict`
@@ -566,7 +566,8 @@ class CalibrationResult:
         the history cannot vouch for — and fallbacks there), so a
         multipliers file read back gives identical predictions. With skill
         profiles, ``profile``, ``start_date`` and ``on`` predict from a
-        declared profile and a ramp-up (there too).
+        declared profile and a ramp-up, and ``unseen_levels`` says how a
+        declared level never estimated in an area is valued (there too).
 
         Examples
         --------
@@ -581,7 +582,8 @@ class CalibrationResult:
         """
         return self.multipliers.predict(engineer, area, points, budget_days=budget_days,
                                         points_scale=points_scale, profile=profile,
-                                        start_date=start_date, on=on)
+                                        start_date=start_date, on=on,
+                                        unseen_levels=unseen_levels)
 
     def overrun_probabilities(self, points: Sequence[float] = (1, 2, 3, 5, 8)) -> pd.DataFrame:
         """P(a ticket of N points takes more than N working days), per engineer x area.

@@ -46,8 +46,11 @@ its multiplier against the team's typical engineer where it was estimated
 (the level's ``team_multiplier`` in
 :attr:`~calibrate.results.CalibrationResult.level_effects`), combined
 across those areas, shifts the typical engineer's prediction in the area,
-and its variance is added. ``hiring_by_area`` records every assumed number
-and a :class:`~calibrate.errors.CalibrationWarning` states it.
+and its variance is added — as :meth:`Multipliers.predict
+<calibrate.export.Multipliers.predict>` predicts that person for a planner
+(:func:`calibrate.prediction.borrowed_levels`), so the comparison's costs
+are the planner's. ``hiring_by_area`` records every assumed number and a
+:class:`~calibrate.errors.CalibrationWarning` states it.
 
 Multipliers mix skill with ticket mix, context and estimating habits: the
 coverage and the comparison are planning aids, not rankings of people.
@@ -98,7 +101,13 @@ from scipy import optimize, sparse, stats
 
 from calibrate._names import name_key, name_order, sorted_names
 from calibrate.errors import CalibrationWarning, InputError, Problem
-from calibrate.skills import START_DATE_KEY, UNDECLARED, SkillProfiles, _did_you_mean
+from calibrate.prediction import (
+    UNSEEN_LEVELS,
+    BorrowedLevel,
+    borrowed_levels,
+    unseen_levels_problems,
+)
+from calibrate.skills import START_DATE_KEY, SkillProfiles, _did_you_mean
 from calibrate.summary import Summary
 
 __all__ = ["AS_IS", "DEFAULT_MIN_RECENT_TICKETS", "DEFAULT_SLACK", "DEFAULT_WINDOW_WEEKS",
@@ -112,13 +121,6 @@ DEFAULT_MIN_RECENT_TICKETS = 10
 DEFAULT_SLACK = 0.25
 #: The ``scenario`` of the team as it is, in :attr:`SkillGaps.assignments`.
 AS_IS = "team as is"
-#: What a candidate's level is worth in an area where no engineer with
-#: tickets declared it: ``borrow`` (from the areas where it was estimated)
-#: or ``typical`` (the team's mix there, x1).
-UNSEEN_LEVELS = ("borrow", "typical")
-#: A level's offset variance at or below this is no estimate: an area's
-#: only level is its typical engineer by definition (x1 exactly).
-_NO_CONTRAST = 1e-12
 
 _VERDICTS = ("gap", "covered", "too few recent tickets")
 
@@ -321,6 +323,10 @@ def skill_gaps(result, tickets, *, candidates=None, start_date=None, on=None,
         combined (see Notes), on top of the typical engineer's prediction in
         the area; a level estimated nowhere falls back to ``typical``.
         ``typical``: predict the candidate as the team's mix there (x1).
+        Passed on to :meth:`Multipliers.predict
+        <calibrate.export.Multipliers.predict>` for every cost (the team's
+        too: an engineer's declared level in an area they have no tickets
+        in), so the costs are what a planner gets for the same people.
 
     Returns
     -------
@@ -374,8 +380,11 @@ def skill_gaps(result, tickets, *, candidates=None, start_date=None, on=None,
     standard errors, weights 1 / (v_a + tau^2), o = sum w_a o_a / sum w_a.
     The candidate's log mean in the area moves by o and its log variance
     grows by 1 / sum w_a + tau^2 (the new area is one more draw of the
-    level's effect, not their average), so their expected days there are
-    the typical engineer's times exp(o + (1 / sum w_a + tau^2) / 2). The
+    level's effect, not their average), in place of the spread of the
+    team's mix of levels there. This is :meth:`Multipliers.predict
+    <calibrate.export.Multipliers.predict>`'s own prediction of the
+    candidate (:func:`calibrate.prediction.borrowed_levels`), whose
+    ``basis`` then says ``declared level borrowed from other areas``. The
     areas' estimates are taken as independent. Against the team's typical
     engineer is what the multipliers measure; when the areas' mixes of
     levels differ, "as much faster than the typical engineer" is not "as
@@ -432,7 +441,7 @@ a typical engineer.
     assumed = _assumed_levels(hires, result.multipliers.skills, set(fitted_areas),
                               unseen_levels)
     hiring, by_area, assignments, capacity = _compare(result, chosen, hires, classes, slack,
-                                                      moment, assumed)
+                                                      moment, assumed, unseen_levels)
     return SkillGaps(
         coverage=coverage, team=chosen, left_out=gaps.left_out, window=window,
         confidence=float(level), min_recent_tickets=int(min_recent_tickets),
@@ -460,10 +469,7 @@ def _check_settings(slack, window_weeks, min_recent_tickets, confidence,
     if not (_real(confidence) and 0 < confidence < 1):
         problems.append(Problem("confidence must be between 0 and 1", column="confidence",
                                 value=confidence, expected="e.g. 0.8"))
-    if not (isinstance(unseen_levels, str) and unseen_levels in UNSEEN_LEVELS):
-        problems.append(Problem("unknown way to value a level never declared in an area",
-                                column="unseen_levels", value=unseen_levels,
-                                expected=" or ".join(repr(u) for u in UNSEEN_LEVELS)))
+    problems += unseen_levels_problems(unseen_levels)
     if problems:
         raise InputError("invalid skill-gap settings", problems)
 
@@ -648,35 +654,24 @@ def _candidates(candidates, start_date, result) -> list[_Candidate]:
     return hires
 
 
-@dataclass(frozen=True)
-class _Borrowed:
-    """A level's effect against the team's typical engineer, borrowed from
-    the areas where it was estimated: log multiplier, its variance (as a
-    prediction for one more area) and the areas."""
-
-    level: str
-    log_multiplier: float
-    variance: float
-    areas: tuple[str, ...]
-
-
 def _assumed_levels(hires: list[_Candidate], skills: dict | None, areas: set[str],
-                    unseen_levels: str) -> dict[str, dict[str, _Borrowed]]:
+                    unseen_levels: str) -> dict[str, dict[str, BorrowedLevel]]:
     """Per candidate, per area where their level was never declared by an
     engineer with tickets, the borrowed effect (``unseen_levels="borrow"``
-    and the level estimated elsewhere); the others are predicted as the
-    team's mix there. Warns saying which is which, and about start dates
-    without a ramp-up term. Bad levels and areas are the prediction's
-    errors: they are skipped here."""
+    and the level estimated elsewhere) — the one
+    :meth:`Multipliers.predict <calibrate.export.Multipliers.predict>`
+    applies, from :func:`~calibrate.prediction.borrowed_levels` —; the
+    others are predicted as the team's mix there. Warns saying which is
+    which, and about start dates without a ramp-up term. Bad levels and
+    areas are the prediction's errors: they are skipped here."""
     if skills is None:
         return {}
     scale = {str(level).casefold(): str(level) for level in skills["levels"]}
-    records = pd.DataFrame(skills["level_effects"], columns=["area", "level", "offset",
-                                                             "var_offset"])
+    records = pd.DataFrame(skills["level_effects"], columns=["area", "level"])
     estimated = {(str(area), str(level).casefold())
                  for area, level in zip(records["area"], records["level"], strict=True)}
-    borrowable = _borrowable(records) if unseen_levels == "borrow" else {}
-    assumed: dict[str, dict[str, _Borrowed]] = {}
+    borrowable = borrowed_levels(skills) if unseen_levels == "borrow" else {}
+    assumed: dict[str, dict[str, BorrowedLevel]] = {}
     borrowed_by: dict[tuple[str, str], list[str]] = {}
     typical = []
     for hire in hires:
@@ -684,7 +679,7 @@ def _assumed_levels(hires: list[_Candidate], skills: dict | None, areas: set[str
             level = scale.get(given.casefold())
             if area not in areas or level is None or (area, level.casefold()) in estimated:
                 continue
-            effect = borrowable.get(level.casefold())
+            effect = borrowable.get(level)
             if effect is None:
                 typical.append(f"{hire.name!r}: {given} in {area}")
                 continue
@@ -694,7 +689,7 @@ def _assumed_levels(hires: list[_Candidate], skills: dict | None, areas: set[str
         warnings.warn(
             "no engineer with tickets declared these levels in these areas, so the fit cannot "
             "value them there; assumed: " + "; ".join(
-                f"{_assumption_text(borrowable[level.casefold()], area)} "
+                f"{_assumption_text(borrowable[level], area)} "
                 f"(candidate{'s' if len(names) > 1 else ''} "
                 f"{', '.join(repr(n) for n in names)})"
                 for (level, area), names in borrowed_by.items()),
@@ -711,44 +706,6 @@ def _assumed_levels(hires: list[_Candidate], skills: dict | None, areas: set[str
                       "the candidates are predicted at full speed from their start date",
                       CalibrationWarning, stacklevel=3)
     return assumed
-
-
-def _borrowable(records: pd.DataFrame) -> dict[str, _Borrowed]:
-    """Per level (casefolded), its effect against the team's typical
-    engineer combined over the areas where it was estimated."""
-    borrowable = {}
-    # An area's only level is x1 by definition (variance 0): no estimate.
-    informative = records[(records["level"] != UNDECLARED)
-                          & (records["var_offset"].to_numpy(dtype=float) > _NO_CONTRAST)]
-    for level, rows in informative.groupby("level", sort=False):
-        rows = rows.sort_values("area", key=name_order)
-        log_multiplier, variance = _combined(rows["offset"].to_numpy(dtype=float),
-                                             rows["var_offset"].to_numpy(dtype=float))
-        borrowable[str(level).casefold()] = _Borrowed(
-            str(level), log_multiplier, variance, tuple(rows["area"].astype(str)))
-    return borrowable
-
-
-def _combined(effects: np.ndarray, variances: np.ndarray) -> tuple[float, float]:
-    """Random-effects (DerSimonian-Laird) mean of per-area effects and the
-    variance of the effect in one more area: 1 / sum w + tau^2.
-
-    Inverse-variance weights, because an area with many tickets at the
-    level knows its worth better than one with few (weighting by engineers
-    would count a level's two engineers with 300 tickets like two with 10);
-    tau^2, because areas may truly differ, widens the weights towards equal
-    and the variance: the area borrowed into is one more area, not their
-    average. With one area, its own estimate and variance."""
-    weights = 1.0 / variances
-    fixed = float(np.sum(weights * effects) / np.sum(weights))
-    tau2 = 0.0
-    if len(effects) > 1:
-        q = float(np.sum(weights * (effects - fixed) ** 2))
-        scale = float(np.sum(weights) - np.sum(weights ** 2) / np.sum(weights))
-        tau2 = max(0.0, (q - (len(effects) - 1)) / scale)
-    weights = 1.0 / (variances + tau2)
-    mean = float(np.sum(weights * effects) / np.sum(weights))
-    return mean, float(1.0 / np.sum(weights) + tau2)
 
 
 def _date(value, column: str, problems: list[Problem]) -> pd.Timestamp | None:
@@ -829,15 +786,17 @@ def _classes(area: pd.Series, points: pd.Series, count: pd.Series) -> pd.DataFra
 
 
 def _compare(result, team: list[str], hires: list[_Candidate], classes: pd.DataFrame,
-             slack: float, on: pd.Timestamp, assumed: dict[str, dict[str, _Borrowed]]):
+             slack: float, on: pd.Timestamp, assumed: dict[str, dict[str, BorrowedLevel]],
+             unseen_levels: str):
     multipliers = result.multipliers
     n_classes, n_team = len(classes), len(team)
     area = classes["area"].to_numpy(dtype=object)
     points = classes["points"].to_numpy(dtype=float)
     counts = classes["count"].to_numpy(dtype=float)
-    team_costs = multipliers.predict(np.repeat(np.asarray(team, dtype=object), n_classes),
-                                     np.tile(area, n_team), np.tile(points, n_team),
-                                     on=on)["mean_days"].to_numpy().reshape(n_team, n_classes).T
+    team_costs = multipliers.predict(
+        np.repeat(np.asarray(team, dtype=object), n_classes), np.tile(area, n_team),
+        np.tile(points, n_team), on=on, unseen_levels=unseen_levels,
+    )["mean_days"].to_numpy().reshape(n_team, n_classes).T
     total = float(counts.sum())
     whole = bool(np.all(counts == np.round(counts)))
     capacity = (1 + slack) * total / n_team
@@ -848,11 +807,11 @@ def _compare(result, team: list[str], hires: list[_Candidate], classes: pd.DataF
     hire_costs, problems = [], []
     for hire in hires:
         try:
+            # The planner's numbers: predict borrows a level the area never saw.
             costs = multipliers.predict(
                 np.full(n_classes, hire_name, dtype=object), area, points,
-                profile=hire.profile or None, start_date=hire.start_date, on=on)["mean_days"]
-            costs = costs.to_numpy(dtype=float) * _borrowed_factor(
-                area, assumed.get(hire.name, {}))
+                profile=hire.profile or None, start_date=hire.start_date, on=on,
+                unseen_levels=unseen_levels)["mean_days"].to_numpy(dtype=float)
         except InputError as error:
             problems += [Problem(f"candidate {hire.name!r}: {p.message}", column="candidates",
                                  value=p.value, expected=p.expected) for p in error.problems]
@@ -910,16 +869,6 @@ def _compare(result, team: list[str], hires: list[_Candidate], classes: pd.DataF
         "hire_tickets", "hire_share", "assumed_level", "assumed_level_multiplier",
         "assumed_from"])
     return hiring, by_area, _assignment_table(scenarios, classes, len(team)), capacity
-
-
-def _borrowed_factor(area: np.ndarray, borrowed: dict[str, _Borrowed]) -> np.ndarray:
-    """What a borrowed level does to a ticket's expected days: the log mean
-    moves by the log multiplier and the log variance grows by its variance,
-    so the log-normal mean is times exp(o + v / 2)."""
-    factor = np.ones(len(area))
-    for name, effect in borrowed.items():
-        factor[area == name] = math.exp(effect.log_multiplier + effect.variance / 2)
-    return factor
 
 
 def _assignment_table(scenarios, classes: pd.DataFrame, n_team: int) -> pd.DataFrame:
@@ -992,7 +941,7 @@ def _day(value) -> str:
     return "none" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
-def _assumption_text(effect: _Borrowed, area: str) -> str:
+def _assumption_text(effect: BorrowedLevel, area: str) -> str:
     """"strong in data-engineering ×0.80 against the team's typical engineer
     there, as in ml-engineering and research"."""
     sources = list(effect.areas)
