@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import copy
 import csv
 import io
 import json
@@ -681,7 +682,9 @@ def _j_set(draw, document, source):
     if node is None:
         return document, None
     container, key = node
-    value = draw(_hostile_json_value())
+    # A copy: the values are shared constants, and later mutations change the
+    # document in place (a changed constant makes Hypothesis' replays differ).
+    value = copy.deepcopy(draw(_hostile_json_value()))
     container[key] = value
     return document, f"[{key!r}] = {value!r}"
 
@@ -785,9 +788,10 @@ def _j_nest(draw, document, source):
 
 
 def _j_empty(draw, document, source):
-    value = draw(st.sampled_from([[], {}, {"issues": []}, [[]], [{}], None, 0, "", "issues",
-                                  {"message": "Bad credentials"}, {"errorMessages": ["nope"]},
-                                  [{"issues": None}], [{"key": "X-1"}], [{"number": 1}]]))
+    value = copy.deepcopy(draw(st.sampled_from(
+        [[], {}, {"issues": []}, [[]], [{}], None, 0, "", "issues",
+         {"message": "Bad credentials"}, {"errorMessages": ["nope"]},
+         [{"issues": None}], [{"key": "X-1"}], [{"number": 1}]])))
     return value, f"document = {value!r}"
 
 
