@@ -68,6 +68,16 @@ def test_json_nested_too_deeply_is_an_input_error(tmp_path):
         read_export(path, format="jira_json")
 
 
+@pytest.mark.parametrize("depth", [1_500, 100_000])
+def test_format_detection_refuses_json_nested_too_deeply(tmp_path, depth):
+    """Found by the long fuzz run: detecting the format (no --format) followed
+    the nesting by recursion and raised RecursionError."""
+    path = tmp_path / "deep.json"
+    path.write_text('{"issues": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"deep\.json nests JSON objects or lists too deeply"):
+        read_export(path)
+
+
 def test_a_five_thousand_digit_integer_is_read_as_a_number(tmp_path):
     document = json.loads(JIRA.read_text(encoding="utf-8"))
     text = json.dumps(document).replace('"summary":', '"huge": ' + "9" * 5000 + ', "summary":',

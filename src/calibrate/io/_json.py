@@ -169,6 +169,9 @@ MAX_VALUE_CHARS = 64 << 20
 REFUSE_AFTER = 1_000
 #: How much text :func:`read_json_start` reads at most to recognise a format.
 _START_CHARS = 4 << 20
+#: Deepest nesting the format detection cuts lists at (trackers nest a dozen
+#: levels); below it values are parsed whole.
+_SKELETON_DEPTH = 64
 _JSON_HINT = "Save the API response as it is returned (e.g. curl -o file.json)."
 _NOT_SPACE = re.compile(r"[^ \t\r\n]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -498,7 +501,12 @@ class JsonExport:
     def _stopped(self) -> bool:
         return self._dropped + self._pos >= _START_CHARS
 
-    def _skeleton(self) -> Any:
+    def _skeleton(self, depth: int = 0) -> Any:
+        if depth >= _SKELETON_DEPTH:
+            # Deeper than any tracker's structure: the rest is parsed whole by json,
+            # whose depth limit _decode turns into an InputError (recursing on here
+            # would end in a RecursionError).
+            return self._value()
         char = self._peek()
         if char == "{":
             self._pos += 1
@@ -514,7 +522,7 @@ class JsonExport:
                 if self._peek() != ":":
                     self._invalid("Expecting ':' delimiter", self._pos)
                 self._pos += 1
-                result[key] = self._skeleton()
+                result[key] = self._skeleton(depth + 1)
                 if self._stopped():
                     return result
                 char = self._peek()
@@ -534,7 +542,7 @@ class JsonExport:
                 return items
             while True:
                 if not items or _empty_page(items[-1]):
-                    items.append(self._skeleton())
+                    items.append(self._skeleton(depth + 1))
                 else:
                     self._value()  # read past, unkept
                 if self._stopped() or not self._next_item("]"):
