@@ -90,7 +90,7 @@ class ReassignmentDisplay:
         >>> costs = reassignment_costs(result, pd.read_csv("data/sample/plan.csv"), draws=500)
         >>> display = ReassignmentDisplay.from_costs(costs, n=5)
         >>> display.tickets
-        ['ML-904', 'ML-913', 'ML-901', 'ML-900', 'ML-909']
+        ['ML-904', 'ML-913', 'ML-901', 'ML-902', 'ML-911']
         >>> type(display.plot().figure_).__name__
         'Figure'
         """
