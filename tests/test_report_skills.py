@@ -476,3 +476,18 @@ def test_a_pseudonymized_report_names_nobody(team, tmp_path):
             assert not re.search(rf"\b{re.escape(word.lower())}\b", lowered), word
     # The section names people, by their pseudonyms.
     assert re.search(r"Engineer [A-Z]{4}", element(part, "skills-coverage"))
+
+
+def test_with_every_ticket_in_the_default_area_no_skill_gap_is_claimed():
+    """Found on a real GitLab history without area rules: the verdict said "No
+    skill gap: in every area ... at least one engineer is clearly faster"
+    although no area could be judged at all."""
+    from calibrate import read_export
+
+    table = read_export("data/sample/jira_changelog.json")  # no config: one default area
+    result = fitted(table)
+    check = check_skills(table, result)
+    assert check.default_areas == sorted(set(table.tickets["area"].astype(str)))
+    verdict = skills_section(check, result, Rule.of(result), min_tickets=5,
+                             engineers=[])["verdict"]
+    assert verdict == "No area can be judged for skill gaps."

@@ -229,9 +229,13 @@ def _coverage(check: SkillsCheck) -> dict:
     elif areas:
         verdict = (f"Skill gaps: {joined(areas)}. In each, no one on the team is clearly "
                    "faster than the team's typical engineer.")
-    else:
+    elif (gaps.coverage["verdict"].eq("covered")
+          & ~gaps.coverage["area"].isin(set(check.default_areas))).any():
         verdict = ("No skill gap: in every area with enough recent tickets to judge, at least "
                    "one engineer is clearly faster than the team's typical engineer.")
+    else:
+        # Nothing judged (e.g. every ticket in the default area): no verdict to give.
+        verdict = "No area can be judged for skill gaps."
     few = gaps.coverage.loc[gaps.coverage["verdict"] == "too few recent tickets", "area"]
     few = [area for area in few if area not in set(check.default_areas)]
     if few:
