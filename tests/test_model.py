@@ -142,6 +142,41 @@ def test_open_tickets_are_censored_not_dropped(censored_simulation):
     assert censored[2] < dropped[2]
 
 
+def test_em_stops_on_small_steps_or_at_the_optimisers_noise():
+    from calibrate.model import _em_settled
+
+    tolerance = 1e-6
+    assert _em_settled(9e-7, 2e-6, tolerance)  # under the tolerance
+    assert not _em_settled(3e-6, 8e-5, tolerance)  # still shrinking: go on
+    assert _em_settled(4.7e-6, 3.8e-6, tolerance)  # no longer shrinking, near it: noise
+    assert not _em_settled(2e-4, 1e-4, tolerance)  # growing far from it: not noise
+
+
+def test_em_stop_agrees_with_a_much_tighter_one(censored_simulation, monkeypatch):
+    """The default stop rule moves no estimate by more than 1e-5 against an
+    EM run to 1e-10 (only under the tolerance stops it there)."""
+    from calibrate import model
+
+    def fitted(tickets):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CalibrationWarning)
+            calibrator = Calibrator().fit(tickets)
+        cells = calibrator.result_.engineer_area_multipliers
+        return calibrator.em_iterations_, np.log(cells["median"].to_numpy()), np.log(
+            calibrator.result_.multipliers.areas["intercept"].to_numpy(dtype=float))
+
+    tickets = censored_simulation.tickets
+    iterations, cells, intercepts = fitted(tickets)
+    exact = model.fit_design
+    monkeypatch.setattr(model, "fit_design", lambda design, **settings: exact(
+        design, **{**settings, "tolerance": 1e-10, "max_iterations": 5000}))
+    monkeypatch.setattr(model, "_em_settled", lambda step, last, tolerance: step < tolerance)
+    tight_iterations, tight_cells, tight_intercepts = fitted(tickets)
+    assert tight_iterations > iterations
+    np.testing.assert_allclose(cells, tight_cells, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(intercepts, tight_intercepts, rtol=0, atol=1e-5)
+
+
 def test_estimator_contract():
     calibrator = Calibrator(noise="shared", cap_days=2.0)
     copy = clone(calibrator)
