@@ -126,8 +126,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
+from calibrate._distributions import normal_logpdf, normal_pdf, normal_ppf, normal_sf
 from calibrate.durations import WorkCalendar
 from calibrate.errors import CalibrationWarning, InputError
 from calibrate.model import (
@@ -300,19 +301,19 @@ def normal_scores(actual_log, mean, sd, *, cap, censored=None) -> pd.DataFrame:
     sd = np.broadcast_to(np.asarray(sd, dtype=float), (count,))
     censored = _censored_flags(censored, count)
     z = (actual - mean) / sd
-    cdf, density = special.ndtr(z), stats.norm.pdf(z)
+    cdf, density = special.ndtr(z), normal_pdf(z)
     frame = {"log_actual": actual, "censored": censored,
              "pit": _randomised_pit(cdf, censored)}
     for level in LEVELS:
-        half = stats.norm.ppf(0.5 + level / 2)
+        half = normal_ppf(0.5 + level / 2)
         frame[f"inside_{int(level * 100)}"] = _interval_hits(
             actual, mean - half * sd, mean + half * sd, censored)
     full = z * (2 * cdf - 1) + 2 * density - 1 / np.sqrt(np.pi)
     below = z * cdf**2 + 2 * cdf * density - special.ndtr(np.sqrt(2) * z) / np.sqrt(np.pi)
     frame["crps"] = sd * np.where(censored, below, full)
     frame["log_score"] = np.where(censored, -special.log_ndtr(-z),
-                                  -stats.norm.logpdf(actual, mean, sd))
-    frame["brier"] = _brier(stats.norm.sf((np.log(cap) - mean) / sd), actual, censored, cap)
+                                  -normal_logpdf(actual, mean, sd))
+    frame["brier"] = _brier(normal_sf((np.log(cap) - mean) / sd), actual, censored, cap)
     return pd.DataFrame(frame)
 
 
@@ -945,7 +946,7 @@ def _censored_rms(log_ratio: np.ndarray, censored: np.ndarray) -> float:
 
     def negative_log_likelihood(log_sd: float) -> float:
         sd = np.exp(log_sd)
-        return -(stats.norm.logpdf(finished, 0, sd).sum()
+        return -(normal_logpdf(finished, 0, sd).sum()
                  + special.log_ndtr(-opened / sd).sum())
 
     centre = np.log(max(rms, 1e-3))

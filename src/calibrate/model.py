@@ -75,11 +75,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse, special, stats
+from scipy import optimize, sparse, special
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
+from calibrate._distributions import chi2_ppf, chi2_sf, normal_logpdf
 from calibrate._mixed import (
     CellSums,
     ColumnProfile,
@@ -104,7 +105,7 @@ ASSUMED_ENGINEER_SD = 0.3
 
 #: LR statistic below which the split between engineer and engineer x area
 #: variance is called poorly determined (chi-square, 1 df, 95%).
-_SPLIT_LR_THRESHOLD = stats.chi2.ppf(0.95, 1)
+_SPLIT_LR_THRESHOLD = chi2_ppf(0.95, 1)
 
 
 @dataclass(frozen=True)
@@ -969,7 +970,7 @@ def truncated_normal_moments(mean: np.ndarray, sd: np.ndarray,
     """E[Y] and E[Y^2] for Y ~ N(mean, sd^2) conditioned on Y > lower."""
     alpha = (lower - mean) / sd
     # Inverse Mills ratio phi(a) / (1 - Phi(a)), computed in logs for large a.
-    mills = np.exp(stats.norm.logpdf(alpha) - special.log_ndtr(-alpha))
+    mills = np.exp(normal_logpdf(alpha) - special.log_ndtr(-alpha))
     expected = mean + sd * mills
     variance = sd * sd * np.maximum(1 + alpha * mills - mills * mills, 0.0)
     return expected, variance + expected * expected
@@ -1573,6 +1574,6 @@ def _compare_points_models(linear: Design, category: Design, pooling: _AreaPooli
     return {
         "statistic": float(statistic),
         "df": int(df),
-        "p_value": float(stats.chi2.sf(statistic, df)),
+        "p_value": float(chi2_sf(statistic, df)),
         "n_tickets": n_tickets,
     }

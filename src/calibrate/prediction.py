@@ -40,8 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from calibrate._distributions import normal_ppf, normal_sf
 from calibrate._names import name_order
 from calibrate.errors import InputError, Problem
 from calibrate.skills import UNDECLARED, _did_you_mean
@@ -51,7 +51,7 @@ __all__ = ["NOTE_KINDS", "PLANNER_COLUMNS", "UNSEEN_LEVELS", "BorrowedLevel",
            "predict_backlog", "predict_durations", "prediction_notes", "round_for_planners",
            "skill_terms", "unseen_area_parameters", "unseen_levels_problems"]
 
-_Z90 = stats.norm.ppf(0.9)
+_Z90 = normal_ppf(0.9)
 
 #: What a declared level is worth in an area where no engineer with tickets
 #: declared it (so the fit has no effect for it there): ``borrow`` (from the
@@ -795,7 +795,7 @@ def _ticket_starts(on, count: int) -> np.ndarray:
 
 def _lognormal_columns(log_mean: np.ndarray, log_sd: np.ndarray, budget: float | None,
                        per_point: np.ndarray) -> dict[str, np.ndarray]:
-    z = stats.norm.ppf([0.1, 0.5, 0.8, 0.9])
+    z = normal_ppf([0.1, 0.5, 0.8, 0.9])
     budget = np.nan if budget is None else budget
     return {
         "log_mean": log_mean,
@@ -806,6 +806,6 @@ def _lognormal_columns(log_mean: np.ndarray, log_sd: np.ndarray, budget: float |
         "p80_days": np.exp(log_mean + z[2] * log_sd),
         "p90_days": np.exp(log_mean + z[3] * log_sd),
         "budget_days": np.full(len(log_mean), budget, dtype=float),
-        "p_over_budget": stats.norm.sf((np.log(budget) - log_mean) / log_sd),
-        "p_over_points": stats.norm.sf((np.log(per_point) - log_mean) / log_sd),
+        "p_over_budget": normal_sf((np.log(budget) - log_mean) / log_sd),
+        "p_over_points": normal_sf((np.log(per_point) - log_mean) / log_sd),
     }

@@ -15,8 +15,9 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
+from calibrate._distributions import chi2_ppf, chi2_sf, normal_ppf, normal_sf
 from calibrate._names import name_order
 from calibrate.durations import WorkCalendar
 from calibrate.export import RECORD_COLUMNS, Multipliers
@@ -29,7 +30,7 @@ __all__ = ["CalibrationResult", "DEFAULT_POINT_SCALE", "RAMP_WITHIN"]
 
 #: Points values for overrun tables and recommended sizes.
 DEFAULT_POINT_SCALE: tuple[float, ...] = (1, 2, 3, 5, 8, 13)
-_Z = stats.norm.ppf(0.95)
+_Z = normal_ppf(0.95)
 #: Record columns the planner-facing tables leave out.
 _INTERNAL = ["fixed_cross_intercept", "fixed_cross_elasticity"]
 #: A new member is at the team's typical speed once the remaining ramp-up
@@ -355,7 +356,7 @@ class CalibrationResult:
         slope = self._slope_columns[codes]
         reference = categories.loc[categories["reference"]].set_index("area")["level"]
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_value = np.where(own, 2 * stats.norm.sf(np.abs(effect / se)), np.nan)
+            p_value = np.where(own, 2 * normal_sf(np.abs(effect / se)), np.nan)
         return pd.DataFrame({
             "area": categories["area"], "level": categories["level"],
             "reference": categories["area"].map(reference),
@@ -417,7 +418,7 @@ class CalibrationResult:
         covariance = self._fit.beta_covariance[np.ix_(columns, columns)]
         statistic = float(estimate @ np.linalg.solve(covariance, estimate))
         return {"statistic": statistic, "df": len(columns),
-                "p_value": float(stats.chi2.sf(statistic, len(columns))), "method": "Wald"}
+                "p_value": float(chi2_sf(statistic, len(columns))), "method": "Wald"}
 
     @cached_property
     def declared_vs_measured(self) -> pd.DataFrame | None:
@@ -749,7 +750,7 @@ def _area_tables(fit, design, slope_columns: np.ndarray, assumed: bool,
     elasticity["ci_high"] = elasticity["elasticity"] + _Z * elasticity["std_error"]
     with np.errstate(divide="ignore", invalid="ignore"):
         elasticity["z_vs_1"] = (elasticity["elasticity"] - 1) / elasticity["std_error"]
-    elasticity["p_value_vs_1"] = 2 * stats.norm.sf(np.abs(elasticity["z_vs_1"]))
+    elasticity["p_value_vs_1"] = 2 * normal_sf(np.abs(elasticity["z_vs_1"]))
     if assumed:
         elasticity[["z_vs_1", "p_value_vs_1"]] = np.nan  # not tested: assumed
     # Shared: this area's elasticity is estimated together with other areas'.
@@ -1063,7 +1064,7 @@ def _profile_interval(ramp: RampFit, level: float = 0.9) -> tuple[float | None, 
     """The scales whose profile criterion is within the chi-square(1)
     ``level`` quantile of the best (interpolated on log tau); None on a side
     where the profile never rises that far within the scales tried."""
-    threshold = stats.chi2.ppf(level, 1)
+    threshold = chi2_ppf(level, 1)
     excess = ramp.criterion - np.nanmin(ramp.criterion) - threshold
     log_scales = np.log(ramp.scales)
     best = int(np.nanargmin(ramp.criterion))

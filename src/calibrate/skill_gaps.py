@@ -97,8 +97,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse, stats
+from scipy import optimize, sparse
 
+from calibrate._distributions import normal_ppf
 from calibrate._names import name_key, name_order, sorted_names
 from calibrate.errors import CalibrationWarning, InputError, Problem
 from calibrate.prediction import (
@@ -538,7 +539,7 @@ def _coverage(result, recent: pd.DataFrame, team: list[str], areas: list[str],
     cells = cells[cells["engineer"].isin(set(team))]
     # The two-sided interval at `confidence` from the record's log-scale mean
     # and sd: the reported p10-p90 at the default 0.8.
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = normal_ppf(0.5 + confidence / 2)
     upper = np.exp(cells["log_mean"].to_numpy(dtype=float)
                    + z * cells["log_sd"].to_numpy(dtype=float))
     fast = cells.loc[upper < 1]

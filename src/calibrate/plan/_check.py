@@ -733,11 +733,11 @@ def _engineer_table(frame: pd.DataFrame, tickets: pd.DataFrame, capacities: pd.S
 
 
 def _p_over(log_mean: np.ndarray, log_sd: np.ndarray, budget: float | None) -> np.ndarray:
-    from scipy import stats
+    from calibrate._distributions import normal_sf
 
     if budget is None:
         return np.full(log_mean.shape, np.nan)
-    return stats.norm.sf((math.log(budget) - log_mean) / log_sd)
+    return normal_sf((math.log(budget) - log_mean) / log_sd)
 
 
 def _budget(multipliers, budget_days) -> float | None:

@@ -17,8 +17,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from calibrate._distributions import normal_cdf
 from calibrate.errors import InputError
 from calibrate.plan._check import _draws, plan_frame
 from calibrate.plan._simulate import multipliers_of, simulate_days, warn_about_clock
@@ -188,7 +189,7 @@ def _mixture_quantile(q: float, weight: np.ndarray, log_mean: np.ndarray,
                       log_sd: np.ndarray) -> float:
     """The q-quantile of a mixture of log-normals (weights ``weight``)."""
     def excess(log_days: float) -> float:
-        return float(weight @ stats.norm.cdf((log_days - log_mean) / log_sd)) - q
+        return float(weight @ normal_cdf((log_days - log_mean) / log_sd)) - q
 
     low = float(np.min(log_mean - 10 * log_sd))
     high = float(np.max(log_mean + 10 * log_sd))
