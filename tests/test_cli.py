@@ -204,6 +204,23 @@ def test_fit_end_to_end(fitted):
                                               "engineer_new_area"}
 
 
+def test_fit_of_a_large_team_prints_the_first_rows_and_keeps_every_one_in_the_files(tmp_path):
+    from calibrate.cli import SUMMARY_ROWS
+    from calibrate.datasets import simulate_tickets
+    from calibrate.io import write_tickets
+
+    engineers = SUMMARY_ROWS + 15
+    tickets = simulate_tickets(40 * engineers, engineers, seed=11).tickets
+    export = write_tickets(tickets, tmp_path / "tickets.csv")
+    result = run("fit", export, "--out", tmp_path / "multipliers.json")
+    assert result.exit_code == 0, result.output
+    assert "... 15 more rows not shown" in result.output
+    shown = [line for line in result.output.splitlines() if "engineer-" in line]
+    assert len(shown) < 4 * SUMMARY_ROWS  # at most SUMMARY_ROWS per table, not every cell
+    records = pd.read_csv(tmp_path / "multipliers.csv")
+    assert records.loc[records["scope"] == "engineer", "engineer"].nunique() == engineers
+
+
 def test_fit_on_every_bundled_sample(tmp_path):
     for name in ("jira_export.csv", "linear_export.csv"):
         result = run("fit", SAMPLE / name, "--config", SAMPLE / "calibrate.toml",

@@ -27,6 +27,10 @@ from calibrate.errors import CalibrationWarning, InputError, Terminated
 
 EXIT_INPUT_ERROR = 2
 
+#: Rows of each table `fit` prints (a history of a thousand engineers would
+#: print thousands of lines; the multipliers file has every row).
+SUMMARY_ROWS = 60
+
 #: The export formats, as ``calibrate.io.FORMATS`` names them (kept here so that
 #: ``--help`` does not import the readers; a test keeps the two the same).
 FORMAT_NAMES = ("jira_csv", "jira_json", "linear_csv", "gitlab_csv", "gitlab_json", "github_json",
@@ -475,7 +479,7 @@ def fit(export: Path | None, format_name: str | None, config_path: Path | None,
     # The sizes the history was read with, so `predict` accepts "M" as the team does.
     multipliers = result.multipliers.with_points_scale(config.points_scale)
     json_path, csv_path = write_multipliers(multipliers, out)
-    click.echo(str(result.summary()))
+    click.echo(result.summary().to_text(max_rows=SUMMARY_ROWS))
     click.echo(f"wrote {json_path} and {csv_path}")
 
 

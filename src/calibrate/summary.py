@@ -56,13 +56,43 @@ class Summary:
         return self.tables[title]
 
     def __str__(self) -> str:
+        return self.to_text()
+
+    def to_text(self, max_rows: int | None = None) -> str:
+        """The summary as text; ``str()`` gives it whole.
+
+        Parameters
+        ----------
+        max_rows : int, optional
+            Show at most this many rows of each table, and say how many more
+            there are (a terminal cannot show a thousand engineers usefully;
+            the tables and files keep every row).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> summary = Summary(None, {"Sizes": pd.DataFrame({"points": [1, 2, 3, 5, 8]})})
+        >>> print(summary.to_text(max_rows=2))
+        <BLANKLINE>
+        Sizes
+        -----
+           points
+        0       1
+        1       2
+        ... 3 more rows not shown
+        """
         parts = [self.title, "=" * len(self.title)] if self.title else []
         if self.before:
             parts += ["", *self.before] if parts else list(self.before)
         with pd.option_context("display.width", 120, "display.max_columns", 20,
                                "display.float_format", "{:.3f}".format):
             for title, table in self.tables.items():
-                parts += ["", title, "-" * len(title), table.to_string()]
+                parts += ["", title, "-" * len(title)]
+                if max_rows is not None and len(table) > max_rows:
+                    parts += [table.head(max_rows).to_string(),
+                              f"... {len(table) - max_rows} more rows not shown"]
+                else:
+                    parts.append(table.to_string())
         if self.after:
             parts += ["", *self.after]
         return "\n".join(parts)
