@@ -33,6 +33,34 @@ def test_written_file_validates_against_the_shipped_schema(result, tmp_path):
     assert pd.read_csv(csv_path).columns.tolist() == [*RECORD_COLUMNS, "clock"]
 
 
+def test_the_file_holds_the_document_with_one_record_per_line(result, tmp_path):
+    json_path, _ = write_multipliers(result.multipliers, tmp_path / "m.json")
+    text = json_path.read_text(encoding="utf-8")
+    assert json.loads(text) == result.multipliers.to_dict()
+    lines = text.splitlines()
+    start = lines.index('  "records": [')
+    records = lines[start + 1:start + 1 + len(result.multipliers.records)]
+    assert [json.loads(line.rstrip(",")) for line in records] == \
+        result.multipliers.to_dict()["records"]
+    assert lines[start + 1 + len(records)].startswith("  ]")
+    assert lines[1].startswith('  "schema_version"')  # the rest indented as before
+
+
+def test_records_become_the_same_plain_values_as_every_other_part_of_the_file():
+    from calibrate.export import _clean, _plain_records
+
+    frame = pd.DataFrame({
+        "scope": pd.array(["engineer", None, "population"], dtype="string"),
+        "log_mean": [0.25, np.nan, -np.inf], "n_open": np.array([0, 3, 7], dtype="int64"),
+        "flag": [True, False, True], "label": ["a", None, "c"],
+    })
+    assert _plain_records(frame) == _clean(frame.to_dict(orient="records"))
+    assert _plain_records(frame)[1] == {"scope": None, "log_mean": None, "n_open": 3,
+                                        "flag": False, "label": None}
+    assert [type(value) for value in _plain_records(frame)[0].values()] == [
+        str, float, int, bool, str]
+
+
 def test_round_trip_gives_identical_predictions(result, tmp_path):
     json_path, _ = write_multipliers(result.multipliers, tmp_path / "m.json")
     loaded = load_multipliers(json_path)
