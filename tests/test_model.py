@@ -547,3 +547,41 @@ def test_recency_weighting_follows_a_change_of_speed():
     # A half-life far longer than the history is the unweighted fit.
     np.testing.assert_allclose(multiplier(long), multiplier(everything), rtol=1e-5)
     assert weighted.multipliers.model["half_life_days"] == 60
+
+
+def _with_an_area_of_open_tickets(tickets: pd.DataFrame, count: int = 2) -> pd.DataFrame:
+    """``tickets`` and ``count`` open tickets in a new area, 'maintenance'."""
+    extra = tickets[tickets["censored"]].head(count).copy()
+    assert len(extra) == count
+    extra["area"] = "maintenance"
+    extra["ticket_id"] = [f"M-{i}" for i in range(count)]
+    return pd.concat([tickets, extra], ignore_index=True)
+
+
+def test_an_area_whose_tickets_are_all_open_is_left_out_with_a_warning(censored_simulation):
+    """Its level has no finite estimate: fitted, the EM would raise it to its
+    iteration limit. Left out, the rest is the fit without those tickets."""
+    tickets = censored_simulation.tickets
+    with_area = _with_an_area_of_open_tickets(tickets)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CalibrationWarning)
+        calibrator = Calibrator().fit(with_area)
+    messages = [str(w.message) for w in caught if "no finished ticket" in str(w.message)]
+    assert messages == ["area(s) maintenance (2 open) have no finished ticket: their 2 open "
+                        "ticket(s) are left out of the fit, since an area's typical duration "
+                        "needs at least one finished ticket; the area is predicted as one "
+                        "never seen"]
+    assert "maintenance" not in calibrator.areas_
+    assert calibrator.n_tickets_ == len(tickets)
+    assert calibrator.converged_ and calibrator.em_iterations_ < 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        without = Calibrator().fit(tickets)
+    pd.testing.assert_frame_equal(calibrator.result_.engineer_area_multipliers,
+                                  without.result_.engineer_area_multipliers)
+    engineer = with_area["engineer"].iloc[-1]
+    prediction = calibrator.result_.predict(engineer, "maintenance", 3)
+    assert "area" in prediction["note"].iloc[0]
+    np.testing.assert_allclose(
+        prediction["log_mean"], without.result_.predict(engineer, "maintenance", 3)["log_mean"],
+        rtol=1e-12)

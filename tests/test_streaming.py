@@ -374,6 +374,23 @@ def test_fit_from_sums_warns_as_the_in_memory_fit():
     assert any("0 points" in str(w.message) for w in memory)
 
 
+def test_an_area_of_open_tickets_is_left_out_of_the_fit_from_sums_as_in_memory(history):
+    extra = history[history["censored"]].head(3).assign(
+        area="maintenance", ticket_id=["M-1", "M-2", "M-3"])
+    table = pd.concat([history, extra], ignore_index=True)
+    with warnings.catch_warnings(record=True) as memory:
+        warnings.simplefilter("always", CalibrationWarning)
+        fitted = Calibrator().fit(table)
+    with warnings.catch_warnings(record=True) as streamed:
+        warnings.simplefilter("always", CalibrationWarning)
+        summed = Calibrator().fit_sums(TicketSums.from_tickets(table))
+    assert [str(w.message) for w in streamed] == [str(w.message) for w in memory]
+    assert any("maintenance (3 open)" in str(w.message) for w in memory)
+    assert summed.n_tickets_ == fitted.n_tickets_ == len(history)
+    assert summed.areas_ == fitted.areas_ and "maintenance" not in summed.areas_
+    assert summed.em_iterations_ < 100
+
+
 def test_sums_of_another_half_life_are_refused(history):
     with pytest.raises(InputError, match="half-life of 30.0 days"):
         Calibrator().fit_sums(TicketSums.from_tickets(history, half_life_days=30.0))

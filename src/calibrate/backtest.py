@@ -137,6 +137,7 @@ from calibrate.model import (
     add_skill_terms,
     area_points_counts_coded,
     design_from_codes,
+    open_only_area_rows,
     recency_weights,
 )
 from calibrate.skills import SkillProfiles
@@ -767,6 +768,12 @@ def _refit(coded: _CodedTickets, known: _Known, calibrator: Calibrator,
     same design with the skill terms added. Warnings are not raised
     (boundary and few-ticket warnings are expected on early windows).
     """
+    # As fit does: an area with no finished ticket yet is left out (its level
+    # has no finite estimate); its tickets are then scored as an unseen area's.
+    keep = ~open_only_area_rows(coded.area[known.rows], known.censored)
+    if not keep.all():
+        known = _Known(known.rows[keep], known.duration[keep], known.censored[keep],
+                       known.finished[keep])
     rows = known.rows
     engineer, engineers = _recode(coded.engineer[rows], coded.engineers)
     area, areas = _recode(coded.area[rows], coded.areas)

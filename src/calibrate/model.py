@@ -1133,6 +1133,11 @@ class Calibrator(BaseEstimator):
         table = tickets.tickets if isinstance(tickets, TicketTable) else tickets
         calendar = tickets.calendar if isinstance(tickets, TicketTable) else None
         validate_tickets(table)
+        unfinished = open_only_area_rows(table["area"].to_numpy(dtype=object),
+                                         table["censored"].to_numpy(dtype=bool))
+        if unfinished.any():
+            warn_open_only_areas(table.loc[unfinished, "area"])
+            table = table[~unfinished]
         _check_enough(table)
         _warn_thin_data(table, self.zero_points)
         pooling = _pool_small_areas(table, self)
@@ -1197,7 +1202,7 @@ class Calibrator(BaseEstimator):
         prepared = prepare_summed(sums, self)
         self._fit_prepared(prepared.design, prepared.pooling, prepared.table, sums.calendar,
                            prepared.points_test, result_type=prepared.result_type)
-        self.n_tickets_ = sums.n_tickets
+        self.n_tickets_ = prepared.n_tickets
         return self
 
     def _fit_prepared(self, design: Design, pooling: _AreaPooling, table: pd.DataFrame,
@@ -1525,6 +1530,33 @@ def _warn_thin_counts(engineers: pd.Series, zero_point_tickets: int,
         warnings.warn(
             f"{zero_point_tickets} tickets have 0 points; they are modelled "
             f"as {zero_points:g} points", CalibrationWarning, stacklevel=4)
+
+
+def open_only_area_rows(area: np.ndarray, censored: np.ndarray) -> np.ndarray:
+    """Which tickets are in an area with no finished ticket (all still open).
+
+    Such an area's typical duration is bounded only from below: its
+    intercept has no finite maximum-likelihood estimate, and the censoring
+    EM would raise it without end (to its iteration limit, and e^8 working
+    days on a real history whose one 'maintenance' ticket was open at a
+    backtest origin). The fit leaves these tickets out, with
+    :func:`warn_open_only_areas`; the area is then predicted as one never seen.
+    """
+    area = np.asarray(area)
+    censored = np.asarray(censored, dtype=bool)
+    return ~np.isin(area, np.unique(area[~censored]))
+
+
+def warn_open_only_areas(areas: pd.Series) -> None:
+    """The warning for the tickets :func:`open_only_area_rows` leaves out
+    (``areas``: the area of each)."""
+    counts = pd.Series(areas).astype(str).value_counts().sort_index()
+    listed = ", ".join(f"{area} ({count} open)" for area, count in counts.items())
+    warnings.warn(
+        f"area(s) {listed} have no finished ticket: their {int(counts.sum())} open "
+        "ticket(s) are left out of the fit, since an area's typical duration needs at least "
+        "one finished ticket; the area is predicted as one never seen",
+        CalibrationWarning, stacklevel=3)
 
 
 def _check_enough(table: pd.DataFrame) -> None:

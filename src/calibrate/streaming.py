@@ -65,7 +65,9 @@ from calibrate.model import (
     _pool_areas,
     _warn_thin_counts,
     design_from_codes,
+    open_only_area_rows,
     recency_weights,
+    warn_open_only_areas,
 )
 from calibrate.results import CalibrationResult, _area_tables
 from calibrate.summary import Summary
@@ -784,6 +786,7 @@ class SummedDesign:
     table: pd.DataFrame
     points_test: Callable[[], dict | None]
     result_type: type
+    n_tickets: int
 
 
 def prepare_summed(sums: TicketSums, calibrator: Calibrator) -> SummedDesign:
@@ -795,6 +798,14 @@ def prepare_summed(sums: TicketSums, calibrator: Calibrator) -> SummedDesign:
             f"the calibrator fits {calibrator.half_life_days}",
             hint="Take the sums with the calibrator's half_life_days.")
     finished, opened = sums.finished, sums.open_tickets
+    unfinished = open_only_area_rows(
+        np.concatenate([finished["area"].to_numpy(dtype=object),
+                        opened["area"].to_numpy(dtype=object)]),
+        np.concatenate([np.zeros(len(finished), dtype=bool),
+                        np.ones(len(opened), dtype=bool)]))[len(finished):]
+    if unfinished.any():
+        warn_open_only_areas(opened.loc[unfinished, "area"])
+        opened = opened[~unfinished]
     _check_finished_count(sums.n_finished)
     per_engineer = finished.groupby("engineer", observed=True)["tickets"].sum()
     zero_points = (int(finished.loc[finished["points"] == 0, "tickets"].sum())
@@ -817,7 +828,7 @@ def prepare_summed(sums: TicketSums, calibrator: Calibrator) -> SummedDesign:
         return _summed_points_test(finished, design, pooling, Calibrator(**params))
 
     return SummedDesign(design, pooling, _result_table(rows, finished, opened), points_test,
-                        _SummedResult)
+                        _SummedResult, sums.n_finished + len(opened))
 
 
 def _area_points(finished: pd.DataFrame, opened: pd.DataFrame) -> pd.DataFrame:
