@@ -397,18 +397,12 @@ def combined_from_the_json(document: dict, level: str) -> tuple[float, float]:
     DerSimonian-Laird mean of the level's ``offset`` over the areas where
     ``var_offset`` > 0, and the variance of one more area's effect (tau^2
     truncated at 0, as the estimator does)."""
-    from statsmodels.stats.meta_analysis import combine_effects
+    from _references import dersimonian_laird
 
     rows = [e for e in document["skills"]["level_effects"]
             if e["level"] == level and e["var_offset"] > 1e-12]
-    effects = np.array([e["offset"] for e in rows])
-    variances = np.array([e["var_offset"] for e in rows])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        reference = combine_effects(effects, variances, method_re="chi2")
-    if reference.tau2 <= 0:
-        return reference.mean_effect_fe, reference.var_eff_w_fe
-    return reference.mean_effect_re, reference.var_eff_w_re + reference.tau2
+    return dersimonian_laird(np.array([e["offset"] for e in rows]),
+                             np.array([e["var_offset"] for e in rows]))
 
 
 def test_a_level_the_area_never_saw_is_borrowed_as_the_json_says(one_level):

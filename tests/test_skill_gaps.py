@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statsmodels.stats.meta_analysis import combine_effects
 
+from _references import dersimonian_laird
 from calibrate import CalibrationWarning, Calibrator, InputError
 from calibrate.datasets import simulate_tickets
 from calibrate.prediction import _dersimonian_laird
@@ -496,21 +496,6 @@ def one_level():
     assert result.level_effects.loc[result.level_effects["area"] == GAP, "level"].tolist() \
         == ["proficient"]
     return tickets, result
-
-
-def dersimonian_laird(effects: np.ndarray, variances: np.ndarray) -> tuple[float, float]:
-    """statsmodels' DerSimonian-Laird random-effects mean and the variance
-    of one more study's effect (var of the mean + tau^2). statsmodels does
-    not truncate tau^2 at 0; the estimator does (Q below its degrees of
-    freedom: no spread between the areas), and then it is the fixed-effect
-    (inverse-variance) mean."""
-    with warnings.catch_warnings():
-        # Its random-effects columns at a negative tau^2 (unused then).
-        warnings.simplefilter("ignore", RuntimeWarning)
-        reference = combine_effects(effects, variances, method_re="chi2")
-    if reference.tau2 <= 0:
-        return reference.mean_effect_fe, reference.var_eff_w_fe
-    return reference.mean_effect_re, reference.var_eff_w_re + reference.tau2
 
 
 def borrowed(result, level: str) -> tuple[float, float]:
