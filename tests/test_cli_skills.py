@@ -1,4 +1,4 @@
-"""`--skills` on `calibrate fit`, `report`, `predict` and `plan` (issue #15 item 5),
+"""`--skills` on `calibrate fit`, `report`, `predict`, `plan` and `forecast` (issue #15 item 5),
 end to end on a generated history whose declared levels and ramp-up are known."""
 
 import json
@@ -318,6 +318,39 @@ def test_a_simulated_new_hire_has_the_predicted_distribution(history, fitted):
     np.testing.assert_allclose(log_days.mean(axis=0), expected["log_mean"], rtol=0,
                                atol=float(4 * sd.max() / math.sqrt(40_000)))
     np.testing.assert_allclose(log_days.std(axis=0), sd, rtol=4 / math.sqrt(80_000))
+
+
+def test_forecast_simulates_new_hires_in_the_capacity_from_their_profiles(history, fitted,
+                                                                          tmp_path):
+    from calibrate.plan import forecast_release
+
+    _, multipliers = fitted
+    backlog = tmp_path / "backlog.csv"
+    pd.DataFrame({"ticket_id": [f"R-{i}" for i in range(8)],
+                  "area": ["research", "ml-engineering"] * 4, "points": [3, 5, 2, 3] * 2,
+                  "engineer": [STRONG_HIRE] * 4 + [BASIC_HIRE] * 4}).to_csv(backlog, index=False)
+    capacity = tmp_path / "capacity.csv"
+    pd.DataFrame({"engineer": [STRONG_HIRE, BASIC_HIRE], "capacity_days": [8, 8]}).to_csv(
+        capacity, index=False)
+    options = ["--multipliers", multipliers, "--capacity", capacity, "--draws", 2000,
+               "--start", "2026-12-07"]
+    declared, undeclared = tmp_path / "declared.csv", tmp_path / "undeclared.csv"
+    result = run("forecast", backlog, *options, "--skills", history["skills"], "--out", declared)
+    assert result.exit_code == 0, result.output
+    assert run("forecast", backlog, *options, "--out", undeclared).exit_code == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        forecast = forecast_release(load_multipliers(multipliers), pd.read_csv(backlog),
+                                    {STRONG_HIRE: 8, BASIC_HIRE: 8}, start="2026-12-07",
+                                    draws=2000, profile=read_skills(history["skills"]))
+    written = pd.read_csv(declared)
+    np.testing.assert_allclose(written["sprints"], forecast.sprints["sprints"], rtol=1e-9)
+    tickets = forecast.tickets.set_index("ticket_id")
+    assert tickets.loc["R-0", "basis"].startswith("unseen engineer, declared level")
+    days = tickets.groupby("engineer")["mean_days"].sum()
+    assert days[STRONG_HIRE] < days[BASIC_HIRE]
+    # Without the profiles both are the team's unseen engineer: the same days.
+    assert not pd.read_csv(undeclared)["sprints"].equals(written["sprints"])
 
 
 # -- report --------------------------------------------------------------------------------------

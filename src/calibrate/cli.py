@@ -1032,25 +1032,32 @@ def plan(plan_path: Path, multipliers_path: Path, capacity_path: Path | None,
 @click.option("--out", type=_OutPath(suffixes=(".csv",)), required=True,
               help="CSV of the forecast: the 50/85/95th percentiles of sprints and dates.")
 @_config_option
+@_planning_skills_option
 @_verbose_option
 @_reports_input_errors
 def forecast(backlog_path: Path, multipliers_path: Path, capacity_path: Path | None,
              sprint_days: float, start: str | None, draws: int, seed: int, out: Path,
-             config_path: Path | None) -> None:
+             config_path: Path | None, skills_path: Path | None) -> None:
     """Forecast when a BACKLOG will be done: the number of sprints and the
     date at the 50th, 85th and 95th percentiles, on the team's calendar.
 
     BACKLOG is a CSV like a sprint plan (ticket_id, area, points; engineer
     optional: unassigned tickets go to whoever is free first). --capacity
     gives each engineer's working days per sprint. Each engineer's effect is
-    drawn once per simulated release and holds over all its sprints."""
+    drawn once per simulated release and holds over all its sprints.
+
+    With --skills (or the config's [skills]) and a multipliers file fitted
+    with skills, a new hire in --capacity is simulated from their declared
+    levels, and their ramp-up as it stands at --start."""
     from calibrate.plan import forecast_release
 
+    config = _load_config(config_path)
     multipliers, backlog, capacity = _planning_inputs(multipliers_path, backlog_path,
-                                                      capacity_path, _load_config(config_path))
+                                                      capacity_path, config)
+    profiles = _planning_profiles(skills_path, config, multipliers, multipliers_path)
     with _warnings_to_terminal():
         result = forecast_release(multipliers, backlog, capacity, sprint_days=sprint_days,
-                                  start=start, draws=draws, seed=seed)
+                                  start=start, draws=draws, seed=seed, profile=profiles)
     _write_files(out.parent, {out.name: result.sprints}, {})
     click.echo(str(result.summary()))
     click.echo(f"\nwrote {out}")

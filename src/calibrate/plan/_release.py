@@ -196,7 +196,7 @@ class ReleaseForecast:
 
 def forecast_release(model, backlog: pd.DataFrame, capacity=None, *, sprint_days: float = 10,
                      start: dt.date | str | None = None, engineers: Sequence[str] | None = None,
-                     draws: int = 10_000, seed=0) -> ReleaseForecast:
+                     draws: int = 10_000, seed=0, profile=None) -> ReleaseForecast:
     """Forecast how many sprints a backlog takes, and the date it is done.
 
     Parameters
@@ -221,6 +221,14 @@ def forecast_release(model, backlog: pd.DataFrame, capacity=None, *, sprint_days
         Simulated releases.
     seed : int, Generator or None, default 0
         The same seed gives the same forecast.
+    profile : SkillProfiles, optional
+        Declared levels and start dates of engineers the multipliers do not
+        know (new hires in ``capacity`` or ``engineers``): their tickets are
+        simulated from their profile (see
+        :func:`~calibrate.plan.check_plan`). Needs multipliers fitted with
+        skill profiles. A ramp-up is taken as it stands on ``start`` for
+        the whole release: later sprints of someone still ramping up are a
+        little faster than simulated, so the forecast errs late.
 
     Returns
     -------
@@ -286,7 +294,8 @@ def forecast_release(model, backlog: pd.DataFrame, capacity=None, *, sprint_days
     position = {name: j for j, name in enumerate(team)}
     assignment = np.array([position.get(name, -1) for name in assignee], dtype=int)
     loads, taken, mean_days, basis, note = _simulate_loads(
-        multipliers, plan, team, assignment, available, draws, seed)
+        multipliers, plan, team, assignment, available, draws, seed,
+        declared={"profile": profile, "on": start})
     with np.errstate(divide="ignore", invalid="ignore"):
         finish = np.where(loads > 0, loads / available, 0.0)
     sprints = finish.max(axis=1) if len(team) else np.zeros(draws)
@@ -317,8 +326,9 @@ def forecast_release(model, backlog: pd.DataFrame, capacity=None, *, sprint_days
 
 
 def _simulate_loads(multipliers, plan: pd.DataFrame, team: list, assignment: np.ndarray,
-                    available: np.ndarray, draws: int, seed):
-    """Each engineer's load per draw, with the unassigned tickets pulled.
+                    available: np.ndarray, draws: int, seed, declared: dict):
+    """Each engineer's load per draw, with the unassigned tickets pulled
+    (``declared``: :func:`simulate_days`' ``profile`` and ``on``).
 
     Returns the loads (draws x engineers), how often each unassigned
     ticket went to each engineer (tickets x engineers; zero rows for
@@ -337,7 +347,7 @@ def _simulate_loads(multipliers, plan: pd.DataFrame, team: list, assignment: np.
     block = max(1, _BLOCK_CELLS // max(n_tickets * n_engineers, 1))
     for first in range(0, draws, block):
         size = min(block, draws - first)
-        simulated = simulate_days(multipliers, plan, team, draws=size, seed=rng)
+        simulated = simulate_days(multipliers, plan, team, draws=size, seed=rng, **declared)
         if basis is None:
             basis, note = simulated.basis, simulated.note
         part = simulated.engineer_totals(np.where(assignment < 0, -1, assignment))
