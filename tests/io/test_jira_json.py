@@ -368,6 +368,23 @@ def test_unreadable_changelog_time_excludes_the_ticket(tmp_path):
     assert "'last tuesday'" in found["detail"]
 
 
+def test_changelog_times_are_ordered_to_the_nanosecond_across_batches(monkeypatch, tmp_path):
+    # Each issue staged in a batch of its own: P-2's finish is a time P-1's batch parsed
+    # (to the microsecond), its start one parsed to the nanosecond, the day before though
+    # later in the file: in time order the start comes first.
+    monkeypatch.setattr("calibrate.io.jira_json._FIRST_ISSUES", 1)
+    monkeypatch.setattr("calibrate.io.jira_json._BATCH", 1)
+    finish = "2024-03-05T10:00:00.000+0000"
+    first = _issue("P-1", histories=[_status(finish, "To Do", "Done")])
+    second = _issue("P-2", histories=[
+        _status(finish, "In Progress", "Done"),
+        _status("2024-03-04T09:59:59.999999999+0000", "To Do", "In Progress")])
+    table = read_jira_json(_write(tmp_path, [first, second]), as_of="2024-03-08")
+    found = row(table, "P-2")
+    assert found["started_at"] == pd.Timestamp("2024-03-04 09:59:59.999999999")
+    assert found["finished_at"] == pd.Timestamp("2024-03-05 10:00")
+
+
 def test_truncated_changelog_is_noted(tmp_path):
     issue = _issue("P-1", histories=[_status("2024-03-05T10:00:00.000+0000", "To Do", "Done")])
     issue["changelog"]["total"] = 140

@@ -87,6 +87,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -219,7 +220,14 @@ class _Reading:
         self.export = _Export(names={}, keys=set(), stats={})
         self.known = fields is not None  # from an earlier reading of the file
         self.fields = fields
-        self.pending: list[tuple[int, dict]] = []
+        #: Issues read before the fields are known, whole.
+        self.unread: list[tuple[int, dict]] = []
+        #: Issues read (:func:`_read_issue`), to stage with their batch.
+        self.pending: list[tuple[int, _Issue]] = []
+        #: The times and status names of the pending issues (parsed, classified
+        #: once per batch).
+        self.raw_times: set[str] = set()
+        self.names: set[str | None] = set()
         self.columns: list[str] | None = None
         self.rows: list[tuple] = []
         self.history_problems: list[tuple[int, str, str]] = []
@@ -242,8 +250,8 @@ class _Reading:
             self.page_problems.append(Problem(f"page {number}: 'issues' is not a list",
                                               file=self.path, column="issues",
                                               value=shape(issues)))
-        if self.fields is None and self.pending:  # the first page: its names are known
-            self.fields = self._resolve(provisional=True)
+        if self.fields is None and self.unread:  # the first page: its names are known
+            self._settle(self._resolve(provisional=True))
 
     def add(self, record: Any, *, from_page: bool) -> None:
         """One record: checked (as :func:`collect_records` does), counted
@@ -263,10 +271,13 @@ class _Reading:
             else:
                 self.valid += 1
                 self.export.count(record["fields"])
-                self.pending.append((self.number, record))
-        if self.fields is None and len(self.pending) >= _FIRST_ISSUES:
-            self.fields = self._resolve(provisional=True)
-        if self.fields is not None and len(self.pending) >= _BATCH:
+                if self.fields is None:
+                    self.unread.append((self.number, record))
+                else:  # read now, while its objects are fresh in the processor's cache
+                    self.pending.append((self.number, self._read(record)))
+        if self.fields is None and len(self.unread) >= _FIRST_ISSUES:
+            self._settle(self._resolve(provisional=True))
+        if len(self.pending) >= _BATCH:
             self._stage_pending()
         if self.number >= REFUSE_AFTER and not self.valid:
             self._refuse()
@@ -295,15 +306,24 @@ class _Reading:
                 return None  # the rest of the file may name them
             raise
 
+    def _read(self, issue: dict) -> _Issue:
+        return _read_issue(issue, self.fields, self.config, self.raw_times, self.names)
+
+    def _settle(self, fields: _Fields | None) -> None:
+        """Take the fields (None: not known yet) and read the issues held until then."""
+        self.fields = fields
+        if fields is not None:
+            unread, self.unread = self.unread, []
+            self.pending += [(number, self._read(issue)) for number, issue in unread]
+
     def _stage_pending(self) -> None:
         """Stage the issues read and not yet staged, and forget them."""
         issues, self.pending = self.pending, []
-        raw_times, names = _scan(issues)
-        self.times.add(raw_times)
-        self.statuses.add(names)
+        self.times.add(self.raw_times)
+        self.statuses.add(self.names - {None})
+        self.raw_times, self.names = set(), set()
         for number, issue in issues:
-            record, problems = _record(issue, self.fields, self.statuses, self.times,
-                                       self.config)
+            record, problems = _record(issue, self.statuses, self.times)
             if self.columns is None:
                 self.columns = ["source_row", *record]
             # Tuples of plain values: fewer objects for the garbage collector to walk.
@@ -338,7 +358,7 @@ class _Reading:
         if self.known:
             fields = self.fields
         elif self.fields is None:
-            self.fields = fields
+            self._settle(fields)
         elif fields != self.fields:
             raise Restart(hints={"fields": fields})  # settled too early: read again
         self._stage_pending()
@@ -377,27 +397,31 @@ def _resolve_fields(export: _Export, config: Config, path: str) -> _Fields:
     )
 
 
-def _record(issue: dict, fields: _Fields, statuses: _Statuses, times: _TimeCache,
-            config: Config) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """The staging row of one issue, and the problems of its changelog."""
+class _Issue(NamedTuple):
+    """An issue as read (:func:`_read_issue`), before its changelog is replayed."""
+
+    record: dict[str, Any]  # the staging row, the replayed values still to come
+    changes: _Changes
+    category: str  # of the current status, folded ("" when missing)
+    resolved: str | None  # its resolution date (else status category change date)
+
+
+def _read_issue(issue: dict, fields: _Fields, config: Config, times: set[str],
+                names: set[str | None]) -> _Issue:
+    """An issue's values, before the changelog is replayed (:func:`_record`),
+    and the times to parse and status names to classify for that (added to
+    ``times`` and ``names``)."""
     values = issue["fields"]
     status = text(get(values, "status", "name"))
     category = (text(get(values, "status", "statusCategory", "key")) or "").casefold()
     resolution = text(get(values, "resolution", "name"))
-    final_done = category == "done" or (not category and status in statuses.done)
-    not_finished = resolution in statuses.not_finished or (
-        final_done and status in statuses.not_finished)
-    state = "not_done" if not_finished else ("done" if final_done else "open")
+    created = values.get("created")
+    if isinstance(created, str):
+        times.add(created)
+    names.add(status)
+    names.add(resolution)
     changelog = issue.get("changelog")
-    histories = _histories(changelog)
-    replay = _replay(
-        histories, values, status if final_done else None, statuses, fields.points, times,
-        has_changelog=changelog is not None, category=category,
-    )
-    finish = None
-    if state != "open":
-        finish = (replay.finished or text(values.get("resolutiondate"))
-                  or text(values.get("statuscategorychangedate")))
+    changes = _changes(changelog, fields.points, times, names)
     record = {
         "ticket_id": text(issue.get("key")),
         "title": text(values.get("summary")),
@@ -416,19 +440,47 @@ def _record(issue: dict, fields: _Fields, statuses: _Statuses, times: _TimeCache
         "resolution": resolution,
         "area_raw": _first_value(values, fields.area.ids) if fields.area else None,
         "points_raw": _first_value(values, fields.points.ids),
-        "points_at_start": replay.points_at_start,
-        "repointed": replay.repointed,
-        "state": state,
-        "work_started": replay.started is not None
-        or (changelog is None and statuses.is_working(status, category)),
-        "created_at": values.get("created"),
-        "started_at": replay.started,
-        "finished_at": finish,
+        "points_at_start": np.nan,  # (this and the next four: from the replay)
+        "repointed": False,
+        "state": None,
+        "work_started": False,
+        "created_at": created,
+        "started_at": None,
+        "finished_at": None,
         "updated_at": values.get("updated"),
         "_no_changelog": changelog is None,
         "_truncated": isinstance(changelog, dict) and isinstance(changelog.get("total"), int)
-        and changelog["total"] > len(histories),
+        and changelog["total"] > changes.histories,
     }
+    resolved = text(values.get("resolutiondate")) or text(values.get("statuscategorychangedate"))
+    return _Issue(record, changes, category, resolved)
+
+
+def _record(issue: _Issue, statuses: _Statuses,
+            times: _TimeCache) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The staging row of an issue read (its times parsed, its statuses
+    classified), and the problems of its changelog."""
+    record, category = issue.record, issue.category
+    status, resolution = record["status"], record["resolution"]
+    final_done = category == "done" or (not category and status in statuses.done)
+    not_finished = resolution in statuses.not_finished or (
+        final_done and status in statuses.not_finished)
+    state = "not_done" if not_finished else ("done" if final_done else "open")
+    has_changelog = not record["_no_changelog"]
+    created = record["created_at"]
+    replay = _replay(
+        issue.changes, created if isinstance(created, str) else None, status,
+        status if final_done else None, statuses, times,
+        has_changelog=has_changelog, category=category,
+    )
+    record["points_at_start"] = replay.points_at_start
+    record["repointed"] = replay.repointed
+    record["state"] = state
+    record["work_started"] = replay.started is not None or (
+        not has_changelog and statuses.is_working(status, category))
+    record["started_at"] = replay.started
+    if state != "open":
+        record["finished_at"] = replay.finished or issue.resolved
     return record, replay.problems
 
 
@@ -571,6 +623,8 @@ class _Export:
     stats: dict[str, list[bool]] = field(default_factory=dict)
     #: The points field a pulled file's header names (``calibrate pull --points-field``).
     points_field: str | None = None
+    #: The custom field ids among ``keys``.
+    custom: set[str] = field(default_factory=set)
 
     def ids_named(self, name: str) -> list[str]:
         wanted = name.casefold()
@@ -578,9 +632,14 @@ class _Export:
 
     def count(self, fields: dict) -> None:
         """Add one issue's fields (a field an issue lacks is None there)."""
-        self.keys.update(fields)
-        for fid, value in fields.items():
-            if value is None or not fid.startswith("customfield_"):
+        new = fields.keys() - self.keys
+        if new:
+            self.keys.update(new)
+            self.custom.update(fid for fid in new if fid.startswith("customfield_"))
+        # (Set operations: an issue has many fields, few of them custom.)
+        for fid in self.custom & fields.keys():
+            value = fields[fid]
+            if value is None:
                 continue
             stat = self.stats.get(fid)
             if stat is None:
@@ -727,7 +786,9 @@ def _first_value(fields: dict, ids: Iterable[str]) -> str | None:
 def _join(values: Any) -> str | None:
     if not isinstance(values, list):
         return _scalar_text(values)
-    texts = [t for t in (_scalar_text(v) for v in values) if t]
+    # (Plain strings, the usual labels, without a call each.)
+    texts = [t for t in ((v.strip() or None) if type(v) is str else _scalar_text(v)
+                         for v in values) if t]
     return "; ".join(texts) or None
 
 
@@ -829,155 +890,186 @@ class _Statuses:
 
 
 class _TimeCache:
-    """Changelog times, each parsed once (UTC), as they are met (:meth:`add`)."""
+    """Changelog times, each parsed once, as they are met (:meth:`add`).
+
+    A time is kept as nanoseconds since the epoch (UTC), a Python int: the
+    reader only orders times, and ints compare much faster than Timestamps
+    (and cost nothing to make). An unreadable time is None.
+    """
 
     def __init__(self) -> None:
-        self._times: dict[str, pd.Timestamp] = {}
+        self._times: dict[str, int | None] = {}
+        #: ``get(raw)``: the time, None when unreadable (the dict's own method: fast).
+        self.get = self._times.get
 
     def add(self, raw: set[str]) -> None:
         """Parse the times not met before (each on its own: ISO 8601, any offset)."""
-        unique = sorted(raw - self._times.keys())
+        unique = list(raw - self._times.keys())
         if not unique:
             return
         parsed = pd.to_datetime(pd.Series(unique, dtype="object"), format="ISO8601", utc=True,
                                 errors="coerce")
-        self._times.update(zip(unique, parsed, strict=True))
-
-    def __getitem__(self, raw: str) -> pd.Timestamp:
-        return self._times.get(raw, pd.NaT)
-
-
-def _scan(issues: list[tuple[int, dict]]) -> tuple[set[str], set[str]]:
-    """Every time to parse (creation, changelog entries) and every status or
-    resolution name in the file, each once."""
-    times, names = set(), set()
-    for _, issue in issues:
-        fields = issue["fields"]
-        if isinstance(fields.get("created"), str):
-            times.add(fields["created"])
-        names.update((text(get(fields, "status", "name")),
-                      text(get(fields, "resolution", "name"))))
-        for history in _histories(issue.get("changelog")):
-            if isinstance(history.get("created"), str):
-                times.add(history["created"])
-            for item in _items(history):
-                if _is_status(item):
-                    names.update((text(item.get("fromString")), text(item.get("toString"))))
-    return times, names - {None}
+        # In nanoseconds whatever unit pandas chose: Python ints do not overflow.
+        scale = 10 ** (9 - _DIGITS_OF_UNIT[parsed.dt.unit])
+        readable = parsed.notna().to_numpy()
+        values = parsed.array.asi8.tolist()
+        self._times.update(zip(unique, (value * scale if ok else None
+                                        for value, ok in zip(values, readable.tolist(),
+                                                             strict=True)), strict=True))
 
 
-def _items(history: dict) -> list[dict]:
-    items = history.get("items")
-    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+#: Decimal digits of a second in each datetime unit pandas uses.
+_DIGITS_OF_UNIT = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 
 
-def _is_status(item: dict) -> bool:
-    return str(item.get("field") or "").casefold() == "status" or item.get("fieldId") == "status"
+class _Changes(NamedTuple):
+    """What an issue's changelog says, read once: its entries that change the
+    status or the points, each ``(raw time, status moves, points moves)``
+    with moves ``(from text, to text)``; ``histories``: how many entries it
+    holds."""
+
+    histories: int
+    entries: list[tuple[Any, list[tuple[str | None, str | None]],
+                        list[tuple[str | None, str | None]]]]
 
 
-def _histories(changelog: Any) -> list[dict]:
+_NO_CHANGES = _Changes(0, [])
+
+
+def _changes(changelog: Any, points: _Field, times: set[str], names: set) -> _Changes:
+    """The status and points changes of a changelog, in file order (an entry
+    or item that is not an object is left out; a status item is never a
+    points one); the times of these entries are added to ``times``, the
+    status names moved from and to, to ``names``."""
     histories = changelog.get("histories") if isinstance(changelog, dict) else None
     if not isinstance(histories, list):
-        return []
-    return [h for h in histories if isinstance(h, dict)]
+        return _NO_CHANGES
+    ids, points_names = points.ids, points.names
+    entries = []
+    count = 0
+    for history in histories:
+        if not isinstance(history, dict):
+            continue
+        count += 1
+        items = history.get("items")
+        if not isinstance(items, list):
+            continue
+        moves: list[tuple[str | None, str | None]] = []
+        changed: list[tuple[str | None, str | None]] = []
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            name = item.get("field")
+            folded = name.casefold() if type(name) is str else str(name or "").casefold()
+            field_id = item.get("fieldId")
+            is_status = folded == "status" or field_id == "status"
+            if is_status or field_id in ids or folded in points_names:
+                # (text() inlined for the usual strings: millions of calls.)
+                before, after = item.get("fromString"), item.get("toString")
+                before = (before.strip() or None) if type(before) is str else text(before)
+                after = (after.strip() or None) if type(after) is str else text(after)
+                if is_status:
+                    moves.append((before, after))
+                    names.add(before)
+                    names.add(after)
+                else:
+                    changed.append((before, after))
+        if moves or changed:
+            raw = history.get("created")
+            if isinstance(raw, str):
+                times.add(raw)
+            entries.append((raw, moves, changed))
+    return _Changes(count, entries)
 
 
-@dataclass
-class _Replay:
-    started: str | None = None
-    finished: str | None = None
-    points_at_start: float = np.nan
-    repointed: bool = False
-    problems: list[tuple[str, str]] = field(default_factory=list)
-
-
-class _Event(NamedTuple):  # (a named tuple: made a million times, fast)
-    time: pd.Timestamp
-    order: int
-    raw_time: str
-    before: str | None
-    after: str | None
+class _Replay(NamedTuple):
+    started: str | None
+    finished: str | None
+    points_at_start: float
+    repointed: bool
+    problems: list[tuple[str, str]]
 
 
 def _replay(
-    histories: list[dict],
-    fields: dict,
+    changes: _Changes,
+    created_raw: str | None,
+    status: str | None,
     final_done: str | None,
     statuses: _Statuses,
-    points: _Field,
     times: _TimeCache,
     *,
     has_changelog: bool,
     category: str,
 ) -> _Replay:
     """Start of work, finish and points at start, from one issue's changelog."""
-    result = _Replay()
-    status_events, points_events = _events(histories, points, times, result.problems)
-    created_raw = fields.get("created") if isinstance(fields.get("created"), str) else None
-    start_time = pd.NaT
+    problems: list[tuple[str, str]] = []
+    status_events, points_events = _events(changes, times, problems)
+    started = finished = start_time = None
     if has_changelog:
-        initial = status_events[0].before if status_events else None
+        initial = status_events[0][2] if status_events else None
         created_in_progress = (
             statuses.is_in_progress(initial, final_done) if status_events
             else category in ("indeterminate", "done") or (
-                not category and (statuses.is_in_progress(text(get(fields, "status", "name")),
-                                                          final_done) or final_done is not None))
+                not category and (statuses.is_in_progress(status, final_done)
+                                  or final_done is not None))
         )
         if created_in_progress and created_raw:
-            result.started, start_time = created_raw, times[created_raw]
+            started, start_time = created_raw, times.get(created_raw)
         else:
-            for event in status_events:
-                if statuses.is_in_progress(event.after, final_done):
-                    result.started, start_time = event.raw_time, event.time
+            for time, raw, _, after in status_events:
+                if statuses.is_in_progress(after, final_done):
+                    started, start_time = raw, time
                     break
         is_done = False
-        for event in status_events:
-            now_done = statuses.is_done(event.after, final_done)
+        for _, raw, _, after in status_events:
+            now_done = statuses.is_done(after, final_done)
             if now_done and not is_done:
-                result.finished = event.raw_time
+                finished = raw
             is_done = now_done
 
-    if points_events and result.started is not None and not pd.isna(start_time):
-        before = [e for e in points_events if e.time <= start_time]
-        after = [e for e in points_events if e.time > start_time]
-        at_start = before[-1].after if before else points_events[0].before
-        value = _number(at_start)
-        result.points_at_start = value
-        if not np.isnan(value):
-            result.repointed = any(
-                not np.isnan(_number(e.after)) and _number(e.after) != value for e in after)
-    return result
+    points_at_start, repointed = np.nan, False
+    if points_events and started is not None and start_time is not None:
+        before = [after for time, _, _, after in points_events if time <= start_time]
+        at_start = before[-1] if before else points_events[0][2]
+        points_at_start = _number(at_start)
+        if not np.isnan(points_at_start):
+            for time, _, _, after in points_events:
+                if time > start_time:
+                    value = _number(after)
+                    if not np.isnan(value) and value != points_at_start:
+                        repointed = True
+                        break
+    return _Replay(started, finished, points_at_start, repointed, problems)
 
 
-def _events(histories: list[dict], points: _Field, times: _TimeCache,
+#: A change in time order: ``(time, raw time, from text, to text)``, the time
+#: in nanoseconds (see :class:`_TimeCache`); the sort key is its time.
+_Event = tuple[int, str, str | None, str | None]
+_BY_TIME = itemgetter(0)
+
+
+def _events(changes: _Changes, times: _TimeCache,
             problems: list[tuple[str, str]]) -> tuple[list[_Event], list[_Event]]:
     """The status changes and the points changes of a changelog, in time
     order; an entry without a readable time is a problem, not an event."""
     status_events: list[_Event] = []
     points_events: list[_Event] = []
-    for order, history in enumerate(histories):
-        kinds = []
-        for item in _items(history):
-            if _is_status(item):
-                kinds.append((status_events, item))
-            elif item.get("fieldId") in points.ids \
-                    or str(item.get("field") or "").casefold() in points.names:
-                kinds.append((points_events, item))
-        if not kinds:
-            continue
-        raw = history.get("created")
-        time = times[raw] if isinstance(raw, str) else pd.NaT
-        if time is pd.NaT:  # (the cache holds pandas' one NaT for what it cannot read)
+    time_of = times.get
+    for raw, moves, changed in changes.entries:
+        time = time_of(raw) if isinstance(raw, str) else None
+        if time is None:
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 problems.append(("missing date", "a changelog entry has no 'created' time"))
             else:
                 problems.append(("unparseable date", f"changelog entry time {raw!r} is not a date"))
             continue
-        for events, item in kinds:
-            events.append(_Event(time, order, raw, text(item.get("fromString")),
-                                 text(item.get("toString"))))
-    status_events.sort(key=lambda e: (e.time, e.order))
-    points_events.sort(key=lambda e: (e.time, e.order))
+        for before, after in moves:
+            status_events.append((time, raw, before, after))
+        for before, after in changed:
+            points_events.append((time, raw, before, after))
+    # (Stable sorts: changes at the same time stay in changelog order.)
+    status_events.sort(key=_BY_TIME)
+    points_events.sort(key=_BY_TIME)
     return status_events, points_events
 
 
