@@ -507,3 +507,31 @@ def test_the_starter_file_keeps_every_setting_of_the_config_it_was_read_with(fix
                if getattr(back, f.name) != getattr(base, f.name)}
     # Only the areas' rules are new (none proposed here), and where it was read from.
     assert changed == {"area_rules", "source"}
+
+
+def test_people_names_are_read_with_their_keys_folded():
+    config = config_from_dict({"people": {"names": {
+        " Priya.Raman@Example.com": "Priya Raman", "praman": "  Priya Raman "}}})
+    assert config.people_names == {"priya.raman@example.com": "Priya Raman",
+                                   "praman": "Priya Raman"}
+    assert Config().people_names == {}
+
+
+def test_bad_people_names_are_all_listed_together():
+    raw = {"people": {"names": {"a@example.com": "Ann", "A@EXAMPLE.COM": "Anne",
+                                "bo": "", "Ann": "Annie", "cy": 3}}}
+    with pytest.raises(InputError) as caught:
+        config_from_dict(raw, origin="calibrate.toml")
+    problems = {p.column: p.message for p in caught.value.problems}
+    assert problems == {
+        "people.names.A@EXAMPLE.COM": "the same name (ignoring case and spaces) is mapped "
+                                      "twice, to 'Ann' and 'Anne'",
+        "people.names.bo": "must map a name to a non-empty name",
+        "people.names.cy": "must map a name to a non-empty name",
+        "people.names.Ann": "'Ann' is a name kept for another name, and is itself mapped to "
+                            "'Annie'",
+    }
+    with pytest.raises(InputError, match="must be a table"):
+        config_from_dict({"people": {"names": ["a", "b"]}})
+    with pytest.raises(InputError, match="unknown setting; did you mean 'names'"):
+        config_from_dict({"people": {"name": {"a": "b"}}})

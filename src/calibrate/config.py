@@ -53,6 +53,9 @@ commented starter file (:func:`starter_config`).
     data-engineering = "basic"
     start_date = 2024-03-04        # joined the team (for the ramp-up)
 
+    [people]                       # one person, one name, in every export
+    names = { "priya.raman@example.com" = "Priya Raman", "praman" = "Priya Raman" }
+
 Unknown sections and keys are errors (a typo would otherwise be ignored
 silently); a near miss is answered with "did you mean", and every problem of a
 file is listed together.
@@ -293,6 +296,11 @@ class Config:
     #: ``[skills.engineers]``: profiles given in the settings file, engineer ->
     #: {area: level, ``start_date``: date} (see :func:`calibrate.io.skills.skills_from_config`).
     skill_profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``[people] names``: the name to use for a name an export gives
+    #: (exports name one person differently: Linear by e-mail, GitLab by
+    #: username, Jira by display name), compared without regard to case or
+    #: spacing (:func:`person_key`); see :func:`calibrate.io.read_export`.
+    people_names: dict[str, str] = field(default_factory=dict)
 
     def with_changes(self, **changes: Any) -> Config:
         """A copy with some settings changed."""
@@ -385,6 +393,7 @@ _SCHEMA: dict[str, set[str]] = {
     "model": {"lead_cap_days"},
     "durations": {"minimum_days", "closed_within_minutes"},
     "skills": {"levels", "file", "engineers"},
+    "people": {"names"},
 }
 
 
@@ -494,6 +503,7 @@ def config_from_dict(raw: Mapping[str, Any], origin: str = "config") -> Config:
     minimum, closed_within, lead_cap = _durations(settings)
     classify, classify_threshold = _classify(settings)
     skill_levels, skills_file, skill_profiles = _skills(settings)
+    people_names = _people_names(settings)
     config = Config(
         calendar=_calendar(settings, extra_holidays),
         area_column=settings.text("areas", "column"),
@@ -514,6 +524,7 @@ def config_from_dict(raw: Mapping[str, Any], origin: str = "config") -> Config:
         skill_levels=skill_levels,
         skills_file=skills_file,
         skill_profiles=skill_profiles,
+        people_names=people_names,
         minimum_duration_days=minimum,
         closed_within_minutes=closed_within,
         source=origin,
@@ -724,6 +735,48 @@ def _skills(settings: _Settings) -> tuple[tuple[str, ...], str | None, dict[str,
                 profile[area] = known[value.strip().casefold()]
         profiles[str(engineer)] = profile
     return scale, skills_file, profiles
+
+
+def person_key(name: str) -> str:
+    """A person's name as ``[people] names`` compares it: case-folded, runs
+    of whitespace as one space, no spaces at the ends.
+
+    Examples
+    --------
+    >>> from calibrate.config import person_key
+    >>> person_key("  Priya.Raman@Example.com ") == person_key("priya.raman@example.com")
+    True
+    """
+    return " ".join(str(name).split()).casefold()
+
+
+def _people_names(settings: _Settings) -> dict[str, str]:
+    """``[people] names``: export name -> the name kept (each bad entry
+    reported). A name kept must not itself be renamed: one step, no chains."""
+    names = settings.section("people").get("names", {})
+    if not isinstance(names, dict):
+        settings.bad("people.names", "must be a table of \"name in an export\" = \"name to use\"",
+                     value=names, expected='e.g. { "priya@example.com" = "Priya Raman" }')
+        return {}
+    mapped: dict[str, str] = {}
+    for given, kept in names.items():
+        if not isinstance(kept, str) or not kept.strip() or not str(given).strip():
+            settings.bad(f"people.names.{given}", "must map a name to a non-empty name",
+                         value=kept)
+            continue
+        key = person_key(given)
+        if key in mapped and mapped[key] != kept.strip():
+            settings.bad(f"people.names.{given}", "the same name (ignoring case and spaces) "
+                         f"is mapped twice, to {mapped[key]!r} and {kept.strip()!r}", value=kept)
+            continue
+        mapped[key] = kept.strip()
+    for kept in sorted(set(mapped.values())):
+        onward = mapped.get(person_key(kept))
+        if onward is not None and person_key(onward) != person_key(kept):
+            settings.bad(f"people.names.{kept}", f"{kept!r} is a name kept for another "
+                         f"name, and is itself mapped to {onward!r}", value=onward,
+                         expected=f"map every name straight to the one kept ({onward!r})")
+    return mapped
 
 
 def _iso_date(value: Any) -> dt.date | None:

@@ -1358,10 +1358,20 @@ area = "data-engineering"
 patterns = ["feature store", "event pipeline", "warehouse"]
 fields = ["epic"]
 
-# The team's declared skill levels and start dates are in skills.csv, named as
-# the Jira exports name people: pass --skills skills.csv with a Jira export.
-# Not set here as [skills] file, since these settings also read the Linear
-# export, which names people by e-mail address.
+# The Linear export names people by e-mail address: read as the Jira exports
+# name them, so that skills.csv (and a plan) serves every export.
+[people.names]
+"priya.raman@example.com" = "Priya Raman"
+"tomasz.kowalczyk@example.com" = "Tomasz Kowalczyk"
+"zoe.muller@example.com" = "Zoë Müller"
+"rafael.souza@example.com" = "Rafael Souza"
+"aiko.tanaka@example.com" = "Aiko Tanaka"
+"daniel.okafor@example.com" = "Daniel Okafor"
+"marcus.lindqvist@example.com" = "Marcus Lindqvist"
+
+# The team's declared skill levels and start dates are in skills.csv: pass
+# --skills skills.csv. Not set here as [skills] file, so that these settings
+# give the plain model, as the README's worked examples show it.
 '''
 
 

@@ -262,7 +262,9 @@ def read_export(
     -------
     TicketTable
         The tickets, the rows left out with their reasons, and notes on
-        how the export was read.
+        how the export was read. Engineers the settings' ``[people] names``
+        map are given the name kept (a note lists them), so one skills file
+        serves every export of a team.
 
     Raises
     ------

@@ -23,6 +23,7 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._atomic import atomic_path
 from calibrate.io._csv_read import CsvExport, Progress, open_csv_export
 from calibrate.io._formulas import OWN_ESCAPE_STARTS
+from calibrate.io._people import reads_people_names
 from calibrate.io._values import TEXT, WHITESPACE, per_distinct
 from calibrate.io.csv_writer import write_csv
 from calibrate.tickets import TICKET_COLUMNS, TicketTable, empty_exclusions, validate_tickets
@@ -72,6 +73,7 @@ def write_tickets(tickets: pd.DataFrame, path: str | Path) -> Path:
 _ROW = "\x00row"
 
 
+@reads_people_names
 def read_canonical(path: str | Path, config: Config | None = None,
                    as_of: str | pd.Timestamp | None = None,
                    progress: Progress | None = None) -> TicketTable:

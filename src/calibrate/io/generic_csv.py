@@ -49,6 +49,7 @@ import pandas as pd
 from calibrate.config import Config
 from calibrate.errors import Problem
 from calibrate.io._csv_read import CsvExport, Progress
+from calibrate.io._people import reads_people_names
 from calibrate.io._reader import AREA, CsvFormat, read_csv_format
 from calibrate.io._values import ticket_states
 from calibrate.tickets import TicketTable
@@ -90,6 +91,7 @@ def generic_format(config: Config) -> CsvFormat:
     )
 
 
+@reads_people_names
 def read_generic_csv(path: str | Path, config: Config | None = None,
                      as_of: str | pd.Timestamp | None = None,
                      progress: Progress | None = None) -> TicketTable:

@@ -80,6 +80,7 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
 from calibrate.io._json import REFUSE_AFTER, JsonExport, shape, text
+from calibrate.io._people import reads_people_names
 from calibrate.io._reader import (
     JsonFormat,
     Staged,
@@ -136,6 +137,7 @@ def looks_like_github_json(data: Any) -> bool:
     )
 
 
+@reads_people_names
 def read_github_json(path: str | Path, config: Config | None = None,
                      as_of: str | pd.Timestamp | None = None,
                      progress: Progress | None = None) -> TicketTable:

@@ -63,6 +63,7 @@ import pandas as pd
 
 from calibrate.config import Config
 from calibrate.io._csv_read import CsvExport, Progress
+from calibrate.io._people import reads_people_names
 from calibrate.io._reader import AREA, POINTS, CsvFormat, counted, read_csv_format
 from calibrate.io._values import (
     TEXT,
@@ -243,6 +244,7 @@ def looks_like_gitlab_csv(header: list[str]) -> bool:
     return GITLAB_CSV.recognises(header)
 
 
+@reads_people_names
 def read_gitlab_csv(path: str | Path, config: Config | None = None,
                     as_of: str | pd.Timestamp | None = None,
                     progress: Progress | None = None) -> TicketTable:

@@ -67,6 +67,7 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
 from calibrate.io._json import REFUSE_AFTER, JsonExport, get, shape, text
+from calibrate.io._people import reads_people_names
 from calibrate.io._reader import (
     JsonFormat,
     Staged,
@@ -105,6 +106,7 @@ def looks_like_gitlab_json(data: Any) -> bool:
         key in first for key in ("iid", "project_id", "state", "created_at"))
 
 
+@reads_people_names
 def read_gitlab_json(path: str | Path, config: Config | None = None,
                      as_of: str | pd.Timestamp | None = None,
                      progress: Progress | None = None) -> TicketTable:

@@ -35,6 +35,7 @@ import pandas as pd
 
 from calibrate.config import Config
 from calibrate.io._csv_read import CsvExport, Progress
+from calibrate.io._people import reads_people_names
 from calibrate.io._reader import AREA, POINTS, START, CsvFormat, counted, read_csv_format
 from calibrate.io._values import TEXT, per_distinct, ticket_states
 from calibrate.tickets import TicketTable
@@ -159,6 +160,7 @@ def looks_like_jira_csv(header: list[str]) -> bool:
     return JIRA_CSV.recognises(header)
 
 
+@reads_people_names
 def read_jira_csv(path: str | Path, config: Config | None = None,
                   as_of: str | pd.Timestamp | None = None,
                   progress: Progress | None = None) -> TicketTable:

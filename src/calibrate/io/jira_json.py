@@ -99,6 +99,7 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
 from calibrate.io._json import LISTED, REFUSE_AFTER, JsonExport, Restart, get, shape, text
+from calibrate.io._people import reads_people_names
 from calibrate.io._reader import (
     DESCRIPTION_CHARS,
     JsonFormat,
@@ -145,6 +146,7 @@ _HINT = ("Save the response of Jira's /rest/api/3/search (or /search/jql) with "
          "expand=changelog,names: one response, a list of pages, or a list of issues.")
 
 
+@reads_people_names
 def read_jira_json(path: str | Path, config: Config | None = None,
                    as_of: str | pd.Timestamp | None = None,
                    progress: Progress | None = None) -> TicketTable:

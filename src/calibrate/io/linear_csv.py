@@ -50,6 +50,7 @@ import pandas as pd
 
 from calibrate.config import Config
 from calibrate.io._csv_read import CsvExport, Progress
+from calibrate.io._people import reads_people_names
 from calibrate.io._reader import AREA, POINTS, CsvFormat, read_csv_format
 from calibrate.io._values import ticket_states
 from calibrate.tickets import TicketTable
@@ -112,6 +113,7 @@ def looks_like_linear_csv(header: list[str]) -> bool:
     return LINEAR_CSV.recognises(header)
 
 
+@reads_people_names
 def read_linear_csv(path: str | Path, config: Config | None = None,
                     as_of: str | pd.Timestamp | None = None,
                     progress: Progress | None = None) -> TicketTable:

@@ -66,6 +66,7 @@ from calibrate.errors import InputError, Problem
 from calibrate.io._assemble import mark_problem
 from calibrate.io._csv_read import Progress
 from calibrate.io._json import REFUSE_AFTER, JsonExport, get, shape, text
+from calibrate.io._people import reads_people_names
 from calibrate.io._reader import (
     JsonFormat,
     Staged,
@@ -108,6 +109,7 @@ def looks_like_linear_json(data: Any) -> bool:
     return False
 
 
+@reads_people_names
 def read_linear_json(path: str | Path, config: Config | None = None,
                      as_of: str | pd.Timestamp | None = None,
                      progress: Progress | None = None) -> TicketTable:
