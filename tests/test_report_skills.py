@@ -411,7 +411,7 @@ def test_a_large_team_gets_its_declarations_in_panels(monkeypatch):
     drawn = []
     # The displays as they would be drawn, without the drawing.
     monkeypatch.setattr(figures, "map_forked",
-                        lambda function, displays: drawn.extend(displays) or
+                        lambda function, displays, beside=None: drawn.extend(displays) or
                         ["data:,"] * len(displays))
     context = build_context(table, result, backtest_result=None, drift_result=None,
                             min_tickets=5, pseudonymized=False, fit_warnings=[])

@@ -46,7 +46,10 @@ class _Elasticity:
         engineer the model has not seen (``result.predict``)."""
         result = _data.fitted_result(result)
         tickets = _data.ticket_frame(table)
-        finished = tickets[~tickets["censored"].astype(bool) & (tickets["points"] > 0)]
+        # The three columns drawn from: a mask over the whole table would copy
+        # every column of it (hundreds of MB on a million tickets).
+        finished = tickets[["area", "points", "duration_days"]][
+            ~tickets["censored"].astype(bool) & (tickets["points"] > 0)]
         limit = _data.points_limit(tickets["points"])
         outside = finished[finished["points"] > limit]
         beyond = pd.DataFrame({

@@ -56,15 +56,18 @@ against the team's work cap (see
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
 import re
+import shutil
 import signal
+import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +83,7 @@ from calibrate.privacy import pseudonymize as pseudonymize_table
 from calibrate.report._common import BACKTEST_NOT_RUN
 from calibrate.report._context import build_context
 from calibrate.report._figures import prepare_drawing
-from calibrate.report._forked import map_forked
+from calibrate.report._forked import can_fork, in_background, map_forked
 from calibrate.report._plan import (
     PLAN_DRAWS,
     known_to_privacy,
@@ -328,7 +331,7 @@ def render_report(
         say("backtesting: refitting at several past dates, and fitting successive "
             "windows for the drift view")
         backtest_result, drift_result = _checks(table, calibrator, say, fit_warnings,
-                                                skills=skills)
+                                                skills=skills, pdf=pdf)
     files = [name for name in REPORT_FILES if pdf or name != "report.pdf"]
     say((f"checking the sprint plan on {PLAN_DRAWS:,} simulated sprints, "
          if plan is not None else "") + "drawing the plots and writing the page")
@@ -349,13 +352,18 @@ def _write_report(out_dir: Path, *, html: str, pdf: bool, multipliers: Multiplie
     """Write a report's files into a new directory and swap it in for ``out_dir``.
 
     The steps, each reported to :func:`_reached` as it completes: the new
-    directory (``staging``), ``report.html``, ``report.pdf``,
-    ``multipliers`` (the JSON and the CSV), ``tickets.csv``,
-    ``excluded.csv``, the ``marker``, the files flushed to disk
-    (``synced``), the swap (``swapped``), the old run removed (``cleaned``).
+    directory (``staging``), ``report.html``, ``multipliers`` (the JSON and
+    the CSV), ``tickets.csv``, ``excluded.csv``, ``report.pdf`` (printed
+    meanwhile on another core where there is one: :func:`in_background`),
+    the ``marker``, the files flushed to disk (``synced``), the swap
+    (``swapped``), the old run removed (``cleaned``).
     """
     files = [name for name in REPORT_FILES if pdf or name != "report.pdf"]
-    with atomic_directory(out_dir, shown=out_dir, reached=_reached) as staging:
+    if pdf:
+        say("printing the PDF")
+    # Forked before the new directory exists, so that the copy holds none of its locks.
+    with (_printing(html) if pdf else contextlib.nullcontext()) as print_pdf, \
+            atomic_directory(out_dir, shown=out_dir, reached=_reached) as staging:
 
         def write(step: str, writer: Callable[[Path], object]) -> None:
             # Name the file the user asked for, not the temporary one, and
@@ -382,17 +390,41 @@ def _write_report(out_dir: Path, *, html: str, pdf: bool, multipliers: Multiplie
             _reached(step)
 
         write("report.html", lambda path: path.write_text(html, encoding="utf-8"))
-        if pdf:
-            say("printing the PDF")
-            write("report.pdf", lambda path: write_pdf(html, path))
         say("writing the data files")
         write("multipliers", lambda path: write_multipliers(multipliers, path))
         write("tickets.csv", lambda path: write_tickets(table.tickets, path))
         write("excluded.csv", lambda path: write_tickets(table.excluded, path))
+        if pdf:
+            write("report.pdf", print_pdf)
         # Files may have appeared in the folder during the run: they would be lost.
         _check_out_dir(out_dir)
         write("marker", lambda path: _write_marker(path, files, generated_at))
     return {name: out_dir / name for name in files}
+
+
+@contextlib.contextmanager
+def _printing(html: str) -> Iterator[Callable[[Path], None]]:
+    """Start printing the page to PDF; yield a function that writes the PDF to a path.
+
+    Where :func:`in_background` forks, a forked copy prints it (while this
+    process writes the data files: each takes seconds on a large table) into
+    an unnamed temporary file, which leaves nothing behind however the run
+    ends; the function copies it. Elsewhere the function prints it.
+    """
+    if not can_fork():
+        yield lambda path: write_pdf(html, path)
+        return
+    with tempfile.TemporaryFile() as printed, \
+            in_background(lambda: write_pdf(html, Path(f"/proc/self/fd/{printed.fileno()}"))
+                          ) as done:
+
+        def copy(path: Path) -> None:
+            done()  # (printed here if the copy could not)
+            printed.seek(0)
+            with open(path, "wb") as target:
+                shutil.copyfileobj(printed, target)
+
+        yield copy
 
 
 def _reached(step: str) -> None:
@@ -462,7 +494,7 @@ def _check_out_dir(out_dir: Path) -> None:
 
 
 def _checks(table: TicketTable, calibrator: Calibrator, say: StageCallback,
-            notes: list[str], *, skills: SkillProfiles | None = None,
+            notes: list[str], *, skills: SkillProfiles | None = None, pdf: bool = False,
             ) -> tuple[BacktestResult | None, DriftResult | None]:
     """The backtest and the drift view, side by side on two cores when there are two.
 
@@ -470,7 +502,8 @@ def _checks(table: TicketTable, calibrator: Calibrator, say: StageCallback,
     after the other they were a third of a small report's time. Each
     returns its own notes: a forked copy's effects are lost. With
     ``skills`` both refit the model the report fits (declared levels and
-    ramp-up), so that they check that model.
+    ramp-up), so that they check that model. Meanwhile this process loads
+    the plotting library and, with ``pdf``, WeasyPrint (:func:`_prepare`).
     """
     checks = {
         "backtest": (lambda: backtest(table, calibrator=calibrator, progress=say,
@@ -484,11 +517,19 @@ def _checks(table: TicketTable, calibrator: Calibrator, say: StageCallback,
         own: list[str] = []
         return _optional(compute, failure, own), own
 
-    # This process loads the plotting library meanwhile: the figures come next.
+    # This process loads the libraries meanwhile: the figures and the PDF come next.
     (backtest_result, backtest_notes), (drift_result, drift_notes) = map_forked(
-        run, list(checks), beside=prepare_drawing)
+        run, list(checks), beside=lambda: _prepare(pdf=pdf))
     notes += backtest_notes + drift_notes
     return backtest_result, drift_result
+
+
+def _prepare(*, pdf: bool) -> None:
+    """Load what drawing the figures needs and, with ``pdf``, WeasyPrint (half
+    a second), on a core that would otherwise wait (see :func:`_checks`)."""
+    prepare_drawing()
+    if pdf:
+        import weasyprint  # noqa: F401
 
 
 def _optional(compute: Callable, failure: str, notes: list[str]):

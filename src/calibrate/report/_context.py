@@ -114,7 +114,11 @@ def build_context(table: TicketTable, result: CalibrationResult, *,
         "figures": figures_section(table, result, rule, backtest_result=backtest_result,
                                    drift_result=drift_result, min_tickets=min_tickets,
                                    engineers=shown_engineers, reassignment=reassignment,
-                                   skills=skills),
+                                   skills=skills,
+                                   # The method section's points test refits the model
+                                   # (seconds on a million tickets): done while the
+                                   # figures start being drawn on the other core.
+                                   beside=lambda: result.points_test),
         "plan": None if sprint_plan is None else plan_section(sprint_plan, rule),
         "skills": skills_section(skills, result, rule, min_tickets=min_tickets,
                                  engineers=shown_engineers),

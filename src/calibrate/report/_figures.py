@@ -15,7 +15,7 @@ import base64
 import dataclasses
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -110,7 +110,8 @@ def panel_groups(sizes: Sequence[int], most: int) -> list[range]:
 def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *,
                     backtest_result: BacktestResult | None, drift_result: DriftResult | None,
                     min_tickets: int, engineers: Sequence[str],
-                    reassignment=None, skills=None) -> list[dict]:
+                    reassignment=None, skills=None,
+                    beside: Callable[[], object] | None = None) -> list[dict]:
     """Every figure the report shows, in order: ``id`` (its anchor on the
     page), ``section`` (``plots``, ``plan`` for the sprint plan's or
     ``skills`` for the skills and coverage section's),
@@ -126,6 +127,8 @@ def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     skills section's: the skill coverage (with the hiring comparison), and
     with skill profiles the declared levels against the tickets — in panels
     of a group of engineers, as the multipliers — and the ramp-up.
+    ``beside`` is work for this process while a forked copy starts drawing
+    (:func:`~calibrate.report._forked.map_forked`).
     """
     from calibrate import plots
 
@@ -198,7 +201,7 @@ def figures_section(table: TicketTable, result: CalibrationResult, rule: Rule, *
     if skills is not None:
         _add_skills(add, skills, result, table, min_tickets)
     # Drawing is the slow part: the panels are drawn on two cores where there are two.
-    sources = iter(map_forked(_data_uri, displays_drawn))
+    sources = iter(map_forked(_data_uri, displays_drawn, beside=beside))
     for figure in figures:
         for panel in figure["panels"]:
             panel["src"] = next(sources)

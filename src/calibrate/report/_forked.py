@@ -7,11 +7,13 @@ already, with nothing to pickle — takes items from a shared counter and
 draws them while the process draws the others; its results come back
 through an unnamed temporary file. Elsewhere, or with one core, every item
 is drawn in the process. The output does not depend on which process drew
-what.
+what. The same way, :func:`in_background` prints the PDF while the process
+writes the data files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -19,10 +21,12 @@ import signal
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["map_forked", "can_fork"]
+__all__ = ["can_fork", "in_background", "map_forked"]
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def can_fork() -> bool:
@@ -55,6 +59,7 @@ def map_forked(function: Callable[[Any], Any], items: Sequence[Any], *,
             beside()
         return [function(item) for item in items]
     counter = multiprocessing.get_context("fork").Value("i", 0)
+    parent = os.getpid()
     with tempfile.TemporaryFile() as delivered:
         with warnings.catch_warnings():
             # Python 3.12+ warns when a process with threads forks (numpy's BLAS
@@ -63,7 +68,7 @@ def map_forked(function: Callable[[Any], Any], items: Sequence[Any], *,
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:  # the copy
-            _work(function, items, counter, delivered)
+            _work(function, items, counter, delivered, parent)
         results: dict[int, Any] = {}
         try:
             if beside is not None:
@@ -81,6 +86,65 @@ def map_forked(function: Callable[[Any], Any], items: Sequence[Any], *,
             for index in range(len(items))]
 
 
+@contextlib.contextmanager
+def in_background(function: Callable[[], Any]) -> Iterator[Callable[[], Any]]:
+    """Start ``function()`` in a forked copy; yield a callable that waits for
+    its result.
+
+    The same rules as :func:`map_forked`: a picklable result, no effect but
+    it (or one that may be repeated: printing to a file), and what the copy could not finish
+    (an error, a crash) is done again here when asked, so errors are raised
+    here. Without the fork, ``function()`` runs here when its result is
+    first asked for. A copy still running when the block ends is stopped.
+
+    Examples
+    --------
+    >>> with in_background(lambda: sum(range(10))) as total:
+    ...     total()
+    45
+    """
+    if not can_fork():
+        yield _once(function)
+        return
+    counter = multiprocessing.get_context("fork").Value("i", 0)
+    parent = os.getpid()
+    with tempfile.TemporaryFile() as delivered:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # see map_forked
+            pid = os.fork()
+        if pid == 0:  # the copy
+            _work(lambda _: function(), [None], counter, delivered, parent)
+        waited = False
+
+        def result() -> Any:
+            nonlocal waited
+            if not waited:
+                _take(counter, 1)  # the copy has not started it: it now never will
+                os.waitpid(pid, 0)
+                waited = True
+            delivered.seek(0)
+            done = _delivered(delivered)
+            return done[0] if 0 in done else function()
+
+        try:
+            yield result
+        finally:
+            if not waited:
+                _stop(pid)
+
+
+def _once(function: Callable[[], Any]) -> Callable[[], Any]:
+    """``function``, called at most once: later calls return its first result."""
+    results: list = []
+
+    def once() -> Any:
+        if not results:
+            results.append(function())
+        return results[0]
+
+    return once
+
+
 def _take(counter, count: int) -> int | None:
     """The next item nobody has taken, or None."""
     with counter.get_lock():
@@ -91,7 +155,21 @@ def _take(counter, count: int) -> int | None:
     return index
 
 
-def _work(function, items: list, counter, delivered) -> None:
+def _die_with(parent: int) -> None:
+    """End this copy when the process that forked it ends, even by SIGKILL:
+    an item such as a file being written must not outlive the run that
+    would clean it up (Linux's ``PR_SET_PDEATHSIG``)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(1)
+
+
+def _work(function, items: list, counter, delivered, parent: int) -> None:
     """The forked copy: draw items until none is left, then leave."""
     status = 1
     try:
@@ -101,7 +179,7 @@ def _work(function, items: list, counter, delivered) -> None:
         for name in ("SIGTERM", "SIGHUP"):
             if hasattr(signal, name):
                 signal.signal(getattr(signal, name), signal.SIG_DFL)
-        parent = os.getppid()
+        _die_with(parent)
         while os.getppid() == parent and (index := _take(counter, len(items))) is not None:
             pickle.dump((index, function(items[index])), delivered,
                         protocol=pickle.HIGHEST_PROTOCOL)
