@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
+import gc
 import math
 import sys
 import time
@@ -1155,4 +1156,10 @@ def excluded_path_for(out: Path) -> Path:
 
 def main() -> None:
     """Entry point of the ``calibrate`` script."""
-    cli(prog_name="calibrate")
+    try:
+        cli(prog_name="calibrate")
+    finally:
+        # Everything made so far is about to be freed at exit: moved out of the
+        # garbage collector's reach, the interpreter's shutdown takes 0.1 s
+        # instead of 0.6-0.8 s after a report (files are closed by then).
+        gc.freeze()
