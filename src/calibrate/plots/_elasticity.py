@@ -89,10 +89,10 @@ class _Elasticity:
                    edge=float(values.max()) * 1.35, reference=reference,
                    measure=_data.duration_name(result))
 
-    def _fitted_label(self, area: str, prefix: str) -> str:
+    def _fitted_label(self, area: str, prefix: str, separator: str = " ") -> str:
         row = self.elasticity.set_index("area").loc[area]
         shared = " shared" if bool(row.get("shared", False)) else ""
-        return (f"{prefix}fitted{shared} elasticity {row['elasticity']:.2f} "
+        return (f"{prefix}fitted{shared} elasticity {row['elasticity']:.2f}{separator}"
                 f"(90% interval {row['ci_low']:.2f}–{row['ci_high']:.2f})")
 
     def _draw_area(self, ax: Axes, index: int, area: str, *, line, proportional_colour: str,
@@ -181,7 +181,8 @@ class ElasticityDisplay(_Elasticity):
             for index, (area, panel) in enumerate(zip(self.areas, panels, strict=True)):
                 fitted = self._draw_area(panel, index, area, line="-",
                                          proportional_colour=_style.MUTED,
-                                         label=self._fitted_label(area, ""))
+                                         # (two lines: one is wider than a panel)
+                                         label=self._fitted_label(area, "", "\n"))
                 n_finished = int(self.medians.loc[self.medians["area"] == area, "n"].sum())
                 panel.set_title(f"{_style.short(area, 30)} ({n_finished} finished)", fontsize=10,
                                 loc="left")
