@@ -10,14 +10,15 @@ import re
 import warnings
 from dataclasses import replace
 from html import unescape
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statsmodels.stats.meta_analysis import combine_effects
 
+from _references import dersimonian_laird
 from calibrate import CalibrationWarning, Calibrator
 from calibrate.datasets import simulate_tickets
 from calibrate.durations import WorkCalendar
@@ -308,12 +309,9 @@ def borrowed_multiplier(result, level: str, area: str) -> float:
     records = pd.DataFrame(result.multipliers.skills["level_effects"]).set_index(
         ["area", "level"])
     variances = np.array([records.loc[(a, level), "var_offset"] for a in effects["area"]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # its columns at a negative tau^2
-        combined = combine_effects(np.log(effects["team_multiplier"].to_numpy(dtype=float)),
-                                   variances, method_re="chi2")
-    return float(np.exp(combined.mean_effect_re if combined.tau2 > 0
-                        else combined.mean_effect_fe))
+    mean, _ = dersimonian_laird(np.log(effects["team_multiplier"].to_numpy(dtype=float)),
+                                variances)
+    return float(np.exp(mean))
 
 
 @pytest.fixture(scope="module")
@@ -491,3 +489,24 @@ def test_with_every_ticket_in_the_default_area_no_skill_gap_is_claimed():
     verdict = skills_section(check, result, Rule.of(result), min_tickets=5,
                              engineers=[])["verdict"]
     assert verdict == "No area can be judged for skill gaps."
+
+
+def test_when_only_some_areas_can_be_judged_the_no_gap_verdict_names_them():
+    """Found on a real GitLab history (ten areas, one with enough recent
+    tickets): "No skill gap: in every area ..." read as a verdict on all ten."""
+    from calibrate.report._skills import _coverage
+
+    coverage = pd.DataFrame({
+        "area": ["bug", "general", "security", "user feature"],
+        "verdict": ["too few recent tickets", "covered", "too few recent tickets", "covered"],
+        "statement": ["", "", "", ""]})
+    gaps = SimpleNamespace(coverage=coverage, gaps=[], confidence=0.8, team=["a", "b"],
+                           window={"n_tickets": 72, "weeks": 26})
+    check = SimpleNamespace(gaps=gaps, default_areas=["general"])
+    verdict = _coverage(check)["verdict"]
+    assert verdict == ("No skill gap in user feature, the only area with enough recent tickets "
+                       "to judge: at least one engineer is clearly faster there than the team's "
+                       "typical engineer. Too few recent tickets to judge bug and security.")
+    every = SimpleNamespace(gaps=SimpleNamespace(**{**vars(gaps), "coverage": coverage.assign(
+        verdict="covered")}), default_areas=["general"])
+    assert _coverage(every)["verdict"].startswith("No skill gap: in every area")

@@ -223,21 +223,28 @@ def skills_section(check: SkillsCheck, result: CalibrationResult, rule: Rule, *,
 def _coverage(check: SkillsCheck) -> dict:
     gaps = check.gaps
     areas = skill_gap_areas(check)
+    judged = gaps.coverage[~gaps.coverage["area"].isin(set(check.default_areas))]
+    few = list(judged.loc[judged["verdict"] == "too few recent tickets", "area"])
+    covered = list(judged.loc[judged["verdict"] == "covered", "area"])
     if len(areas) == 1:
         verdict = (f"Skill gap: {areas[0]}. No one on the team is clearly faster there than "
                    "the team's typical engineer.")
     elif areas:
         verdict = (f"Skill gaps: {joined(areas)}. In each, no one on the team is clearly "
                    "faster than the team's typical engineer.")
-    elif (gaps.coverage["verdict"].eq("covered")
-          & ~gaps.coverage["area"].isin(set(check.default_areas))).any():
+    elif covered and not few:
         verdict = ("No skill gap: in every area with enough recent tickets to judge, at least "
                    "one engineer is clearly faster than the team's typical engineer.")
+    elif covered:
+        # Only some areas could be judged (a real history: one of ten): name them,
+        # rather than claim "every area".
+        verdict = (f"No skill gap in {joined(covered)}, the "
+                   f"{'only area' if len(covered) == 1 else 'areas'} with enough recent "
+                   "tickets to judge: at least one engineer is clearly faster there than the "
+                   "team's typical engineer.")
     else:
         # Nothing judged (e.g. every ticket in the default area): no verdict to give.
         verdict = "No area can be judged for skill gaps."
-    few = gaps.coverage.loc[gaps.coverage["verdict"] == "too few recent tickets", "area"]
-    few = [area for area in few if area not in set(check.default_areas)]
     if few:
         verdict += f" Too few recent tickets to judge {joined(few)}."
     default = [area for area in check.default_areas if area in set(gaps.coverage["area"])]
