@@ -472,6 +472,27 @@ def test_the_elasticity_sentences_group_areas_by_what_the_test_says(one_area):
                            "takes 1.5× as long as a 1-point ticket, not 2×")
 
 
+def test_areas_sharing_one_elasticity_are_named_together_with_its_numbers_once():
+    """A real history's seven small areas shared one elasticity: the sentence
+    repeated its numbers seven times."""
+    from calibrate.report._summary import elasticity_sentences
+
+    table = pd.DataFrame({
+        "area": ["bug", "design", "security", "user feature"],
+        "elasticity": [0.82, 1.18, 1.18, 0.50], "std_error": [0.67, 0.87, 0.87, 0.34],
+        "ci_low": [-0.29, -0.26, -0.26, -0.05], "ci_high": [1.93, 2.61, 2.61, 1.06],
+        "p_value_vs_1": [0.79, 0.84, 0.84, 0.14], "shared": [False, True, True, False],
+        "assumed": False})
+    (sentence,) = elasticity_sentences(table, reference=3, clock="lead")
+    assert sentence == (
+        "Lead times are not distinguishable from proportional to story points (where a "
+        "3-point ticket takes 3× as long as a 1-point ticket) in bug (elasticity 0.82, 90% "
+        "interval -0.29–1.93; p = 0.79 against proportional growth), design and security (one "
+        "elasticity for the 2: elasticity 1.18, 90% interval -0.26–2.61; p = 0.84 against "
+        "proportional growth) and user feature (elasticity 0.50, 90% interval -0.05–1.06; "
+        "p = 0.14 against proportional growth).")
+
+
 def test_reference_points_and_cap_are_the_configured_ones(one_area, tmp_path):
     tickets, _ = one_area
     result = fitted(tickets, reference_points=2, cap_days=5)

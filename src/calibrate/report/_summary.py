@@ -312,7 +312,7 @@ def elasticity_sentences(elasticity: pd.DataFrame, reference: float,
                 "cannot be estimated: predictions for other sizes assume proportional growth "
                 "(elasticity 1), which is an assumption, not a finding."]
     shared = bool(elasticity["shared"].all()) and len(elasticity) > 1
-    rows = elasticity.iloc[:1] if shared else elasticity
+    rows = elasticity.iloc[:1] if shared else _pooled_once(elasticity)
     single = len(rows) == 1
     groups: dict[str, list] = {"below": [], "above": [], "proportional": []}
     for row in rows.itertuples():
@@ -333,6 +333,8 @@ def elasticity_sentences(elasticity: pd.DataFrame, reference: float,
             numbers += f"; {p_value_text(row.p_value_vs_1)} against proportional growth"
         if shared:
             numbers += "; one elasticity for all areas"
+        if row.pooled > 1:
+            numbers = f"one elasticity for the {row.pooled}: {numbers}"
         ratio = f"{ratio_text(proportional ** row.elasticity)}; " if with_ratio else ""
         return numbers if single else f"{row.area} ({ratio}{numbers})"
 
@@ -366,6 +368,26 @@ def elasticity_sentences(elasticity: pd.DataFrame, reference: float,
                 f"{'the' if len(members) == 1 else 'each'} 90% interval lies entirely "
                 f"{kind} 1.")
     return sentences
+
+
+def _pooled_once(elasticity: pd.DataFrame) -> pd.DataFrame:
+    """One row per elasticity: the areas too small for their own, which
+    share one (the same estimate and interval), merged into one row whose
+    ``area`` names them all and ``pooled`` counts them (1 elsewhere), so the
+    sentence gives the shared numbers once."""
+    table = elasticity.assign(pooled=1)
+    shared = table[table["shared"].astype(bool)]
+    if shared.empty:
+        return table
+    keys = ["elasticity", "ci_low", "ci_high"]
+    merged = []
+    for _, group in shared.groupby(keys, sort=False):
+        row = group.iloc[:1].copy()
+        row["area"] = joined([str(area) for area in group["area"]])
+        row["pooled"] = len(group)
+        merged.append(row)
+    own = table[~table["shared"].astype(bool)]
+    return pd.concat([own, *merged]).sort_values("area", kind="stable")
 
 
 #: What each baseline is, for the backtest sentence.
