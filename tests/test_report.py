@@ -491,6 +491,11 @@ def test_areas_sharing_one_elasticity_are_named_together_with_its_numbers_once()
         "elasticity for the 2: elasticity 1.18, 90% interval -0.26–2.61; p = 0.84 against "
         "proportional growth) and user feature (elasticity 0.50, 90% interval -0.05–1.06; "
         "p = 0.14 against proportional growth).")
+    # Every area sharing one: said once, as the team's.
+    (every,) = elasticity_sentences(table[table["shared"]], reference=3)
+    assert every.endswith("(where a 3-point ticket takes 3× as long as a 1-point ticket): "
+                          "elasticity 1.18, 90% interval -0.26–2.61; p = 0.84 against "
+                          "proportional growth; one elasticity for all areas.")
 
 
 def test_reference_points_and_cap_are_the_configured_ones(one_area, tmp_path):

@@ -1133,12 +1133,12 @@ class Calibrator(BaseEstimator):
         table = tickets.tickets if isinstance(tickets, TicketTable) else tickets
         calendar = tickets.calendar if isinstance(tickets, TicketTable) else None
         validate_tickets(table)
+        _check_enough(table)
         unfinished = open_only_area_rows(table["area"].to_numpy(dtype=object),
                                          table["censored"].to_numpy(dtype=bool))
         if unfinished.any():
             warn_open_only_areas(table.loc[unfinished, "area"])
             table = table[~unfinished]
-        _check_enough(table)
         _warn_thin_data(table, self.zero_points)
         pooling = _pool_small_areas(table, self)
         design = prepare_design(table, slopes=pooling.slopes,

@@ -798,6 +798,7 @@ def prepare_summed(sums: TicketSums, calibrator: Calibrator) -> SummedDesign:
             f"the calibrator fits {calibrator.half_life_days}",
             hint="Take the sums with the calibrator's half_life_days.")
     finished, opened = sums.finished, sums.open_tickets
+    _check_finished_count(sums.n_finished)
     unfinished = open_only_area_rows(
         np.concatenate([finished["area"].to_numpy(dtype=object),
                         opened["area"].to_numpy(dtype=object)]),
@@ -806,7 +807,6 @@ def prepare_summed(sums: TicketSums, calibrator: Calibrator) -> SummedDesign:
     if unfinished.any():
         warn_open_only_areas(opened.loc[unfinished, "area"])
         opened = opened[~unfinished]
-    _check_finished_count(sums.n_finished)
     per_engineer = finished.groupby("engineer", observed=True)["tickets"].sum()
     zero_points = (int(finished.loc[finished["points"] == 0, "tickets"].sum())
                    + int((opened["points"] == 0).sum()))

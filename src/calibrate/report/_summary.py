@@ -312,7 +312,7 @@ def elasticity_sentences(elasticity: pd.DataFrame, reference: float,
                 "cannot be estimated: predictions for other sizes assume proportional growth "
                 "(elasticity 1), which is an assumption, not a finding."]
     shared = bool(elasticity["shared"].all()) and len(elasticity) > 1
-    rows = elasticity.iloc[:1] if shared else _pooled_once(elasticity)
+    rows = elasticity.iloc[:1].assign(pooled=1) if shared else _pooled_once(elasticity)
     single = len(rows) == 1
     groups: dict[str, list] = {"below": [], "above": [], "proportional": []}
     for row in rows.itertuples():
