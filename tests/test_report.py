@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -714,10 +715,15 @@ def test_page_one_is_a_summary_a_lead_can_read_alone(team_report, sample_report)
         rows = re.findall(r"<tr class=\"(?:breaks|holds)\"><td>([^<]+)</td><td>([^<]+)</td>",
                           summary)
         assert rows, "the recommended sizes table is in the summary"
-        # pdftotext joins a word hyphenated across lines ("data-" "engineering").
-        packed = re.sub(r"[\s-]", "", first)
-        for engineer, area in rows:  # every row of it on page 1
-            assert re.sub(r"[\s-]", "", engineer + area) in packed, (engineer, area)
+        # Every row of it on page 1, read line by line as laid out: the plain
+        # reading order may put two names of adjacent rows before their areas.
+        layout = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1",
+                                 str(out / "report.pdf"), "-"], capture_output=True,
+                                check=True, text=True).stdout
+        lines = [re.sub(r"[\s-]", "", line) for line in layout.splitlines()]
+        for engineer, area in rows:
+            wanted = re.sub(r"[\s-]", "", engineer + area)
+            assert any(wanted in line for line in lines), (engineer, area)
         assert backtest_words in first
         assert "not a ranking of people" in first
         assert pages[1].startswith("Plots"), pages[1][:80]
