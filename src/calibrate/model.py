@@ -1134,8 +1134,7 @@ class Calibrator(BaseEstimator):
         calendar = tickets.calendar if isinstance(tickets, TicketTable) else None
         validate_tickets(table)
         _check_enough(table)
-        unfinished = open_only_area_rows(table["area"].to_numpy(dtype=object),
-                                         table["censored"].to_numpy(dtype=bool))
+        unfinished = open_only_area_rows(table["area"], table["censored"].to_numpy(dtype=bool))
         if unfinished.any():
             warn_open_only_areas(table.loc[unfinished, "area"])
             table = table[~unfinished]
@@ -1542,9 +1541,11 @@ def open_only_area_rows(area: np.ndarray, censored: np.ndarray) -> np.ndarray:
     backtest origin). The fit leaves these tickets out, with
     :func:`warn_open_only_areas`; the area is then predicted as one never seen.
     """
-    area = np.asarray(area)
+    # By hashing, not sorting: np.unique of a million area names took a second.
+    codes, _ = pd.factorize(area, use_na_sentinel=False)
     censored = np.asarray(censored, dtype=bool)
-    return ~np.isin(area, np.unique(area[~censored]))
+    finished = np.bincount(codes[~censored], minlength=int(codes.max(initial=-1)) + 1)
+    return finished[codes] == 0
 
 
 def warn_open_only_areas(areas: pd.Series) -> None:
