@@ -1582,19 +1582,14 @@ def _points_test(table: pd.DataFrame, design: Design, pooling: _AreaPooling,
     # Only the columns the designs read, of the finished tickets: a copy of
     # the whole table cost 450 MB at 1M tickets.
     finished = table.loc[~table["censored"].to_numpy(dtype=bool),
-                         ["engineer", "area", "points", "duration_days"]]
+                         ["engineer", "area", "points", "duration_days", "censored"]]
     levels = finished.groupby("area")["points"].nunique()
     if pooling.slopes == "assumed" or (levels < 3).all():
         return None
-    engineer_codes, engineers = pd.factorize(finished["engineer"], sort=True)
-    area_codes, areas = pd.factorize(finished["area"], sort=True)
-    coded = (engineer_codes, [str(e) for e in engineers], area_codes, [str(a) for a in areas],
-             finished["points"].to_numpy(dtype=float),
-             finished["duration_days"].to_numpy(dtype=float), np.zeros(len(finished), dtype=bool))
     settings = {"reference_points": design.reference_points, "zero_points": design.zero_points}
-    linear = design_from_codes(*coded, slopes=pooling.slopes, slope_groups=pooling.slope_groups,
-                               **settings)
-    category = design_from_codes(*coded, points_as_category=True, **settings)
+    linear = prepare_design(finished, slopes=pooling.slopes, slope_groups=pooling.slope_groups,
+                            **settings)
+    category = prepare_design(finished, points_as_category=True, **settings)
     return _compare_points_models(linear, category, pooling, calibrator, len(finished))
 
 
